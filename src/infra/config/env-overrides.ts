@@ -1,0 +1,57 @@
+/**
+ * The environment variables that may override a YAML value, for containers and
+ * tests. Kept small on purpose: everything else lives in the YAML files.
+ */
+export const ENV_OVERRIDES = [
+  { variable: 'SERVER_PORT', file: 'config', path: ['server', 'port'], kind: 'number' },
+  { variable: 'SERVER_HOST', file: 'config', path: ['server', 'host'], kind: 'string' },
+  { variable: 'JOBQUEUE_PORT', file: 'config', path: ['jobqueue', 'port'], kind: 'number' },
+  { variable: 'JOBQUEUE_HOST', file: 'config', path: ['jobqueue', 'host'], kind: 'string' },
+  { variable: 'JOBQUEUE_QUEUE_NAME', file: 'config', path: ['jobqueue', 'queue_name'], kind: 'string' },
+  { variable: 'RATE_LIMIT_STORAGE_TYPE', file: 'config', path: ['api', 'rate_limit', 'storage_type'], kind: 'string' },
+  { variable: 'LOG_LEVEL', file: 'config', path: ['log', 'level'], kind: 'string' },
+  { variable: 'LOG_FORMAT', file: 'config', path: ['log', 'format'], kind: 'string' },
+  { variable: 'REDIS_JOBQUEUE_ADDR', file: 'cacheserver', path: ['redis', 'jobqueue', 'addr'], kind: 'string' },
+  { variable: 'REDIS_JOBQUEUE_USERNAME', file: 'cacheserver', path: ['redis', 'jobqueue', 'username'], kind: 'string' },
+  { variable: 'REDIS_JOBQUEUE_PASSWORD', file: 'cacheserver', path: ['redis', 'jobqueue', 'password'], kind: 'string' },
+  { variable: 'REDIS_DEFAULT_CLUSTER_ADDRS', file: 'cacheserver', path: ['redis', 'default', 'cluster', 'addrs'], kind: 'list' },
+  { variable: 'REDIS_DEFAULT_CLUSTER_PASSWORD', file: 'cacheserver', path: ['redis', 'default', 'cluster', 'password'], kind: 'string' },
+] as const;
+
+export type OverrideFile = (typeof ENV_OVERRIDES)[number]['file'];
+
+/** Numbers stay strings when they do not look like one, so validation names the bad value. */
+function convert(raw: string, kind: 'number' | 'string' | 'list'): unknown {
+  if (kind === 'number') return /^\d+$/.test(raw.trim()) ? Number(raw) : raw;
+  if (kind === 'list') return raw.split(',').map((item) => item.trim()).filter((item) => item !== '');
+  return raw;
+}
+
+function setPath(target: Record<string, unknown>, path: readonly string[], value: unknown): void {
+  let node = target;
+  for (const key of path.slice(0, -1)) {
+    const child = node[key];
+    if (typeof child !== 'object' || child === null || Array.isArray(child)) node[key] = {};
+    node = node[key] as Record<string, unknown>;
+  }
+  node[path[path.length - 1] as string] = value;
+}
+
+/**
+ * Writes the set variables into the raw (not yet validated) YAML document.
+ * Returns which dotted keys came from which variable, to name them in errors.
+ */
+export function applyEnvOverrides(
+  file: OverrideFile,
+  document: Record<string, unknown>,
+  environment: Readonly<Record<string, string | undefined>>,
+): Map<string, string> {
+  const applied = new Map<string, string>();
+  for (const override of ENV_OVERRIDES) {
+    const raw = environment[override.variable];
+    if (override.file !== file || raw === undefined || raw === '') continue;
+    setPath(document, override.path, convert(raw, override.kind));
+    applied.set(override.path.join('.'), override.variable);
+  }
+  return applied;
+}

@@ -1,0 +1,99 @@
+import * as v from 'valibot';
+import { AddrSchema } from './addr.js';
+
+const Port = v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(65_535));
+const NonNegativeInt = v.pipe(v.number(), v.integer(), v.minValue(0));
+const PositiveInt = v.pipe(v.number(), v.integer(), v.minValue(1));
+
+const RetentionSchema = v.strictObject({
+  count: NonNegativeInt,
+  age_seconds: NonNegativeInt,
+});
+
+/** `config/{env}/config.yaml`. Strict objects: a misspelt key fails start-up instead of being ignored. */
+export const AppConfigSchema = v.strictObject({
+  server: v.strictObject({
+    host: v.optional(v.pipe(v.string(), v.nonEmpty()), '127.0.0.1'),
+    port: Port,
+    body_limit_bytes: v.optional(v.pipe(PositiveInt, v.maxValue(1_048_576)), 16_384),
+  }),
+  jobqueue: v.strictObject({
+    host: v.optional(v.pipe(v.string(), v.nonEmpty()), '127.0.0.1'),
+    port: Port,
+    queue_name: v.optional(v.pipe(v.string(), v.regex(/^[\w.-]{1,100}$/, 'letters, digits, "_", "." or "-" only')), 'dm-jobqueue'),
+    concurrency: v.optional(v.pipe(PositiveInt, v.maxValue(1000)), 10),
+    shutdown_timeout_seconds: v.optional(PositiveInt, 30),
+    keep_completed: v.optional(RetentionSchema, { count: 1000, age_seconds: 86_400 }),
+    keep_failed: v.optional(RetentionSchema, { count: 5000, age_seconds: 604_800 }),
+  }),
+  api: v.strictObject({
+    trust_proxy: v.optional(v.boolean(), false),
+    rate_limit: v.strictObject({
+      enabled: v.boolean(),
+      requests_per_minute: PositiveInt,
+      requests_per_hour: NonNegativeInt,
+      storage_type: v.picklist(['auto', 'redis', 'memory']),
+    }),
+  }),
+  log: v.optional(
+    v.strictObject({
+      level: v.optional(v.picklist(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']), 'info'),
+      format: v.optional(v.picklist(['pretty', 'json']), 'json'),
+    }),
+    { level: 'info', format: 'json' },
+  ),
+});
+
+const TlsSchema = v.union([
+  v.boolean(),
+  v.strictObject({
+    ca_file: v.optional(v.string()),
+    servername: v.optional(v.string()),
+    reject_unauthorized: v.optional(v.boolean(), true),
+  }),
+]);
+
+/** Connection options shared by the job-queue Redis and the cache cluster. */
+const ConnectionFields = {
+  username: v.optional(v.string()),
+  password: v.optional(v.string()),
+  tls: v.optional(TlsSchema, false),
+  connect_timeout_ms: v.optional(PositiveInt, 2000),
+  command_timeout_ms: v.optional(PositiveInt, 1000),
+  retry: v.optional(
+    v.strictObject({ min_delay_ms: PositiveInt, max_delay_ms: PositiveInt }),
+    { min_delay_ms: 100, max_delay_ms: 2000 },
+  ),
+};
+
+/** `config/{env}/cacheserver.yaml` (D8, D9). */
+export const CacheServerConfigSchema = v.strictObject({
+  redis: v.strictObject({
+    jobqueue: v.strictObject({
+      addr: AddrSchema,
+      db: v.optional(v.pipe(NonNegativeInt, v.maxValue(15)), 0),
+      ...ConnectionFields,
+    }),
+    default: v.optional(
+      v.strictObject({
+        cluster: v.strictObject({ addrs: v.array(AddrSchema), ...ConnectionFields }),
+      }),
+      { cluster: { addrs: [] } },
+    ),
+  }),
+});
+
+export type AppConfig = v.InferOutput<typeof AppConfigSchema>;
+export type CacheServerConfig = v.InferOutput<typeof CacheServerConfigSchema>;
+export type RedisConnectionConfig = CacheServerConfig['redis']['jobqueue'];
+export type RedisClusterConfig = CacheServerConfig['redis']['default']['cluster'];
+
+/** Everything a process needs, after validation. */
+export interface Config {
+  env: AppEnv;
+  app: AppConfig;
+  cache: CacheServerConfig;
+}
+
+export const APP_ENVS = ['develop', 'staging', 'production', 'test'] as const;
+export type AppEnv = (typeof APP_ENVS)[number];

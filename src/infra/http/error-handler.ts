@@ -1,0 +1,59 @@
+import type { ErrorHandler, NotFoundHandler } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { Logger } from 'pino';
+import { QueueUnavailableError } from '../../jobs/job-producer.js';
+import { PROBLEM_TYPES, problemResponse } from './problem.js';
+
+const STATUS_TITLES: Partial<Record<number, string>> = {
+  400: 'Bad Request',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  413: 'Content Too Large',
+  415: 'Unsupported Media Type',
+  429: 'Too Many Requests',
+  503: 'Service Unavailable',
+};
+
+/** Seconds a client should wait before retrying while Redis is down. */
+const UNAVAILABLE_RETRY_AFTER_SECONDS = 5;
+
+/**
+ * The one place errors become responses: known errors as problem+json, anything
+ * else as a generic 500 whose details stay in the log.
+ */
+export function createErrorHandler(logger: Logger): ErrorHandler {
+  return function handleError(error, c) {
+    if (error instanceof QueueUnavailableError) {
+      return problemResponse(
+        c,
+        { type: PROBLEM_TYPES.unavailable, title: 'Service Unavailable', status: 503, detail: error.message },
+        { 'Retry-After': String(UNAVAILABLE_RETRY_AFTER_SECONDS) },
+      );
+    }
+    if (error instanceof HTTPException && error.status < 500) {
+      const status = error.status as ContentfulStatusCode;
+      return problemResponse(c, {
+        type: PROBLEM_TYPES.http,
+        title: STATUS_TITLES[status] ?? 'Request Error',
+        status,
+        detail: error.message || STATUS_TITLES[status] || 'The request cannot be served',
+      });
+    }
+    logger.error({ err: error, method: c.req.method, path: c.req.path }, 'unhandled error');
+    return problemResponse(c, {
+      type: PROBLEM_TYPES.http,
+      title: 'Internal Server Error',
+      status: 500,
+      detail: 'An unexpected error occurred; it has been logged',
+    });
+  };
+}
+
+export const notFoundHandler: NotFoundHandler = (c) =>
+  problemResponse(c, {
+    type: PROBLEM_TYPES.notFound,
+    title: 'Not Found',
+    status: 404,
+    detail: `No route for ${c.req.method} ${c.req.path}`,
+  });

@@ -1,0 +1,37 @@
+import type { Context } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+
+/** Problem types this service answers with (RFC 9457 `type`). */
+export const PROBLEM_TYPES = {
+  validation: 'urn:dm-jobqueue:problem:validation-error',
+  unavailable: 'urn:dm-jobqueue:problem:queue-unavailable',
+  rateLimited: 'urn:dm-jobqueue:problem:rate-limited',
+  notFound: 'urn:dm-jobqueue:problem:not-found',
+  http: 'about:blank',
+} as const;
+
+export interface FieldError {
+  /** Dotted path of the field in the body; `(body)` for the body itself. */
+  field: string;
+  reason: string;
+}
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: ContentfulStatusCode;
+  detail: string;
+  errors?: FieldError[];
+  [extension: string]: unknown;
+}
+
+/**
+ * An `application/problem+json` response (RFC 9457).
+ * @example return problemResponse(c, { type: PROBLEM_TYPES.http, title: 'Not Found', status: 404, detail: '…' });
+ */
+export function problemResponse(c: Context, problem: Problem, headers: Record<string, string> = {}): Response {
+  return c.body(JSON.stringify(problem), problem.status, {
+    ...headers,
+    'Content-Type': 'application/problem+json; charset=utf-8',
+  });
+}

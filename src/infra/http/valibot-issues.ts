@@ -1,0 +1,17 @@
+import * as v from 'valibot';
+import type { FieldError } from './problem.js';
+
+/** valibot issues as `{ field, reason }`, one per field, in body order. */
+export function toFieldErrors(issues: readonly v.BaseIssue<unknown>[]): FieldError[] {
+  const seen = new Set<string>();
+  const errors: FieldError[] = [];
+  for (const issue of issues) {
+    const field = v.getDotPath(issue) ?? '(body)';
+    if (seen.has(field)) continue;
+    seen.add(field);
+    // strictObject reports an unknown key as "expected never"; say it plainly.
+    const reason = issue.expected === 'never' ? 'is not a known field' : issue.message;
+    errors.push({ field, reason });
+  }
+  return errors;
+}

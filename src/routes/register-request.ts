@@ -1,0 +1,26 @@
+import * as v from 'valibot';
+import { MAX_DELAY_SECONDS, MAX_RETRY_LIMIT } from '../jobs/defaults.js';
+import { MessageSchema } from '../jobs/message-schema.js';
+
+function boundedInteger(max: number, unit: string) {
+  return v.pipe(
+    v.number('must be a number'),
+    v.integer('must be a whole number'),
+    v.minValue(0, 'must be 0 or more'),
+    v.maxValue(max, `must be at most ${max}${unit}`),
+  );
+}
+
+/** Body of `POST /api/dm-jobqueue/register`; every field optional (defaults from the job type). */
+export const RegisterRequestSchema = v.pipe(
+  // valibot's object schemas accept arrays; a JSON array body is not an object to us.
+  v.custom<Record<string, unknown>>(
+    (value) => typeof value === 'object' && value !== null && !Array.isArray(value),
+    'must be a JSON object',
+  ),
+  v.strictObject({
+    message: v.optional(MessageSchema),
+    delay_seconds: v.optional(boundedInteger(MAX_DELAY_SECONDS, ' (30 days)')),
+    max_retry: v.optional(boundedInteger(MAX_RETRY_LIMIT, '')),
+  }),
+);
