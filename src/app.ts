@@ -7,6 +7,7 @@ import { createErrorHandler, notFoundHandler } from './infra/http/error-handler.
 import { PROBLEM_TYPES, problemResponse } from './infra/http/problem.js';
 import { requestLog } from './infra/http/request-log.js';
 import { createDmJobqueueRoutes } from './routes/dm-jobqueue.js';
+import { createHealthRoutes } from './routes/health.js';
 
 /** Everything the HTTP API needs; the entry passes real clients, tests pass fakes. */
 export interface AppDeps {
@@ -39,7 +40,7 @@ export function createApp(deps: AppDeps) {
         }),
     }),
   );
-  app.get('/health', (c) => c.text('OK'));
+  app.route('/', createHealthRoutes());
   app.route('/api/dm-jobqueue', createDmJobqueueRoutes({ producer: deps.producer, newJobId: deps.newJobId ?? randomUUID }));
   app.notFound(notFoundHandler);
   app.onError(createErrorHandler(deps.logger));

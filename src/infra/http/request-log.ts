@@ -8,7 +8,8 @@ export function requestLog(logger: Logger): MiddlewareHandler {
     await next();
     const status = c.res.status;
     const entry = { method: c.req.method, path: c.req.path, status, ms: Math.round(performance.now() - started) };
-    if (status >= 500) logger.error(entry, 'request failed');
+    if (status === 500) logger.error(entry, 'request failed');
+    else if (status >= 500) logger.warn(entry, 'request not served');
     else if (status >= 400) logger.info(entry, 'request rejected');
     else logger.debug(entry, 'request');
   };

@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
  * @example const outage = createOutageLogger(logger, 'job-queue Redis at localhost:6379');
  *          client.on('error', outage.failed); client.on('ready', outage.recovered);
  */
-export function createOutageLogger(logger: Logger, what: string) {
+export function createOutageLogger(logger: Logger, what: string, consequence = 'retrying in the background') {
   let down = false;
   let since = 0;
   return {
@@ -15,7 +15,7 @@ export function createOutageLogger(logger: Logger, what: string) {
       down = true;
       since = Date.now();
       const reason = error instanceof Error ? error.message : String(error);
-      logger.warn({ err: error }, `${what} is not reachable (${reason}); retrying in the background`);
+      logger.warn({ err: error }, `${what} is not reachable (${reason}); ${consequence}`);
     },
     recovered(): void {
       if (!down) return;

@@ -6,6 +6,12 @@ import { toBullmqBackoff } from './bullmq-backoff.js';
 
 export const NOT_CONNECTED = 'Redis is not connected';
 
+function unavailableReason(client: Redis, error: unknown): string {
+  if (client.status !== 'ready') return NOT_CONNECTED;
+  if (error instanceof Error && /timed out/i.test(error.message)) return 'Redis did not answer in time';
+  return 'Redis did not accept the job';
+}
+
 export interface BullmqProducerOptions {
   /** A client made with `producerRedisOptions` (offline queue off, command timeout on). */
   client: Redis;
@@ -57,8 +63,7 @@ export function createBullmqProducer({ client, queueName, logger }: BullmqProduc
         return { createdAt: job.timestamp };
       } catch (error) {
         logger.warn({ err: error, jobId: request.jobId }, 'job was not stored');
-        const connected = client.status === 'ready';
-        throw new QueueUnavailableError(connected ? 'Redis did not accept the job' : NOT_CONNECTED, { cause: error });
+        throw new QueueUnavailableError(unavailableReason(client, error), { cause: error });
       }
     },
 

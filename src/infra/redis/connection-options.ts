@@ -2,6 +2,12 @@ import { readFileSync } from 'node:fs';
 import type { RedisOptions } from 'ioredis';
 import type { RedisConnectionConfig } from '../config/schema.js';
 
+/**
+ * ioredis options with a retry strategy that always reconnects (ioredis also
+ * allows `null`, which BullMQ's option type does not).
+ */
+export type ClientOptions = Omit<RedisOptions, 'retryStrategy'> & { retryStrategy: (attempt: number) => number };
+
 type TlsConfig = RedisConnectionConfig['tls'];
 type RetryConfig = RedisConnectionConfig['retry'];
 
@@ -26,7 +32,7 @@ export function reconnectDelay(retry: RetryConfig): (attempt: number) => number 
 /** ioredis options shared by every connection to one Redis server or cluster node. */
 export function baseRedisOptions(
   config: Omit<RedisConnectionConfig, 'addr' | 'db'> & { db?: number },
-): RedisOptions {
+): ClientOptions {
   return {
     ...(config.username ? { username: config.username } : {}),
     ...(config.password ? { password: config.password } : {}),
@@ -42,7 +48,7 @@ export function baseRedisOptions(
  * off a command on a broken connection rejects at once instead of waiting for
  * a reconnect, and a command on a live but stuck server times out.
  */
-export function producerRedisOptions(config: RedisConnectionConfig): RedisOptions {
+export function producerRedisOptions(config: RedisConnectionConfig): ClientOptions {
   return {
     ...baseRedisOptions(config),
     host: config.addr.host,
@@ -57,7 +63,7 @@ export function producerRedisOptions(config: RedisConnectionConfig): RedisOption
  * Options for the worker's connections: BullMQ requires `maxRetriesPerRequest: null`
  * so its blocking commands wait through reconnects instead of failing.
  */
-export function workerRedisOptions(config: RedisConnectionConfig): RedisOptions {
+export function workerRedisOptions(config: RedisConnectionConfig): ClientOptions {
   return {
     ...baseRedisOptions(config),
     host: config.addr.host,

@@ -1,0 +1,135 @@
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../../src/app.js';
+import { createSilentLogger } from '../../src/infra/log/logger.js';
+import { createBullmqProducer, type BullmqProducer } from '../../src/infra/queue/bullmq-producer.js';
+import { producerRedisOptions } from '../../src/infra/redis/connection-options.js';
+import { registerJob } from '../../src/jobs/register-job.js';
+import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
+import { redisConfigFor, uniqueQueueName } from '../helpers/redis-config.js';
+import { waitFor } from '../helpers/wait-for.js';
+import { testFlaky } from '../jobs/test-flaky.js';
+
+describe('register against a real Redis', () => {
+  let redis: RedisServer;
+  const cleanup: (() => Promise<unknown> | void)[] = [];
+
+  beforeAll(async () => {
+    redis = await startRedisServer();
+  });
+  afterEach(async () => {
+    for (const step of cleanup.splice(0).reverse()) await step();
+  });
+  afterAll(async () => {
+    await redis.destroy();
+  });
+
+  function setup(port = redis.port) {
+    const queueName = uniqueQueueName();
+    const client = new Redis(producerRedisOptions(redisConfigFor(port)));
+    client.on('error', () => undefined);
+    const producer = createBullmqProducer({ client, queueName, logger: createSilentLogger() });
+    const app = createApp({ producer, logger: createSilentLogger(), bodyLimitBytes: 16_384 });
+    const inspector = new Queue(queueName, { connection: { host: '127.0.0.1', port: redis.port } });
+    cleanup.push(async () => {
+      await producer.close();
+      client.disconnect();
+      await inspector.obliterate({ force: true }).catch(() => undefined);
+      await inspector.close();
+    });
+    const register = (body: unknown) =>
+      app.request('/api/dm-jobqueue/register', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    return { client, producer, app, inspector, register };
+  }
+
+  it('stores a delayed job with the delay, attempts, backoff and payload the contract names', async () => {
+    const { client, inspector, register } = setup();
+    await waitFor(() => client.status === 'ready', { what: 'Redis connection' });
+    const before = Date.now();
+    const response = await register({ message: 'stored', delay_seconds: 90, max_retry: 4 });
+    expect(response.status).toBe(201);
+    const body = (await response.json()) as { job_id: string; run_at: string };
+
+    const job = await inspector.getJob(body.job_id);
+    expect(job).toBeDefined();
+    expect(await job?.getState()).toBe('delayed');
+    expect(job?.name).toBe('demo:delay_print');
+    expect(job?.data).toEqual({ message: 'stored' });
+    expect(job?.opts).toMatchObject({ delay: 90_000, attempts: 5, backoff: { type: 'exponential', delay: 30_000, jitter: 0.2 } });
+    expect(Date.parse(body.run_at)).toBe((job?.timestamp ?? 0) + 90_000);
+    expect(job?.timestamp).toBeGreaterThanOrEqual(before);
+  });
+
+  it('stores the default 3-minute delay and 10 retries when the body is empty', async () => {
+    const { client, inspector, register } = setup();
+    await waitFor(() => client.status === 'ready', { what: 'Redis connection' });
+    const body = (await (await register({})).json()) as { job_id: string };
+    const job = await inspector.getJob(body.job_id);
+    expect(job?.opts).toMatchObject({ delay: 180_000, attempts: 11 });
+    expect(job?.data).toEqual({ message: 'Job executed successfully' });
+  });
+
+  it('registers a second job type through the same producer', async () => {
+    const { client, producer, inspector } = setup();
+    await waitFor(() => client.status === 'ready', { what: 'Redis connection' });
+    const job = await registerJob({ producer, newJobId: () => 'flaky-1' }, testFlaky, { payload: { key: 'k', fail_times: 0 } });
+    expect(job).toMatchObject({ jobId: 'flaky-1', jobType: 'test:flaky', maxRetry: 3, delaySeconds: 0 });
+    const stored = await inspector.getJob('flaky-1');
+    expect(stored?.opts).toMatchObject({ attempts: 4, backoff: { type: 'fixed', delay: 50 } });
+  });
+
+  it('answers 503 at once while Redis is down and registers again when it is back, without a restart', async () => {
+    const own = await startRedisServer();
+    cleanup.push(() => own.destroy());
+    const { client, register, producer } = setup(own.port);
+    await waitFor(() => client.status === 'ready', { what: 'Redis connection' });
+    await own.stop('SIGKILL');
+    await waitFor(() => !producer.isConnected(), { what: 'the client to notice' });
+
+    const started = performance.now();
+    const down = await register({ delay_seconds: 1 });
+    const elapsed = performance.now() - started;
+    expect(down.status).toBe(503);
+    expect(((await down.json()) as { detail: string }).detail).toBe('Job queue service is unavailable: Redis is not connected');
+    expect(elapsed).toBeLessThan(1000);
+
+    await own.start();
+    const back = await waitFor(async () => {
+      const response = await register({ delay_seconds: 1 });
+      return response.status === 201 ? response : undefined;
+    }, { what: 'registration to work again' });
+    expect(back.status).toBe(201);
+  });
+
+  it('answers 503 when the API started while Redis was down, and 201 once Redis appears', async () => {
+    const own = await startRedisServer();
+    cleanup.push(() => own.destroy());
+    await own.stop();
+    const { register } = setup(own.port);
+    expect((await register({})).status).toBe(503);
+    await own.start();
+    await waitFor(async () => (await register({})).status === 201, { what: 'registration after Redis appeared' });
+  });
+
+  it('answers 503 within the command timeout when Redis accepts connections but does not answer', async () => {
+    const own = await startRedisServer();
+    cleanup.push(() => own.destroy());
+    const { client, register } = setup(own.port);
+    await waitFor(() => client.status === 'ready', { what: 'Redis connection' });
+    // A registration before the pause so BullMQ has loaded its scripts.
+    expect((await register({})).status).toBe(201);
+    const admin = new Redis(own.port);
+    cleanup.push(() => void admin.disconnect());
+    await admin.call('CLIENT', 'PAUSE', '3000', 'ALL');
+    const started = performance.now();
+    const response = await register({});
+    expect(response.status).toBe(503);
+    expect(performance.now() - started).toBeLessThan(2500);
+    expect(((await response.json()) as { detail: string }).detail).toBe('Job queue service is unavailable: Redis did not answer in time');
+  });
+});
