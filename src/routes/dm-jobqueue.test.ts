@@ -100,7 +100,7 @@ describe('POST /api/dm-jobqueue/register', () => {
     const response = await register(body);
     expect(response.status).toBe(400);
     const details = await problem(response);
-    expect(details).toMatchObject({ status: 400, title: 'Invalid request body', type: expect.any(String) });
+    expect(details).toMatchObject({ status: 400, title: 'Invalid request body', type: 'urn:dm-jobqueue:problem:validation-error' });
     expect(details.errors).toContainEqual({ field, reason });
     expect(details.detail).toContain(`${field}: ${reason}`);
     expect(producer.jobs).toHaveLength(0);

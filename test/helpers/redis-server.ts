@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { freePort } from './free-port.js';
+import { freePort } from '../../scripts/lib/free-port.js';
 
 export interface RedisServerOptions {
   /** AOF persistence (`appendfsync everysec`), as the project ships it. */

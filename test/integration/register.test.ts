@@ -3,12 +3,12 @@ import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
 import { createSilentLogger } from '../../src/infra/log/logger.js';
-import { createBullmqProducer, type BullmqProducer } from '../../src/infra/queue/bullmq-producer.js';
+import { createBullmqProducer } from '../../src/infra/queue/bullmq-producer.js';
 import { producerRedisOptions } from '../../src/infra/redis/connection-options.js';
 import { registerJob } from '../../src/jobs/register-job.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
 import { redisConfigFor, uniqueQueueName } from '../helpers/redis-config.js';
-import { waitFor } from '../helpers/wait-for.js';
+import { waitFor } from '../../scripts/lib/wait-for.js';
 import { testFlaky } from '../jobs/test-flaky.js';
 
 describe('register against a real Redis', () => {

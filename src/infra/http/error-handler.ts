@@ -1,6 +1,5 @@
 import type { ErrorHandler, NotFoundHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
-import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { Logger } from 'pino';
 import { QueueUnavailableError } from '../../jobs/job-producer.js';
 import { PROBLEM_TYPES, problemResponse } from './problem.js';
@@ -32,7 +31,7 @@ export function createErrorHandler(logger: Logger): ErrorHandler {
       );
     }
     if (error instanceof HTTPException && error.status < 500) {
-      const status = error.status as ContentfulStatusCode;
+      const status = error.status;
       return problemResponse(c, {
         type: PROBLEM_TYPES.http,
         title: STATUS_TITLES[status] ?? 'Request Error',

@@ -32,7 +32,7 @@ export function requireJsonBody(): MiddlewareHandler {
 export function jsonBody<TSchema extends v.GenericSchema>(schema: TSchema) {
   return validator('json', (value, c) => {
     const result = v.safeParse(schema, value);
-    if (result.success) return result.output as v.InferOutput<TSchema>;
+    if (result.success) return result.output;
     const errors = toFieldErrors(result.issues);
     return problemResponse(c, {
       type: PROBLEM_TYPES.validation,

@@ -10,14 +10,14 @@ export function createOutageLogger(logger: Logger, what: string, consequence = '
   let down = false;
   let since = 0;
   return {
-    failed(error: unknown): void {
+    failed: (error: unknown): void => {
       if (down) return;
       down = true;
       since = Date.now();
       const reason = error instanceof Error ? error.message : String(error);
       logger.warn({ err: error }, `${what} is not reachable (${reason}); ${consequence}`);
     },
-    recovered(): void {
+    recovered: (): void => {
       if (!down) return;
       down = false;
       logger.info({ downtimeMs: Date.now() - since }, `${what} is reachable again`);

@@ -28,6 +28,11 @@ export interface JobWorker {
   close(): Promise<void>;
 }
 
+function lateness(job: Job): number | undefined {
+  if (job.attemptsMade !== 1 || job.processedOn === undefined) return undefined;
+  return job.processedOn - (job.timestamp + (job.opts.delay ?? 0));
+}
+
 function logFailure(logger: Logger, job: Job | undefined, error: Error): void {
   if (!job) {
     logger.error({ err: error }, 'job failed');
@@ -61,7 +66,13 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
   // The Worker emits 'ready' once; its backend reports every reconnection.
   worker.on('ready', outage.recovered);
   worker.backend.on('ready', outage.recovered);
-  worker.on('completed', (job) => logger.info({ jobId: job.id, jobType: job.name, attempt: job.attemptsMade }, 'job completed'));
+  worker.on('completed', (job) =>
+    logger.info(
+      // lateMs: how long after its due time the job started (first run only).
+      { jobId: job.id, jobType: job.name, attempt: job.attemptsMade, lateMs: lateness(job) },
+      'job completed',
+    ),
+  );
   worker.on('failed', (job, error) => logFailure(logger, job, error));
 
   let closing: Promise<void> | undefined;

@@ -1,0 +1,61 @@
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { Redis } from 'ioredis';
+import type { Config } from '../../src/infra/config/schema.js';
+import { baseRedisOptions } from '../../src/infra/redis/connection-options.js';
+import { PROJECT_ROOT } from './node-process.js';
+
+const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '::1']);
+
+type Probe = { reachable: true; appendonly: string } | { reachable: false; reason: string };
+
+async function probe(config: Config): Promise<Probe> {
+  const { addr, db, ...rest } = config.cache.redis.jobqueue;
+  const client = new Redis({
+    ...baseRedisOptions({ ...rest, db }),
+    host: addr.host,
+    port: addr.port,
+    lazyConnect: true,
+    retryStrategy: () => null,
+    maxRetriesPerRequest: 0,
+  });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    await client.ping();
+    const reply = (await client.config('GET', 'appendonly').catch(() => [])) as string[];
+    return { reachable: true, appendonly: reply[1] ?? 'unknown' };
+  } catch (error) {
+    return { reachable: false, reason: error instanceof Error ? error.message : String(error) };
+  } finally {
+    client.disconnect();
+  }
+}
+
+/**
+ * Makes sure the configured job-queue Redis answers. A local one that is down
+ * is started with scripts/start-redis.sh (docker compose, else redis-server
+ * with AOF, data in redis/data/jobqueue); a remote one is only reported.
+ */
+export async function ensureRedis(config: Config, say: (line: string) => void): Promise<void> {
+  const { addr } = config.cache.redis.jobqueue;
+  const label = `${addr.host}:${addr.port}`;
+  let result = await probe(config);
+  if (!result.reachable) {
+    if (!LOCAL_HOSTS.has(addr.host)) {
+      throw new Error(`the job-queue Redis at ${label} is not reachable (${result.reason}); start it or fix redis.jobqueue.addr in config/${config.env}/cacheserver.yaml`);
+    }
+    say(`the job-queue Redis at ${label} is not running; starting it`);
+    const started = spawnSync('bash', [path.join(PROJECT_ROOT, 'scripts/start-redis.sh'), 'start'], {
+      env: { ...process.env, REDIS_PORT: String(addr.port) },
+      stdio: 'inherit',
+    });
+    if (started.status !== 0) throw new Error(`scripts/start-redis.sh start failed (exit ${started.status})`);
+    result = await probe(config);
+    if (!result.reachable) throw new Error(`the job-queue Redis at ${label} still does not answer (${result.reason})`);
+  }
+  say(`job-queue Redis at ${label} is reachable`);
+  if (result.appendonly !== 'yes') {
+    say(`warning: that Redis has appendonly=${result.appendonly}: queued jobs will not survive its restart (D1); use npm run redis:start on a free port for a persistent one`);
+  }
+}

@@ -1,0 +1,106 @@
+import { mkdtempSync, mkdirSync, writeFileSync, cpSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from './config-error.js';
+import { DEFAULT_CONFIG_DIR, loadConfig } from './load-config.js';
+
+function configDir(files: { config?: string; cacheserver?: string }, env = 'develop'): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'dm-config-'));
+  cpSync(DEFAULT_CONFIG_DIR, dir, { recursive: true });
+  mkdirSync(path.join(dir, env), { recursive: true });
+  if (files.config !== undefined) writeFileSync(path.join(dir, env, 'config.yaml'), files.config);
+  if (files.cacheserver !== undefined) writeFileSync(path.join(dir, env, 'cacheserver.yaml'), files.cacheserver);
+  return dir;
+}
+
+function load(environment: NodeJS.ProcessEnv, dir?: string) {
+  return loadConfig({ environment, dotenv: false, ...(dir ? { dir } : {}) });
+}
+
+function failure(run: () => unknown): ConfigError {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  it.for(['develop', 'staging', 'test'] as const)('loads the shipped %s files', (env) => {
+    const config = load({ APP_ENV: env });
+    expect(config.env).toBe(env);
+    expect(config.app.server.port).toBeGreaterThan(0);
+    expect(config.cache.redis.jobqueue.addr.port).toBeGreaterThan(0);
+  });
+
+  it('defaults to develop, with the spec ports and a memory-backed rate limit', () => {
+    const config = load({});
+    expect(config.env).toBe('develop');
+    expect(config.app.server.port).toBe(8080);
+    expect(config.app.jobqueue.port).toBe(8082);
+    expect(config.cache.redis.jobqueue.addr).toEqual({ host: 'localhost', port: 6379 });
+    expect(config.cache.redis.default.cluster.addrs).toEqual([]);
+    expect(config.app.api.rate_limit).toEqual({ enabled: true, requests_per_minute: 60, requests_per_hour: 1000, storage_type: 'auto' });
+  });
+
+  it('loads the production examples once they are copied into place', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'dm-config-'));
+    cpSync(DEFAULT_CONFIG_DIR, dir, { recursive: true });
+    for (const name of ['config', 'cacheserver']) {
+      cpSync(path.join(dir, 'production', `${name}.yaml.example`), path.join(dir, 'production', `${name}.yaml`));
+    }
+    const config = load({ APP_ENV: 'production' }, dir);
+    expect(config.cache.redis.jobqueue.tls).toBe(true);
+  });
+
+  it('says to copy the example when a production file is missing', () => {
+    const error = failure(() => load({ APP_ENV: 'production' }));
+    expect(error.message).toMatch(/production\/config\.yaml: file not found \(copy config\.yaml\.example and adjust it\)/);
+  });
+
+  it('applies the documented environment overrides', () => {
+    const config = load({
+      REDIS_JOBQUEUE_ADDR: 'redis.internal:6380',
+      REDIS_JOBQUEUE_PASSWORD: 's3cret',
+      SERVER_PORT: '9000',
+      JOBQUEUE_PORT: '9002',
+      REDIS_DEFAULT_CLUSTER_ADDRS: 'a:7000, b:7001',
+    });
+    expect(config.cache.redis.jobqueue.addr).toEqual({ host: 'redis.internal', port: 6380 });
+    expect(config.cache.redis.jobqueue.password).toBe('s3cret');
+    expect(config.app.server.port).toBe(9000);
+    expect(config.app.jobqueue.port).toBe(9002);
+    expect(config.cache.redis.default.cluster.addrs).toEqual([{ host: 'a', port: 7000 }, { host: 'b', port: 7001 }]);
+  });
+
+  it('rejects an unknown APP_ENV', () => {
+    expect(failure(() => load({ APP_ENV: 'prod' })).message).toBe('APP_ENV: "prod" is not one of develop, staging, production, test');
+  });
+
+  it.for([
+    ['a wrong type', { config: 'server: { port: "80" }\njobqueue: { port: 8082 }\napi: { rate_limit: { enabled: true, requests_per_minute: 1, requests_per_hour: 0, storage_type: auto } }' }, 'server.port', /Expected number/],
+    ['a misspelt key', { config: 'server: { port: 80, prot: 1 }\njobqueue: { port: 8082 }\napi: { rate_limit: { enabled: true, requests_per_minute: 1, requests_per_hour: 0, storage_type: auto } }' }, 'server.prot', /Invalid key/],
+    ['a bad storage type', { config: 'server: { port: 80 }\njobqueue: { port: 8082 }\napi: { rate_limit: { enabled: true, requests_per_minute: 1, requests_per_hour: 0, storage_type: disk } }' }, 'api.rate_limit.storage_type', /Expected \("auto" \| "redis" \| "memory"\)/],
+    ['a bad address', { cacheserver: 'redis: { jobqueue: { addr: "localhost" } }' }, 'redis.jobqueue.addr', /must be "host:port"/],
+    ['a bad cluster address', { cacheserver: 'redis: { jobqueue: { addr: "h:1" }, default: { cluster: { addrs: ["h:99999"] } } }' }, 'redis.default.cluster.addrs.0', /must be "host:port"/],
+  ] as const)('names the file, key and reason for %s', ([, files, key, reason]) => {
+    const error = failure(() => load({}, configDir(files)));
+    expect(error.key).toBe(key);
+    expect(error.reason).toMatch(reason);
+    expect(error.file).toMatch(/develop\/(config|cacheserver)\.yaml$/);
+  });
+
+  it('reports invalid YAML with its position', () => {
+    const error = failure(() => load({}, configDir({ config: 'server: [unclosed' })));
+    expect(error.message).toMatch(/config\.yaml: invalid YAML: .*line 1/s);
+  });
+
+  it('names the variable when an override is the bad value', () => {
+    const error = failure(() => load({ JOBQUEUE_PORT: 'abc' }));
+    expect(error.key).toBe('jobqueue.port');
+    expect(error.reason).toContain('(the value comes from JOBQUEUE_PORT)');
+  });
+});

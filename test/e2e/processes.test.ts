@@ -1,0 +1,119 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { freePort } from '../../scripts/lib/free-port.js';
+import { startNodeProcess, type NodeProcess } from '../../scripts/lib/node-process.js';
+import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
+import { uniqueQueueName } from '../helpers/redis-config.js';
+import { waitFor } from '../../scripts/lib/wait-for.js';
+
+interface Stack {
+  api: NodeProcess;
+  worker: NodeProcess;
+  apiUrl: string;
+  healthUrl: string;
+}
+
+describe('the real API and worker processes', () => {
+  const cleanup: (() => Promise<unknown>)[] = [];
+  afterEach(async () => {
+    for (const step of cleanup.splice(0).reverse()) await step();
+  });
+
+  async function startStack(redis: RedisServer): Promise<Stack> {
+    const [apiPort, workerPort] = [await freePort(), await freePort()];
+    const env = {
+      REDIS_JOBQUEUE_ADDR: redis.addr,
+      SERVER_PORT: String(apiPort),
+      JOBQUEUE_PORT: String(workerPort),
+      JOBQUEUE_QUEUE_NAME: uniqueQueueName('e2e'),
+    };
+    const api = startNodeProcess('src/server.ts', env);
+    const worker = startNodeProcess('src/worker.ts', env);
+    cleanup.push(() => api.stop('SIGKILL'), () => worker.stop('SIGKILL'));
+    await api.waitForLine(/API listening/);
+    await worker.waitForLine(/worker started/);
+    return { api, worker, apiUrl: `http://127.0.0.1:${apiPort}`, healthUrl: `http://127.0.0.1:${workerPort}/health` };
+  }
+
+  async function register(stack: Stack, body: unknown): Promise<Response> {
+    return fetch(`${stack.apiUrl}/api/dm-jobqueue/register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+  }
+
+  async function newRedis(options: { appendonly?: boolean } = {}) {
+    const redis = await startRedisServer(options);
+    cleanup.push(() => redis.destroy());
+    return redis;
+  }
+
+  it('registers a 1-second job over HTTP and the worker prints it exactly once', async () => {
+    const stack = await startStack(await newRedis());
+    const health = await fetch(stack.healthUrl);
+    expect(health.status).toBe(200);
+    expect(health.headers.get('content-type')).toMatch(/^text\/plain/);
+    expect(await health.text()).toBe('OK');
+
+    const message = `e2e ${Date.now()}`;
+    const response = await register(stack, { message, delay_seconds: 1 });
+    expect(response.status).toBe(201);
+    const { job_id: jobId } = (await response.json()) as { job_id: string };
+
+    const line = await stack.worker.waitForLine(new RegExp(`${message}$`), { stream: 'stdout' });
+    expect(line).toMatch(/^\[\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\] e2e \d+$/);
+    const completion = await stack.worker.waitForLine(/"msg":"job completed"/, { stream: 'stdout' });
+    expect(JSON.parse(completion)).toMatchObject({ jobId, jobType: 'demo:delay_print' });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(stack.worker.stdout.filter((output) => output.endsWith(message))).toHaveLength(1);
+
+    expect(await stack.api.stop('SIGTERM')).toBe(0);
+    expect(await stack.worker.stop('SIGTERM')).toBe(0);
+  });
+
+  it('both processes start without Redis, warn once, answer 503, and work when Redis appears', async () => {
+    const redis = await newRedis({ appendonly: true });
+    await redis.stop();
+    const stack = await startStack(redis);
+    expect((await fetch(stack.healthUrl)).status).toBe(200);
+
+    const started = performance.now();
+    const down = await register(stack, { delay_seconds: 0 });
+    expect(down.status).toBe(503);
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect(down.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(await down.json()).toMatchObject({ status: 503, detail: 'Job queue service is unavailable: Redis is not connected' });
+
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const warnings = stack.api.stderr.filter((line) => line.includes('is not reachable'));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain('registering a job answers 503 until it is back');
+
+    await redis.start();
+    const message = `after outage ${Date.now()}`;
+    await waitFor(async () => (await register(stack, { message, delay_seconds: 0 })).status === 201, { what: 'a 201 after Redis came up' });
+    await stack.worker.waitForLine(new RegExp(`${message}$`), { stream: 'stdout' });
+    await stack.api.waitForLine(/is reachable again/);
+    expect(await stack.api.stop()).toBe(0);
+    expect(await stack.worker.stop()).toBe(0);
+  });
+
+  it('a delayed job registered over HTTP survives a Redis restart and runs once', async () => {
+    const redis = await newRedis({ appendonly: true });
+    const stack = await startStack(redis);
+    const message = `restart ${Date.now()}`;
+    expect((await register(stack, { message, delay_seconds: 2 })).status).toBe(201);
+    await redis.stop('SIGTERM');
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    await redis.start();
+    await stack.worker.waitForLine(new RegExp(`${message}$`), { stream: 'stdout' });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(stack.worker.stdout.filter((output) => output.endsWith(message))).toHaveLength(1);
+  });
+
+  it('refuses to start with a bad configuration value and says which', async () => {
+    const api = startNodeProcess('src/server.ts', { SERVER_PORT: 'eighty' });
+    expect(await api.exited).toBe(1);
+    expect(api.stderr.join('\n')).toMatch(/config\/test\/config\.yaml: server\.port: .*SERVER_PORT/);
+  });
+});
