@@ -1,5 +1,6 @@
 // Lint config: typescript-eslint's recommended type-aware rules on sources, tests and scripts.
 import js from '@eslint/js';
+import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
@@ -17,4 +18,6 @@ export default tseslint.config(
     },
   },
   { files: ['**/*.js'], ...tseslint.configs.disableTypeChecked },
+  // The demo page's scripts run in the browser as plain ES modules (no build step).
+  { files: ['public/**/*.js'], languageOptions: { globals: globals.browser, sourceType: 'module' } },
 );

@@ -1,93 +1,120 @@
 #!/usr/bin/env bash
-# Starts, stops or reports the job-queue Redis (D1, D4).
-#   scripts/start-redis.sh start|stop|status
+# Starts, stops or reports the job-queue Redis (D1, D4): one Redis, AOF on.
+#   scripts/start-redis.sh start|stop|status      (npm run redis:start|redis:stop|redis:status)
 # Uses docker compose (docker-compose.redis.yml) when a Docker engine answers;
-# otherwise the local redis-server binary with the same redis/redis.conf.
+# otherwise the local redis-server binary with the same redis/redis.conf, the
+# same port and the same data directory.
 # Environment:
-#   REDIS_PORT       host port (default 6379)
-#   REDIS_DATA_DIR   data directory (default redis/data/jobqueue under the project)
-#   REDIS_START_MODE auto (default) | docker | local
+#   REDIS_PORT                   host port (default 6379)
+#   REDIS_BIND                   host address to listen on (default 127.0.0.1; never a public one)
+#   REDIS_DATA_DIR               data directory (default redis/data/jobqueue under the project)
+#   REDIS_START_MODE             auto (default) | docker | local
+#   REDIS_START_TIMEOUT_SECONDS  how long start waits for PONG, AOF loading included (default 60)
+# Exit status: 0 done / running; 1 failed; 2 usage; 3 (status) not running.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=scripts/lib/redis-common.sh
+. "$ROOT/scripts/lib/redis-common.sh"
+
+LOG_PREFIX=redis
+START_MODE="${REDIS_START_MODE:-auto}"
 PORT="${REDIS_PORT:-6379}"
-DATA_DIR="${REDIS_DATA_DIR:-$ROOT/redis/data/jobqueue}"
-MODE="${REDIS_START_MODE:-auto}"
+BIND="${REDIS_BIND:-127.0.0.1}"
+START_TIMEOUT="${REDIS_START_TIMEOUT_SECONDS:-60}"
 COMPOSE_FILE="$ROOT/docker-compose.redis.yml"
+[[ "$PORT" =~ ^[0-9]+$ ]] || die "REDIS_PORT must be a port number (got \"$PORT\")"
+DATA_DIR="$(absolute_path "${REDIS_DATA_DIR:-$ROOT/redis/data/jobqueue}")"
 PID_FILE="$DATA_DIR/redis-server-$PORT.pid"
 LOG_FILE="$DATA_DIR/redis-server-$PORT.log"
 
-say() { printf '[redis] %s\n' "$*"; }
-die() { printf '[redis] %s\n' "$*" >&2; exit 1; }
-
-answers_ping() { [ "$(redis-cli -h 127.0.0.1 -p "$PORT" ping 2>/dev/null || true)" = "PONG" ]; }
-docker_available() {
-  [ "$MODE" = "docker" ] && return 0
-  [ "$MODE" = "local" ] && return 1
-  command -v docker >/dev/null 2>&1 && docker info >/dev/null 2>&1
+compose() {
+  REDIS_PORT="$PORT" REDIS_BIND="$BIND" REDIS_DATA_DIR="$DATA_DIR" "${COMPOSE[@]}" -f "$COMPOSE_FILE" "$@"
 }
-local_pid() { [ -f "$PID_FILE" ] && kill -0 "$(cat "$PID_FILE")" 2>/dev/null && cat "$PID_FILE"; }
-compose() { REDIS_PORT="$PORT" REDIS_DATA_DIR="$DATA_DIR" docker compose -f "$COMPOSE_FILE" "$@"; }
-
-wait_for_ping() {
-  for _ in $(seq 1 100); do answers_ping && return 0; sleep 0.1; done
-  return 1
+compose_running() { use_docker && [ -n "$(compose ps -q 2>/dev/null)" ]; }
+answers() { redis_ping 127.0.0.1 "$PORT"; }
+# appendonly: the server's appendonly setting (redis-cli takes a password from REDISCLI_AUTH).
+appendonly() {
+  local value=''
+  if command -v redis-cli >/dev/null 2>&1; then
+    value="$(redis-cli -h 127.0.0.1 -p "$PORT" config get appendonly 2>/dev/null | sed -n 2p || true)"
+  fi
+  case "$value" in
+    yes | no) printf '%s\n' "$value" ;;
+    *) printf 'unknown (password required? set REDISCLI_AUTH)\n' ;;
+  esac
 }
 
 start() {
-  if answers_ping; then
-    say "something already answers PING on 127.0.0.1:$PORT; starting nothing"
-    exit 0
-  fi
-  mkdir -p "$DATA_DIR"
-  if docker_available; then
-    compose up -d
-    wait_for_ping || die "Redis (docker) did not answer on port $PORT within 10 s; see: docker compose -f $COMPOSE_FILE logs"
-    say "started with docker compose on 127.0.0.1:$PORT (AOF on); data in $DATA_DIR"
+  local pid
+  if pid="$(live_redis_pid "$PID_FILE")"; then
+    say "already running: local redis-server (pid $pid) on 127.0.0.1:$PORT; starting nothing"
     return
   fi
-  command -v redis-server >/dev/null 2>&1 || die "no Docker engine and no redis-server binary: install one (e.g. apt-get install redis-server)"
+  if tcp_answers 127.0.0.1 "$PORT"; then
+    say "something already answers on 127.0.0.1:$PORT; starting nothing (data of that server is wherever it keeps it)"
+    return
+  fi
+  mkdir -p "$DATA_DIR"
+  if use_docker; then
+    compose up -d
+    wait_for "$START_TIMEOUT" answers || die "Redis (docker) did not answer PING on port $PORT within $START_TIMEOUT s; see: ${COMPOSE[*]} -f $COMPOSE_FILE logs"
+    say "started the job-queue Redis with docker compose on 127.0.0.1:$PORT (AOF on, appendfsync everysec)"
+    say "data in $DATA_DIR (appendonlydir/ inside it)"
+    return
+  fi
+  command -v redis-server >/dev/null 2>&1 || die "no Docker engine and no redis-server binary: install one (e.g. apt-get install redis-server, brew install redis)"
+  rm -f "$PID_FILE"
   redis-server "$ROOT/redis/redis.conf" \
-    --port "$PORT" --bind 127.0.0.1 --dir "$DATA_DIR" \
+    --port "$PORT" --bind "$BIND" --dir "$DATA_DIR" \
     --daemonize yes --pidfile "$PID_FILE" --logfile "$LOG_FILE"
-  wait_for_ping || die "redis-server did not answer on port $PORT within 10 s; see $LOG_FILE"
-  say "started local redis-server (pid $(cat "$PID_FILE")) on 127.0.0.1:$PORT with AOF on (no Docker engine found)"
-  say "data in $DATA_DIR, log in $LOG_FILE"
+  # The daemon writes its pidfile before it loads the AOF.
+  wait_for 5 live_redis_pid "$PID_FILE" >/dev/null || die "redis-server did not start; last lines of $LOG_FILE:$(printf '\n'; tail -n 20 "$LOG_FILE" 2>/dev/null)"
+  pid="$(live_redis_pid "$PID_FILE")"
+  if ! wait_for "$START_TIMEOUT" answers; then
+    pid_alive "$pid" && die "redis-server (pid $pid) runs but did not answer PING within $START_TIMEOUT s (still loading a large AOF?); see $LOG_FILE"
+    die "redis-server exited; last lines of $LOG_FILE:$(printf '\n'; tail -n 20 "$LOG_FILE" 2>/dev/null)"
+  fi
+  say "started local redis-server (pid $pid) on $BIND:$PORT with AOF on, appendfsync everysec (no Docker engine found)"
+  say "data in $DATA_DIR (appendonlydir/ inside it), log in $LOG_FILE"
 }
 
 stop() {
   local pid
-  if pid="$(local_pid)"; then
-    # SHUTDOWN flushes the AOF before exiting; a kill -9 would not.
-    redis-cli -h 127.0.0.1 -p "$PORT" shutdown >/dev/null 2>&1 || kill "$pid" 2>/dev/null || true
-    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -0 "$pid" 2>/dev/null && die "redis-server (pid $pid) did not stop"
+  if pid="$(live_redis_pid "$PID_FILE")"; then
+    stop_redis_pid "$pid" 30
     rm -f "$PID_FILE"
-    say "stopped local redis-server (pid $pid); data kept in $DATA_DIR"
-  elif docker_available && [ -n "$(compose ps -q 2>/dev/null)" ]; then
-    compose down
+    say "stopped local redis-server (pid $pid; SIGTERM, AOF flushed); data kept in $DATA_DIR"
+  elif compose_running; then
+    # rm --stop, not down: the dm-jobqueue network stays for a Redis Insight attached to it.
+    compose rm --stop --force
     say "stopped the docker compose Redis; data kept in $DATA_DIR"
-  elif answers_ping; then
-    die "the Redis on port $PORT was not started by this script; not stopping it"
+  elif tcp_answers 127.0.0.1 "$PORT"; then
+    die "the Redis on port $PORT was not started by this script (no live pidfile $PID_FILE, no compose container); not stopping it"
   else
-    say "not running on port $PORT"
+    rm -f "$PID_FILE"
+    say "not running on port $PORT; nothing to stop"
   fi
 }
 
 status() {
   local pid
-  if ! answers_ping; then
-    say "not running on port $PORT"
+  if ! answers; then
+    if pid="$(live_redis_pid "$PID_FILE")"; then
+      say "not answering PING: local redis-server (pid $pid) on port $PORT is up but not ready (loading its AOF?); see $LOG_FILE"
+    elif tcp_answers 127.0.0.1 "$PORT"; then
+      say "not answering PING on 127.0.0.1:$PORT: something listens there but does not answer as a Redis (reply: $(redis_reply 127.0.0.1 "$PORT" || echo none))"
+    else
+      say "not running on port $PORT"
+    fi
     exit 3
   fi
-  local aof
-  aof="$(redis-cli -h 127.0.0.1 -p "$PORT" config get appendonly 2>/dev/null | tail -n 1)"
-  if pid="$(local_pid)"; then
-    say "running: local redis-server (pid $pid) on 127.0.0.1:$PORT, appendonly=$aof, data in $DATA_DIR"
-  elif docker_available && [ -n "$(compose ps -q 2>/dev/null)" ]; then
-    say "running: docker compose on 127.0.0.1:$PORT, appendonly=$aof, data in $DATA_DIR"
+  if pid="$(live_redis_pid "$PID_FILE")"; then
+    say "running: local redis-server (pid $pid) on 127.0.0.1:$PORT, appendonly=$(appendonly), data in $DATA_DIR"
+  elif compose_running; then
+    say "running: docker compose on 127.0.0.1:$PORT, appendonly=$(appendonly), data in $DATA_DIR"
   else
-    say "running on 127.0.0.1:$PORT (not started by this script), appendonly=$aof"
+    say "running on 127.0.0.1:$PORT (not started by this script), appendonly=$(appendonly)"
   fi
 }
 

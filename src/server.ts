@@ -10,7 +10,9 @@ import { startHttpServer } from './infra/http/serve.js';
 import { createLogger } from './infra/log/logger.js';
 import { createOutageLogger } from './infra/log/outage-logger.js';
 import { createBullmqProducer } from './infra/queue/bullmq-producer.js';
+import { createBullmqStatusReader } from './infra/queue/bullmq-status-reader.js';
 import { producerRedisOptions } from './infra/redis/connection-options.js';
+import { rateLimitFromConfig } from './infra/rate-limit/rate-limit-from-config.js';
 import { onShutdownSignal } from './infra/shutdown.js';
 
 async function main(): Promise<void> {
@@ -24,8 +26,17 @@ async function main(): Promise<void> {
   client.on('error', outage.failed);
   client.on('ready', outage.recovered);
   const producer = createBullmqProducer({ client, queueName: config.app.jobqueue.queue_name, logger });
+  const statusReader = createBullmqStatusReader({ client, queueName: config.app.jobqueue.queue_name, logger });
 
-  const app = createApp({ producer, logger, bodyLimitBytes: config.app.server.body_limit_bytes });
+  const rateLimit = rateLimitFromConfig(config, logger);
+
+  const app = createApp({
+    producer,
+    statusReader,
+    logger,
+    bodyLimitBytes: config.app.server.body_limit_bytes,
+    ...(rateLimit.options ? { rateLimit: rateLimit.options } : {}),
+  });
   const server = await startHttpServer(app, config.app.server);
   logger.info({ env: config.env, redis: redisLabel }, `API listening on http://${config.app.server.host}:${server.port}`);
 
@@ -33,7 +44,9 @@ async function main(): Promise<void> {
     async () => {
       await server.close();
       await producer.close();
+      await statusReader.close();
       client.disconnect();
+      rateLimit.close();
     },
     { logger, timeoutMs: 10_000 },
   );

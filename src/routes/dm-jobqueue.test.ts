@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createApp } from '../app.js';
 import { createSilentLogger } from '../infra/log/logger.js';
 import { createFakeProducer } from '../../test/fakes/fake-producer.js';
+import { createFakeStatusReader } from '../../test/fakes/fake-status-reader.js';
 
 const NOW = Date.parse('2026-01-02T03:04:05.000Z');
 
@@ -10,6 +11,7 @@ function setup() {
   let counter = 0;
   const app = createApp({
     producer,
+    statusReader: createFakeStatusReader(),
     logger: createSilentLogger(),
     bodyLimitBytes: 1024,
     newJobId: () => `job-${++counter}`,
@@ -70,7 +72,7 @@ describe('POST /api/dm-jobqueue/register', () => {
 
   it('gives every job an unguessable id by default', async () => {
     const producer = createFakeProducer();
-    const app = createApp({ producer, logger: createSilentLogger(), bodyLimitBytes: 1024 });
+    const app = createApp({ producer, statusReader: createFakeStatusReader(), logger: createSilentLogger(), bodyLimitBytes: 1024 });
     const ids = new Set<string>();
     for (let i = 0; i < 3; i++) {
       const response = await app.request('/api/dm-jobqueue/register', { method: 'POST' });
@@ -149,6 +151,7 @@ describe('POST /api/dm-jobqueue/register', () => {
   it('hides unexpected errors behind a generic 500', async () => {
     const app = createApp({
       producer: { enqueue: async () => Promise.reject(new Error('secret internals')) },
+      statusReader: createFakeStatusReader(),
       logger: createSilentLogger(),
       bodyLimitBytes: 1024,
     });

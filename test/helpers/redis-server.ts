@@ -8,6 +8,8 @@ export interface RedisServerOptions {
   /** AOF persistence (`appendfsync everysec`), as the project ships it. */
   appendonly?: boolean;
   port?: number;
+  /** A redis.conf to start from (e.g. the shipped redis/redis.conf); the options below override it. */
+  configFile?: string;
   extraArgs?: string[];
 }
 
@@ -47,6 +49,7 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
   const port = options.port ?? (await freePort());
   const dir = mkdtempSync(path.join(tmpdir(), 'dm-jobqueue-redis-'));
   const args = [
+    ...(options.configFile ? [options.configFile] : []),
     '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '',
     '--appendonly', options.appendonly ? 'yes' : 'no', '--appendfsync', 'everysec',
     '--maxmemory-policy', 'noeviction', ...(options.extraArgs ?? []),

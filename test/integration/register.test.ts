@@ -10,6 +10,7 @@ import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
 import { redisConfigFor, uniqueQueueName } from '../helpers/redis-config.js';
 import { waitFor } from '../../scripts/lib/wait-for.js';
 import { testFlaky } from '../jobs/test-flaky.js';
+import { createFakeStatusReader } from '../fakes/fake-status-reader.js';
 
 describe('register against a real Redis', () => {
   let redis: RedisServer;
@@ -30,7 +31,7 @@ describe('register against a real Redis', () => {
     const client = new Redis(producerRedisOptions(redisConfigFor(port)));
     client.on('error', () => undefined);
     const producer = createBullmqProducer({ client, queueName, logger: createSilentLogger() });
-    const app = createApp({ producer, logger: createSilentLogger(), bodyLimitBytes: 16_384 });
+    const app = createApp({ producer, statusReader: createFakeStatusReader(), logger: createSilentLogger(), bodyLimitBytes: 16_384 });
     const inspector = new Queue(queueName, { connection: { host: '127.0.0.1', port: redis.port } });
     cleanup.push(async () => {
       await producer.close();

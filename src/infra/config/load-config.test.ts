@@ -104,3 +104,17 @@ describe('loadConfig', () => {
     expect(error.reason).toContain('(the value comes from JOBQUEUE_PORT)');
   });
 });
+
+describe('loadConfig: rate-limit storage', () => {
+  it('refuses storage_type "redis" without cluster nodes, naming the key', () => {
+    const error = failure(() => load({ RATE_LIMIT_STORAGE_TYPE: 'redis' }));
+    expect(error.key).toBe('redis.default.cluster.addrs');
+    expect(error.file).toMatch(/develop\/cacheserver\.yaml$/);
+    expect(error.reason).toMatch(/storage_type is "redis"/);
+  });
+
+  it('accepts storage_type "redis" once nodes are configured', () => {
+    const config = load({ RATE_LIMIT_STORAGE_TYPE: 'redis', REDIS_DEFAULT_CLUSTER_ADDRS: '127.0.0.1:7000' });
+    expect(config.app.api.rate_limit.storage_type).toBe('redis');
+  });
+});

@@ -70,9 +70,23 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     dotenvFlow.config({ node_env: appEnv, silent: true });
   }
   const dir = options.dir ?? environment.CONFIG_DIR ?? DEFAULT_CONFIG_DIR;
-  return {
+  const config: Config = {
     env: appEnv,
     app: validate(AppConfigSchema, 'config', dir, appEnv, environment),
     cache: validate(CacheServerConfigSchema, 'cacheserver', dir, appEnv, environment),
   };
+  checkRateLimitStorage(config, dir);
+  return config;
+}
+
+/** storage_type "redis" without cluster nodes cannot work; say so at start-up, not at the first request. */
+function checkRateLimitStorage(config: Config, dir: string): void {
+  const { enabled, storage_type: storageType } = config.app.api.rate_limit;
+  if (enabled && storageType === 'redis' && config.cache.redis.default.cluster.addrs.length === 0) {
+    throw new ConfigError(
+      path.join(path.relative(process.cwd(), dir) || '.', config.env, 'cacheserver.yaml'),
+      'redis.default.cluster.addrs',
+      'must list at least one node when api.rate_limit.storage_type is "redis" (config.yaml); use "auto" or "memory" to run without a cluster',
+    );
+  }
 }

@@ -27,7 +27,8 @@ export const AppConfigSchema = v.strictObject({
     keep_failed: v.optional(RetentionSchema, { count: 5000, age_seconds: 604_800 }),
   }),
   api: v.strictObject({
-    trust_proxy: v.optional(v.boolean(), false),
+    // false: socket address only; true: one reverse proxy; N: N proxies in front.
+    trust_proxy: v.optional(v.union([v.boolean(), v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(10))]), false),
     rate_limit: v.strictObject({
       enabled: v.boolean(),
       requests_per_minute: PositiveInt,

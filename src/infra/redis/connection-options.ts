@@ -56,6 +56,10 @@ export function producerRedisOptions(config: RedisConnectionConfig): ClientOptio
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
     commandTimeout: config.command_timeout_ms,
+    // Registrations arriving in the same tick share one write to Redis (one
+    // pipeline) instead of one write each; each still gets its own reply, so
+    // a 201 still means that job was stored.
+    enableAutoPipelining: true,
   };
 }
 

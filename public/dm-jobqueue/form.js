@@ -1,0 +1,49 @@
+// The register form: its values as the API's body, and field errors next to their fields.
+
+export const FIELDS = ['message', 'delay_seconds', 'max_retry'];
+
+const capitalise = (text) => text.charAt(0).toUpperCase() + text.slice(1);
+
+/**
+ * The body to send, or the fields the browser could not read as numbers.
+ * The message goes as typed: the API trims it and says what is wrong with it.
+ */
+export function readForm(form) {
+  const body = { message: form.elements.message.value };
+  const errors = [];
+  for (const name of ['delay_seconds', 'max_retry']) {
+    const input = form.elements[name];
+    // A number input reports '' for text it cannot parse (badInput) and for an empty field alike.
+    if (input.value.trim() === '') errors.push({ field: name, reason: 'must be a number' });
+    else body[name] = Number(input.value);
+  }
+  return { body, errors };
+}
+
+/** Marks each field of `errors` (API `{ field, reason }`) and returns the first marked input. */
+export function showFieldErrors(form, errors, t) {
+  clearFieldErrors(form);
+  let first = null;
+  for (const { field, reason } of errors) {
+    const input = FIELDS.includes(field) ? form.elements[field] : null;
+    const slot = input && form.querySelector(`#${field}-error`);
+    if (!slot) continue;
+    slot.textContent = capitalise(t.phrase(String(reason)));
+    slot.hidden = false;
+    input.setAttribute('aria-invalid', 'true');
+    first ??= input;
+  }
+  return first;
+}
+
+export function clearFieldErrors(form) {
+  for (const field of FIELDS) {
+    form.elements[field].removeAttribute('aria-invalid');
+    const slot = form.querySelector(`#${field}-error`);
+    slot.textContent = '';
+    slot.hidden = true;
+  }
+}
+
+/** Errors that name no field of the form, e.g. `(body)`. */
+export const otherErrors = (errors) => errors.filter(({ field }) => !FIELDS.includes(field));

@@ -1,0 +1,150 @@
+import { pino } from 'pino';
+import { RateLimiterMemory, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { describe, expect, it } from 'vitest';
+import { createApp } from '../../app.js';
+import { createSilentLogger } from '../log/logger.js';
+import { createRateLimiter } from '../rate-limit/create-rate-limiter.js';
+import { createFlexibleRateLimiter } from '../rate-limit/flexible-rate-limiter.js';
+import type { RateLimiter } from '../rate-limit/rate-limiter.js';
+import type { TrustProxy } from './client-ip.js';
+import { createFakeProducer } from '../../../test/fakes/fake-producer.js';
+import { createFakeStatusReader } from '../../../test/fakes/fake-status-reader.js';
+import { configWithRateLimit } from '../../../test/helpers/test-config.js';
+
+function appWith(limiter: RateLimiter | undefined, trustProxy: TrustProxy = false, perMinute = 3) {
+  return createApp({
+    producer: createFakeProducer(),
+    statusReader: createFakeStatusReader(),
+    logger: createSilentLogger(),
+    bodyLimitBytes: 1024,
+    ...(limiter ? { rateLimit: { limiter, trustProxy, perMinute } } : {}),
+  });
+}
+
+/** app.request with a socket address, as @hono/node-server provides it. */
+function requestFrom(app: ReturnType<typeof appWith>, ip: string, path = '/api/dm-jobqueue/register', headers: Record<string, string> = {}) {
+  return app.request(path, { method: path.startsWith('/api') ? 'POST' : 'GET', headers }, { incoming: { socket: { remoteAddress: ip, remotePort: 5000, remoteFamily: 'IPv4' } } });
+}
+
+function memoryLimiter(perMinute: number, perHour: number) {
+  return createRateLimiter(configWithRateLimit({ requests_per_minute: perMinute, requests_per_hour: perHour, storage_type: 'memory' }), { logger: createSilentLogger() });
+}
+
+describe('rate limiting on /api/*', () => {
+  it('counts per minute and per hour, sends exact headers, then answers 429 with Retry-After', async () => {
+    const app = appWith(memoryLimiter(3, 5));
+    const nowSeconds = Math.ceil(Date.now() / 1000);
+    const remaining: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const response = await requestFrom(app, '10.0.0.1');
+      expect(response.status).toBe(201);
+      expect(response.headers.get('x-ratelimit-limit')).toBe('3');
+      expect(response.headers.get('x-ratelimit-hour-limit')).toBe('5');
+      expect(response.headers.get('x-ratelimit-hour-remaining')).toBe(String(4 - i));
+      remaining.push(response.headers.get('x-ratelimit-remaining') ?? '');
+      const reset = Number(response.headers.get('x-ratelimit-reset'));
+      expect(reset).toBeGreaterThanOrEqual(nowSeconds + 59);
+      expect(reset).toBeLessThanOrEqual(nowSeconds + 61);
+      const hourReset = Number(response.headers.get('x-ratelimit-hour-reset'));
+      expect(hourReset).toBeGreaterThanOrEqual(nowSeconds + 3599);
+    }
+    expect(remaining).toEqual(['2', '1', '0']);
+
+    const limited = await requestFrom(app, '10.0.0.1');
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(limited.headers.get('x-ratelimit-remaining')).toBe('0');
+    const retryAfter = Number(limited.headers.get('retry-after'));
+    expect(retryAfter).toBeGreaterThanOrEqual(59);
+    expect(retryAfter).toBeLessThanOrEqual(60);
+    expect(await limited.json()).toMatchObject({ status: 429, title: 'Too Many Requests', detail: `Rate limit of 3 requests per minute exceeded; retry in ${retryAfter} s`, retry_after_seconds: retryAfter });
+  });
+
+  it('enforces the hourly window on its own', async () => {
+    const app = appWith(memoryLimiter(100, 2));
+    expect((await requestFrom(app, '10.0.0.2')).status).toBe(201);
+    expect((await requestFrom(app, '10.0.0.2')).status).toBe(201);
+    const limited = await requestFrom(app, '10.0.0.2');
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(3500);
+    expect(((await limited.json()) as { detail: string }).detail).toMatch(/^Rate limit of 2 requests per hour exceeded/);
+  });
+
+  it('sends no hourly headers when requests_per_hour is 0', async () => {
+    const response = await requestFrom(appWith(memoryLimiter(3, 0)), '10.0.0.3');
+    expect(response.headers.get('x-ratelimit-limit')).toBe('3');
+    expect(response.headers.has('x-ratelimit-hour-limit')).toBe(false);
+  });
+
+  it('is off entirely when enabled is false', async () => {
+    const limiter = createRateLimiter(configWithRateLimit({ enabled: false }), { logger: createSilentLogger() });
+    expect(limiter).toBeUndefined();
+    const app = appWith(limiter);
+    for (let i = 0; i < 5; i++) expect((await requestFrom(app, '10.0.0.4')).status).toBe(201);
+  });
+
+  it('counts each client IP separately', async () => {
+    const app = appWith(memoryLimiter(1, 0));
+    expect((await requestFrom(app, '10.0.0.5')).status).toBe(201);
+    expect((await requestFrom(app, '10.0.0.5')).status).toBe(429);
+    expect((await requestFrom(app, '10.0.0.6')).status).toBe(201);
+  });
+
+  it('does not limit the health check or non-API paths', async () => {
+    const app = appWith(memoryLimiter(1, 0));
+    for (let i = 0; i < 3; i++) {
+      const health = await requestFrom(app, '10.0.0.7', '/health');
+      expect(health.status).toBe(200);
+      expect(health.headers.has('x-ratelimit-limit')).toBe(false);
+    }
+  });
+
+  it('ignores X-Forwarded-For and X-Real-IP unless trust_proxy is set, so a spoofed header does not escape the limit', async () => {
+    const app = appWith(memoryLimiter(1, 0), false);
+    expect((await requestFrom(app, '10.0.0.8', '/api/dm-jobqueue/register', { 'x-forwarded-for': '1.1.1.1' })).status).toBe(201);
+    expect((await requestFrom(app, '10.0.0.8', '/api/dm-jobqueue/register', { 'x-forwarded-for': '2.2.2.2' })).status).toBe(429);
+    expect((await requestFrom(app, '10.0.0.8', '/api/dm-jobqueue/register', { 'x-real-ip': '3.3.3.3' })).status).toBe(429);
+  });
+
+  it('behind a trusted proxy, limits by the address the proxy saw (right-most X-Forwarded-For entry)', async () => {
+    const app = appWith(memoryLimiter(1, 0), true);
+    const proxy = '192.168.1.10';
+    expect((await requestFrom(app, proxy, '/api/dm-jobqueue/register', { 'x-forwarded-for': '203.0.113.7' })).status).toBe(201);
+    // The client prepends a forged entry; the proxy appended the real one on the right.
+    expect((await requestFrom(app, proxy, '/api/dm-jobqueue/register', { 'x-forwarded-for': '6.6.6.6, 203.0.113.7' })).status).toBe(429);
+    expect((await requestFrom(app, proxy, '/api/dm-jobqueue/register', { 'x-forwarded-for': '203.0.113.8' })).status).toBe(201);
+    expect((await requestFrom(app, proxy, '/api/dm-jobqueue/register', { 'x-real-ip': '203.0.113.9' })).status).toBe(201);
+  });
+
+  it('fails open when the store errors, logs once per outage, and limits again when the store is back', async () => {
+    // The limiter's clock drives its pause after a failure; the middleware's Retry-After is not checked here.
+    let broken = true;
+    const memory = new RateLimiterMemory({ points: 1, duration: 60 });
+    const flaky = {
+      consume: async (key: string) => {
+        if (broken) throw new Error('CLUSTERDOWN The cluster is down');
+        return memory.consume(key);
+      },
+    } as unknown as RateLimiterAbstract; // only consume() is used by createFlexibleRateLimiter
+    const lines: string[] = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => lines.push(line) });
+    let clock = 1_000_000;
+    const app = appWith(createFlexibleRateLimiter([{ name: 'minute', limit: 1, limiter: flaky }], { logger, storeLabel: 'test', timeoutMs: 500, now: () => clock }), false, 1);
+
+    for (let i = 0; i < 5; i++) {
+      const response = await requestFrom(app, '10.0.0.9');
+      expect(response.status).toBe(201);
+      expect(response.headers.get('x-ratelimit-limit')).toBe('1');
+      expect(response.headers.has('x-ratelimit-remaining')).toBe(false);
+    }
+    expect(lines.filter((line) => line.includes('fail-open'))).toHaveLength(1);
+
+    broken = false;
+    // Within a second of the failure the store is not asked again (no request waits on a dead store).
+    expect((await requestFrom(app, '10.0.0.9')).headers.has('x-ratelimit-remaining')).toBe(false);
+    clock += 1001;
+    expect((await requestFrom(app, '10.0.0.9')).status).toBe(201);
+    expect((await requestFrom(app, '10.0.0.9')).status).toBe(429);
+    expect(lines.filter((line) => line.includes('is reachable again'))).toHaveLength(1);
+  });
+});

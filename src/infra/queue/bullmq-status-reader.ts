@@ -1,0 +1,87 @@
+import type { Job, JobState as BullmqJobState } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { QueueUnavailableError } from '../../jobs/job-producer.js';
+import type { JobState, JobStatus, JobStatusReader } from '../../jobs/job-status.js';
+import { createLazyQueue } from './lazy-queue.js';
+import { NOT_CONNECTED, unavailableReason } from './redis-unavailable.js';
+
+export interface BullmqStatusReaderOptions {
+  /** The producer's client (`producerRedisOptions`): offline queue off, command timeout on. */
+  client: Redis;
+  queueName: string;
+  logger: Logger;
+}
+
+export interface BullmqStatusReader extends JobStatusReader {
+  close(): Promise<void>;
+}
+
+const STATES: Record<BullmqJobState, JobState> = {
+  delayed: 'delayed',
+  waiting: 'waiting',
+  // Our jobs use neither priorities nor flows; if one does, it is still "due, not running".
+  prioritized: 'waiting',
+  'waiting-children': 'waiting',
+  active: 'active',
+  completed: 'completed',
+  failed: 'failed',
+};
+
+/** BullMQ scores a delayed job with its due time in ms times 0x1000 plus a counter. */
+const DELAYED_SCORE_FACTOR = 0x1000;
+
+const optionalDate = (ms: number | undefined) => (ms ? new Date(ms) : undefined);
+
+function toStatus(job: Job, state: JobState, nextRunMs: number | undefined): JobStatus {
+  return {
+    jobId: job.id ?? '',
+    jobType: job.name,
+    state,
+    runAt: new Date(job.timestamp + (job.opts.delay ?? 0)),
+    nextRunAt: optionalDate(nextRunMs),
+    attemptsMade: job.attemptsMade,
+    maxRetry: Math.max(0, (job.opts.attempts ?? 1) - 1),
+    finishedAt: optionalDate(job.finishedOn),
+    failureReason: job.failedReason || undefined,
+  };
+}
+
+/**
+ * A {@link JobStatusReader} over BullMQ that fails fast like the producer:
+ * while the client is not connected it rejects at once (503), never waits.
+ * @example const reader = createBullmqStatusReader({ client, queueName, logger }); await reader.read(jobId);
+ */
+export function createBullmqStatusReader({ client, queueName, logger }: BullmqStatusReaderOptions): BullmqStatusReader {
+  const queue = createLazyQueue({ client, queueName, logger });
+
+  async function nextRunMs(jobId: string): Promise<number | undefined> {
+    // The job hash keeps only the latest delay, not when a retry is due; the delayed set's score does.
+    const score = await client.zscore(queue.current().toKey('delayed'), jobId);
+    return score === null ? undefined : Math.floor(Number(score) / DELAYED_SCORE_FACTOR);
+  }
+
+  return {
+    async read(jobId) {
+      if (client.status !== 'ready') throw new QueueUnavailableError(NOT_CONNECTED);
+      try {
+        // State first, then the hash: read the other way round, a job that finished in
+        // between would show "completed" with the counters of before its run.
+        const bullmqState = await queue.current().getJobState(jobId);
+        if (bullmqState === 'unknown') return undefined;
+        const job = await queue.current().getJob(jobId);
+        // Removed (retention) between the two reads.
+        if (!job) return undefined;
+        const state = STATES[bullmqState];
+        return toStatus(job, state, state === 'delayed' ? await nextRunMs(jobId) : undefined);
+      } catch (error) {
+        logger.warn({ err: error, jobId }, 'job status was not read');
+        throw new QueueUnavailableError(unavailableReason(client, error, 'Redis could not read the job'), { cause: error });
+      }
+    },
+
+    async close() {
+      await queue.close();
+    },
+  };
+}

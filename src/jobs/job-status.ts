@@ -1,0 +1,36 @@
+/** Where a job is in its life, as the status endpoint reports it. */
+export const JOB_STATES = ['delayed', 'waiting', 'active', 'completed', 'failed'] as const;
+
+/**
+ * `delayed`: not due yet, or waiting for a retry after a failed run;
+ * `waiting`: due, waiting for a free worker; `active`: running;
+ * `completed` / `failed`: finished for good (failed = out of retries, or unrecoverable).
+ */
+export type JobState = (typeof JOB_STATES)[number];
+
+/** What the queue knows about one job. The payload is left out: it is the job's, not the viewer's. */
+export interface JobStatus {
+  readonly jobId: string;
+  readonly jobType: string;
+  readonly state: JobState;
+  /** When the first run was due (registration time + delay). */
+  readonly runAt: Date;
+  /** While `delayed`: when the next run (the first one or a retry) is due. */
+  readonly nextRunAt: Date | undefined;
+  /** Runs that have ended, failed or not (a run in progress is not counted). */
+  readonly attemptsMade: number;
+  readonly maxRetry: number;
+  /** When it completed or failed for good. */
+  readonly finishedAt: Date | undefined;
+  /** The last failed run's reason, also while a retry is pending. */
+  readonly failureReason: string | undefined;
+}
+
+/**
+ * Reads a job's status from the queue's store. `read` resolves `undefined` for
+ * an unknown job (never registered, or removed after its retention time) and
+ * rejects with `QueueUnavailableError` when the store cannot be reached.
+ */
+export interface JobStatusReader {
+  read(jobId: string): Promise<JobStatus | undefined>;
+}

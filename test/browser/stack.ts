@@ -1,0 +1,41 @@
+import { freePort } from '../../scripts/lib/free-port.js';
+import { startNodeProcess, type NodeProcess } from '../../scripts/lib/node-process.js';
+import type { RedisServer } from '../helpers/redis-server.js';
+import { uniqueQueueName } from '../helpers/redis-config.js';
+
+export interface Stack {
+  api: NodeProcess;
+  worker: NodeProcess;
+  /** e.g. `http://127.0.0.1:40123` */
+  baseUrl: string;
+  stop(): Promise<void>;
+}
+
+/** The real API and worker processes (APP_ENV=test) on free ports, with their own queue on `redis`. */
+export async function startStack(redis: RedisServer): Promise<Stack> {
+  const [apiPort, workerPort] = [await freePort(), await freePort()];
+  const env = {
+    REDIS_JOBQUEUE_ADDR: redis.addr,
+    SERVER_PORT: String(apiPort),
+    JOBQUEUE_PORT: String(workerPort),
+    JOBQUEUE_QUEUE_NAME: uniqueQueueName('browser'),
+  };
+  const api = startNodeProcess('src/server.ts', env);
+  const worker = startNodeProcess('src/worker.ts', env);
+  const stop = async () => {
+    await Promise.all([api.stop('SIGKILL'), worker.stop('SIGKILL')]);
+  };
+  try {
+    await api.waitForLine(/API listening/);
+    await worker.waitForLine(/worker started/);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { api, worker, baseUrl: `http://127.0.0.1:${apiPort}`, stop };
+}
+
+/** `text` as a RegExp matching itself literally. */
+export function literal(text: string): RegExp {
+  return new RegExp(text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+}

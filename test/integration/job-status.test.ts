@@ -1,0 +1,178 @@
+import { Queue, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../../src/app.js';
+import { QueueUnavailableError } from '../../src/jobs/job-producer.js';
+import { createSilentLogger } from '../../src/infra/log/logger.js';
+import { createBullmqProducer } from '../../src/infra/queue/bullmq-producer.js';
+import { createBullmqStatusReader } from '../../src/infra/queue/bullmq-status-reader.js';
+import { producerRedisOptions } from '../../src/infra/redis/connection-options.js';
+import { waitFor } from '../../scripts/lib/wait-for.js';
+import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
+import { redisConfigFor, uniqueQueueName } from '../helpers/redis-config.js';
+
+interface StatusBody {
+  job_id: string;
+  job_type: string;
+  state: string;
+  run_at: string;
+  next_run_at: string | null;
+  attempts_made: number;
+  max_retry: number;
+  finished_at: string | null;
+  failure_reason: string | null;
+}
+
+describe('job status against a real Redis', () => {
+  let redis: RedisServer;
+  const cleanup: (() => Promise<unknown> | void)[] = [];
+
+  beforeAll(async () => {
+    redis = await startRedisServer();
+  });
+  afterEach(async () => {
+    for (const step of cleanup.splice(0).reverse()) await step();
+  });
+  afterAll(async () => {
+    await redis.destroy();
+  });
+
+  /** The API as server.ts wires it: producer and status reader on one fail-fast client. */
+  async function setup(port = redis.port, { waitForRedis = true } = {}) {
+    const queueName = uniqueQueueName('status');
+    const logger = createSilentLogger();
+    const client = new Redis(producerRedisOptions(redisConfigFor(port)));
+    client.on('error', () => undefined);
+    const producer = createBullmqProducer({ client, queueName, logger });
+    const statusReader = createBullmqStatusReader({ client, queueName, logger });
+    const app = createApp({ producer, statusReader, logger, bodyLimitBytes: 16_384 });
+    // On the shared server, which stays up: a Queue on a stopped one would wait for it on clean-up.
+    const inspector = new Queue(queueName, { connection: { host: '127.0.0.1', port: redis.port } });
+    inspector.on('error', () => undefined);
+    cleanup.push(async () => {
+      await statusReader.close();
+      await producer.close();
+      client.disconnect();
+      await inspector.obliterate({ force: true }).catch(() => undefined);
+      await inspector.close();
+    });
+    if (waitForRedis) await waitFor(() => client.status === 'ready', { what: 'Redis connection' });
+    const register = async (body: unknown) => {
+      const response = await app.request('/api/dm-jobqueue/register', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      expect(response.status).toBe(201);
+      return (await response.json()) as { job_id: string; run_at: string };
+    };
+    const status = (id: string) => app.request(`/api/dm-jobqueue/jobs/${id}`);
+    const statusBody = async (id: string) => {
+      const response = await status(id);
+      expect(response.status).toBe(200);
+      return (await response.json()) as StatusBody;
+    };
+    return { queueName, client, app, statusReader, inspector, register, status, statusBody };
+  }
+
+  /** A worker that runs `processor` for every job of the queue. */
+  function startWorker(queueName: string, processor: () => Promise<void>) {
+    const worker = new Worker(queueName, processor, { connection: { host: '127.0.0.1', port: redis.port, maxRetriesPerRequest: null } });
+    worker.on('error', () => undefined);
+    cleanup.push(() => worker.close());
+  }
+
+  it('reports a registered job as delayed, due at the run time the register call answered', async () => {
+    const { register, statusBody } = await setup();
+    const job = await register({ message: 'later', delay_seconds: 120, max_retry: 3 });
+    expect(await statusBody(job.job_id)).toEqual({
+      job_id: job.job_id,
+      job_type: 'demo:delay_print',
+      state: 'delayed',
+      run_at: job.run_at,
+      next_run_at: job.run_at,
+      attempts_made: 0,
+      max_retry: 3,
+      finished_at: null,
+      failure_reason: null,
+    });
+  });
+
+  it('follows a job through waiting to completed, with its finish time', async () => {
+    const { queueName, register, statusBody } = await setup();
+    const job = await register({ message: 'now', delay_seconds: 0 });
+    expect((await statusBody(job.job_id)).state).toBe('waiting');
+    startWorker(queueName, async () => undefined);
+    const done = await waitFor(async () => {
+      const body = await statusBody(job.job_id);
+      return body.state === 'completed' ? body : undefined;
+    }, { what: 'the job to complete' });
+    expect(done).toMatchObject({ attempts_made: 1, next_run_at: null, failure_reason: null });
+    expect(Date.parse(done.finished_at ?? '')).toBeGreaterThanOrEqual(Date.parse(job.run_at));
+  });
+
+  it('reports a failed run waiting for its retry as delayed, with the reason and the retry time', async () => {
+    const { queueName, inspector, statusBody } = await setup();
+    // A long fixed backoff keeps the job in the delayed set for the test's lifetime.
+    const id = '8a0b7d5e-1c2f-4a3b-9c4d-5e6f7a8b9c0d';
+    await inspector.add('demo:delay_print', { message: 'x' }, { jobId: id, attempts: 3, backoff: { type: 'fixed', delay: 60_000 } });
+    const failedAt = Date.now();
+    startWorker(queueName, async () => Promise.reject(new Error('printer on fire')));
+    const body = await waitFor(async () => {
+      const current = await statusBody(id);
+      return current.attempts_made === 1 ? current : undefined;
+    }, { what: 'the first run to fail' });
+    expect(body).toMatchObject({ state: 'delayed', max_retry: 2, failure_reason: 'printer on fire', finished_at: null });
+    const nextRun = Date.parse(body.next_run_at ?? '');
+    expect(nextRun).toBeGreaterThanOrEqual(failedAt + 60_000);
+    expect(nextRun).toBeLessThan(Date.now() + 60_000 + 1000);
+    expect(Date.parse(body.run_at)).toBeLessThan(nextRun);
+  });
+
+  it('reports a job out of retries as failed, with its reason and finish time', async () => {
+    const { queueName, inspector, statusBody } = await setup();
+    const id = '0f1e2d3c-4b5a-4678-9abc-def012345678';
+    await inspector.add('demo:delay_print', { message: 'x' }, { jobId: id, attempts: 1 });
+    startWorker(queueName, async () => Promise.reject(new Error('no paper')));
+    const body = await waitFor(async () => {
+      const current = await statusBody(id);
+      return current.state === 'failed' ? current : undefined;
+    }, { what: 'the job to fail' });
+    expect(body).toMatchObject({ attempts_made: 1, max_retry: 0, failure_reason: 'no paper', next_run_at: null });
+    expect(body.finished_at).not.toBeNull();
+  });
+
+  it('answers 404 for a job id the queue does not know', async () => {
+    const { status } = await setup();
+    const response = await status('11111111-2222-4333-8444-555555555555');
+    expect(response.status).toBe(404);
+    expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+  });
+
+  it('answers 503 at once while Redis is down, and reads again when it is back', async () => {
+    const own = await startRedisServer();
+    cleanup.push(() => own.destroy());
+    const { client, register, status, statusReader } = await setup(own.port);
+    const job = await register({ delay_seconds: 60 });
+    await own.stop('SIGKILL');
+    await waitFor(() => client.status !== 'ready', { what: 'the client to notice' });
+
+    await expect(statusReader.read(job.job_id)).rejects.toBeInstanceOf(QueueUnavailableError);
+    const down = await status(job.job_id);
+    expect(down.status).toBe(503);
+    expect(down.headers.get('retry-after')).toBe('5');
+    expect(((await down.json()) as { detail: string }).detail).toBe('Job queue service is unavailable: Redis is not connected');
+
+    await own.start();
+    // No persistence on this server: the job is gone, but the endpoint answers again.
+    await waitFor(async () => (await status(job.job_id)).status === 404, { what: 'reads to work again' });
+  });
+
+  it('answers 503 when the API started while Redis was down', async () => {
+    const own = await startRedisServer();
+    cleanup.push(() => own.destroy());
+    await own.stop();
+    const { status } = await setup(own.port, { waitForRedis: false });
+    expect((await status('11111111-2222-4333-8444-555555555555')).status).toBe(503);
+  });
+});
