@@ -4,7 +4,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'test-output/', 'redis/'] },
+  { ignores: ['dist/', '.bench-build/', 'node_modules/', 'test-output/', 'redis/'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

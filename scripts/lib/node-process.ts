@@ -35,9 +35,15 @@ function collectLines(stream: NodeJS.ReadableStream | null, into: string[], onLi
 export function startNodeProcess(
   entry: string,
   env: Record<string, string>,
-  options: { onLine?: (stream: 'stdout' | 'stderr', line: string) => void; nodeArgs?: string[] } = {},
+  options: {
+    onLine?: (stream: 'stdout' | 'stderr', line: string) => void;
+    nodeArgs?: string[];
+    /** false: `entry` is compiled JavaScript, run without the tsx loader. */
+    typescript?: boolean;
+  } = {},
 ): NodeProcess {
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', path.join(PROJECT_ROOT, entry)], {
+  const loader = options.typescript === false ? [] : ['--import', 'tsx'];
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), ...loader, path.join(PROJECT_ROOT, entry)], {
     cwd: PROJECT_ROOT,
     env: { ...process.env, APP_ENV: 'test', LOG_FORMAT: 'json', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -8,6 +8,7 @@ import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
 import { redisConfigFor, uniqueQueueName } from '../helpers/redis-config.js';
 import { waitFor } from '../../scripts/lib/wait-for.js';
 import { testFlaky } from '../jobs/test-flaky.js';
+import { testSlow } from '../jobs/test-slow.js';
 
 /** The job once it reached `state`, read after it got there (so its counters are final). */
 async function settled(queue: Queue, jobId: string, state: 'completed' | 'failed', what: string) {
@@ -17,7 +18,7 @@ async function settled(queue: Queue, jobId: string, state: 'completed' | 'failed
   return job;
 }
 
-const registry = createJobRegistry([...jobDefinitions, testFlaky]);
+const registry = createJobRegistry([...jobDefinitions, testFlaky, testSlow]);
 const FIXED_NOW = new Date(2026, 10, 28, 9, 5, 7);
 
 describe('the job worker against a real Redis', () => {
@@ -100,6 +101,20 @@ describe('the job worker against a real Redis', () => {
     for (let i = 0; i < 5; i++) await queue.add('demo:delay_print', { message: `m${i}` });
     await waitFor(async () => (await queue.getJobCounts('wait', 'active', 'delayed')).wait === 0 && (await queue.getActiveCount()) === 0, { what: 'the queue to drain' });
     await waitFor(async () => (await queue.getCompletedCount()) === 2, { what: 'trimming to 2' });
+  });
+
+  it('on close, lets a running job finish and takes no new one', async () => {
+    const { worker, queue, printed } = setup();
+    await queue.add('test:slow', { ms: 600 }, { jobId: 'slow-1' });
+    await waitFor(async () => (await queue.getJobState('slow-1')) === 'active', { what: 'the job to start' });
+    const closing = worker.close();
+    // Once closing has begun (its blocking fetch is cancelled), new jobs stay for other workers.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await queue.add('demo:delay_print', { message: 'after close' }, { jobId: 'late-1' });
+    await closing;
+    expect(await queue.getJobState('slow-1')).toBe('completed');
+    expect(printed).toEqual(['slept 600 ms']);
+    expect(await queue.getJobState('late-1')).toBe('waiting');
   });
 
   it('starts without Redis and processes jobs once Redis appears', async () => {

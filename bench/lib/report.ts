@@ -1,0 +1,141 @@
+import type { LoadResult } from './load.js';
+import type { HttpResults } from '../sections/http.js';
+import type { WorkerRun } from '../sections/worker.js';
+import { fmt, fmtSpread, percentile, spread } from './stats.js';
+
+export interface Sections {
+  environment: string;
+  rounds: number;
+  seconds: number;
+  http?: HttpResults;
+  enqueue?: { add64: number[]; addBulk: number[] };
+  workers?: Map<string, WorkerRun[]>;
+  delay?: Map<string, number[]>;
+  /** Share of one core each idle Redis variant used. */
+  idleCpu?: Record<string, number>;
+  bytesPerJob?: number;
+  failFast?: { p50: number; p99: number; max: number; statuses: number[] };
+  redisReference?: Record<string, number>;
+}
+
+const BARE = 'bare Hono (no Redis)';
+const FULL = 'full register, limiter memory';
+
+/** Per-round ratios a/b (runs are paired by round), then their spread. */
+function pairedRatio(a: readonly number[], b: readonly number[]) {
+  return spread(a.map((value, i) => value / (b[i] ?? Number.NaN)));
+}
+
+const rps = (runs: readonly LoadResult[]) => runs.map((run) => run.requestsPerSecond);
+const verdict = (met: boolean) => (met ? '**met**' : '**not met**');
+
+function httpSection(http: HttpResults, goals: string[]): string {
+  const bare = rps(http.runs.get(BARE) ?? []);
+  const rows = [...http.runs].map(([name, runs]) => {
+    const ratio = pairedRatio(rps(runs), bare);
+    const p50 = spread(runs.map((run) => run.p50Ms));
+    const p99 = spread(runs.map((run) => run.p99Ms));
+    const failures = runs.reduce((sum, run) => sum + run.failures, 0);
+    return `| ${name} | ${fmtSpread(spread(rps(runs)))} | ${fmtSpread(ratio, 2)} | ${fmt(p50.median, 1)} | ${fmt(p99.median, 1)} | ${failures} |`;
+  });
+  const full = rps(http.runs.get(FULL) ?? []);
+  const against = (name: string) => pairedRatio(full, rps(http.runs.get(name) ?? [])).median;
+  const vsBare = pairedRatio(full, bare).median;
+  goals.push(`| full register ≥ 0.70× bare Hono | ${fmt(vsBare, 2)}× | ${verdict(vsBare >= 0.7)} |`);
+  for (const [name, target] of [['minimal Hono + queue.add', 1.2], ['minimal Fastify + queue.add', 1.2], ['minimal Express + queue.add', 4]] as const) {
+    goals.push(`| full register ≥ ${target}× ${name} | ${fmt(against(name), 2)}× | ${verdict(against(name) >= target)} |`);
+  }
+  const off = http.runs.get('full register, limiter off') ?? [];
+  const clusterRuns = http.runs.get('full register, limiter cluster') ?? [];
+  const extra = (pick: (run: LoadResult) => number) => spread(clusterRuns.map((run, i) => pick(run) - pick(off[i] ?? run)));
+  const rss = [...http.rss].map(([name, value]) => `| ${name} | ${fmt(value.idle, 1)} | ${fmt(value.after, 1)} |`);
+  const apiRss = http.rss.get(FULL)?.after ?? Number.NaN;
+  goals.push(`| API RSS after load ≤ 100 MiB | ${fmt(apiRss, 1)} MiB | ${verdict(apiRss <= 100)} |`);
+  return [
+    '## 1. Register throughput (50 connections)',
+    '',
+    'req/s: median (min–max) over the rounds; ratio: per-round ratio to the bare Hono route in the same round; latency: median of the rounds.',
+    '',
+    '| endpoint | req/s | × bare Hono | p50 ms | p99 ms | non-201 |',
+    '|---|---|---|---|---|---|',
+    ...rows,
+    '',
+    `Rate limiter cost (issue 4): memory ${fmt(pairedRatio(full, rps(off)).median, 2)}× and cluster ${fmt(pairedRatio(rps(clusterRuns), rps(off)).median, 2)}× the throughput with the limiter off; the cluster adds ${fmt(extra((run) => run.p50Ms).median, 2)} ms at p50 and ${fmt(extra((run) => run.p99Ms).median, 2)} ms at p99 per request under this load.`,
+    '',
+    '### Memory (RSS, MiB)',
+    '',
+    '| server | idle | after load |',
+    '|---|---|---|',
+    ...rss,
+  ].join('\n');
+}
+
+function workerSection(workers: Map<string, WorkerRun[]>, goals: string[]): string {
+  const raw = [...workers].find(([name]) => name.startsWith('raw'))?.[1] ?? [];
+  const rows = [...workers].map(([name, runs]) => {
+    const jobs = runs.map((run) => run.jobsPerSecond);
+    return `| ${name} | ${fmtSpread(spread(jobs))} | ${fmtSpread(pairedRatio(jobs, raw.map((run) => run.jobsPerSecond)), 2)} | ${fmt(spread(runs.map((run) => run.rssIdleMiB)).median, 1)} | ${fmt(spread(runs.map((run) => run.rssAfterMiB)).median, 1)} |`;
+  });
+  const noop = workers.get('ours: no-op job type') ?? [];
+  const ratio = pairedRatio(noop.map((run) => run.jobsPerSecond), raw.map((run) => run.jobsPerSecond)).median;
+  goals.push(`| our worker ≥ 1.0× raw BullMQ (no-op, concurrency 16) | ${fmt(ratio, 2)}× | ${verdict(ratio >= 1)} |`);
+  return [
+    '## 3. Worker throughput (20,000 queued jobs, concurrency 16)',
+    '',
+    '| worker | jobs/s | × raw BullMQ | RSS idle MiB | RSS after MiB |',
+    '|---|---|---|---|---|',
+    ...rows,
+  ].join('\n');
+}
+
+function delaySection(delay: Map<string, number[]>, idle: Record<string, number> | undefined, goals: string[]): string {
+  const rows = [...delay].map(
+    ([name, values]) =>
+      `| ${name} | ${values.length} | ${percentile(values, 50)} | ${percentile(values, 95)} | ${percentile(values, 99)} | ${Math.max(...values)} | ${idle?.[name] === undefined ? '–' : `${fmt((idle[name] ?? 0) * 100, 1)} %`} |`,
+  );
+  const shipped = [...delay].find(([name]) => name.startsWith('shipped'))?.[1] ?? [];
+  const p99 = percentile(shipped, 99);
+  goals.push(`| delayed-job lateness p99 ≤ 5 ms | ${p99} ms | ${verdict(p99 <= 5)} |`);
+  return [
+    '## 4. Delay precision (2,000 jobs due over 2 s, our worker, concurrency 16)',
+    '',
+    'Lateness = start − due time, in ms, all rounds pooled.',
+    '',
+    '| Redis | jobs | p50 | p95 | p99 | max | idle CPU (one core) |',
+    '|---|---|---|---|---|---|---|',
+    ...rows,
+  ].join('\n');
+}
+
+/** RESULTS.md: the machine, then each section's table, then the goals. */
+export function renderReport(sections: Sections): string {
+  const goals: string[] = [];
+  const parts = [
+    '# Benchmark results',
+    '',
+    'Written by `npm run bench`. Every comparison is paired and interleaved in one run (A B A B …) against a private redis-server on loopback; figures are medians with min–max over the rounds.',
+    '',
+    sections.environment,
+    `- ${sections.rounds} rounds, ${sections.seconds} s of load per target per round (after 1 s warm-up), autocannon in the bench process`,
+    '',
+  ];
+  if (sections.http) parts.push(httpSection(sections.http, goals), '');
+  if (sections.enqueue) {
+    parts.push('## 2. Enqueue ceiling (raw BullMQ, 20,000 delayed jobs)', '', '| method | jobs/s |', '|---|---|');
+    parts.push(`| queue.add, 64 in flight | ${fmtSpread(spread(sections.enqueue.add64))} |`, `| queue.addBulk, 500 per call | ${fmtSpread(spread(sections.enqueue.addBulk))} |`, '');
+  }
+  if (sections.workers) parts.push(workerSection(sections.workers, goals), '');
+  if (sections.delay) parts.push(delaySection(sections.delay, sections.idleCpu, goals), '');
+  if (sections.bytesPerJob !== undefined) parts.push('## 5. Redis memory', '', `${fmt(sections.bytesPerJob)} bytes of Redis memory per delayed \`demo:delay_print\` job (10,000 jobs, used_memory delta).`, '');
+  if (sections.failFast) {
+    const { p50, p99, max, statuses } = sections.failFast;
+    goals.push(`| 503 with Redis down ≤ 50 ms | p99 ${fmt(p99, 2)} ms (max ${fmt(max, 2)}) | ${verdict(p99 <= 50)} |`);
+    parts.push('## 6. Fail-fast with Redis down', '', `200 sequential registrations against a closed Redis port: statuses ${statuses.join(', ')}; p50 ${fmt(p50, 2)} ms, p99 ${fmt(p99, 2)} ms, max ${fmt(max, 2)} ms.`, '');
+  }
+  if (sections.redisReference) {
+    parts.push('## 7. Redis reference (redis-benchmark, 50 clients, same server)', '', '| command | req/s |', '|---|---|');
+    parts.push(...Object.entries(sections.redisReference).map(([name, value]) => `| ${name} | ${fmt(value)} |`), '');
+  }
+  if (goals.length) parts.push('## Goals', '', '| goal | measured | |', '|---|---|---|', ...goals, '');
+  return parts.join('\n');
+}

@@ -1,0 +1,84 @@
+/**
+ * `npm run bench`: every benchmark against its own redis-server on loopback,
+ * paired and interleaved in one run, reported as ratios in bench/RESULTS.md.
+ * BENCH_ROUNDS (3) and BENCH_SECONDS (5) shorten or lengthen it.
+ */
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { PROJECT_ROOT } from '../scripts/lib/node-process.js';
+import { startRedisCluster } from '../test/helpers/redis-cluster.js';
+import { startRedisServer } from '../test/helpers/redis-server.js';
+import { describeEnvironment } from './lib/environment.js';
+import { renderReport } from './lib/report.js';
+import { benchDelay } from './sections/delay.js';
+import { benchEnqueue } from './sections/enqueue.js';
+import { benchFailFast } from './sections/fail-fast.js';
+import { benchHttp, type HttpTarget } from './sections/http.js';
+import { bytesPerDelayedJob, redisBenchmark } from './sections/redis-reference.js';
+import { benchWorkers } from './sections/worker.js';
+import { idleCpu } from './sections/redis-idle-cpu.js';
+import { Redis } from 'ioredis';
+
+async function configuredHz(port: number): Promise<string> {
+  const admin = new Redis(port);
+  try {
+    return ((await admin.config('GET', 'hz')))[1] ?? '?';
+  } finally {
+    admin.disconnect();
+  }
+}
+
+const rounds = Number(process.env.BENCH_ROUNDS ?? '3');
+const seconds = Number(process.env.BENCH_SECONDS ?? '5');
+const only = (process.env.BENCH_ONLY ?? 'http,enqueue,worker,delay,memory,failfast,redis').split(',');
+const log = (line: string) => process.stdout.write(`[bench] ${line}\n`);
+const SHIPPED_CONF = path.join(PROJECT_ROOT, 'redis/redis.conf');
+
+export const HTTP_TARGETS: HttpTarget[] = [
+  { name: 'bare Hono (no Redis)', file: 'bare-hono.ts' },
+  { name: 'full register, limiter memory', file: 'full-register.ts', env: { RATE_LIMIT: 'memory' } },
+  { name: 'minimal Hono + queue.add', file: 'hono-queue-add.ts' },
+  { name: 'minimal Fastify + queue.add', file: 'fastify-queue-add.ts' },
+  { name: 'minimal Express + queue.add', file: 'express-queue-add.ts' },
+  { name: 'full register, limiter off', file: 'full-register.ts', env: { RATE_LIMIT: 'off' } },
+  { name: 'full register, limiter cluster', file: 'full-register.ts', env: { RATE_LIMIT: 'cluster' } },
+];
+
+async function main(): Promise<void> {
+  log('compiling the bench servers (tsconfig.bench.json)');
+  execFileSync(process.execPath, [path.join(PROJECT_ROOT, 'node_modules/typescript/bin/tsc'), '-p', path.join(PROJECT_ROOT, 'tsconfig.bench.json')], { stdio: 'inherit' });
+  // The queue's Redis as we ship it (redis/redis.conf: AOF everysec, noeviction, hz …).
+  const redis = await startRedisServer({ configFile: SHIPPED_CONF, appendonly: true });
+  const defaultRedis = await startRedisServer({ appendonly: true });
+  const hz100Redis = await startRedisServer({ configFile: SHIPPED_CONF, appendonly: true, extraArgs: ['--hz', '100'] });
+  const shippedHz = await configuredHz(redis.port);
+  const cluster = only.includes('http') ? await startRedisCluster() : undefined;
+  const sections: Parameters<typeof renderReport>[0] = { environment: describeEnvironment(), rounds, seconds };
+  try {
+    if (only.includes('http')) sections.http = await benchHttp(HTTP_TARGETS, { redisPort: redis.port, ...(cluster ? { cluster } : {}), rounds, seconds, log });
+    if (only.includes('enqueue')) sections.enqueue = await benchEnqueue(redis.port, { count: 20_000, rounds });
+    if (only.includes('worker')) sections.workers = await benchWorkers(redis.port, { count: 20_000, rounds, concurrency: 16, log });
+    if (only.includes('delay')) {
+      const variants = { 'Redis defaults (hz 10)': defaultRedis.port, 'redis.conf with hz 100': hz100Redis.port, [`shipped redis.conf (hz ${shippedHz})`]: redis.port };
+      sections.delay = await benchDelay(variants, { count: 2000, spreadMs: 2000, rounds, log });
+      sections.idleCpu = await idleCpu(variants, 20);
+    }
+    if (only.includes('memory')) sections.bytesPerJob = await bytesPerDelayedJob(redis.port, 10_000);
+    if (only.includes('failfast')) sections.failFast = await benchFailFast(200);
+    if (only.includes('redis')) sections.redisReference = redisBenchmark(redis.port);
+  } finally {
+    await cluster?.destroy();
+    await defaultRedis.destroy();
+    await hz100Redis.destroy();
+    await redis.destroy();
+  }
+  const report = renderReport(sections);
+  writeFileSync(path.join(PROJECT_ROOT, 'bench/RESULTS.md'), report);
+  process.stdout.write(`\n${report}`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`[bench] failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,36 @@
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { runWorker } from './worker.js';
+
+/**
+ * Lateness (actual start − due time) of `count` jobs due evenly over `spreadMs`,
+ * run by our worker, on each given Redis (e.g. default settings vs ours), interleaved.
+ */
+export async function benchDelay(
+  redisPorts: Record<string, number>,
+  { count, spreadMs, rounds, log }: { count: number; spreadMs: number; rounds: number; log: (line: string) => void },
+) {
+  const lateness = new Map<string, number[]>();
+  for (let round = 1; round <= rounds; round++) {
+    for (const [name, port] of Object.entries(redisPorts)) {
+      const admin = new Redis(port);
+      await admin.flushall();
+      admin.disconnect();
+      const queueName = `bench-delay-${round}`;
+      const queue = new Queue(queueName, { connection: { host: '127.0.0.1', port } });
+      // Due from 5 s from now: the worker process is up and idle by then.
+      const firstDue = Date.now() + 5000;
+      const jobs = Array.from({ length: count }, (_, i) => ({
+        name: 'bench:noop',
+        data: { n: i },
+        opts: { delay: firstDue + Math.floor((i * spreadMs) / count) - Date.now() },
+      }));
+      await queue.addBulk(jobs);
+      await queue.close();
+      const result = await runWorker({ KIND: 'ours', QUEUE_NAME: queueName, REDIS_PORT: String(port), CONCURRENCY: '16' }, count);
+      lateness.set(name, [...(lateness.get(name) ?? []), ...result.lateness]);
+      log(`round ${round} ${name}: ${result.lateness.length} lateness samples`);
+    }
+  }
+  return lateness;
+}

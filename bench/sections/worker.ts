@@ -1,0 +1,58 @@
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { startCompiled } from '../lib/bench-server.js';
+
+export interface WorkerRun {
+  jobsPerSecond: number;
+  rssIdleMiB: number;
+  rssAfterMiB: number;
+  lateness: number[];
+}
+
+interface RunnerOutput {
+  ms: number;
+  rssIdleMiB: number;
+  rssAfterMiB: number;
+  lateness: number[];
+}
+
+/** Runs bench/servers/worker-runner.ts until `count` jobs completed. */
+export async function runWorker(env: Record<string, string>, count: number): Promise<WorkerRun> {
+  const child = startCompiled('worker-runner.js', { ...env, COUNT: String(count) });
+  const line = await child.waitForLine(/^\{"ms"/, { stream: 'stdout', timeoutMs: 300_000 });
+  await child.exited;
+  const output = JSON.parse(line) as RunnerOutput;
+  return { jobsPerSecond: count / (output.ms / 1000), rssIdleMiB: output.rssIdleMiB, rssAfterMiB: output.rssAfterMiB, lateness: output.lateness };
+}
+
+const KINDS = [
+  { name: 'ours: demo:delay_print (print to /dev/null)', kind: 'ours', job: 'demo:delay_print', data: { message: 'bench job' } },
+  { name: 'ours: no-op job type', kind: 'ours', job: 'bench:noop', data: { n: 1 } },
+  { name: 'raw BullMQ Worker: no-op', kind: 'raw', job: 'bench:noop', data: { n: 1 } },
+] as const;
+
+/** Jobs per second at the same concurrency, interleaved per round, queue pre-filled with addBulk. */
+export async function benchWorkers(redisPort: number, { count, rounds, concurrency, log }: { count: number; rounds: number; concurrency: number; log: (line: string) => void }) {
+  const admin = new Redis(redisPort);
+  const runs = new Map<string, WorkerRun[]>();
+  try {
+    for (let round = 1; round <= rounds; round++) {
+      for (const kind of KINDS) {
+        await admin.flushall();
+        const queueName = `bench-worker-${round}`;
+        const queue = new Queue(queueName, { connection: { host: '127.0.0.1', port: redisPort } });
+        for (let offset = 0; offset < count; offset += 1000) {
+          await queue.addBulk(Array.from({ length: Math.min(1000, count - offset) }, () => ({ name: kind.job, data: kind.data })));
+        }
+        await queue.close();
+        const result = await runWorker({ KIND: kind.kind, QUEUE_NAME: queueName, REDIS_PORT: String(redisPort), CONCURRENCY: String(concurrency) }, count);
+        runs.set(kind.name, [...(runs.get(kind.name) ?? []), result]);
+        log(`round ${round} ${kind.name}: ${Math.round(result.jobsPerSecond)} jobs/s`);
+      }
+    }
+  } finally {
+    await admin.flushall();
+    admin.disconnect();
+  }
+  return runs;
+}

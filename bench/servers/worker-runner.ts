@@ -1,0 +1,83 @@
+/**
+ * Runs one worker until COUNT jobs completed, then prints a JSON line:
+ * { ms, rssIdleMiB, rssAfterMiB, lateness: number[] }.
+ * KIND=ours (our createJobWorker, real logger to /dev/null) | raw (a plain BullMQ Worker).
+ */
+import { openSync, writeSync } from 'node:fs';
+import { Worker, type Job } from 'bullmq';
+import { pino } from 'pino';
+import { createJobWorker } from '../../src/infra/queue/job-worker.js';
+import { workerRedisOptions } from '../../src/infra/redis/connection-options.js';
+import { createJobRegistry, jobDefinitions } from '../../src/jobs/registry.js';
+import { benchNoop } from '../jobs/bench-noop.js';
+import { rssMiB } from '../lib/rss.js';
+import { benchEnv } from './env.js';
+
+const { redisPort, queueName } = benchEnv();
+const kind = process.env.KIND ?? 'ours';
+const count = Number(process.env.COUNT ?? '10000');
+const concurrency = Number(process.env.CONCURRENCY ?? '16');
+const devNull = openSync('/dev/null', 'w');
+const connection = workerRedisOptions({
+  addr: { host: '127.0.0.1', port: redisPort },
+  db: 0,
+  tls: false,
+  connect_timeout_ms: 2000,
+  command_timeout_ms: 1000,
+  retry: { min_delay_ms: 100, max_delay_ms: 1000 },
+});
+
+let completed = 0;
+const lateness: number[] = [];
+let finish: () => void = () => undefined;
+const done = new Promise<void>((resolve) => (finish = resolve));
+function onCompleted(job: Job): void {
+  if (job.processedOn !== undefined && job.opts.delay) lateness.push(job.processedOn - (job.timestamp + job.opts.delay));
+  completed += 1;
+  if (completed === count) finish();
+}
+
+let run: () => Promise<void>;
+let close: () => Promise<void>;
+if (kind === 'raw') {
+  const worker = new Worker(queueName, async () => undefined, { connection, concurrency, autorun: false });
+  worker.on('completed', onCompleted);
+  await worker.waitUntilReady();
+  run = () => worker.run();
+  close = () => worker.close();
+} else {
+  // Our worker reports completions only through its log: count them there, as an operator's log shipper would.
+  const logger = pino(
+    { level: 'info' },
+    {
+      write(line: string) {
+        if (!line.includes('"msg":"job completed"')) return;
+        const late = /"lateMs":(-?\d+)/.exec(line)?.[1];
+        if (late !== undefined) lateness.push(Number(late));
+        completed += 1;
+        if (completed === count) finish();
+      },
+    },
+  );
+  const worker = createJobWorker({
+    queueName,
+    connection,
+    redisLabel: `127.0.0.1:${redisPort}`,
+    registry: createJobRegistry([...jobDefinitions, benchNoop]),
+    jobDeps: { print: (line) => writeSync(devNull, `${line}\n`), now: () => new Date(), logger },
+    concurrency,
+    retention: { keep_completed: { count: 1000, age_seconds: 86_400 }, keep_failed: { count: 5000, age_seconds: 604_800 } },
+    logger: logger.child({ kind }),
+  });
+  run = () => worker.run();
+  close = () => worker.close();
+}
+const rssIdleMiB = rssMiB(process.pid);
+const started = performance.now();
+void run();
+await done;
+const ms = performance.now() - started;
+const rssAfterMiB = rssMiB(process.pid);
+await close();
+process.stdout.write(`${JSON.stringify({ ms, rssIdleMiB, rssAfterMiB, lateness })}\n`);
+process.exit(0);
