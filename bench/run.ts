@@ -31,7 +31,15 @@ async function configuredHz(port: number): Promise<string> {
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? '3');
 const seconds = Number(process.env.BENCH_SECONDS ?? '5');
-const only = (process.env.BENCH_ONLY ?? 'http,enqueue,worker,delay,memory,failfast,redis').split(',');
+const SECTIONS = ['http', 'enqueue', 'worker', 'delay', 'memory', 'failfast', 'redis'];
+const only = (process.env.BENCH_ONLY ?? SECTIONS.join(',')).split(',').map((name) => name.trim());
+const unknown = only.filter((name) => !SECTIONS.includes(name));
+if (unknown.length > 0) {
+  process.stderr.write(`[bench] unknown BENCH_ONLY section(s): ${unknown.join(', ')}; choose from ${SECTIONS.join(', ')}\n`);
+  process.exit(2);
+}
+// Only a complete run replaces the committed bench/RESULTS.md.
+const resultsFile = only.length === SECTIONS.length ? 'bench/RESULTS.md' : 'bench/RESULTS.partial.md';
 const log = (line: string) => process.stdout.write(`[bench] ${line}\n`);
 const SHIPPED_CONF = path.join(PROJECT_ROOT, 'redis/redis.conf');
 
@@ -74,7 +82,8 @@ async function main(): Promise<void> {
     await redis.destroy();
   }
   const report = renderReport(sections);
-  writeFileSync(path.join(PROJECT_ROOT, 'bench/RESULTS.md'), report);
+  writeFileSync(path.join(PROJECT_ROOT, resultsFile), report);
+  log(`written to ${resultsFile}`);
   process.stdout.write(`\n${report}`);
 }
 

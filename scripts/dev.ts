@@ -14,6 +14,7 @@ async function main(): Promise<void> {
   await ensureRedis(config, say);
   const { server, jobqueue } = config.app;
   say(`API:           http://${server.host}:${server.port}`);
+  say(`demo page:     http://${server.host}:${server.port}/dm-jobqueue`);
   say(`register:      curl -X POST http://${server.host}:${server.port}/api/dm-jobqueue/register -H 'content-type: application/json' -d '{"message":"hi","delay_seconds":5}'`);
   say(`worker health: http://${jobqueue.host}:${jobqueue.port}/health`);
   const { result } = concurrently(

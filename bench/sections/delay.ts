@@ -27,7 +27,7 @@ export async function benchDelay(
       }));
       await queue.addBulk(jobs);
       await queue.close();
-      const result = await runWorker({ KIND: 'ours', QUEUE_NAME: queueName, REDIS_PORT: String(port), CONCURRENCY: '16' }, count);
+      const result = await runWorker({ KIND: process.env.BENCH_DELAY_WORKER ?? 'ours', QUEUE_NAME: queueName, REDIS_PORT: String(port), CONCURRENCY: '16' }, count);
       lateness.set(name, [...(lateness.get(name) ?? []), ...result.lateness]);
       log(`round ${round} ${name}: ${result.lateness.length} lateness samples`);
     }

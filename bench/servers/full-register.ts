@@ -25,13 +25,16 @@ const config = configWithRateLimit(
 );
 config.cache.redis.jobqueue.addr = { host: '127.0.0.1', port: redisPort };
 const logger = await createLogger({ name: 'bench-api', level: 'info', format: 'json' });
-const client = new Redis(producerRedisOptions(config.cache.redis.jobqueue));
+// BENCH_CLIENT_OPTIONS (JSON) overrides client options, for experiments (e.g. '{"enableAutoPipelining":false}').
+const client = new Redis({ ...producerRedisOptions(config.cache.redis.jobqueue), ...(JSON.parse(process.env.BENCH_CLIENT_OPTIONS ?? '{}') as object) });
 const producer = createBullmqProducer({ client, queueName, logger });
 const statusReader = createBullmqStatusReader({ client, queueName, logger });
 const cluster = mode === 'cluster' ? createClusterClient(config.cache.redis.default.cluster) : undefined;
 const limiter = createRateLimiter(config, { logger, ...(cluster ? { cluster } : {}) });
+// BENCH_FAKE_PRODUCER=1 (experiments): the whole HTTP stack with no Redis behind it.
+const fakeProducer = { enqueue: async () => ({ createdAt: Date.now() }) };
 const app = createApp({
-  producer,
+  producer: process.env.BENCH_FAKE_PRODUCER === '1' ? fakeProducer : producer,
   statusReader,
   logger,
   bodyLimitBytes: 16_384,

@@ -51,6 +51,7 @@ export async function ensureRedis(config: Config, say: (line: string) => void): 
       stdio: 'inherit',
     });
     if (started.status !== 0) throw new Error(`scripts/start-redis.sh start failed (exit ${started.status})`);
+    say(`it keeps running after this command; stop it with: REDIS_PORT=${addr.port} npm run redis:stop`);
     result = await probe(config);
     if (!result.reachable) throw new Error(`the job-queue Redis at ${label} still does not answer (${result.reason})`);
   }

@@ -19,7 +19,8 @@ export function onShutdownSignal(stop: () => Promise<void>, options: ShutdownOpt
   let stopping = false;
   const handle = (signal: NodeJS.Signals) => {
     if (stopping) {
-      options.logger.warn({ signal }, 'already shutting down; waiting for running work to finish');
+      // Info, not warn: a terminal or a process manager often sends the signal twice.
+      options.logger.info({ signal }, 'already shutting down; waiting for running work to finish');
       return;
     }
     stopping = true;

@@ -2,7 +2,7 @@ import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
 import { launchChromium, screenshot } from './chromium.js';
-import { literal, startStack, type Stack } from './stack.js';
+import { literal, startStack, type Stack } from '../helpers/stack.js';
 
 const DESKTOP = { viewport: { width: 960, height: 800 } } satisfies BrowserContextOptions;
 const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true } satisfies BrowserContextOptions;

@@ -1,16 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { freePort } from '../../scripts/lib/free-port.js';
-import { startNodeProcess, type NodeProcess } from '../../scripts/lib/node-process.js';
+import { startNodeProcess } from '../../scripts/lib/node-process.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
-import { uniqueQueueName } from '../helpers/redis-config.js';
+import { startStack as startProcessStack, type Stack } from '../helpers/stack.js';
 import { waitFor } from '../../scripts/lib/wait-for.js';
-
-interface Stack {
-  api: NodeProcess;
-  worker: NodeProcess;
-  apiUrl: string;
-  healthUrl: string;
-}
 
 describe('the real API and worker processes', () => {
   const cleanup: (() => Promise<unknown>)[] = [];
@@ -19,23 +11,13 @@ describe('the real API and worker processes', () => {
   });
 
   async function startStack(redis: RedisServer): Promise<Stack> {
-    const [apiPort, workerPort] = [await freePort(), await freePort()];
-    const env = {
-      REDIS_JOBQUEUE_ADDR: redis.addr,
-      SERVER_PORT: String(apiPort),
-      JOBQUEUE_PORT: String(workerPort),
-      JOBQUEUE_QUEUE_NAME: uniqueQueueName('e2e'),
-    };
-    const api = startNodeProcess('src/server.ts', env);
-    const worker = startNodeProcess('src/worker.ts', env);
-    cleanup.push(() => api.stop('SIGKILL'), () => worker.stop('SIGKILL'));
-    await api.waitForLine(/API listening/);
-    await worker.waitForLine(/worker started/);
-    return { api, worker, apiUrl: `http://127.0.0.1:${apiPort}`, healthUrl: `http://127.0.0.1:${workerPort}/health` };
+    const stack = await startProcessStack(redis, 'e2e');
+    cleanup.push(() => stack.stop());
+    return stack;
   }
 
   async function register(stack: Stack, body: unknown): Promise<Response> {
-    return fetch(`${stack.apiUrl}/api/dm-jobqueue/register`, {
+    return fetch(`${stack.baseUrl}/api/dm-jobqueue/register`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(body),

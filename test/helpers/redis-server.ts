@@ -40,6 +40,12 @@ function waitForReady(child: ChildProcess): Promise<void> {
   });
 }
 
+// A test run that ends (even by an error) must not leave servers behind.
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
 /**
  * Spawns a private `redis-server` on a free port in a temporary directory, so
  * tests never touch a shared Redis.
@@ -64,7 +70,9 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
       if (child) return;
       const started = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'inherit'] });
       child = started;
+      running.add(started);
       started.once('exit', () => {
+        running.delete(started);
         if (child === started) child = undefined;
       });
       await waitForReady(started);

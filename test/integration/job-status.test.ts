@@ -1,6 +1,6 @@
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
 import { QueueUnavailableError } from '../../src/jobs/job-producer.js';
 import { createSilentLogger } from '../../src/infra/log/logger.js';
@@ -8,7 +8,8 @@ import { createBullmqProducer } from '../../src/infra/queue/bullmq-producer.js';
 import { createBullmqStatusReader } from '../../src/infra/queue/bullmq-status-reader.js';
 import { producerRedisOptions } from '../../src/infra/redis/connection-options.js';
 import { waitFor } from '../../scripts/lib/wait-for.js';
-import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
+import { startRedisServer } from '../helpers/redis-server.js';
+import { useRedisFixture } from '../helpers/redis-fixture.js';
 import { redisConfigFor, uniqueQueueName } from '../helpers/redis-config.js';
 
 interface StatusBody {
@@ -24,21 +25,11 @@ interface StatusBody {
 }
 
 describe('job status against a real Redis', () => {
-  let redis: RedisServer;
-  const cleanup: (() => Promise<unknown> | void)[] = [];
-
-  beforeAll(async () => {
-    redis = await startRedisServer();
-  });
-  afterEach(async () => {
-    for (const step of cleanup.splice(0).reverse()) await step();
-  });
-  afterAll(async () => {
-    await redis.destroy();
-  });
+  const fixture = useRedisFixture();
+  const { cleanup } = fixture;
 
   /** The API as server.ts wires it: producer and status reader on one fail-fast client. */
-  async function setup(port = redis.port, { waitForRedis = true } = {}) {
+  async function setup(port = fixture.redis.port, { waitForRedis = true } = {}) {
     const queueName = uniqueQueueName('status');
     const logger = createSilentLogger();
     const client = new Redis(producerRedisOptions(redisConfigFor(port)));
@@ -47,7 +38,7 @@ describe('job status against a real Redis', () => {
     const statusReader = createBullmqStatusReader({ client, queueName, logger });
     const app = createApp({ producer, statusReader, logger, bodyLimitBytes: 16_384 });
     // On the shared server, which stays up: a Queue on a stopped one would wait for it on clean-up.
-    const inspector = new Queue(queueName, { connection: { host: '127.0.0.1', port: redis.port } });
+    const inspector = new Queue(queueName, { connection: { host: '127.0.0.1', port: fixture.redis.port } });
     inspector.on('error', () => undefined);
     cleanup.push(async () => {
       await statusReader.close();
@@ -77,7 +68,7 @@ describe('job status against a real Redis', () => {
 
   /** A worker that runs `processor` for every job of the queue. */
   function startWorker(queueName: string, processor: () => Promise<void>) {
-    const worker = new Worker(queueName, processor, { connection: { host: '127.0.0.1', port: redis.port, maxRetriesPerRequest: null } });
+    const worker = new Worker(queueName, processor, { connection: { host: '127.0.0.1', port: fixture.redis.port, maxRetriesPerRequest: null } });
     worker.on('error', () => undefined);
     cleanup.push(() => worker.close());
   }

@@ -1,38 +1,29 @@
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
 import { createSilentLogger } from '../../src/infra/log/logger.js';
 import { createBullmqProducer } from '../../src/infra/queue/bullmq-producer.js';
 import { producerRedisOptions } from '../../src/infra/redis/connection-options.js';
 import { registerJob } from '../../src/jobs/register-job.js';
-import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
+import { startRedisServer } from '../helpers/redis-server.js';
+import { useRedisFixture } from '../helpers/redis-fixture.js';
 import { redisConfigFor, uniqueQueueName } from '../helpers/redis-config.js';
 import { waitFor } from '../../scripts/lib/wait-for.js';
 import { testFlaky } from '../jobs/test-flaky.js';
 import { createFakeStatusReader } from '../fakes/fake-status-reader.js';
 
 describe('register against a real Redis', () => {
-  let redis: RedisServer;
-  const cleanup: (() => Promise<unknown> | void)[] = [];
+  const fixture = useRedisFixture();
+  const { cleanup } = fixture;
 
-  beforeAll(async () => {
-    redis = await startRedisServer();
-  });
-  afterEach(async () => {
-    for (const step of cleanup.splice(0).reverse()) await step();
-  });
-  afterAll(async () => {
-    await redis.destroy();
-  });
-
-  function setup(port = redis.port) {
+  function setup(port = fixture.redis.port) {
     const queueName = uniqueQueueName();
     const client = new Redis(producerRedisOptions(redisConfigFor(port)));
     client.on('error', () => undefined);
     const producer = createBullmqProducer({ client, queueName, logger: createSilentLogger() });
     const app = createApp({ producer, statusReader: createFakeStatusReader(), logger: createSilentLogger(), bodyLimitBytes: 16_384 });
-    const inspector = new Queue(queueName, { connection: { host: '127.0.0.1', port: redis.port } });
+    const inspector = new Queue(queueName, { connection: { host: '127.0.0.1', port: fixture.redis.port } });
     cleanup.push(async () => {
       await producer.close();
       client.disconnect();

@@ -1,10 +1,11 @@
 import { Queue } from 'bullmq';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createSilentLogger } from '../../src/infra/log/logger.js';
 import { createJobWorker } from '../../src/infra/queue/job-worker.js';
 import { workerRedisOptions } from '../../src/infra/redis/connection-options.js';
 import { createJobRegistry, jobDefinitions } from '../../src/jobs/registry.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
+import { useRedisFixture } from '../helpers/redis-fixture.js';
 import { redisConfigFor, uniqueQueueName } from '../helpers/redis-config.js';
 import { waitFor } from '../../scripts/lib/wait-for.js';
 import { testFlaky } from '../jobs/test-flaky.js';
@@ -22,20 +23,10 @@ const registry = createJobRegistry([...jobDefinitions, testFlaky, testSlow]);
 const FIXED_NOW = new Date(2026, 10, 28, 9, 5, 7);
 
 describe('the job worker against a real Redis', () => {
-  let redis: RedisServer;
-  const cleanup: (() => Promise<unknown>)[] = [];
+  const fixture = useRedisFixture();
+  const { cleanup } = fixture;
 
-  beforeAll(async () => {
-    redis = await startRedisServer();
-  });
-  afterEach(async () => {
-    for (const step of cleanup.splice(0).reverse()) await step();
-  });
-  afterAll(async () => {
-    await redis.destroy();
-  });
-
-  function setup(server: RedisServer = redis, retention = { keep_completed: { count: 100, age_seconds: 3600 }, keep_failed: { count: 100, age_seconds: 3600 } }) {
+  function setup(server: RedisServer = fixture.redis, retention = { keep_completed: { count: 100, age_seconds: 3600 }, keep_failed: { count: 100, age_seconds: 3600 } }) {
     const queueName = uniqueQueueName('worker');
     const printed: string[] = [];
     const worker = createJobWorker({
@@ -97,7 +88,7 @@ describe('the job worker against a real Redis', () => {
   });
 
   it('trims completed jobs to the configured count', async () => {
-    const { queue } = setup(redis, { keep_completed: { count: 2, age_seconds: 3600 }, keep_failed: { count: 2, age_seconds: 3600 } });
+    const { queue } = setup(fixture.redis, { keep_completed: { count: 2, age_seconds: 3600 }, keep_failed: { count: 2, age_seconds: 3600 } });
     for (let i = 0; i < 5; i++) await queue.add('demo:delay_print', { message: `m${i}` });
     await waitFor(async () => (await queue.getJobCounts('wait', 'active', 'delayed')).wait === 0 && (await queue.getActiveCount()) === 0, { what: 'the queue to drain' });
     await waitFor(async () => (await queue.getCompletedCount()) === 2, { what: 'trimming to 2' });

@@ -1,24 +1,26 @@
 import { freePort } from '../../scripts/lib/free-port.js';
 import { startNodeProcess, type NodeProcess } from '../../scripts/lib/node-process.js';
-import type { RedisServer } from '../helpers/redis-server.js';
-import { uniqueQueueName } from '../helpers/redis-config.js';
+import type { RedisServer } from './redis-server.js';
+import { uniqueQueueName } from './redis-config.js';
 
 export interface Stack {
   api: NodeProcess;
   worker: NodeProcess;
-  /** e.g. `http://127.0.0.1:40123` */
+  /** The API, e.g. `http://127.0.0.1:40123` */
   baseUrl: string;
+  /** The worker's `GET /health`. */
+  healthUrl: string;
   stop(): Promise<void>;
 }
 
 /** The real API and worker processes (APP_ENV=test) on free ports, with their own queue on `redis`. */
-export async function startStack(redis: RedisServer): Promise<Stack> {
+export async function startStack(redis: RedisServer, queuePrefix = 'stack'): Promise<Stack> {
   const [apiPort, workerPort] = [await freePort(), await freePort()];
   const env = {
     REDIS_JOBQUEUE_ADDR: redis.addr,
     SERVER_PORT: String(apiPort),
     JOBQUEUE_PORT: String(workerPort),
-    JOBQUEUE_QUEUE_NAME: uniqueQueueName('browser'),
+    JOBQUEUE_QUEUE_NAME: uniqueQueueName(queuePrefix),
   };
   const api = startNodeProcess('src/server.ts', env);
   const worker = startNodeProcess('src/worker.ts', env);
@@ -32,7 +34,7 @@ export async function startStack(redis: RedisServer): Promise<Stack> {
     await stop();
     throw error;
   }
-  return { api, worker, baseUrl: `http://127.0.0.1:${apiPort}`, stop };
+  return { api, worker, baseUrl: `http://127.0.0.1:${apiPort}`, healthUrl: `http://127.0.0.1:${workerPort}/health`, stop };
 }
 
 /** `text` as a RegExp matching itself literally. */
