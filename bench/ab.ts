@@ -1,0 +1,51 @@
+/**
+ * Quick A/B of bench server variants, for experiments (not part of npm run bench):
+ *   VARIANTS='[{"name":"a","file":"full-register.ts"},{"name":"b","file":"full-register.ts",
+ *     "env":{"BENCH_CLIENT_OPTIONS":"{\"enableAutoPipelining\":true}"}}]' npx tsx bench/ab.ts
+ * Loads each variant in turn for 2 rounds (3 s each), then prints RSS and
+ * Redis's per-command CPU time (INFO commandstats). NODE_ARGS adds node flags,
+ * e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
+ */
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { Redis } from 'ioredis';
+import { PROJECT_ROOT } from '../scripts/lib/node-process.js';
+import { startRedisServer } from '../test/helpers/redis-server.js';
+import { startBenchServer, type BenchServer } from './lib/bench-server.js';
+import { postLoad } from './lib/load.js';
+import { rssMiB } from './lib/rss.js';
+
+interface Variant {
+  name: string;
+  file: string;
+  env?: Record<string, string>;
+}
+
+execFileSync(process.execPath, [path.join(PROJECT_ROOT, 'node_modules/typescript/bin/tsc'), '-p', path.join(PROJECT_ROOT, 'tsconfig.bench.json')], { stdio: 'inherit' });
+const redis = await startRedisServer({ configFile: path.join(PROJECT_ROOT, 'redis/redis.conf'), appendonly: true });
+const admin = new Redis(redis.port);
+const variants = JSON.parse(process.env.VARIANTS ?? '[]') as Variant[];
+const nodeArgs = (process.env.NODE_ARGS ?? '').split(' ').filter(Boolean);
+const servers: BenchServer[] = [];
+try {
+  for (const variant of variants) {
+    const env = { REDIS_PORT: String(redis.port), QUEUE_NAME: `ab-${variant.name}`, RATE_LIMIT: 'off', ...variant.env };
+    servers.push(await startBenchServer(variant.name, variant.file, env, nodeArgs));
+  }
+  for (let round = 0; round < 2; round++) {
+    for (const server of servers) {
+      await admin.flushall();
+      await postLoad(server.url, { seconds: 1 });
+      const result = await postLoad(server.url, { seconds: 3 });
+      console.log(`${server.name.padEnd(24)} ${Math.round(result.requestsPerSecond)} req/s  p50 ${result.p50Ms} ms  p99 ${result.p99Ms} ms  non-201 ${result.failures}`);
+    }
+  }
+  for (const server of servers) console.log(`${server.name.padEnd(24)} RSS ${rssMiB(server.pid).toFixed(1)} MiB`);
+  const stats = await admin.info('commandstats');
+  console.log(stats.split('\n').filter((line) => /cmdstat_(evalsha|xadd|zadd)/.test(line)).join('\n'));
+} finally {
+  // SIGTERM: the bench servers exit through process.exit, so --cpu-prof writes its profile.
+  await Promise.all(servers.map((server) => server.process.stop('SIGTERM')));
+  admin.disconnect();
+  await redis.destroy();
+}
