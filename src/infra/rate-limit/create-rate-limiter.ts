@@ -38,5 +38,6 @@ export function createRateLimiter(config: Config, deps: { logger: Logger; cluste
     return { name: window.name, limit: settings[window.setting], limiter };
   });
   const storeLabel = storage === 'redis' ? `Redis Cluster ${config.cache.redis.default.cluster.addrs.map((a) => `${a.host}:${a.port}`).join(',')}` : 'memory';
-  return createFlexibleRateLimiter(windows, { logger: deps.logger, storeLabel, timeoutMs: config.cache.redis.default.cluster.command_timeout_ms });
+  const timeout = storage === 'redis' ? { timeoutMs: config.cache.redis.default.cluster.command_timeout_ms } : {};
+  return createFlexibleRateLimiter(windows, { logger: deps.logger, storeLabel, ...timeout });
 }

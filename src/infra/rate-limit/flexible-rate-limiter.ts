@@ -31,19 +31,22 @@ export interface WindowLimiter {
  */
 export function createFlexibleRateLimiter(
   windows: readonly WindowLimiter[],
+  /** timeoutMs: how long a networked store may take; none for memory. */
   options: { logger: Logger; storeLabel: string; timeoutMs?: number; now?: () => number },
 ): RateLimiter {
   const now = options.now ?? Date.now;
-  const timeoutMs = options.timeoutMs ?? 1000;
+  const { timeoutMs } = options;
   // After a store failure, requests skip the store for this long (fail-open at once)
   // instead of each waiting up to timeoutMs; then one request probes it again.
-  const pauseAfterFailureMs = Math.max(timeoutMs, 1000);
+  const pauseAfterFailureMs = Math.max(timeoutMs ?? 0, 1000);
   let skipStoreUntil = 0;
   const outage = createOutageLogger(options.logger, `rate-limit store (${options.storeLabel})`, 'requests are let through (fail-open) until it is back');
 
   async function count(window: WindowLimiter, key: string): Promise<RateLimitWindow> {
     try {
-      const result = await withTimeout(window.limiter.consume(key), timeoutMs);
+      // A timer per call costs a third of the throughput; only a networked store needs one.
+      const pending = window.limiter.consume(key);
+      const result = await (timeoutMs === undefined ? pending : withTimeout(pending, timeoutMs));
       return toWindow(window, result, false);
     } catch (rejection) {
       // rate-limiter-flexible rejects with a RateLimiterRes when over the limit, with an Error on store failure.
