@@ -70,6 +70,8 @@ async function main(): Promise<void> {
     if (only.includes('delay')) {
       const variants = { 'Redis defaults (hz 10)': defaultRedis.port, 'redis.conf with hz 100': hz100Redis.port, [`shipped redis.conf (hz ${shippedHz})`]: redis.port };
       sections.delay = await benchDelay(variants, { count: 2000, spreadMs: 2000, rounds, log });
+      // The usual case: jobs come due one at a time to an idle worker.
+      sections.delaySparse = await benchDelay(variants, { count: 100, spreadMs: 5000, rounds, log });
       sections.idleCpu = await idleCpu(variants, 20);
     }
     if (only.includes('memory')) sections.bytesPerJob = await bytesPerDelayedJob(redis.port, 10_000);

@@ -11,6 +11,8 @@ export interface Sections {
   enqueue?: { add64: number[]; addBulk: number[] };
   workers?: Map<string, WorkerRun[]>;
   delay?: Map<string, number[]>;
+  /** 100 jobs due 50 ms apart: lateness of jobs that come due one at a time. */
+  delaySparse?: Map<string, number[]>;
   /** Share of one core each idle Redis variant used. */
   idleCpu?: Record<string, number>;
   bytesPerJob?: number;
@@ -88,22 +90,32 @@ function workerSection(workers: Map<string, WorkerRun[]>, goals: string[]): stri
   ].join('\n');
 }
 
-function delaySection(delay: Map<string, number[]>, idle: Record<string, number> | undefined, goals: string[]): string {
-  const rows = [...delay].map(
+function latenessRows(delay: Map<string, number[]>, idle: Record<string, number> | undefined): string[] {
+  return [...delay].map(
     ([name, values]) =>
       `| ${name} | ${values.length} | ${percentile(values, 50)} | ${percentile(values, 95)} | ${percentile(values, 99)} | ${Math.max(...values)} | ${idle?.[name] === undefined ? '–' : `${fmt((idle[name] ?? 0) * 100, 1)} %`} |`,
   );
-  const shipped = [...delay].find(([name]) => name.startsWith('shipped'))?.[1] ?? [];
-  const p99 = percentile(shipped, 99);
-  goals.push(`| delayed-job lateness p99 ≤ 5 ms | ${p99} ms | ${verdict(p99 <= 5)} |`);
+}
+
+const shippedOf = (delay: Map<string, number[]>) => [...delay].find(([name]) => name.startsWith('shipped'))?.[1] ?? [];
+
+function delaySection(delay: Map<string, number[]>, sparse: Map<string, number[]> | undefined, idle: Record<string, number> | undefined, goals: string[]): string {
+  const p99 = percentile(shippedOf(delay), 99);
+  goals.push(`| delayed-job lateness p99 ≤ 5 ms (2,000 jobs over 2 s) | ${p99} ms | ${verdict(p99 <= 5)} |`);
+  const sparseRows = sparse ? latenessRows(sparse, idle) : [];
+  if (sparse) {
+    const sparseP99 = percentile(shippedOf(sparse), 99);
+    goals.push(`| (same, jobs due one at a time: 100 jobs 50 ms apart) | ${sparseP99} ms | ${verdict(sparseP99 <= 5)} |`);
+  }
+  const header = ['| Redis | jobs | p50 | p95 | p99 | max | idle CPU (one core) |', '|---|---|---|---|---|---|---|'];
   return [
     '## 4. Delay precision (2,000 jobs due over 2 s, our worker, concurrency 16)',
     '',
     'Lateness = start − due time, in ms, all rounds pooled.',
     '',
-    '| Redis | jobs | p50 | p95 | p99 | max | idle CPU (one core) |',
-    '|---|---|---|---|---|---|---|',
-    ...rows,
+    ...header,
+    ...latenessRows(delay, idle),
+    ...(sparse ? ['', 'Jobs due one at a time (100 jobs, 50 ms apart), the usual case:', '', ...header, ...sparseRows] : []),
   ].join('\n');
 }
 
@@ -125,7 +137,7 @@ export function renderReport(sections: Sections): string {
     parts.push(`| queue.add, 64 in flight | ${fmtSpread(spread(sections.enqueue.add64))} |`, `| queue.addBulk, 500 per call | ${fmtSpread(spread(sections.enqueue.addBulk))} |`, '');
   }
   if (sections.workers) parts.push(workerSection(sections.workers, goals), '');
-  if (sections.delay) parts.push(delaySection(sections.delay, sections.idleCpu, goals), '');
+  if (sections.delay) parts.push(delaySection(sections.delay, sections.delaySparse, sections.idleCpu, goals), '');
   if (sections.bytesPerJob !== undefined) parts.push('## 5. Redis memory', '', `${fmt(sections.bytesPerJob)} bytes of Redis memory per delayed \`demo:delay_print\` job (10,000 jobs, used_memory delta).`, '');
   if (sections.failFast) {
     const { p50, p99, max, statuses } = sections.failFast;
