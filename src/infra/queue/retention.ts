@@ -3,7 +3,10 @@ import type { AppConfig } from '../config/schema.js';
 
 type Retention = AppConfig['jobqueue']['keep_completed'];
 
-/** `{ count, age_seconds }` from config.yaml as BullMQ's KeepJobs (age in seconds too). */
+/**
+ * `{ count, age_seconds }` from config.yaml as BullMQ's KeepJobs. `age_seconds: 0`
+ * means no age limit (BullMQ would read an age of 0 as "delete at once").
+ */
 export function toKeepJobs(retention: Retention): KeepJobs {
-  return { count: retention.count, age: retention.age_seconds };
+  return retention.age_seconds > 0 ? { count: retention.count, age: retention.age_seconds } : { count: retention.count };
 }
