@@ -11,6 +11,7 @@ import { createLogger } from './infra/log/logger.js';
 import { createOutageLogger } from './infra/log/outage-logger.js';
 import { createBullmqProducer } from './infra/queue/bullmq-producer.js';
 import { createBullmqStatusReader } from './infra/queue/bullmq-status-reader.js';
+import { createLazyQueue } from './infra/queue/lazy-queue.js';
 import { producerRedisOptions } from './infra/redis/connection-options.js';
 import { rateLimitFromConfig } from './infra/rate-limit/rate-limit-from-config.js';
 import { onShutdownSignal } from './infra/shutdown.js';
@@ -25,8 +26,9 @@ async function main(): Promise<void> {
   const outage = createOutageLogger(logger, `job-queue Redis at ${redisLabel}`, 'registering a job answers 503 until it is back');
   client.on('error', outage.failed);
   client.on('ready', outage.recovered);
-  const producer = createBullmqProducer({ client, queueName: config.app.jobqueue.queue_name, logger });
-  const statusReader = createBullmqStatusReader({ client, queueName: config.app.jobqueue.queue_name, logger });
+  const queue = createLazyQueue({ client, queueName: config.app.jobqueue.queue_name, logger });
+  const producer = createBullmqProducer({ queue, logger });
+  const statusReader = createBullmqStatusReader({ queue, logger });
 
   const rateLimit = rateLimitFromConfig(config, logger);
 
@@ -43,8 +45,7 @@ async function main(): Promise<void> {
   onShutdownSignal(
     async () => {
       await server.close();
-      await producer.close();
-      await statusReader.close();
+      await queue.close();
       client.disconnect();
       rateLimit.close();
     },

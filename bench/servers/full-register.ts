@@ -9,6 +9,7 @@ import { startHttpServer } from '../../src/infra/http/serve.js';
 import { createLogger } from '../../src/infra/log/logger.js';
 import { createBullmqProducer } from '../../src/infra/queue/bullmq-producer.js';
 import { createBullmqStatusReader } from '../../src/infra/queue/bullmq-status-reader.js';
+import { createLazyQueue } from '../../src/infra/queue/lazy-queue.js';
 import { createRateLimiter } from '../../src/infra/rate-limit/create-rate-limiter.js';
 import { createClusterClient } from '../../src/infra/redis/cluster-client.js';
 import { producerRedisOptions } from '../../src/infra/redis/connection-options.js';
@@ -27,8 +28,9 @@ config.cache.redis.jobqueue.addr = { host: '127.0.0.1', port: redisPort };
 const logger = await createLogger({ name: 'bench-api', level: 'info', format: 'json' });
 // BENCH_CLIENT_OPTIONS (JSON) overrides client options, for experiments (e.g. '{"enableAutoPipelining":false}').
 const client = new Redis({ ...producerRedisOptions(config.cache.redis.jobqueue), ...(JSON.parse(process.env.BENCH_CLIENT_OPTIONS ?? '{}') as object) });
-const producer = createBullmqProducer({ client, queueName, logger });
-const statusReader = createBullmqStatusReader({ client, queueName, logger });
+const queue = createLazyQueue({ client, queueName, logger });
+const producer = createBullmqProducer({ queue, logger });
+const statusReader = createBullmqStatusReader({ queue, logger });
 const cluster = mode === 'cluster' ? createClusterClient(config.cache.redis.default.cluster) : undefined;
 const limiter = createRateLimiter(config, { logger, ...(cluster ? { cluster } : {}) });
 // BENCH_FAKE_PRODUCER=1 (experiments): the whole HTTP stack with no Redis behind it.

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import type { Config } from '../../src/infra/config/schema.js';
-import { baseRedisOptions } from '../../src/infra/redis/connection-options.js';
+import { jobqueueRedisOptions } from '../../src/infra/redis/connection-options.js';
 import { PROJECT_ROOT } from './node-process.js';
 
 const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '::1']);
@@ -10,11 +10,8 @@ const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '::1']);
 type Probe = { reachable: true; appendonly: string } | { reachable: false; reason: string };
 
 async function probe(config: Config): Promise<Probe> {
-  const { addr, db, ...rest } = config.cache.redis.jobqueue;
   const client = new Redis({
-    ...baseRedisOptions({ ...rest, db }),
-    host: addr.host,
-    port: addr.port,
+    ...jobqueueRedisOptions(config.cache.redis.jobqueue),
     lazyConnect: true,
     retryStrategy: () => null,
     maxRetriesPerRequest: 0,

@@ -6,6 +6,7 @@ import { QueueUnavailableError } from '../../src/jobs/job-producer.js';
 import { createSilentLogger } from '../../src/infra/log/logger.js';
 import { createBullmqProducer } from '../../src/infra/queue/bullmq-producer.js';
 import { createBullmqStatusReader } from '../../src/infra/queue/bullmq-status-reader.js';
+import { createLazyQueue } from '../../src/infra/queue/lazy-queue.js';
 import { producerRedisOptions } from '../../src/infra/redis/connection-options.js';
 import { waitFor } from '../../scripts/lib/wait-for.js';
 import { startRedisServer } from '../helpers/redis-server.js';
@@ -34,15 +35,15 @@ describe('job status against a real Redis', () => {
     const logger = createSilentLogger();
     const client = new Redis(producerRedisOptions(redisConfigFor(port)));
     client.on('error', () => undefined);
-    const producer = createBullmqProducer({ client, queueName, logger });
-    const statusReader = createBullmqStatusReader({ client, queueName, logger });
+    const queue = createLazyQueue({ client, queueName, logger });
+    const producer = createBullmqProducer({ queue, logger });
+    const statusReader = createBullmqStatusReader({ queue, logger });
     const app = createApp({ producer, statusReader, logger, bodyLimitBytes: 16_384 });
     // On the shared server, which stays up: a Queue on a stopped one would wait for it on clean-up.
     const inspector = new Queue(queueName, { connection: { host: '127.0.0.1', port: fixture.redis.port } });
     inspector.on('error', () => undefined);
     cleanup.push(async () => {
-      await statusReader.close();
-      await producer.close();
+      await queue.close();
       client.disconnect();
       await inspector.obliterate({ force: true }).catch(() => undefined);
       await inspector.close();

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
 import { createSilentLogger } from '../../src/infra/log/logger.js';
 import { createBullmqProducer } from '../../src/infra/queue/bullmq-producer.js';
+import { createLazyQueue } from '../../src/infra/queue/lazy-queue.js';
 import { producerRedisOptions } from '../../src/infra/redis/connection-options.js';
 import { registerJob } from '../../src/jobs/register-job.js';
 import { startRedisServer } from '../helpers/redis-server.js';
@@ -21,11 +22,12 @@ describe('register against a real Redis', () => {
     const queueName = uniqueQueueName();
     const client = new Redis(producerRedisOptions(redisConfigFor(port)));
     client.on('error', () => undefined);
-    const producer = createBullmqProducer({ client, queueName, logger: createSilentLogger() });
+    const queue = createLazyQueue({ client, queueName, logger: createSilentLogger() });
+    const producer = createBullmqProducer({ queue, logger: createSilentLogger() });
     const app = createApp({ producer, statusReader: createFakeStatusReader(), logger: createSilentLogger(), bodyLimitBytes: 16_384 });
     const inspector = new Queue(queueName, { connection: { host: '127.0.0.1', port: fixture.redis.port } });
     cleanup.push(async () => {
-      await producer.close();
+      await queue.close();
       client.disconnect();
       await inspector.obliterate({ force: true }).catch(() => undefined);
       await inspector.close();

@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
 import { createSilentLogger } from '../../src/infra/log/logger.js';
 import { createBullmqProducer } from '../../src/infra/queue/bullmq-producer.js';
+import { createLazyQueue } from '../../src/infra/queue/lazy-queue.js';
 import { createJobWorker } from '../../src/infra/queue/job-worker.js';
 import { producerRedisOptions, workerRedisOptions } from '../../src/infra/redis/connection-options.js';
 import { createJobRegistry } from '../../src/jobs/registry.js';
@@ -52,10 +53,11 @@ async function apiFor(port: number) {
   const client = new Redis(producerRedisOptions(redisConfigFor(port)));
   client.on('error', () => undefined);
   const logger = createSilentLogger();
-  const producer = createBullmqProducer({ client, queueName, logger });
+  const queue = createLazyQueue({ client, queueName, logger });
+  const producer = createBullmqProducer({ queue, logger });
   const app = createApp({ producer, statusReader: createFakeStatusReader(), logger, bodyLimitBytes: 16_384 });
   cleanup.push(async () => {
-    await producer.close().catch(() => undefined);
+    await queue.close().catch(() => undefined);
     client.disconnect();
   });
   await waitFor(() => client.status === 'ready', { what: 'the producer connection' });

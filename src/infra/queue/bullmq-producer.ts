@@ -1,31 +1,28 @@
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { QueueUnavailableError, type EnqueueRequest, type JobProducer } from '../../jobs/job-producer.js';
 import { toBullmqBackoff } from './bullmq-backoff.js';
-import { createLazyQueue } from './lazy-queue.js';
+import type { LazyQueue } from './lazy-queue.js';
 import { NOT_CONNECTED, unavailableReason } from './redis-unavailable.js';
 
 export interface BullmqProducerOptions {
-  /** A client made with `producerRedisOptions` (offline queue off, command timeout on). */
-  client: Redis;
-  queueName: string;
+  /** The queue, on a client made with `producerRedisOptions` (offline queue off, command timeout on). */
+  queue: LazyQueue;
   logger: Logger;
 }
 
 export interface BullmqProducer extends JobProducer {
   /** True while the Redis connection is usable. */
   isConnected(): boolean;
-  close(): Promise<void>;
 }
 
 /**
  * A {@link JobProducer} over a BullMQ Queue that fails fast: while the client is
  * not connected it rejects at once instead of waiting for a reconnect (D11),
  * and any error from Redis means "not stored" — never a 201.
- * @example const producer = createBullmqProducer({ client: new Redis(opts), queueName, logger });
+ * @example const producer = createBullmqProducer({ queue: createLazyQueue({ client, queueName, logger }), logger });
  */
-export function createBullmqProducer({ client, queueName, logger }: BullmqProducerOptions): BullmqProducer {
-  const queue = createLazyQueue({ client, queueName, logger });
+export function createBullmqProducer({ queue, logger }: BullmqProducerOptions): BullmqProducer {
+  const { client } = queue;
 
   return {
     isConnected: () => client.status === 'ready',
@@ -44,10 +41,6 @@ export function createBullmqProducer({ client, queueName, logger }: BullmqProduc
         logger.warn({ err: error, jobId: request.jobId }, 'job was not stored');
         throw new QueueUnavailableError(unavailableReason(client, error, 'Redis did not accept the job'), { cause: error });
       }
-    },
-
-    async close() {
-      await queue.close();
     },
   };
 }

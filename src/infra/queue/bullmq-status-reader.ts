@@ -1,20 +1,14 @@
 import type { Job, JobState as BullmqJobState } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { QueueUnavailableError } from '../../jobs/job-producer.js';
 import type { JobState, JobStatus, JobStatusReader } from '../../jobs/job-status.js';
-import { createLazyQueue } from './lazy-queue.js';
+import type { LazyQueue } from './lazy-queue.js';
 import { NOT_CONNECTED, unavailableReason } from './redis-unavailable.js';
 
 export interface BullmqStatusReaderOptions {
-  /** The producer's client (`producerRedisOptions`): offline queue off, command timeout on. */
-  client: Redis;
-  queueName: string;
+  /** The producer's queue and client (`producerRedisOptions`): offline queue off, command timeout on. */
+  queue: LazyQueue;
   logger: Logger;
-}
-
-export interface BullmqStatusReader extends JobStatusReader {
-  close(): Promise<void>;
 }
 
 const STATES: Record<BullmqJobState, JobState> = {
@@ -50,10 +44,10 @@ function toStatus(job: Job, state: JobState, nextRunMs: number | undefined): Job
 /**
  * A {@link JobStatusReader} over BullMQ that fails fast like the producer:
  * while the client is not connected it rejects at once (503), never waits.
- * @example const reader = createBullmqStatusReader({ client, queueName, logger }); await reader.read(jobId);
+ * @example const reader = createBullmqStatusReader({ queue, logger }); await reader.read(jobId);
  */
-export function createBullmqStatusReader({ client, queueName, logger }: BullmqStatusReaderOptions): BullmqStatusReader {
-  const queue = createLazyQueue({ client, queueName, logger });
+export function createBullmqStatusReader({ queue, logger }: BullmqStatusReaderOptions): JobStatusReader {
+  const { client } = queue;
 
   async function nextRunMs(jobId: string): Promise<number | undefined> {
     // The job hash keeps only the latest delay, not when a retry is due; the delayed set's score does.
@@ -78,10 +72,6 @@ export function createBullmqStatusReader({ client, queueName, logger }: BullmqSt
         logger.warn({ err: error, jobId }, 'job status was not read');
         throw new QueueUnavailableError(unavailableReason(client, error, 'Redis could not read the job'), { cause: error });
       }
-    },
-
-    async close() {
-      await queue.close();
     },
   };
 }

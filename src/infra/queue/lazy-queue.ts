@@ -3,6 +3,8 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 
 export interface LazyQueue {
+  /** The fail-fast client the queue runs on (`producerRedisOptions`). */
+  readonly client: Redis;
   /** The queue, created on first use and again after a failed start-up. */
   current(): Queue;
   close(): Promise<void>;
@@ -11,12 +13,14 @@ export interface LazyQueue {
 /**
  * A BullMQ Queue over a shared ioredis client, made on first use. BullMQ's Queue
  * keeps the promise of its first start-up; if that start-up fails (Redis lost
- * mid-handshake) the Queue stays broken, so a new one is made then.
+ * mid-handshake) the Queue stays broken, so a new one is made then. The API's
+ * producer and status reader share one, so the queue starts up once.
  * @example const queue = createLazyQueue({ client, queueName, logger }); await queue.current().getJob(id);
  */
 export function createLazyQueue({ client, queueName, logger }: { client: Redis; queueName: string; logger: Logger }): LazyQueue {
   let queue: Queue | undefined;
   return {
+    client,
     current() {
       if (queue) return queue;
       const created = new Queue(queueName, { connection: client });

@@ -43,6 +43,11 @@ export function baseRedisOptions(
   };
 }
 
+/** ioredis options for the one job-queue Redis (`redis.jobqueue`): base options plus its address. */
+export function jobqueueRedisOptions(config: RedisConnectionConfig): ClientOptions {
+  return { ...baseRedisOptions(config), host: config.addr.host, port: config.addr.port };
+}
+
 /**
  * Options for the API's producer connection: fail fast. With the offline queue
  * off a command on a broken connection rejects at once instead of waiting for
@@ -50,9 +55,7 @@ export function baseRedisOptions(
  */
 export function producerRedisOptions(config: RedisConnectionConfig): ClientOptions {
   return {
-    ...baseRedisOptions(config),
-    host: config.addr.host,
-    port: config.addr.port,
+    ...jobqueueRedisOptions(config),
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
     commandTimeout: config.command_timeout_ms,
@@ -67,10 +70,5 @@ export function producerRedisOptions(config: RedisConnectionConfig): ClientOptio
  * so its blocking commands wait through reconnects instead of failing.
  */
 export function workerRedisOptions(config: RedisConnectionConfig): ClientOptions {
-  return {
-    ...baseRedisOptions(config),
-    host: config.addr.host,
-    port: config.addr.port,
-    maxRetriesPerRequest: null,
-  };
+  return { ...jobqueueRedisOptions(config), maxRetriesPerRequest: null };
 }
