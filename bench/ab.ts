@@ -12,6 +12,7 @@ import { Redis } from 'ioredis';
 import { PROJECT_ROOT } from '../scripts/lib/node-process.js';
 import { startRedisServer } from '../test/helpers/redis-server.js';
 import { startBenchServer, type BenchServer } from './lib/bench-server.js';
+import { cpuSeconds } from './lib/cpu.js';
 import { postLoad } from './lib/load.js';
 import { rssMiB } from './lib/rss.js';
 
@@ -27,6 +28,7 @@ const admin = new Redis(redis.port);
 const variants = JSON.parse(process.env.VARIANTS ?? '[]') as Variant[];
 const nodeArgs = (process.env.NODE_ARGS ?? '').split(' ').filter(Boolean);
 const servers: BenchServer[] = [];
+const redisPid = Number(/process_id:(\d+)/.exec(await admin.info('server'))?.[1]);
 try {
   for (const variant of variants) {
     const env = { REDIS_PORT: String(redis.port), QUEUE_NAME: `ab-${variant.name}`, RATE_LIMIT: 'off', ...variant.env };
@@ -36,8 +38,14 @@ try {
     for (const server of servers) {
       await admin.flushall();
       await postLoad(server.url, { seconds: 1 });
+      const pids = { server: server.pid, redis: redisPid, load: process.pid };
+      const before = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, cpuSeconds(pid)]));
       const result = await postLoad(server.url, { seconds: 3 });
-      console.log(`${server.name.padEnd(24)} ${Math.round(result.requestsPerSecond)} req/s  p50 ${result.p50Ms} ms  p99 ${result.p99Ms} ms  non-201 ${result.failures}`);
+      // Share of one core each process used during the load: who is the bottleneck.
+      const used = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, cpuSeconds(pid) - (before[name] ?? 0)]));
+      const cpu = Object.entries(used).map(([name, seconds]) => `${name} ${Math.round((seconds / 3) * 100)}%`);
+      cpu.push(`server ${Math.round(((used.server ?? 0) * 1e6) / (result.requestsPerSecond * 3))} µs/req`);
+      console.log(`${server.name.padEnd(24)} ${Math.round(result.requestsPerSecond)} req/s  p50 ${result.p50Ms} ms  p99 ${result.p99Ms} ms  non-201 ${result.failures}  cpu: ${cpu.join(', ')}`);
     }
   }
   for (const server of servers) console.log(`${server.name.padEnd(24)} RSS ${rssMiB(server.pid).toFixed(1)} MiB`);
