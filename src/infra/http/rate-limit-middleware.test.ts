@@ -3,6 +3,7 @@ import { RateLimiterMemory, type RateLimiterAbstract } from 'rate-limiter-flexib
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../../app.js';
 import { createSilentLogger } from '../log/logger.js';
+import { startHttpServer } from './serve.js';
 import { createRateLimiter } from '../rate-limit/create-rate-limiter.js';
 import { createFlexibleRateLimiter } from '../rate-limit/flexible-rate-limiter.js';
 import type { RateLimiter } from '../rate-limit/rate-limiter.js';
@@ -146,5 +147,29 @@ describe('rate limiting on /api/*', () => {
     expect((await requestFrom(app, '10.0.0.9')).status).toBe(201);
     expect((await requestFrom(app, '10.0.0.9')).status).toBe(429);
     expect(lines.filter((line) => line.includes('is reachable again'))).toHaveLength(1);
+  });
+
+  it('served by @hono/node-server, sends the same headers on 201 and 429 (written onto Node\'s response)', async () => {
+    const server = await startHttpServer(appWith(memoryLimiter(1, 5)), { host: '127.0.0.1', port: 0 });
+    try {
+      const post = () => fetch(`http://127.0.0.1:${server.port}/api/dm-jobqueue/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+      const created = await post();
+      expect(created.status).toBe(201);
+      expect(created.headers.get('content-type')).toMatch(/^application\/json/);
+      expect(created.headers.get('x-ratelimit-limit')).toBe('1');
+      expect(created.headers.get('x-ratelimit-remaining')).toBe('0');
+      expect(created.headers.get('x-ratelimit-hour-remaining')).toBe('4');
+      expect(Number(created.headers.get('x-ratelimit-reset'))).toBeGreaterThan(Date.now() / 1000);
+      await created.body?.cancel();
+
+      const limited = await post();
+      expect(limited.status).toBe(429);
+      expect(limited.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      expect(limited.headers.get('x-ratelimit-limit')).toBe('1');
+      expect(Number(limited.headers.get('retry-after'))).toBeGreaterThanOrEqual(59);
+      expect(await limited.json()).toMatchObject({ status: 429 });
+    } finally {
+      await server.close();
+    }
   });
 });

@@ -1,7 +1,8 @@
-import type { Context, MiddlewareHandler } from 'hono';
+import type { MiddlewareHandler } from 'hono';
 import type { RateLimiter, RateLimitWindow } from '../rate-limit/rate-limiter.js';
 import { clientIp, type TrustProxy } from './client-ip.js';
 import { PROBLEM_TYPES, problemResponse } from './problem.js';
+import { setResponseHeaders } from './response-headers.js';
 
 export interface RateLimitOptions {
   limiter: RateLimiter;
@@ -12,11 +13,15 @@ export interface RateLimitOptions {
 
 const HEADER_PREFIX: Record<RateLimitWindow['name'], string> = { minute: 'X-RateLimit', hour: 'X-RateLimit-Hour' };
 
-function setWindowHeaders(c: Context, window: RateLimitWindow): void {
-  const prefix = HEADER_PREFIX[window.name];
-  c.header(`${prefix}-Limit`, String(window.limit));
-  c.header(`${prefix}-Remaining`, String(window.remaining));
-  c.header(`${prefix}-Reset`, String(Math.ceil(window.resetAt / 1000)));
+function windowHeaders(windows: readonly RateLimitWindow[]): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const window of windows) {
+    const prefix = HEADER_PREFIX[window.name];
+    headers[`${prefix}-Limit`] = String(window.limit);
+    headers[`${prefix}-Remaining`] = String(window.remaining);
+    headers[`${prefix}-Reset`] = String(Math.ceil(window.resetAt / 1000));
+  }
+  return headers;
 }
 
 /**
@@ -28,11 +33,11 @@ export function rateLimit(options: RateLimitOptions): MiddlewareHandler {
   return async function rateLimitMiddleware(c, next) {
     const decision = await options.limiter.consume(clientIp(c, options.trustProxy));
     if (decision.outcome === 'store-unavailable') {
-      c.header('X-RateLimit-Limit', String(options.perMinute));
+      setResponseHeaders(c, { 'X-RateLimit-Limit': String(options.perMinute) });
       await next();
       return;
     }
-    for (const window of decision.windows) setWindowHeaders(c, window);
+    setResponseHeaders(c, windowHeaders(decision.windows));
     const exceeded = decision.windows.filter((window) => window.exceeded);
     if (exceeded.length === 0) {
       await next();
