@@ -2,9 +2,11 @@
  * Quick A/B of bench server variants, for experiments (not part of npm run bench):
  *   VARIANTS='[{"name":"a","file":"full-register.ts"},{"name":"b","file":"full-register.ts",
  *     "env":{"BENCH_CLIENT_OPTIONS":"{\"enableAutoPipelining\":true}"}}]' npx tsx bench/ab.ts
- * Loads each variant in turn for 2 rounds (3 s each), then prints RSS and
- * Redis's per-command CPU time (INFO commandstats). NODE_ARGS adds node flags,
- * e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
+ * Loads each variant in turn for ROUNDS rounds (default 2, 3 s each), then
+ * prints per variant the best and median req/s and server CPU µs per request
+ * (the best is the least disturbed by a noisy machine), RSS and Redis's
+ * per-command CPU time (INFO commandstats). NODE_ARGS adds node flags, e.g.
+ * "--cpu-prof --cpu-prof-dir=/tmp/prof".
  */
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
@@ -28,13 +30,15 @@ const admin = new Redis(redis.port);
 const variants = JSON.parse(process.env.VARIANTS ?? '[]') as Variant[];
 const nodeArgs = (process.env.NODE_ARGS ?? '').split(' ').filter(Boolean);
 const servers: BenchServer[] = [];
+const rounds = Number(process.env.ROUNDS ?? 2);
+const samples = new Map<string, { rps: number[]; micros: number[] }>();
 const redisPid = Number(/process_id:(\d+)/.exec(await admin.info('server'))?.[1]);
 try {
   for (const variant of variants) {
     const env = { REDIS_PORT: String(redis.port), QUEUE_NAME: `ab-${variant.name}`, RATE_LIMIT: 'off', ...variant.env };
     servers.push(await startBenchServer(variant.name, variant.file, env, nodeArgs));
   }
-  for (let round = 0; round < 2; round++) {
+  for (let round = 0; round < rounds; round++) {
     for (const server of servers) {
       await admin.flushall();
       await postLoad(server.url, { seconds: 1 });
@@ -44,11 +48,22 @@ try {
       // Share of one core each process used during the load: who is the bottleneck.
       const used = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, cpuSeconds(pid) - (before[name] ?? 0)]));
       const cpu = Object.entries(used).map(([name, seconds]) => `${name} ${Math.round((seconds / 3) * 100)}%`);
-      cpu.push(`server ${Math.round(((used.server ?? 0) * 1e6) / (result.requestsPerSecond * 3))} µs/req`);
+      const micros = ((used.server ?? 0) * 1e6) / (result.requestsPerSecond * 3);
+      cpu.push(`server ${Math.round(micros)} µs/req`);
+      const sample = samples.get(server.name) ?? { rps: [], micros: [] };
+      sample.rps.push(result.requestsPerSecond);
+      sample.micros.push(micros);
+      samples.set(server.name, sample);
       console.log(`${server.name.padEnd(24)} ${Math.round(result.requestsPerSecond)} req/s  p50 ${result.p50Ms} ms  p99 ${result.p99Ms} ms  non-201 ${result.failures}  cpu: ${cpu.join(', ')}`);
     }
   }
-  for (const server of servers) console.log(`${server.name.padEnd(24)} RSS ${rssMiB(server.pid).toFixed(1)} MiB`);
+  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
+  for (const server of servers) {
+    const { rps, micros } = samples.get(server.name) ?? { rps: [], micros: [] };
+    console.log(
+      `${server.name.padEnd(24)} best ${Math.round(Math.max(...rps))} req/s, ${Math.round(Math.min(...micros))} µs/req; median ${Math.round(median(rps))} req/s, ${Math.round(median(micros))} µs/req; RSS ${rssMiB(server.pid).toFixed(1)} MiB`,
+    );
+  }
   const stats = await admin.info('commandstats');
   console.log(stats.split('\n').filter((line) => /cmdstat_(evalsha|xadd|zadd)/.test(line)).join('\n'));
 } finally {

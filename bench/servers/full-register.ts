@@ -29,7 +29,8 @@ const logger = await createLogger({ name: 'bench-api', level: 'info', format: 'j
 // BENCH_CLIENT_OPTIONS (JSON) overrides client options, for experiments (e.g. '{"enableAutoPipelining":false}').
 const client = new Redis({ ...producerRedisOptions(config.cache.redis.jobqueue), ...(JSON.parse(process.env.BENCH_CLIENT_OPTIONS ?? '{}') as object) });
 const queue = createLazyQueue({ client, queueName, logger });
-const producer = createBullmqProducer({ queue, logger });
+// BENCH_MAX_WRITES (experiments): batches in flight at once.
+const producer = createBullmqProducer({ queue, logger, ...(process.env.BENCH_MAX_WRITES ? { maxWrites: Number(process.env.BENCH_MAX_WRITES) } : {}) });
 const statusReader = createBullmqStatusReader({ queue, logger });
 const cluster = mode === 'cluster' ? createClusterClient(config.cache.redis.default.cluster) : undefined;
 const limiter = createRateLimiter(config, { logger, ...(cluster ? { cluster } : {}) });

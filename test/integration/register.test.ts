@@ -38,7 +38,7 @@ describe('register against a real Redis', () => {
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify(body),
       });
-    return { client, producer, app, inspector, register };
+    return { client, producer, app, inspector, register, queueName };
   }
 
   it('stores a delayed job with the delay, attempts, backoff and payload the contract names', async () => {
@@ -125,5 +125,46 @@ describe('register against a real Redis', () => {
     expect(response.status).toBe(503);
     expect(performance.now() - started).toBeLessThan(2500);
     expect(((await response.json()) as { detail: string }).detail).toBe('Job queue service is unavailable: Redis did not answer in time');
+  });
+
+  it('stores concurrent registrations together, in fewer Redis calls than requests, each 201 a stored job', async () => {
+    const own = await startRedisServer();
+    cleanup.push(() => own.destroy());
+    const { client, register, queueName } = setup(own.port);
+    await waitFor(() => client.status === 'ready', { what: 'Redis connection' });
+    const admin = new Redis(own.port);
+    cleanup.push(() => void admin.disconnect());
+    await admin.config('RESETSTAT');
+
+    const responses = await Promise.all(Array.from({ length: 40 }, async (_, i) => register({ message: `job ${i}`, delay_seconds: 60 })));
+    expect(responses.map((response) => response.status)).toEqual(responses.map(() => 201));
+    const ids = await Promise.all(responses.map(async (response) => ((await response.json()) as { job_id: string }).job_id));
+    const stored = await Promise.all(ids.map((id) => admin.hget(`bull:${queueName}:${id}`, 'data')));
+    expect(stored).toEqual(ids.map((_, i) => JSON.stringify({ message: `job ${i}` })));
+
+    const stats = await admin.info('commandstats');
+    const scriptCalls = [...stats.matchAll(/cmdstat_(?:evalsha|eval):calls=(\d+)/g)].reduce((sum, match) => sum + Number(match[1]), 0);
+    expect(scriptCalls).toBeGreaterThan(0);
+    expect(scriptCalls).toBeLessThan(20);
+  });
+
+  it('answers 503 to every request of a batch Redis refused, and stores the next batch as usual', async () => {
+    const own = await startRedisServer();
+    cleanup.push(() => own.destroy());
+    const { client, register, queueName } = setup(own.port);
+    await waitFor(() => client.status === 'ready', { what: 'Redis connection' });
+    const admin = new Redis(own.port);
+    cleanup.push(() => void admin.disconnect());
+    // The queue's meta key of the wrong type: the add script fails before it writes anything.
+    await admin.set(`bull:${queueName}:meta`, 'not a hash');
+
+    const refused = await Promise.all(Array.from({ length: 5 }, async () => register({ delay_seconds: 60 })));
+    expect(refused.map((response) => response.status)).toEqual([503, 503, 503, 503, 503]);
+    expect(((await refused[0]?.json()) as { detail: string }).detail).toBe('Job queue service is unavailable: Redis did not accept the job');
+    expect(await admin.zcard(`bull:${queueName}:delayed`)).toBe(0);
+
+    await admin.del(`bull:${queueName}:meta`);
+    expect((await register({ delay_seconds: 60 })).status).toBe(201);
+    expect(await admin.zcard(`bull:${queueName}:delayed`)).toBe(1);
   });
 });

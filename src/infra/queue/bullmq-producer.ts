@@ -1,6 +1,8 @@
 import type { Logger } from 'pino';
 import { QueueUnavailableError, type EnqueueRequest, type JobProducer } from '../../jobs/job-producer.js';
 import { toBullmqBackoff } from './bullmq-backoff.js';
+import { createDelayedJobWriter, type EncodedDelayedJob } from './delayed-job-writer.js';
+import { createGroupCommit } from './group-commit.js';
 import type { LazyQueue } from './lazy-queue.js';
 import { NOT_CONNECTED, unavailableReason } from './redis-unavailable.js';
 
@@ -8,6 +10,10 @@ export interface BullmqProducerOptions {
   /** The queue, on a client made with `producerRedisOptions` (offline queue off, command timeout on). */
   queue: LazyQueue;
   logger: Logger;
+  /** Most delayed jobs stored in one Redis call (default 64). */
+  maxBatch?: number;
+  /** Batches in flight at once (default 2). */
+  maxWrites?: number;
 }
 
 export interface BullmqProducer extends JobProducer {
@@ -19,10 +25,32 @@ export interface BullmqProducer extends JobProducer {
  * A {@link JobProducer} over a BullMQ Queue that fails fast: while the client is
  * not connected it rejects at once instead of waiting for a reconnect (D11),
  * and any error from Redis means "not stored" — never a 201.
+ *
+ * Delayed jobs from concurrent requests are stored together, one Redis call per
+ * batch ({@link createGroupCommit}); each request still resolves only after the
+ * call that stored its job returned. Jobs without a delay go through `queue.add`.
  * @example const producer = createBullmqProducer({ queue: createLazyQueue({ client, queueName, logger }), logger });
  */
-export function createBullmqProducer({ queue, logger }: BullmqProducerOptions): BullmqProducer {
+export function createBullmqProducer({ queue, logger, maxBatch = 64, maxWrites = 2 }: BullmqProducerOptions): BullmqProducer {
   const { client } = queue;
+  const writer = createDelayedJobWriter(client, queue.name);
+  const storeDelayed = createGroupCommit((jobs: EncodedDelayedJob[]) => writer.write(jobs), { maxBatch, maxWrites });
+
+  async function store(request: EnqueueRequest): Promise<number> {
+    if (request.delayMs > 0) {
+      // The Queue's start-up records BullMQ's version in the queue's meta key, as queue.add would.
+      queue.current();
+      const timestamp = Date.now();
+      await storeDelayed(writer.encode(request, timestamp));
+      return timestamp;
+    }
+    const job = await queue.current().add(request.type, request.payload, {
+      jobId: request.jobId,
+      attempts: request.attempts,
+      backoff: toBullmqBackoff(request.backoff),
+    });
+    return job.timestamp;
+  }
 
   return {
     isConnected: () => client.status === 'ready',
@@ -30,13 +58,7 @@ export function createBullmqProducer({ queue, logger }: BullmqProducerOptions): 
     async enqueue(request: EnqueueRequest) {
       if (client.status !== 'ready') throw new QueueUnavailableError(NOT_CONNECTED);
       try {
-        const job = await queue.current().add(request.type, request.payload, {
-          jobId: request.jobId,
-          delay: request.delayMs,
-          attempts: request.attempts,
-          backoff: toBullmqBackoff(request.backoff),
-        });
-        return { createdAt: job.timestamp };
+        return { createdAt: await store(request) };
       } catch (error) {
         logger.warn({ err: error, jobId: request.jobId }, 'job was not stored');
         throw new QueueUnavailableError(unavailableReason(client, error, 'Redis did not accept the job'), { cause: error });

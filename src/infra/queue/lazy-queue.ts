@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 export interface LazyQueue {
   /** The fail-fast client the queue runs on (`producerRedisOptions`). */
   readonly client: Redis;
+  readonly name: string;
   /** The queue, created on first use and again after a failed start-up. */
   current(): Queue;
   close(): Promise<void>;
@@ -21,6 +22,7 @@ export function createLazyQueue({ client, queueName, logger }: { client: Redis; 
   let queue: Queue | undefined;
   return {
     client,
+    name: queueName,
     current() {
       if (queue) return queue;
       const created = new Queue(queueName, { connection: client });
