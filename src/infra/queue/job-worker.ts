@@ -1,4 +1,4 @@
-import { Worker, type Job } from 'bullmq';
+import type { Job } from 'bullmq';
 import type { Logger } from 'pino';
 import type { JobDeps } from '../../jobs/job-definition.js';
 import type { JobRegistry } from '../../jobs/registry.js';
@@ -6,6 +6,7 @@ import type { AppConfig } from '../config/schema.js';
 import type { ClientOptions } from '../redis/connection-options.js';
 import { createOutageLogger } from '../log/outage-logger.js';
 import { createJobDispatcher } from './job-dispatcher.js';
+import { PunctualWorker } from './punctual-worker.js';
 import { toKeepJobs } from './retention.js';
 
 export interface JobWorkerOptions {
@@ -47,14 +48,15 @@ function logFailure(logger: Logger, job: Job | undefined, error: Error): void {
 }
 
 /**
- * A BullMQ Worker over the job registry. Created idle (`autorun: false`): the
+ * A BullMQ Worker over the job registry, starting delayed jobs on time
+ * ({@link PunctualWorker}). Created idle (`autorun: false`): the
  * entry calls `run()`. Works through Redis outages: it starts without Redis,
  * logs the outage once and picks up work, delayed jobs included, when it returns.
  * @example const worker = createJobWorker({ ... }); void worker.run(); await worker.close();
  */
 export function createJobWorker(options: JobWorkerOptions): JobWorker {
   const { logger } = options;
-  const worker = new Worker(options.queueName, createJobDispatcher(options.registry, options.jobDeps), {
+  const worker = new PunctualWorker(options.queueName, createJobDispatcher(options.registry, options.jobDeps), {
     connection: options.connection,
     autorun: false,
     concurrency: options.concurrency,
