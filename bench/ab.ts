@@ -22,6 +22,8 @@ interface Variant {
   name: string;
   file: string;
   env?: Record<string, string>;
+  /** Node flags for this variant only, added to NODE_ARGS. */
+  nodeArgs?: string[];
 }
 
 execFileSync(process.execPath, [path.join(PROJECT_ROOT, 'node_modules/typescript/bin/tsc'), '-p', path.join(PROJECT_ROOT, 'tsconfig.bench.json')], { stdio: 'inherit' });
@@ -36,7 +38,7 @@ const redisPid = Number(/process_id:(\d+)/.exec(await admin.info('server'))?.[1]
 try {
   for (const variant of variants) {
     const env = { REDIS_PORT: String(redis.port), QUEUE_NAME: `ab-${variant.name}`, RATE_LIMIT: 'off', ...variant.env };
-    servers.push(await startBenchServer(variant.name, variant.file, env, nodeArgs));
+    servers.push(await startBenchServer(variant.name, variant.file, env, [...nodeArgs, ...(variant.nodeArgs ?? [])]));
   }
   for (let round = 0; round < rounds; round++) {
     for (const server of servers) {

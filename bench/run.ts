@@ -68,11 +68,16 @@ async function main(): Promise<void> {
     if (only.includes('enqueue')) sections.enqueue = await benchEnqueue(redis.port, { count: 20_000, rounds });
     if (only.includes('worker')) sections.workers = await benchWorkers(redis.port, { count: 20_000, rounds, concurrency: 16, log });
     if (only.includes('delay')) {
-      const variants = { 'Redis defaults (hz 10)': defaultRedis.port, 'redis.conf with hz 100': hz100Redis.port, [`shipped redis.conf (hz ${shippedHz})`]: redis.port };
+      const variants = {
+        'BullMQ Worker, Redis defaults (hz 10)': { port: defaultRedis.port, kind: 'raw' },
+        'our worker, Redis defaults (hz 10)': { port: defaultRedis.port, kind: 'ours' },
+        'our worker, redis.conf with hz 100': { port: hz100Redis.port, kind: 'ours' },
+        [`our worker, shipped redis.conf (hz ${shippedHz})`]: { port: redis.port, kind: 'ours' },
+      } as const;
       sections.delay = await benchDelay(variants, { count: 2000, spreadMs: 2000, rounds, log });
       // The usual case: jobs come due one at a time to an idle worker.
       sections.delaySparse = await benchDelay(variants, { count: 100, spreadMs: 5000, rounds, log });
-      sections.idleCpu = await idleCpu(variants, 20);
+      sections.idleCpu = await idleCpu(Object.fromEntries(Object.entries(variants).map(([name, { port }]) => [name, port])), 20);
     }
     if (only.includes('memory')) sections.bytesPerJob = await bytesPerDelayedJob(redis.port, 10_000);
     if (only.includes('failfast')) sections.failFast = await benchFailFast(200);

@@ -97,7 +97,7 @@ function latenessRows(delay: Map<string, number[]>, idle: Record<string, number>
   );
 }
 
-const shippedOf = (delay: Map<string, number[]>) => [...delay].find(([name]) => name.startsWith('shipped'))?.[1] ?? [];
+const shippedOf = (delay: Map<string, number[]>) => [...delay].find(([name]) => name.startsWith('our worker, shipped'))?.[1] ?? [];
 
 function delaySection(delay: Map<string, number[]>, sparse: Map<string, number[]> | undefined, idle: Record<string, number> | undefined, goals: string[]): string {
   const p99 = percentile(shippedOf(delay), 99);
@@ -107,9 +107,9 @@ function delaySection(delay: Map<string, number[]>, sparse: Map<string, number[]
     const sparseP99 = percentile(shippedOf(sparse), 99);
     goals.push(`| (same, jobs due one at a time: 100 jobs 50 ms apart) | ${sparseP99} ms | ${verdict(sparseP99 <= 5)} |`);
   }
-  const header = ['| Redis | jobs | p50 | p95 | p99 | max | idle CPU (one core) |', '|---|---|---|---|---|---|---|'];
+  const header = ['| worker, Redis | jobs | p50 | p95 | p99 | max | Redis idle CPU (one core) |', '|---|---|---|---|---|---|---|'];
   return [
-    '## 4. Delay precision (2,000 jobs due over 2 s, our worker, concurrency 16)',
+    '## 4. Delay precision (2,000 jobs due over 2 s, concurrency 16)',
     '',
     'Lateness = start − due time, in ms, all rounds pooled.',
     '',

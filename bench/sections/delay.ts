@@ -2,17 +2,24 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { runWorker } from './worker.js';
 
+/** A worker (bench/servers/worker-runner.ts KIND) on a Redis. */
+export interface DelayVariant {
+  port: number;
+  kind: 'ours' | 'raw';
+}
+
 /**
  * Lateness (actual start − due time) of `count` jobs due evenly over `spreadMs`,
- * run by our worker, on each given Redis (e.g. default settings vs ours), interleaved.
+ * for each worker and Redis (e.g. a plain BullMQ worker on default settings vs
+ * ours), interleaved.
  */
 export async function benchDelay(
-  redisPorts: Record<string, number>,
+  variants: Record<string, DelayVariant>,
   { count, spreadMs, rounds, log }: { count: number; spreadMs: number; rounds: number; log: (line: string) => void },
 ) {
   const lateness = new Map<string, number[]>();
   for (let round = 1; round <= rounds; round++) {
-    for (const [name, port] of Object.entries(redisPorts)) {
+    for (const [name, { port, kind }] of Object.entries(variants)) {
       const admin = new Redis(port);
       await admin.flushall();
       admin.disconnect();
@@ -27,7 +34,7 @@ export async function benchDelay(
       }));
       await queue.addBulk(jobs);
       await queue.close();
-      const result = await runWorker({ KIND: process.env.BENCH_DELAY_WORKER ?? 'ours', QUEUE_NAME: queueName, REDIS_PORT: String(port), CONCURRENCY: '16' }, count);
+      const result = await runWorker({ KIND: kind, QUEUE_NAME: queueName, REDIS_PORT: String(port), CONCURRENCY: '16' }, count);
       lateness.set(name, [...(lateness.get(name) ?? []), ...result.lateness]);
       log(`round ${round} ${name}: ${result.lateness.length} lateness samples`);
     }

@@ -2,9 +2,11 @@
  * Runs one worker until COUNT jobs completed, then prints a JSON line:
  * { ms, rssIdleMiB, rssAfterMiB, lateness: number[] }.
  * KIND=ours (our createJobWorker, real logger to /dev/null) | raw (a plain BullMQ Worker).
+ * For A/B experiments on the raw worker: RAW_REMOVE_ON_COMPLETE (JSON, BullMQ's
+ * removeOnComplete) and RAW_LOG=1 (one pino line per completed job to /dev/null).
  */
 import { openSync, writeSync } from 'node:fs';
-import { Worker, type Job } from 'bullmq';
+import { Worker, type Job, type KeepJobs } from 'bullmq';
 import { pino } from 'pino';
 import { createJobWorker } from '../../src/infra/queue/job-worker.js';
 import { workerRedisOptions } from '../../src/infra/redis/connection-options.js';
@@ -40,8 +42,13 @@ function onCompleted(job: Job): void {
 let run: () => Promise<void>;
 let close: () => Promise<void>;
 if (kind === 'raw') {
-  const worker = new Worker(queueName, async () => undefined, { connection, concurrency, autorun: false });
-  worker.on('completed', onCompleted);
+  const removeOnComplete = process.env.RAW_REMOVE_ON_COMPLETE ? (JSON.parse(process.env.RAW_REMOVE_ON_COMPLETE) as KeepJobs) : undefined;
+  const worker = new Worker(queueName, async () => undefined, { connection, concurrency, autorun: false, ...(removeOnComplete === undefined ? {} : { removeOnComplete }) });
+  const log = process.env.RAW_LOG === '1' ? pino({ level: 'info' }, pino.destination({ fd: devNull, sync: false })) : undefined;
+  worker.on('completed', (job) => {
+    log?.info({ jobId: job.id, jobType: job.name, attempt: job.attemptsMade }, 'job completed');
+    onCompleted(job);
+  });
   await worker.waitUntilReady();
   run = () => worker.run();
   close = () => worker.close();
