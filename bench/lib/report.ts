@@ -1,4 +1,5 @@
 import type { LoadResult } from './load.js';
+import { ENQUEUE_METHODS, type EnqueueMethod, type EnqueueRun } from '../sections/enqueue.js';
 import type { HttpResults } from '../sections/http.js';
 import type { WorkerRun } from '../sections/worker.js';
 import { fmt, fmtSpread, percentile, spread } from './stats.js';
@@ -8,7 +9,7 @@ export interface Sections {
   rounds: number;
   seconds: number;
   http?: HttpResults;
-  enqueue?: { add64: number[]; addBulk: number[] };
+  enqueue?: Record<EnqueueMethod, EnqueueRun[]>;
   workers?: Map<string, WorkerRun[]>;
   delay?: Map<string, number[]>;
   /** 100 jobs due 50 ms apart: lateness of jobs that come due one at a time. */
@@ -38,7 +39,8 @@ function httpSection(http: HttpResults, goals: string[]): string {
     const p50 = spread(runs.map((run) => run.p50Ms));
     const p99 = spread(runs.map((run) => run.p99Ms));
     const failures = runs.reduce((sum, run) => sum + run.failures, 0);
-    return `| ${name} | ${fmtSpread(spread(rps(runs)))} | ${fmtSpread(ratio, 2)} | ${fmt(p50.median, 1)} | ${fmt(p99.median, 1)} | ${failures} |`;
+    const cpu = spread(runs.map((run) => run.serverMicrosPerRequest));
+    return `| ${name} | ${fmtSpread(spread(rps(runs)))} | ${fmtSpread(ratio, 2)} | ${fmt(cpu.median)} (${fmt(cpu.min)}–${fmt(cpu.max)}) | ${fmt(p50.median, 1)} | ${fmt(p99.median, 1)} | ${failures} |`;
   });
   const full = rps(http.runs.get(FULL) ?? []);
   const against = (name: string) => pairedRatio(full, rps(http.runs.get(name) ?? [])).median;
@@ -56,10 +58,10 @@ function httpSection(http: HttpResults, goals: string[]): string {
   return [
     '## 1. Register throughput (50 connections)',
     '',
-    'req/s: median (min–max) over the rounds; ratio: per-round ratio to the bare Hono route in the same round; latency: median of the rounds.',
+    'req/s: median (min–max) over the rounds; ratio: per-round ratio to the bare Hono route in the same round; server CPU: the server process\'s CPU time per answered request (µs), which other load on the machine moves less than req/s; latency: median of the rounds.',
     '',
-    '| endpoint | req/s | × bare Hono | p50 ms | p99 ms | non-201 |',
-    '|---|---|---|---|---|---|',
+    '| endpoint | req/s | × bare Hono | server CPU µs/req | p50 ms | p99 ms | non-201 |',
+    '|---|---|---|---|---|---|---|',
     ...rows,
     '',
     `Rate limiter cost (issue 4): memory ${fmt(pairedRatio(full, rps(off)).median, 2)}× and cluster ${fmt(pairedRatio(rps(clusterRuns), rps(off)).median, 2)}× the throughput with the limiter off; the cluster adds ${fmt(extra((run) => run.p50Ms).median, 2)} ms at p50 and ${fmt(extra((run) => run.p99Ms).median, 2)} ms at p99 per request under this load.`,
@@ -119,6 +121,22 @@ function delaySection(delay: Map<string, number[]>, sparse: Map<string, number[]
   ].join('\n');
 }
 
+function enqueueSection(enqueue: Record<EnqueueMethod, EnqueueRun[]>): string {
+  const rows = (Object.entries(enqueue) as [EnqueueMethod, EnqueueRun[]][]).map(
+    ([method, runs]) =>
+      `| ${ENQUEUE_METHODS[method]} | ${fmtSpread(spread(runs.map((run) => run.jobsPerSecond)))} | ${fmtSpread(spread(runs.map((run) => run.redisMicrosPerJob)), 1)} | ${fmtSpread(spread(runs.map((run) => run.nodeMicrosPerJob)), 1)} |`,
+  );
+  return [
+    '## 2. Enqueue ceiling (20,000 delayed jobs with the register endpoint\'s options)',
+    '',
+    'CPU per job: Redis from `INFO cpu`, Node from `process.cpuUsage()` of the bench process that stores the jobs.',
+    '',
+    '| method | jobs/s | Redis CPU µs/job | Node CPU µs/job |',
+    '|---|---|---|---|',
+    ...rows,
+  ].join('\n');
+}
+
 /** RESULTS.md: the machine, then each section's table, then the goals. */
 export function renderReport(sections: Sections): string {
   const goals: string[] = [];
@@ -132,10 +150,7 @@ export function renderReport(sections: Sections): string {
     '',
   ];
   if (sections.http) parts.push(httpSection(sections.http, goals), '');
-  if (sections.enqueue) {
-    parts.push('## 2. Enqueue ceiling (raw BullMQ, 20,000 delayed jobs)', '', '| method | jobs/s |', '|---|---|');
-    parts.push(`| queue.add, 64 in flight | ${fmtSpread(spread(sections.enqueue.add64))} |`, `| queue.addBulk, 500 per call | ${fmtSpread(spread(sections.enqueue.addBulk))} |`, '');
-  }
+  if (sections.enqueue) parts.push(enqueueSection(sections.enqueue), '');
   if (sections.workers) parts.push(workerSection(sections.workers, goals), '');
   if (sections.delay) parts.push(delaySection(sections.delay, sections.delaySparse, sections.idleCpu, goals), '');
   if (sections.bytesPerJob !== undefined) parts.push('## 5. Redis memory', '', `${fmt(sections.bytesPerJob)} bytes of Redis memory per delayed \`demo:delay_print\` job (10,000 jobs, used_memory delta).`, '');

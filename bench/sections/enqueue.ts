@@ -1,37 +1,89 @@
+import { randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
+import { createSilentLogger } from '../../src/infra/log/logger.js';
+import { createBullmqProducer } from '../../src/infra/queue/bullmq-producer.js';
+import { createLazyQueue } from '../../src/infra/queue/lazy-queue.js';
+import { producerRedisOptions } from '../../src/infra/redis/connection-options.js';
+import type { EnqueueRequest } from '../../src/jobs/job-producer.js';
 
-/** Jobs per second of raw BullMQ `add` (64 in flight) and `addBulk` (chunks of 500). */
+/** One way of storing jobs: throughput and the CPU each job cost Redis and this Node process. */
+export interface EnqueueRun {
+  jobsPerSecond: number;
+  redisMicrosPerJob: number;
+  nodeMicrosPerJob: number;
+}
+
+export type EnqueueMethod = 'add64' | 'addBulk' | 'ours64';
+export const ENQUEUE_METHODS: Record<EnqueueMethod, string> = {
+  add64: 'BullMQ queue.add, 64 in flight',
+  addBulk: 'BullMQ queue.addBulk, 500 per call',
+  ours64: 'our producer (batched script), 64 in flight',
+};
+
+/** The job the register endpoint stores, with the options it sets. */
+function request(): EnqueueRequest {
+  return { jobId: randomUUID(), type: 'demo:delay_print', payload: { message: 'bench job' }, delayMs: 180_000, attempts: 11, backoff: { type: 'exponential', delayMs: 30_000, jitter: 0.2 } };
+}
+const bullmqOptions = (job: EnqueueRequest) => ({ jobId: job.jobId, delay: job.delayMs, attempts: job.attempts, backoff: { type: 'exponential', delay: 30_000, jitter: 0.2 } });
+
+async function redisCpuSeconds(admin: Redis): Promise<number> {
+  const info = await admin.info('cpu');
+  return Number(/used_cpu_user:([\d.]+)/.exec(info)?.[1] ?? 0) + Number(/used_cpu_sys:([\d.]+)/.exec(info)?.[1] ?? 0);
+}
+
+async function inFlight(count: number, concurrency: number, one: () => Promise<unknown>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < count) {
+        next += 1;
+        await one();
+      }
+    }),
+  );
+}
+
+/**
+ * Stores `count` delayed jobs per method and round, interleaved: BullMQ's
+ * `add` (64 in flight) and `addBulk` (chunks of 500), and our producer.
+ */
 export async function benchEnqueue(redisPort: number, { count, rounds }: { count: number; rounds: number }) {
   const admin = new Redis(redisPort);
   const queue = new Queue('bench-enqueue', { connection: { host: '127.0.0.1', port: redisPort } });
-  const results = { add64: [] as number[], addBulk: [] as number[] };
-  const options = { delay: 180_000, attempts: 11 };
-  try {
-    for (let round = 0; round < rounds; round++) {
-      await admin.flushall();
-      let next = 0;
-      let started = performance.now();
-      await Promise.all(
-        Array.from({ length: 64 }, async () => {
-          while (next < count) {
-            next += 1;
-            await queue.add('demo:delay_print', { message: 'bench job' }, options);
-          }
-        }),
-      );
-      results.add64.push(count / ((performance.now() - started) / 1000));
-
-      await admin.flushall();
-      started = performance.now();
+  const logger = createSilentLogger();
+  const client = new Redis(producerRedisOptions({ addr: { host: '127.0.0.1', port: redisPort }, db: 0, tls: false, connect_timeout_ms: 2000, command_timeout_ms: 5000, retry: { min_delay_ms: 100, max_delay_ms: 1000 } }));
+  const lazyQueue = createLazyQueue({ client, queueName: 'bench-enqueue-ours', logger });
+  const producer = createBullmqProducer({ queue: lazyQueue, logger });
+  const methods: Record<EnqueueMethod, () => Promise<void>> = {
+    add64: () => inFlight(count, 64, () => { const job = request(); return queue.add(job.type, job.payload, bullmqOptions(job)); }),
+    addBulk: async () => {
       for (let offset = 0; offset < count; offset += 500) {
-        const chunk = Array.from({ length: Math.min(500, count - offset) }, () => ({ name: 'demo:delay_print', data: { message: 'bench job' }, opts: options }));
-        await queue.addBulk(chunk);
+        await queue.addBulk(Array.from({ length: Math.min(500, count - offset) }, () => { const job = request(); return { name: job.type, data: job.payload, opts: bullmqOptions(job) }; }));
       }
-      results.addBulk.push(count / ((performance.now() - started) / 1000));
+    },
+    ours64: () => inFlight(count, 64, () => producer.enqueue(request())),
+  };
+  const results: Record<EnqueueMethod, EnqueueRun[]> = { add64: [], addBulk: [], ours64: [] };
+  try {
+    await new Promise<void>((resolve) => (client.status === 'ready' ? resolve() : client.once('ready', () => resolve())));
+    for (let round = 0; round < rounds; round++) {
+      for (const [method, run] of Object.entries(methods) as [EnqueueMethod, () => Promise<void>][]) {
+        await admin.flushall();
+        const redisBefore = await redisCpuSeconds(admin);
+        const nodeBefore = process.cpuUsage();
+        const started = performance.now();
+        await run();
+        const seconds = (performance.now() - started) / 1000;
+        const node = process.cpuUsage(nodeBefore);
+        const redisSeconds = (await redisCpuSeconds(admin)) - redisBefore;
+        results[method].push({ jobsPerSecond: count / seconds, redisMicrosPerJob: (redisSeconds * 1e6) / count, nodeMicrosPerJob: (node.user + node.system) / count });
+      }
     }
   } finally {
     await queue.close();
+    await lazyQueue.close();
+    client.disconnect();
     await admin.flushall();
     admin.disconnect();
   }

@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import type { RedisCluster } from '../../test/helpers/redis-cluster.js';
 import { startBenchServer, type BenchServer } from '../lib/bench-server.js';
+import { cpuSeconds } from '../lib/cpu.js';
 import { postLoad, type LoadResult } from '../lib/load.js';
 import { rssMiB } from '../lib/rss.js';
 
@@ -10,9 +11,14 @@ export interface HttpTarget {
   env?: Record<string, string>;
 }
 
+/** A load run plus the CPU time the server spent per answered request. */
+export interface HttpRun extends LoadResult {
+  serverMicrosPerRequest: number;
+}
+
 export interface HttpResults {
   /** Per target, one result per round. */
-  runs: Map<string, LoadResult[]>;
+  runs: Map<string, HttpRun[]>;
   /** RSS of each server before the first load and after the last one. */
   rss: Map<string, { idle: number; after: number }>;
 }
@@ -28,7 +34,7 @@ export async function benchHttp(
 ): Promise<HttpResults> {
   const admin = new Redis(options.redisPort);
   const servers: BenchServer[] = [];
-  const runs = new Map<string, LoadResult[]>();
+  const runs = new Map<string, HttpRun[]>();
   const rss = new Map<string, { idle: number; after: number }>();
   try {
     for (const target of targets) {
@@ -45,9 +51,13 @@ export async function benchHttp(
       for (const server of servers) {
         await admin.flushall();
         await postLoad(server.url, { seconds: 1 }); // warm-up: JIT, connection pools
-        const result = await postLoad(server.url, { seconds: options.seconds });
+        const cpuBefore = cpuSeconds(server.pid);
+        const load = await postLoad(server.url, { seconds: options.seconds });
+        // CPU per request moves less than req/s when other work on the machine steals time.
+        const served = load.requestsPerSecond * options.seconds;
+        const result = { ...load, serverMicrosPerRequest: served > 0 ? ((cpuSeconds(server.pid) - cpuBefore) * 1e6) / served : Number.NaN };
         runs.set(server.name, [...(runs.get(server.name) ?? []), result]);
-        options.log(`round ${round} ${server.name}: ${Math.round(result.requestsPerSecond)} req/s, p99 ${result.p99Ms} ms, failures ${result.failures}`);
+        options.log(`round ${round} ${server.name}: ${Math.round(result.requestsPerSecond)} req/s, ${Math.round(result.serverMicrosPerRequest)} µs CPU/req, p99 ${result.p99Ms} ms, failures ${result.failures}`);
       }
     }
     for (const server of servers) {
