@@ -1,10 +1,11 @@
 /**
  * `npm run bench`: every benchmark against its own redis-server on loopback,
  * paired and interleaved in one run, reported as ratios in bench/RESULTS.md.
- * BENCH_ROUNDS (3) and BENCH_SECONDS (5) shorten or lengthen it.
+ * BENCH_ROUNDS (5) and BENCH_SECONDS (4) shorten or lengthen it: more, shorter rounds pair the
+ * targets more closely on a machine whose speed drifts.
  */
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { PROJECT_ROOT } from '../scripts/lib/node-process.js';
 import { startRedisCluster } from '../test/helpers/redis-cluster.js';
@@ -29,8 +30,8 @@ async function configuredHz(port: number): Promise<string> {
   }
 }
 
-const rounds = Number(process.env.BENCH_ROUNDS ?? '3');
-const seconds = Number(process.env.BENCH_SECONDS ?? '5');
+const rounds = Number(process.env.BENCH_ROUNDS ?? '5');
+const seconds = Number(process.env.BENCH_SECONDS ?? '4');
 const SECTIONS = ['http', 'enqueue', 'worker', 'delay', 'memory', 'failfast', 'redis'];
 const only = (process.env.BENCH_ONLY ?? SECTIONS.join(',')).split(',').map((name) => name.trim());
 const unknown = only.filter((name) => !SECTIONS.includes(name));
@@ -43,14 +44,18 @@ const resultsFile = only.length === SECTIONS.length ? 'bench/RESULTS.md' : 'benc
 const log = (line: string) => process.stdout.write(`[bench] ${line}\n`);
 const SHIPPED_CONF = path.join(PROJECT_ROOT, 'redis/redis.conf');
 
+// The real endpoint runs with the node flags production uses (package.json start:api).
+const packageJson = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+const API_NODE_FLAGS = packageJson.scripts['start:api']?.match(/--[\w-]+(?:=\S+)?/g) ?? [];
+
 export const HTTP_TARGETS: HttpTarget[] = [
   { name: 'bare Hono (no Redis)', file: 'bare-hono.ts' },
-  { name: 'full register, limiter memory', file: 'full-register.ts', env: { RATE_LIMIT: 'memory' } },
+  { name: 'full register, limiter memory', file: 'full-register.ts', env: { RATE_LIMIT: 'memory' }, nodeArgs: API_NODE_FLAGS },
   { name: 'minimal Hono + queue.add', file: 'hono-queue-add.ts' },
   { name: 'minimal Fastify + queue.add', file: 'fastify-queue-add.ts' },
   { name: 'minimal Express + queue.add', file: 'express-queue-add.ts' },
-  { name: 'full register, limiter off', file: 'full-register.ts', env: { RATE_LIMIT: 'off' } },
-  { name: 'full register, limiter cluster', file: 'full-register.ts', env: { RATE_LIMIT: 'cluster' } },
+  { name: 'full register, limiter off', file: 'full-register.ts', env: { RATE_LIMIT: 'off' }, nodeArgs: API_NODE_FLAGS },
+  { name: 'full register, limiter cluster', file: 'full-register.ts', env: { RATE_LIMIT: 'cluster' }, nodeArgs: API_NODE_FLAGS },
 ];
 
 async function main(): Promise<void> {

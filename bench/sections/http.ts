@@ -9,6 +9,8 @@ export interface HttpTarget {
   name: string;
   file: string;
   env?: Record<string, string>;
+  /** Node flags for the server process. */
+  nodeArgs?: readonly string[];
 }
 
 /** A load run plus the CPU time the server spent per answered request. */
@@ -44,7 +46,7 @@ export async function benchHttp(
         CLUSTER_ADDRS: options.cluster?.addrs.join(',') ?? '',
         ...target.env,
       };
-      servers.push(await startBenchServer(target.name, target.file, env));
+      servers.push(await startBenchServer(target.name, target.file, env, [...(target.nodeArgs ?? [])]));
     }
     for (const server of servers) rss.set(server.name, { idle: rssMiB(server.pid), after: 0 });
     for (let round = 1; round <= options.rounds; round++) {
