@@ -44,10 +44,13 @@ function httpSection(http: HttpResults, goals: string[]): string {
   });
   const full = rps(http.runs.get(FULL) ?? []);
   const against = (name: string) => pairedRatio(full, rps(http.runs.get(name) ?? [])).median;
+  // The same comparison in server CPU per request (theirs / ours: above 1 means ours is cheaper).
+  const cpu = (name: string) => (http.runs.get(name) ?? []).map((run) => run.serverMicrosPerRequest);
+  const cpuNote = (name: string) => `; CPU per request ${fmt(pairedRatio(cpu(name), cpu(FULL)).median, 2)}× cheaper`;
   const vsBare = pairedRatio(full, bare).median;
-  goals.push(`| full register ≥ 0.70× bare Hono | ${fmt(vsBare, 2)}× | ${verdict(vsBare >= 0.7)} |`);
+  goals.push(`| full register ≥ 0.70× bare Hono | ${fmt(vsBare, 2)}×${cpuNote(BARE)} | ${verdict(vsBare >= 0.7)} |`);
   for (const [name, target] of [['minimal Hono + queue.add', 1.2], ['minimal Fastify + queue.add', 1.2], ['minimal Express + queue.add', 4]] as const) {
-    goals.push(`| full register ≥ ${target}× ${name} | ${fmt(against(name), 2)}× | ${verdict(against(name) >= target)} |`);
+    goals.push(`| full register ≥ ${target}× ${name} | ${fmt(against(name), 2)}×${cpuNote(name)} | ${verdict(against(name) >= target)} |`);
   }
   const off = http.runs.get('full register, limiter off') ?? [];
   const clusterRuns = http.runs.get('full register, limiter cluster') ?? [];

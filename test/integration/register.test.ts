@@ -41,6 +41,17 @@ describe('register against a real Redis', () => {
     return { client, producer, app, inspector, register, queueName };
   }
 
+  /** The API on a Redis of its own, connected, plus an admin client to that Redis. */
+  async function setupOnOwnRedis() {
+    const own = await startRedisServer();
+    cleanup.push(() => own.destroy());
+    const api = setup(own.port);
+    await waitFor(() => api.client.status === 'ready', { what: 'Redis connection' });
+    const admin = new Redis(own.port);
+    cleanup.push(() => void admin.disconnect());
+    return { ...api, admin };
+  }
+
   it('stores a delayed job with the delay, attempts, backoff and payload the contract names', async () => {
     const { client, inspector, register } = setup();
     await waitFor(() => client.status === 'ready', { what: 'Redis connection' });
@@ -128,12 +139,7 @@ describe('register against a real Redis', () => {
   });
 
   it('stores concurrent registrations together, in fewer Redis calls than requests, each 201 a stored job', async () => {
-    const own = await startRedisServer();
-    cleanup.push(() => own.destroy());
-    const { client, register, queueName } = setup(own.port);
-    await waitFor(() => client.status === 'ready', { what: 'Redis connection' });
-    const admin = new Redis(own.port);
-    cleanup.push(() => void admin.disconnect());
+    const { register, queueName, admin } = await setupOnOwnRedis();
     await admin.config('RESETSTAT');
 
     const responses = await Promise.all(Array.from({ length: 40 }, async (_, i) => register({ message: `job ${i}`, delay_seconds: 60 })));
@@ -149,12 +155,7 @@ describe('register against a real Redis', () => {
   });
 
   it('answers 503 to every request of a batch Redis refused, and stores the next batch as usual', async () => {
-    const own = await startRedisServer();
-    cleanup.push(() => own.destroy());
-    const { client, register, queueName } = setup(own.port);
-    await waitFor(() => client.status === 'ready', { what: 'Redis connection' });
-    const admin = new Redis(own.port);
-    cleanup.push(() => void admin.disconnect());
+    const { register, queueName, admin } = await setupOnOwnRedis();
     // The queue's meta key of the wrong type: the add script fails before it writes anything.
     await admin.set(`bull:${queueName}:meta`, 'not a hash');
 
