@@ -24,6 +24,20 @@ describe('the real API and worker processes', () => {
     });
   }
 
+  /**
+   * "API listening" comes before the API's Redis connection is up, and until it
+   * is the API answers 503 "Redis is not connected" (nothing stored). Retry only
+   * that answer; any other one is returned for the test to check.
+   */
+  async function registerOnceConnected(stack: Stack, body: unknown): Promise<Response> {
+    return waitFor(async () => {
+      const response = await register(stack, body);
+      if (response.status !== 503) return response;
+      const { detail } = (await response.clone().json()) as { detail: string };
+      return detail.endsWith('Redis is not connected') ? undefined : response;
+    }, { what: 'the API to reach Redis' });
+  }
+
   async function newRedis(options: { appendonly?: boolean } = {}) {
     const redis = await startRedisServer(options);
     cleanup.push(() => redis.destroy());
@@ -38,8 +52,8 @@ describe('the real API and worker processes', () => {
     expect(await health.text()).toBe('OK');
 
     const message = `e2e ${Date.now()}`;
-    const response = await register(stack, { message, delay_seconds: 1 });
-    expect(response.status).toBe(201);
+    const response = await registerOnceConnected(stack, { message, delay_seconds: 1 });
+    expect(response.status, await response.clone().text()).toBe(201);
     const { job_id: jobId } = (await response.json()) as { job_id: string };
 
     const line = await stack.worker.waitForLine(new RegExp(`${message}$`), { stream: 'stdout' });
@@ -84,7 +98,8 @@ describe('the real API and worker processes', () => {
     const redis = await newRedis({ appendonly: true });
     const stack = await startStack(redis);
     const message = `restart ${Date.now()}`;
-    expect((await register(stack, { message, delay_seconds: 2 })).status).toBe(201);
+    const registered = await registerOnceConnected(stack, { message, delay_seconds: 2 });
+    expect(registered.status, await registered.text()).toBe(201);
     await redis.stop('SIGTERM');
     await new Promise((resolve) => setTimeout(resolve, 2500));
     await redis.start();
