@@ -6,6 +6,8 @@ import { createSilentLogger } from '../../src/infra/log/logger.js';
 import { createBullmqProducer } from '../../src/infra/queue/bullmq-producer.js';
 import { createLazyQueue } from '../../src/infra/queue/lazy-queue.js';
 import { producerRedisOptions } from '../../src/infra/redis/connection-options.js';
+import { demoDelayPrint } from '../../src/jobs/demo-delay-print.js';
+import { QueueUnavailableError } from '../../src/jobs/job-producer.js';
 import { registerJob } from '../../src/jobs/register-job.js';
 import { startRedisServer } from '../helpers/redis-server.js';
 import { useRedisFixture } from '../helpers/redis-fixture.js';
@@ -86,6 +88,15 @@ describe('register against a real Redis', () => {
     expect(job).toMatchObject({ jobId: 'flaky-1', jobType: 'test:flaky', maxRetry: 3, delaySeconds: 0 });
     const stored = await inspector.getJob('flaky-1');
     expect(stored?.opts).toMatchObject({ attempts: 4, backoff: { type: 'fixed', delay: 50 } });
+  });
+
+  it('refuses a job whose id is already stored instead of answering for the other job', async () => {
+    const { client, producer, inspector } = setup();
+    await waitFor(() => client.status === 'ready', { what: 'Redis connection' });
+    const deps = { producer, newJobId: () => '3f1b7a52-9d55-4c1a-9b7e-0c2f4e1d8a61' };
+    await registerJob(deps, demoDelayPrint, { payload: { message: 'first' } });
+    await expect(registerJob(deps, demoDelayPrint, { payload: { message: 'second' } })).rejects.toBeInstanceOf(QueueUnavailableError);
+    expect((await inspector.getJob('3f1b7a52-9d55-4c1a-9b7e-0c2f4e1d8a61'))?.data).toEqual({ message: 'first' });
   });
 
   it('answers 503 at once while Redis is down and registers again when it is back, without a restart', async () => {

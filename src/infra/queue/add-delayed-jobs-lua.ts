@@ -8,7 +8,7 @@
  * Why our own script: BullMQ's costs about 60 µs of Redis CPU per job (two
  * msgpack decodes, a JSON encode, eleven calls), which capped the register
  * endpoint far below a bare route. Batching jobs from concurrent requests
- * pays the per-call work once per batch. `test/integration/add-delayed-jobs.test.ts`
+ * pays the per-call work once per batch. `test/integration/delayed-job-writer.test.ts`
  * compares what this script writes with what `queue.add` writes, so a BullMQ
  * upgrade that changes the layout fails the tests instead of losing jobs.
  *

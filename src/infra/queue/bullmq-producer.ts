@@ -34,14 +34,19 @@ export interface BullmqProducer extends JobProducer {
 export function createBullmqProducer({ queue, logger, maxBatch = 64, maxWrites = 2 }: BullmqProducerOptions): BullmqProducer {
   const { client } = queue;
   const writer = createDelayedJobWriter(client, queue.name);
-  const storeDelayed = createGroupCommit((jobs: EncodedDelayedJob[]) => writer.write(jobs), { maxBatch, maxWrites });
+  // A job waits for a write slot no longer than one command may take, so a stalled
+  // Redis answers 503 within about twice command_timeout_ms instead of piling requests up.
+  const maxWaitMs = client.options.commandTimeout ?? 1000;
+  const storeDelayed = createGroupCommit((jobs: EncodedDelayedJob[]) => writer.write(jobs), { maxBatch, maxWrites, maxWaitMs });
 
   async function store(request: EnqueueRequest): Promise<number> {
     if (request.delayMs > 0) {
       // The Queue's start-up records BullMQ's version in the queue's meta key, as queue.add would.
       queue.current();
       const timestamp = Date.now();
-      await storeDelayed(writer.encode(request, timestamp));
+      const stored = await storeDelayed(writer.encode(request, timestamp));
+      // Job ids are random UUIDs; an existing one means the answer would describe another job.
+      if (!stored) throw new Error(`a job with id ${request.jobId} already exists`);
       return timestamp;
     }
     const job = await queue.current().add(request.type, request.payload, {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createGroupCommit } from './group-commit.js';
+import { createGroupCommit, GroupCommitTimeoutError } from './group-commit.js';
 
 /** A write that records its batches and finishes only when the test says so. */
 function controlledWrite() {
@@ -79,5 +79,22 @@ describe('group commit', () => {
     const submit = createGroupCommit(async () => ['only one'], { maxBatch: 10 });
     const results = await Promise.allSettled([submit(1), submit(2)]);
     expect(results.map((result) => result.status)).toEqual(['rejected', 'rejected']);
+  });
+
+  it('rejects unsent, with a timeout, items that waited longer than maxWaitMs for a stalled write', async () => {
+    const { write, batches, pending } = controlledWrite();
+    const submit = createGroupCommit(write, { maxBatch: 10, maxWaitMs: 50 });
+    const first = submit(1);
+    await nextTurn();
+    const stuck = submit(2);
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    const fresh = submit(3);
+    pending[0]?.resolve();
+    expect(await first).toBe('stored 1');
+    await expect(stuck).rejects.toBeInstanceOf(GroupCommitTimeoutError);
+    await nextTurn();
+    expect(batches).toEqual([[1], [3]]);
+    pending[1]?.resolve();
+    expect(await fresh).toBe('stored 3');
   });
 });

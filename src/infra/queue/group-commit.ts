@@ -3,6 +3,17 @@ export interface GroupCommitOptions {
   maxBatch: number;
   /** Writes in flight at once (default 1). */
   maxWrites?: number;
+  /**
+   * Longest an item may wait for its turn; when it is up the item is rejected
+   * unsent with {@link GroupCommitTimeoutError}, so a stalled store cannot pile
+   * up callers (default: no limit).
+   */
+  maxWaitMs?: number;
+}
+
+/** The item waited `maxWaitMs` for a write slot and was never sent. */
+export class GroupCommitTimeoutError extends Error {
+  override readonly name = 'GroupCommitTimeoutError';
 }
 
 /**
@@ -17,10 +28,11 @@ export interface GroupCommitOptions {
  */
 export function createGroupCommit<TItem, TResult>(
   write: (items: TItem[]) => Promise<TResult[]>,
-  { maxBatch, maxWrites = 1 }: GroupCommitOptions,
+  { maxBatch, maxWrites = 1, maxWaitMs = Number.POSITIVE_INFINITY }: GroupCommitOptions,
 ): (item: TItem) => Promise<TResult> {
   interface Waiting {
     item: TItem;
+    since: number;
     resolve: (result: TResult) => void;
     reject: (error: unknown) => void;
   }
@@ -28,8 +40,17 @@ export function createGroupCommit<TItem, TResult>(
   let writing = 0;
   let scheduled = false;
 
+  function dropExpired(): void {
+    const deadline = performance.now() - maxWaitMs;
+    while (waiting.length > 0 && (waiting[0]?.since ?? 0) < deadline) {
+      waiting.shift()?.reject(new GroupCommitTimeoutError(`timed out after waiting ${maxWaitMs} ms for a write`));
+    }
+  }
+
   async function flush(): Promise<void> {
     scheduled = false;
+    dropExpired();
+    if (waiting.length === 0) return;
     const batch = waiting.splice(0, maxBatch);
     writing += 1;
     // Room for another write in flight: the rest need not wait for this one.
@@ -56,7 +77,7 @@ export function createGroupCommit<TItem, TResult>(
 
   return (item) =>
     new Promise<TResult>((resolve, reject) => {
-      waiting.push({ item, resolve, reject });
+      waiting.push({ item, since: performance.now(), resolve, reject });
       schedule();
     });
 }
