@@ -44,9 +44,9 @@ function httpSection(http: HttpResults, goals: string[]): string {
   });
   const full = rps(http.runs.get(FULL) ?? []);
   const against = (name: string) => pairedRatio(full, rps(http.runs.get(name) ?? [])).median;
-  // The same comparison in server CPU per request (theirs / ours: above 1 means ours is cheaper).
+  // The same comparison in server CPU per request: ours as a multiple of theirs (below 1: ours is cheaper).
   const cpu = (name: string) => (http.runs.get(name) ?? []).map((run) => run.serverMicrosPerRequest);
-  const cpuNote = (name: string) => `; CPU per request ${fmt(pairedRatio(cpu(name), cpu(FULL)).median, 2)}× cheaper`;
+  const cpuNote = (name: string) => `; server CPU per request ${fmt(pairedRatio(cpu(FULL), cpu(name)).median, 2)}× theirs`;
   const vsBare = pairedRatio(full, bare).median;
   goals.push(`| full register ≥ 0.70× bare Hono | ${fmt(vsBare, 2)}×${cpuNote(BARE)} | ${verdict(vsBare >= 0.7)} |`);
   for (const [name, target] of [['minimal Hono + queue.add', 1.2], ['minimal Fastify + queue.add', 1.2], ['minimal Express + queue.add', 4]] as const) {
@@ -146,7 +146,7 @@ export function renderReport(sections: Sections): string {
   const parts = [
     '# Benchmark results',
     '',
-    'Written by `npm run bench`. Every comparison is paired and interleaved in one run (A B A B …) against a private redis-server on loopback; figures are medians with min–max over the rounds.',
+    'Written by `npm run bench`. Every comparison is paired and interleaved in one run (A B C, then B C A, …) against a private redis-server on loopback; figures are medians with min–max over the rounds.',
     '',
     sections.environment,
     `- ${sections.rounds} rounds, ${sections.seconds} s of load per target per round (after 1 s warm-up), autocannon in the bench process`,

@@ -26,8 +26,8 @@ export interface HttpResults {
 }
 
 /**
- * Starts every target, then loads them in turn, A B C … A B C …, so that the
- * machine's drift hits all of them alike; Redis is flushed between runs so
+ * Starts every target, then loads them in turn, rotating the order every
+ * round (A B C, B C A, …), so that the machine's drift hits all of them alike; Redis is flushed between runs so
  * no target works against a bigger queue than another.
  */
 export async function benchHttp(
@@ -50,7 +50,9 @@ export async function benchHttp(
     }
     for (const server of servers) rss.set(server.name, { idle: rssMiB(server.pid), after: 0 });
     for (let round = 1; round <= options.rounds; round++) {
-      for (const server of servers) {
+      // Each round starts one target later (A B C, B C A, …), so no target always runs first or last.
+      const order = servers.map((_, i) => servers[(i + round - 1) % servers.length] as BenchServer);
+      for (const server of order) {
         await admin.flushall();
         await postLoad(server.url, { seconds: 1 }); // warm-up: JIT, connection pools
         const cpuBefore = cpuSeconds(server.pid);
