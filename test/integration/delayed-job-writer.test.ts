@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import type { EnqueueRequest } from '../../src/jobs/job-producer.js';
 import { createDelayedJobWriter } from '../../src/infra/queue/delayed-job-writer.js';
-import { toBullmqBackoff } from '../../src/infra/queue/bullmq-backoff.js';
+import { toBullmqJobOptions } from '../../src/infra/queue/bullmq-job-options.js';
 import { waitFor } from '../../scripts/lib/wait-for.js';
 import { useRedisFixture } from '../helpers/redis-fixture.js';
 import { uniqueQueueName } from '../helpers/redis-config.js';
@@ -46,7 +46,7 @@ describe('delayed-job writer: BullMQ-compatible batched adds', () => {
   it('writes exactly what queue.add writes: job hash, delayed score, marker, id counter and events', async () => {
     const { redis, ours, theirs, bullmq, writer } = setup();
     const job = request('job-a');
-    const added = await bullmq.add(job.type, job.payload, { jobId: job.jobId, delay: job.delayMs, attempts: job.attempts, backoff: toBullmqBackoff(job.backoff) });
+    const added = await bullmq.add(job.type, job.payload, toBullmqJobOptions(job));
     expect(await writer.write([writer.encode(job, added.timestamp)])).toEqual([true]);
 
     const [theirHash, ourHash] = await Promise.all([redis.hgetall(`bull:${theirs}:job-a`), redis.hgetall(`bull:${ours}:job-a`)]);

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { QueueUnavailableError, type EnqueueRequest, type JobProducer } from '../../jobs/job-producer.js';
-import { toBullmqBackoff } from './bullmq-backoff.js';
+import { toBullmqJobOptions } from './bullmq-job-options.js';
 import { createDelayedJobWriter, type EncodedDelayedJob } from './delayed-job-writer.js';
 import { createGroupCommit } from './group-commit.js';
 import type { LazyQueue } from './lazy-queue.js';
@@ -49,11 +49,7 @@ export function createBullmqProducer({ queue, logger, maxBatch = 64, maxWrites =
       if (!stored) throw new Error(`a job with id ${request.jobId} already exists`);
       return timestamp;
     }
-    const job = await queue.current().add(request.type, request.payload, {
-      jobId: request.jobId,
-      attempts: request.attempts,
-      backoff: toBullmqBackoff(request.backoff),
-    });
+    const job = await queue.current().add(request.type, request.payload, toBullmqJobOptions(request));
     return job.timestamp;
   }
 

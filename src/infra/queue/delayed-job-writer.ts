@@ -2,7 +2,7 @@ import { QueueKeys } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { EnqueueRequest } from '../../jobs/job-producer.js';
 import { ADD_DELAYED_JOBS_LUA } from './add-delayed-jobs-lua.js';
-import { toBullmqBackoff } from './bullmq-backoff.js';
+import { toBullmqJobOptions } from './bullmq-job-options.js';
 
 /** A delayed job ready for the script: its hash key and its six arguments. */
 export interface EncodedDelayedJob {
@@ -26,8 +26,7 @@ type AddDelayedJobs = (numKeys: number, ...keysThenArgs: (string | number)[]) =>
 
 /**
  * Writes delayed jobs with {@link ADD_DELAYED_JOBS_LUA}, in BullMQ's own key
- * names (`QueueKeys`) and stored options (what `queue.add` stores for
- * `{ jobId, delay, attempts, backoff }`).
+ * names (`QueueKeys`) and with the options `queue.add` is given ({@link toBullmqJobOptions}).
  * @example const writer = createDelayedJobWriter(client, 'dm-jobqueue');
  *          await writer.write([writer.encode(request, Date.now())]);
  */
@@ -48,8 +47,7 @@ export function createDelayedJobWriter(client: Redis, queueName: string, prefix 
       // As BullMQ's Job does: no payload is stored as {}.
       const data = JSON.stringify(request.payload === undefined ? {} : request.payload) as string | undefined;
       if (data === undefined) throw new Error(`job ${request.jobId}: payload cannot be stored as JSON`);
-      const opts = { jobId: request.jobId, delay: request.delayMs, attempts: request.attempts, backoff: toBullmqBackoff(request.backoff) };
-      return { key: key(request.jobId), args: [request.jobId, request.type, data, JSON.stringify(opts), timestamp, request.delayMs] };
+      return { key: key(request.jobId), args: [request.jobId, request.type, data, JSON.stringify(toBullmqJobOptions(request)), timestamp, request.delayMs] };
     },
 
     async write(jobs) {
