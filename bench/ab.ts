@@ -14,9 +14,10 @@ import { Redis } from 'ioredis';
 import { PROJECT_ROOT } from '../scripts/lib/node-process.js';
 import { startRedisServer } from '../test/helpers/redis-server.js';
 import { startBenchServer, type BenchServer } from './lib/bench-server.js';
-import { cpuSeconds } from './lib/cpu.js';
+import { cpuSeconds, redisPid } from './lib/cpu.js';
 import { postLoad } from './lib/load.js';
 import { rssMiB } from './lib/rss.js';
+import { spread } from './lib/stats.js';
 
 interface Variant {
   name: string;
@@ -34,7 +35,7 @@ const nodeArgs = (process.env.NODE_ARGS ?? '').split(' ').filter(Boolean);
 const servers: BenchServer[] = [];
 const rounds = Number(process.env.ROUNDS ?? 2);
 const samples = new Map<string, { rps: number[]; micros: number[] }>();
-const redisPid = Number(/process_id:(\d+)/.exec(await admin.info('server'))?.[1]);
+const redisServerPid = await redisPid(admin);
 try {
   for (const variant of variants) {
     const env = { REDIS_PORT: String(redis.port), QUEUE_NAME: `ab-${variant.name}`, RATE_LIMIT: 'off', ...variant.env };
@@ -44,7 +45,7 @@ try {
     for (const server of servers) {
       await admin.flushall();
       await postLoad(server.url, { seconds: 1 });
-      const pids = { server: server.pid, redis: redisPid, load: process.pid };
+      const pids = { server: server.pid, redis: redisServerPid, load: process.pid };
       const before = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, cpuSeconds(pid)]));
       const result = await postLoad(server.url, { seconds: 3 });
       // Share of one core each process used during the load: who is the bottleneck.
@@ -59,11 +60,10 @@ try {
       console.log(`${server.name.padEnd(24)} ${Math.round(result.requestsPerSecond)} req/s  p50 ${result.p50Ms} ms  p99 ${result.p99Ms} ms  non-201 ${result.failures}  cpu: ${cpu.join(', ')}`);
     }
   }
-  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
   for (const server of servers) {
     const { rps, micros } = samples.get(server.name) ?? { rps: [], micros: [] };
     console.log(
-      `${server.name.padEnd(24)} best ${Math.round(Math.max(...rps))} req/s, ${Math.round(Math.min(...micros))} µs/req; median ${Math.round(median(rps))} req/s, ${Math.round(median(micros))} µs/req; RSS ${rssMiB(server.pid).toFixed(1)} MiB`,
+      `${server.name.padEnd(24)} best ${Math.round(Math.max(...rps))} req/s, ${Math.round(Math.min(...micros))} µs/req; median ${Math.round(spread(rps).median)} req/s, ${Math.round(spread(micros).median)} µs/req; RSS ${rssMiB(server.pid).toFixed(1)} MiB`,
     );
   }
   const stats = await admin.info('commandstats');

@@ -7,11 +7,11 @@
  */
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
-import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { PROJECT_ROOT } from '../scripts/lib/node-process.js';
 import { startRedisServer } from '../test/helpers/redis-server.js';
-import { runWorker } from './sections/worker.js';
+import { spread } from './lib/stats.js';
+import { fillQueue, runWorker } from './sections/worker.js';
 
 interface Variant {
   name: string;
@@ -29,13 +29,8 @@ try {
   for (let round = 1; round <= rounds; round++) {
     let first: number | undefined;
     for (const variant of variants) {
-      await admin.flushall();
       const queueName = `worker-ab-${round}`;
-      const queue = new Queue(queueName, { connection: { host: '127.0.0.1', port: redis.port } });
-      for (let offset = 0; offset < count; offset += 1000) {
-        await queue.addBulk(Array.from({ length: Math.min(1000, count - offset) }, () => ({ name: 'bench:noop', data: { n: 1 } })));
-      }
-      await queue.close();
+      await fillQueue(admin, redis.port, queueName, count, { name: 'bench:noop', data: { n: 1 } });
       const result = await runWorker({ QUEUE_NAME: queueName, REDIS_PORT: String(redis.port), CONCURRENCY: '16', ...variant.env }, count);
       first ??= result.jobsPerSecond;
       ratios.set(variant.name, [...(ratios.get(variant.name) ?? []), result.jobsPerSecond / first]);
@@ -43,8 +38,7 @@ try {
     }
   }
   for (const [name, values] of ratios) {
-    const sorted = [...values].sort((a, b) => a - b);
-    console.log(`${name.padEnd(20)} × first: median ${(sorted[Math.floor(sorted.length / 2)] ?? 0).toFixed(2)} (${sorted.map((v) => v.toFixed(2)).join(', ')})`);
+    console.log(`${name.padEnd(20)} × first: median ${spread(values).median.toFixed(2)} (${values.map((v) => v.toFixed(2)).join(', ')})`);
   }
 } finally {
   admin.disconnect();

@@ -6,6 +6,7 @@ import { createBullmqProducer } from '../../src/infra/queue/bullmq-producer.js';
 import { createLazyQueue } from '../../src/infra/queue/lazy-queue.js';
 import { producerRedisOptions } from '../../src/infra/redis/connection-options.js';
 import type { EnqueueRequest } from '../../src/jobs/job-producer.js';
+import { redisConfigFor } from '../../test/helpers/redis-config.js';
 
 /** One way of storing jobs: throughput and the CPU each job cost Redis and this Node process. */
 export interface EnqueueRun {
@@ -52,7 +53,7 @@ export async function benchEnqueue(redisPort: number, { count, rounds }: { count
   const admin = new Redis(redisPort);
   const queue = new Queue('bench-enqueue', { connection: { host: '127.0.0.1', port: redisPort } });
   const logger = createSilentLogger();
-  const client = new Redis(producerRedisOptions({ addr: { host: '127.0.0.1', port: redisPort }, db: 0, tls: false, connect_timeout_ms: 2000, command_timeout_ms: 5000, retry: { min_delay_ms: 100, max_delay_ms: 1000 } }));
+  const client = new Redis(producerRedisOptions(redisConfigFor(redisPort, { command_timeout_ms: 5000 })));
   const lazyQueue = createLazyQueue({ client, queueName: 'bench-enqueue-ours', logger });
   const producer = createBullmqProducer({ queue: lazyQueue, logger });
   const methods: Record<EnqueueMethod, () => Promise<void>> = {

@@ -31,6 +31,19 @@ const KINDS = [
   { name: 'raw BullMQ Worker: no-op', kind: 'raw', job: 'bench:noop', data: { n: 1 } },
 ] as const;
 
+/** Empties Redis and queues `count` waiting jobs of one kind (addBulk, 1,000 per call). */
+export async function fillQueue(admin: Redis, redisPort: number, queueName: string, count: number, job: { name: string; data: object }): Promise<void> {
+  await admin.flushall();
+  const queue = new Queue(queueName, { connection: { host: '127.0.0.1', port: redisPort } });
+  try {
+    for (let offset = 0; offset < count; offset += 1000) {
+      await queue.addBulk(Array.from({ length: Math.min(1000, count - offset) }, () => job));
+    }
+  } finally {
+    await queue.close();
+  }
+}
+
 /** Jobs per second at the same concurrency, interleaved per round, queue pre-filled with addBulk. */
 export async function benchWorkers(redisPort: number, { count, rounds, concurrency, log }: { count: number; rounds: number; concurrency: number; log: (line: string) => void }) {
   const admin = new Redis(redisPort);
@@ -38,13 +51,8 @@ export async function benchWorkers(redisPort: number, { count, rounds, concurren
   try {
     for (let round = 1; round <= rounds; round++) {
       for (const kind of KINDS) {
-        await admin.flushall();
         const queueName = `bench-worker-${round}`;
-        const queue = new Queue(queueName, { connection: { host: '127.0.0.1', port: redisPort } });
-        for (let offset = 0; offset < count; offset += 1000) {
-          await queue.addBulk(Array.from({ length: Math.min(1000, count - offset) }, () => ({ name: kind.job, data: kind.data })));
-        }
-        await queue.close();
+        await fillQueue(admin, redisPort, queueName, count, { name: kind.job, data: kind.data });
         const result = await runWorker({ KIND: kind.kind, QUEUE_NAME: queueName, REDIS_PORT: String(redisPort), CONCURRENCY: String(concurrency) }, count);
         runs.set(kind.name, [...(runs.get(kind.name) ?? []), result]);
         log(`round ${round} ${kind.name}: ${Math.round(result.jobsPerSecond)} jobs/s`);

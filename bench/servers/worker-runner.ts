@@ -12,6 +12,7 @@ import { createJobWorker } from '../../src/infra/queue/job-worker.js';
 import { workerRedisOptions } from '../../src/infra/redis/connection-options.js';
 import { createJobRegistry, jobDefinitions } from '../../src/jobs/registry.js';
 import { benchNoop } from '../jobs/bench-noop.js';
+import { redisConfigFor } from '../../test/helpers/redis-config.js';
 import { rssMiB } from '../lib/rss.js';
 import { benchEnv } from './env.js';
 
@@ -20,14 +21,7 @@ const kind = process.env.KIND ?? 'ours';
 const count = Number(process.env.COUNT ?? '10000');
 const concurrency = Number(process.env.CONCURRENCY ?? '16');
 const devNull = openSync('/dev/null', 'w');
-const connection = workerRedisOptions({
-  addr: { host: '127.0.0.1', port: redisPort },
-  db: 0,
-  tls: false,
-  connect_timeout_ms: 2000,
-  command_timeout_ms: 1000,
-  retry: { min_delay_ms: 100, max_delay_ms: 1000 },
-});
+const connection = workerRedisOptions(redisConfigFor(redisPort));
 
 let completed = 0;
 const lateness: number[] = [];
