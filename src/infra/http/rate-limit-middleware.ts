@@ -2,7 +2,7 @@ import type { MiddlewareHandler } from 'hono';
 import type { RateLimiter, RateLimitWindow } from '../rate-limit/rate-limiter.js';
 import { clientIp, type TrustProxy } from './client-ip.js';
 import { PROBLEM_TYPES, problemResponse } from './problem.js';
-import { setResponseHeaders } from './response-headers.js';
+import { responseHeaderSetter, type SetResponseHeader } from './response-headers.js';
 
 export interface RateLimitOptions {
   limiter: RateLimiter;
@@ -11,17 +11,23 @@ export interface RateLimitOptions {
   perMinute: number;
 }
 
-const HEADER_PREFIX: Record<RateLimitWindow['name'], string> = { minute: 'X-RateLimit', hour: 'X-RateLimit-Hour' };
+/** The headers each window is reported in (SPEC: X-RateLimit-* and X-RateLimit-Hour-*). */
+const HEADER_NAMES: Record<RateLimitWindow['name'], { limit: string; remaining: string; reset: string }> = {
+  minute: { limit: 'X-RateLimit-Limit', remaining: 'X-RateLimit-Remaining', reset: 'X-RateLimit-Reset' },
+  hour: { limit: 'X-RateLimit-Hour-Limit', remaining: 'X-RateLimit-Hour-Remaining', reset: 'X-RateLimit-Hour-Reset' },
+};
 
-function windowHeaders(windows: readonly RateLimitWindow[]): Record<string, string> {
-  const headers: Record<string, string> = {};
+/** Sets each window's headers; true when any window's limit was exceeded. */
+function reportWindows(windows: readonly RateLimitWindow[], setHeader: SetResponseHeader): boolean {
+  let exceeded = false;
   for (const window of windows) {
-    const prefix = HEADER_PREFIX[window.name];
-    headers[`${prefix}-Limit`] = String(window.limit);
-    headers[`${prefix}-Remaining`] = String(window.remaining);
-    headers[`${prefix}-Reset`] = String(Math.ceil(window.resetAt / 1000));
+    const names = HEADER_NAMES[window.name];
+    setHeader(names.limit, String(window.limit));
+    setHeader(names.remaining, String(window.remaining));
+    setHeader(names.reset, String(Math.ceil(window.resetAt / 1000)));
+    if (window.exceeded) exceeded = true;
   }
-  return headers;
+  return exceeded;
 }
 
 /**
@@ -30,19 +36,20 @@ function windowHeaders(windows: readonly RateLimitWindow[]): Record<string, stri
  * When the store is down the request is let through (fail-open).
  */
 export function rateLimit(options: RateLimitOptions): MiddlewareHandler {
+  const perMinute = String(options.perMinute);
   return async function rateLimitMiddleware(c, next) {
     const decision = await options.limiter.consume(clientIp(c, options.trustProxy));
+    const setHeader = responseHeaderSetter(c);
     if (decision.outcome === 'store-unavailable') {
-      setResponseHeaders(c, { 'X-RateLimit-Limit': String(options.perMinute) });
+      setHeader('X-RateLimit-Limit', perMinute);
       await next();
       return;
     }
-    setResponseHeaders(c, windowHeaders(decision.windows));
+    if (!reportWindows(decision.windows, setHeader)) {
+      await next();
+      return;
+    }
     const exceeded = decision.windows.filter((window) => window.exceeded);
-    if (exceeded.length === 0) {
-      await next();
-      return;
-    }
     const resetAt = Math.max(...exceeded.map((window) => window.resetAt));
     const retryAfter = Math.max(1, Math.ceil((resetAt - Date.now()) / 1000));
     return problemResponse(
