@@ -25,6 +25,9 @@ const STATES: Record<BullmqJobState, JobState> = {
 /** BullMQ scores a delayed job with its due time in ms times 0x1000 plus a counter. */
 const DELAYED_SCORE_FACTOR = 0x1000;
 
+/** Rounds of reads while runs keep ending between them; after that the latest read is answered (runs take far longer than a read). */
+const MAX_READS = 3;
+
 const optionalDate = (ms: number | undefined) => (ms ? new Date(ms) : undefined);
 
 function toStatus(job: Job, state: JobState, nextRunMs: number | undefined): JobStatus {
@@ -41,6 +44,17 @@ function toStatus(job: Job, state: JobState, nextRunMs: number | undefined): Job
   };
 }
 
+/** True when both reads of the hash saw the same runs: none started or ended in between. */
+function sameRun(before: Job, after: Job): boolean {
+  return (
+    before.attemptsStarted === after.attemptsStarted &&
+    before.attemptsMade === after.attemptsMade &&
+    before.processedOn === after.processedOn &&
+    before.finishedOn === after.finishedOn &&
+    before.failedReason === after.failedReason
+  );
+}
+
 /**
  * A {@link JobStatusReader} over BullMQ that fails fast like the producer:
  * while the client is not connected it rejects at once (503), never waits.
@@ -55,19 +69,36 @@ export function createBullmqStatusReader({ queue, logger }: BullmqStatusReaderOp
     return score === null ? undefined : Math.floor(Number(score) / DELAYED_SCORE_FACTOR);
   }
 
+  /**
+   * BullMQ keeps the state (which set or list holds the id) apart from the job
+   * hash, and reads them one at a time: a run that ends in between would pair
+   * "active" with that run's failure. So the hash is read before and after the
+   * state; the status stands when both reads show the same run, because every
+   * run starts and ends with a write to the hash.
+   */
+  async function readConsistently(jobId: string): Promise<JobStatus | undefined> {
+    let before = await queue.current().getJob(jobId);
+    for (let read = 1; before; read++) {
+      const bullmqState = await queue.current().getJobState(jobId);
+      // Removed (retention) between the reads.
+      if (bullmqState === 'unknown') return undefined;
+      const state = STATES[bullmqState];
+      const nextRun = state === 'delayed' ? await nextRunMs(jobId) : undefined;
+      const after = await queue.current().getJob(jobId);
+      if (!after) return undefined;
+      // A delayed job without a score was promoted between the reads.
+      const settled = sameRun(before, after) && !(state === 'delayed' && nextRun === undefined);
+      if (settled || read === MAX_READS) return toStatus(after, state, nextRun);
+      before = after;
+    }
+    return undefined;
+  }
+
   return {
     async read(jobId) {
       if (client.status !== 'ready') throw new QueueUnavailableError(NOT_CONNECTED);
       try {
-        // State first, then the hash: read the other way round, a job that finished in
-        // between would show "completed" with the counters of before its run.
-        const bullmqState = await queue.current().getJobState(jobId);
-        if (bullmqState === 'unknown') return undefined;
-        const job = await queue.current().getJob(jobId);
-        // Removed (retention) between the two reads.
-        if (!job) return undefined;
-        const state = STATES[bullmqState];
-        return toStatus(job, state, state === 'delayed' ? await nextRunMs(jobId) : undefined);
+        return await readConsistently(jobId);
       } catch (error) {
         logger.warn({ err: error, jobId }, 'job status was not read');
         throw new QueueUnavailableError(unavailableReason(client, error, 'Redis could not read the job'), { cause: error });

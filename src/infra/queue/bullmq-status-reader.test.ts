@@ -1,0 +1,66 @@
+import type { Job, JobState, Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { describe, expect, it } from 'vitest';
+import { createSilentLogger } from '../log/logger.js';
+import { createBullmqStatusReader } from './bullmq-status-reader.js';
+import type { LazyQueue } from './lazy-queue.js';
+
+const JOB_ID = '8a0b7d5e-1c2f-4a3b-9c4d-5e6f7a8b9c0d';
+const REGISTERED_AT = Date.parse('2026-11-29T00:00:00Z');
+const RETRY_AT = REGISTERED_AT + 70_000;
+
+/** The job hash as BullMQ keeps it, in the fields the reader looks at. */
+interface Snapshot {
+  state: JobState;
+  job: Partial<Job>;
+  delayedScore?: number;
+}
+
+const running: Snapshot = {
+  state: 'active',
+  job: { attemptsStarted: 1, attemptsMade: 0, processedOn: REGISTERED_AT + 5_000 },
+};
+const failedOnce: Snapshot = {
+  state: 'delayed',
+  job: { attemptsStarted: 1, attemptsMade: 1, processedOn: REGISTERED_AT + 5_000, failedReason: 'printer on fire' },
+  delayedScore: RETRY_AT * 0x1000,
+};
+
+/**
+ * A queue whose job moves from `timeline[0]` to the next snapshot after each
+ * read of the job hash: the worker finishing a run while the reader is between
+ * its reads.
+ */
+function queueMovingThrough(timeline: Snapshot[]): LazyQueue {
+  let step = 0;
+  const now = () => timeline[Math.min(step, timeline.length - 1)] as Snapshot;
+  const queue = {
+    async getJob(id: string) {
+      const snapshot = now();
+      step += 1;
+      return { id, name: 'demo:delay_print', timestamp: REGISTERED_AT, opts: { delay: 5_000, attempts: 3 }, ...snapshot.job };
+    },
+    async getJobState() {
+      return now().state;
+    },
+    toKey: (type: string) => `bull:test:${type}`,
+  };
+  const client = { status: 'ready', zscore: async () => now().delayedScore?.toString() ?? null };
+  return { client: client as unknown as Redis, name: 'test', current: () => queue as unknown as Queue, close: async () => undefined };
+}
+
+describe('BullMQ status reader', () => {
+  it('pairs the state with the counters of the same moment when a run ends between its reads', async () => {
+    const reader = createBullmqStatusReader({ queue: queueMovingThrough([running, failedOnce]), logger: createSilentLogger() });
+
+    const status = await reader.read(JOB_ID);
+
+    expect(status).toMatchObject({ state: 'delayed', attemptsMade: 1, failureReason: 'printer on fire', nextRunAt: new Date(RETRY_AT) });
+  });
+
+  it('reports a running job as active with no failure yet', async () => {
+    const reader = createBullmqStatusReader({ queue: queueMovingThrough([running]), logger: createSilentLogger() });
+
+    expect(await reader.read(JOB_ID)).toMatchObject({ state: 'active', attemptsMade: 0, failureReason: undefined });
+  });
+});
