@@ -1,9 +1,14 @@
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { startCompiled } from '../lib/bench-server.js';
+import { cpuSeconds, redisPid } from '../lib/cpu.js';
 
 export interface WorkerRun {
   jobsPerSecond: number;
+  /** The worker process's CPU time per job (µs). */
+  workerMicrosPerJob: number;
+  /** Redis's CPU time per job (µs), when the caller measured it. */
+  redisMicrosPerJob?: number;
   rssIdleMiB: number;
   rssAfterMiB: number;
   lateness: number[];
@@ -11,18 +16,22 @@ export interface WorkerRun {
 
 interface RunnerOutput {
   ms: number;
+  cpuMs: number;
   rssIdleMiB: number;
   rssAfterMiB: number;
   lateness: number[];
 }
 
-/** Runs bench/servers/worker-runner.ts until `count` jobs completed. */
-export async function runWorker(env: Record<string, string>, count: number): Promise<WorkerRun> {
-  const child = startCompiled('worker-runner.js', { ...env, COUNT: String(count) });
+/** Runs bench/servers/worker-runner.ts until `count` jobs completed; with `redisServerPid`, measures Redis's CPU too. */
+export async function runWorker(env: Record<string, string>, count: number, redisServerPid?: number, nodeArgs: string[] = []): Promise<WorkerRun> {
+  const redisBefore = redisServerPid === undefined ? 0 : cpuSeconds(redisServerPid);
+  const child = startCompiled('worker-runner.js', { ...env, COUNT: String(count) }, nodeArgs);
   const line = await child.waitForLine(/^\{"ms"/, { stream: 'stdout', timeoutMs: 300_000 });
   await child.exited;
   const output = JSON.parse(line) as RunnerOutput;
-  return { jobsPerSecond: count / (output.ms / 1000), rssIdleMiB: output.rssIdleMiB, rssAfterMiB: output.rssAfterMiB, lateness: output.lateness };
+  // The worker exits once done, so Redis's CPU after that is its idle tick only.
+  const redisMicrosPerJob = redisServerPid === undefined ? undefined : ((cpuSeconds(redisServerPid) - redisBefore) * 1e6) / count;
+  return { jobsPerSecond: count / (output.ms / 1000), workerMicrosPerJob: (output.cpuMs * 1000) / count, rssIdleMiB: output.rssIdleMiB, rssAfterMiB: output.rssAfterMiB, lateness: output.lateness, ...(redisMicrosPerJob === undefined ? {} : { redisMicrosPerJob }) };
 }
 
 const KINDS = [
@@ -47,15 +56,16 @@ export async function fillQueue(admin: Redis, redisPort: number, queueName: stri
 /** Jobs per second at the same concurrency, interleaved per round, queue pre-filled with addBulk. */
 export async function benchWorkers(redisPort: number, { count, rounds, concurrency, log }: { count: number; rounds: number; concurrency: number; log: (line: string) => void }) {
   const admin = new Redis(redisPort);
+  const redisServerPid = await redisPid(admin);
   const runs = new Map<string, WorkerRun[]>();
   try {
     for (let round = 1; round <= rounds; round++) {
       for (const kind of KINDS) {
         const queueName = `bench-worker-${round}`;
         await fillQueue(admin, redisPort, queueName, count, { name: kind.job, data: kind.data });
-        const result = await runWorker({ KIND: kind.kind, QUEUE_NAME: queueName, REDIS_PORT: String(redisPort), CONCURRENCY: String(concurrency) }, count);
+        const result = await runWorker({ KIND: kind.kind, QUEUE_NAME: queueName, REDIS_PORT: String(redisPort), CONCURRENCY: String(concurrency) }, count, redisServerPid);
         runs.set(kind.name, [...(runs.get(kind.name) ?? []), result]);
-        log(`round ${round} ${kind.name}: ${Math.round(result.jobsPerSecond)} jobs/s`);
+        log(`round ${round} ${kind.name}: ${Math.round(result.jobsPerSecond)} jobs/s, CPU per job: worker ${Math.round(result.workerMicrosPerJob)} µs, Redis ${Math.round(result.redisMicrosPerJob ?? 0)} µs`);
       }
     }
   } finally {

@@ -1,6 +1,6 @@
 /**
  * Runs one worker until COUNT jobs completed, then prints a JSON line:
- * { ms, rssIdleMiB, rssAfterMiB, lateness: number[] }.
+ * { ms, cpuMs, rssIdleMiB, rssAfterMiB, lateness: number[] } (cpuMs: this process's CPU time while it worked).
  * KIND=ours (our createJobWorker, real logger to /dev/null) | raw (a plain BullMQ Worker).
  * For A/B experiments on the raw worker: RAW_REMOVE_ON_COMPLETE (JSON, BullMQ's
  * removeOnComplete) and RAW_LOG=1 (one pino line per completed job to /dev/null).
@@ -21,7 +21,8 @@ const kind = process.env.KIND ?? 'ours';
 const count = Number(process.env.COUNT ?? '10000');
 const concurrency = Number(process.env.CONCURRENCY ?? '16');
 const devNull = openSync('/dev/null', 'w');
-const connection = workerRedisOptions(redisConfigFor(redisPort));
+// BENCH_CLIENT_OPTIONS (JSON, experiments) overrides client options, e.g. '{"enableAutoPipelining":true}'.
+const connection = { ...workerRedisOptions(redisConfigFor(redisPort)), ...(JSON.parse(process.env.BENCH_CLIENT_OPTIONS ?? '{}') as object) };
 
 let completed = 0;
 const lateness: number[] = [];
@@ -75,10 +76,13 @@ if (kind === 'raw') {
 }
 const rssIdleMiB = rssMiB(process.pid);
 const started = performance.now();
+const cpuBefore = process.cpuUsage();
 void run();
 await done;
 const ms = performance.now() - started;
+const cpu = process.cpuUsage(cpuBefore);
+const cpuMs = (cpu.user + cpu.system) / 1000;
 const rssAfterMiB = rssMiB(process.pid);
 await close();
-process.stdout.write(`${JSON.stringify({ ms, rssIdleMiB, rssAfterMiB, lateness })}\n`);
+process.stdout.write(`${JSON.stringify({ ms, cpuMs, rssIdleMiB, rssAfterMiB, lateness })}\n`);
 process.exit(0);
