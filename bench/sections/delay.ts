@@ -1,5 +1,6 @@
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
+import { roundOrder } from '../lib/rotation.js';
 import { runWorker } from './worker.js';
 
 /** A worker (bench/servers/worker-runner.ts KIND) on a Redis. */
@@ -11,7 +12,7 @@ export interface DelayVariant {
 /**
  * Lateness (actual start − due time) of `count` jobs due evenly over `spreadMs`,
  * for each worker and Redis (e.g. a plain BullMQ worker on default settings vs
- * ours), interleaved.
+ * ours), interleaved and rotated per round.
  */
 export async function benchDelay(
   variants: Record<string, DelayVariant>,
@@ -19,7 +20,7 @@ export async function benchDelay(
 ) {
   const lateness = new Map<string, number[]>();
   for (let round = 1; round <= rounds; round++) {
-    for (const [name, { port, kind }] of Object.entries(variants)) {
+    for (const [name, { port, kind }] of roundOrder(Object.entries(variants), round)) {
       const admin = new Redis(port);
       await admin.flushall();
       admin.disconnect();

@@ -4,6 +4,7 @@ import { startBenchServer, type BenchServer } from '../lib/bench-server.js';
 import { cpuSeconds } from '../lib/cpu.js';
 import { postLoad, type LoadResult } from '../lib/load.js';
 import { rssMiB } from '../lib/rss.js';
+import { roundOrder } from '../lib/rotation.js';
 
 export interface HttpTarget {
   name: string;
@@ -50,9 +51,7 @@ export async function benchHttp(
     }
     for (const server of servers) rss.set(server.name, { idle: rssMiB(server.pid), after: 0 });
     for (let round = 1; round <= options.rounds; round++) {
-      // Each round starts one target later (A B C, B C A, …), so no target always runs first or last.
-      const order = servers.map((_, i) => servers[(i + round - 1) % servers.length] as BenchServer);
-      for (const server of order) {
+      for (const server of roundOrder(servers, round)) {
         await admin.flushall();
         await postLoad(server.url, { seconds: 1 }); // warm-up: JIT, connection pools
         const cpuBefore = cpuSeconds(server.pid);

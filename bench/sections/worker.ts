@@ -2,6 +2,7 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { startCompiled } from '../lib/bench-server.js';
 import { cpuSeconds, redisPid } from '../lib/cpu.js';
+import { roundOrder } from '../lib/rotation.js';
 
 export interface WorkerRun {
   jobsPerSecond: number;
@@ -53,14 +54,14 @@ export async function fillQueue(admin: Redis, redisPort: number, queueName: stri
   }
 }
 
-/** Jobs per second at the same concurrency, interleaved per round, queue pre-filled with addBulk. */
+/** Jobs per second at the same concurrency, interleaved and rotated per round, queue pre-filled with addBulk. */
 export async function benchWorkers(redisPort: number, { count, rounds, concurrency, log }: { count: number; rounds: number; concurrency: number; log: (line: string) => void }) {
   const admin = new Redis(redisPort);
   const redisServerPid = await redisPid(admin);
   const runs = new Map<string, WorkerRun[]>();
   try {
     for (let round = 1; round <= rounds; round++) {
-      for (const kind of KINDS) {
+      for (const kind of roundOrder(KINDS, round)) {
         const queueName = `bench-worker-${round}`;
         await fillQueue(admin, redisPort, queueName, count, { name: kind.job, data: kind.data });
         const result = await runWorker({ KIND: kind.kind, QUEUE_NAME: queueName, REDIS_PORT: String(redisPort), CONCURRENCY: String(concurrency) }, count, redisServerPid);
