@@ -17,15 +17,15 @@ const HEADER_NAMES: Record<RateLimitWindow['name'], { limit: string; remaining: 
   hour: { limit: 'X-RateLimit-Hour-Limit', remaining: 'X-RateLimit-Hour-Remaining', reset: 'X-RateLimit-Hour-Reset' },
 };
 
-/** Sets each window's headers; true when any window's limit was exceeded. */
-function reportWindows(windows: readonly RateLimitWindow[], setHeader: SetResponseHeader): boolean {
-  let exceeded = false;
+/** Sets each window's headers; returns the windows whose limit was exceeded. */
+function reportWindows(windows: readonly RateLimitWindow[], setHeader: SetResponseHeader): RateLimitWindow[] {
+  const exceeded: RateLimitWindow[] = [];
   for (const window of windows) {
     const names = HEADER_NAMES[window.name];
     setHeader(names.limit, String(window.limit));
     setHeader(names.remaining, String(window.remaining));
     setHeader(names.reset, String(Math.ceil(window.resetAt / 1000)));
-    if (window.exceeded) exceeded = true;
+    if (window.exceeded) exceeded.push(window);
   }
   return exceeded;
 }
@@ -41,15 +41,15 @@ export function rateLimit(options: RateLimitOptions): MiddlewareHandler {
     const decision = await options.limiter.consume(clientIp(c, options.trustProxy));
     const setHeader = responseHeaderSetter(c);
     if (decision.outcome === 'store-unavailable') {
-      setHeader('X-RateLimit-Limit', perMinute);
+      setHeader(HEADER_NAMES.minute.limit, perMinute);
       await next();
       return;
     }
-    if (!reportWindows(decision.windows, setHeader)) {
+    const exceeded = reportWindows(decision.windows, setHeader);
+    if (exceeded.length === 0) {
       await next();
       return;
     }
-    const exceeded = decision.windows.filter((window) => window.exceeded);
     const resetAt = Math.max(...exceeded.map((window) => window.resetAt));
     const retryAfter = Math.max(1, Math.ceil((resetAt - Date.now()) / 1000));
     return problemResponse(
