@@ -9,10 +9,10 @@ const JOB_ID = '8a0b7d5e-1c2f-4a3b-9c4d-5e6f7a8b9c0d';
 const REGISTERED_AT = Date.parse('2026-11-29T00:00:00Z');
 const RETRY_AT = REGISTERED_AT + 70_000;
 
-/** The job hash as BullMQ keeps it, in the fields the reader looks at. */
+/** The job as BullMQ keeps it, in the fields the reader looks at; no job: removed. */
 interface Snapshot {
-  state: JobState;
-  job: Partial<Job>;
+  state: JobState | 'unknown';
+  job?: Partial<Job>;
   delayedScore?: number;
 }
 
@@ -31,14 +31,14 @@ const failedOnce: Snapshot = {
  * read of the job hash: the worker finishing a run while the reader is between
  * its reads.
  */
-function queueMovingThrough(timeline: Snapshot[]): LazyQueue {
+function queueMovingThrough(timeline: Snapshot[]): LazyQueue & { hashReads(): number } {
   let step = 0;
   const now = () => timeline[Math.min(step, timeline.length - 1)] as Snapshot;
   const queue = {
     async getJob(id: string) {
       const snapshot = now();
       step += 1;
-      return { id, name: 'demo:delay_print', timestamp: REGISTERED_AT, opts: { delay: 5_000, attempts: 3 }, ...snapshot.job };
+      return snapshot.job && { id, name: 'demo:delay_print', timestamp: REGISTERED_AT, opts: { delay: 5_000, attempts: 3 }, ...snapshot.job };
     },
     async getJobState() {
       return now().state;
@@ -46,7 +46,13 @@ function queueMovingThrough(timeline: Snapshot[]): LazyQueue {
     toKey: (type: string) => `bull:test:${type}`,
   };
   const client = { status: 'ready', zscore: async () => now().delayedScore?.toString() ?? null };
-  return { client: client as unknown as Redis, name: 'test', current: () => queue as unknown as Queue, close: async () => undefined };
+  return {
+    client: client as unknown as Redis,
+    name: 'test',
+    current: () => queue as unknown as Queue,
+    close: async () => undefined,
+    hashReads: () => step,
+  };
 }
 
 describe('BullMQ status reader', () => {
@@ -62,5 +68,25 @@ describe('BullMQ status reader', () => {
     const reader = createBullmqStatusReader({ queue: queueMovingThrough([running]), logger: createSilentLogger() });
 
     expect(await reader.read(JOB_ID)).toMatchObject({ state: 'active', attemptsMade: 0, failureReason: undefined });
+  });
+
+  it('answers "no such job" when the job is removed between its reads', async () => {
+    const reader = createBullmqStatusReader({ queue: queueMovingThrough([running, { state: 'unknown' }]), logger: createSilentLogger() });
+
+    expect(await reader.read(JOB_ID)).toBeUndefined();
+  });
+
+  it('stops after three rounds when every read shows another run, answering the latest', async () => {
+    const everyReadAnotherRun: Snapshot[] = Array.from({ length: 10 }, (_, run) => ({
+      state: 'active',
+      job: { attemptsStarted: run + 1, attemptsMade: run, processedOn: REGISTERED_AT + run },
+    }));
+    const queue = queueMovingThrough(everyReadAnotherRun);
+    const reader = createBullmqStatusReader({ queue, logger: createSilentLogger() });
+
+    const status = await reader.read(JOB_ID);
+
+    expect(queue.hashReads()).toBe(4);
+    expect(status).toMatchObject({ state: 'active', attemptsMade: 3 });
   });
 });
