@@ -13,7 +13,7 @@ import { PROJECT_ROOT } from '../scripts/lib/node-process.js';
 import { startRedisServer } from '../test/helpers/redis-server.js';
 import { spread } from './lib/stats.js';
 import { redisPid } from './lib/cpu.js';
-import { fillQueue, runWorker } from './sections/worker.js';
+import { describeRun, fillQueue, runWorker } from './sections/worker.js';
 
 interface Variant {
   name: string;
@@ -44,9 +44,7 @@ try {
       micros.worker.push(result.workerMicrosPerJob);
       micros.redis.push(result.redisMicrosPerJob ?? 0);
       cpu.set(variant.name, micros);
-      console.log(
-        `round ${round} ${variant.name.padEnd(20)} ${Math.round(result.jobsPerSecond)} jobs/s, CPU per job: worker ${Math.round(result.workerMicrosPerJob)} µs, Redis ${Math.round(result.redisMicrosPerJob ?? 0)} µs`,
-      );
+      console.log(`round ${round} ${variant.name.padEnd(20)} ${describeRun(result)}`);
     }
   }
   for (const [name, values] of ratios) {
