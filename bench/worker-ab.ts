@@ -2,9 +2,10 @@
  * Quick A/B of worker variants, for experiments (not part of npm run bench):
  *   WORKER_VARIANTS='[{"name":"raw","env":{"KIND":"raw"}},{"name":"ours","env":{"KIND":"ours"}}]' npx tsx bench/worker-ab.ts
  * Each round pre-fills COUNT (default 20000) no-op jobs and runs each variant
- * in turn (bench/servers/worker-runner.ts); prints jobs/s and the worker's and
- * Redis's CPU per job per round, then the medians and the ratio to the first
- * variant (CPU per job moves far less than jobs/s on a noisy machine).
+ * in turn (bench/servers/worker-runner.ts), starting one variant later each
+ * round (A B, B A, …); prints jobs/s and the worker's and Redis's CPU per job
+ * per round, then the medians and the ratio to the first variant listed (CPU
+ * per job moves far less than jobs/s on a noisy machine).
  */
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
@@ -13,7 +14,8 @@ import { PROJECT_ROOT } from '../scripts/lib/node-process.js';
 import { startRedisServer } from '../test/helpers/redis-server.js';
 import { spread } from './lib/stats.js';
 import { redisPid } from './lib/cpu.js';
-import { describeRun, fillQueue, runWorker } from './sections/worker.js';
+import { roundOrder } from './lib/rotation.js';
+import { describeRun, fillQueue, runWorker, type WorkerRun } from './sections/worker.js';
 
 interface Variant {
   name: string;
@@ -28,29 +30,24 @@ const count = Number(process.env.COUNT ?? 20_000);
 const rounds = Number(process.env.ROUNDS ?? 3);
 const redis = await startRedisServer({ configFile: path.join(PROJECT_ROOT, 'redis/redis.conf'), appendonly: true });
 const admin = new Redis(redis.port);
-const ratios = new Map<string, number[]>();
-const cpu = new Map<string, { worker: number[]; redis: number[] }>();
+const runs = new Map<string, WorkerRun[]>();
 const redisServerPid = await redisPid(admin);
 try {
   for (let round = 1; round <= rounds; round++) {
-    let first: number | undefined;
-    for (const variant of variants) {
+    for (const variant of roundOrder(variants, round)) {
       const queueName = `worker-ab-${round}`;
       await fillQueue(admin, redis.port, queueName, count, { name: 'bench:noop', data: { n: 1 } });
       const result = await runWorker({ QUEUE_NAME: queueName, REDIS_PORT: String(redis.port), CONCURRENCY: '16', ...variant.env }, count, redisServerPid, variant.nodeArgs);
-      first ??= result.jobsPerSecond;
-      ratios.set(variant.name, [...(ratios.get(variant.name) ?? []), result.jobsPerSecond / first]);
-      const micros = cpu.get(variant.name) ?? { worker: [], redis: [] };
-      micros.worker.push(result.workerMicrosPerJob);
-      micros.redis.push(result.redisMicrosPerJob ?? 0);
-      cpu.set(variant.name, micros);
+      runs.set(variant.name, [...(runs.get(variant.name) ?? []), result]);
       console.log(`round ${round} ${variant.name.padEnd(20)} ${describeRun(result)}`);
     }
   }
-  for (const [name, values] of ratios) {
-    const micros = cpu.get(name) ?? { worker: [], redis: [] };
+  const baseline = (runs.get(variants[0]?.name ?? '') ?? []).map((run) => run.jobsPerSecond);
+  for (const [name, results] of runs) {
+    const ratios = results.map((run, round) => run.jobsPerSecond / (baseline[round] ?? Number.NaN));
+    const median = (values: number[]) => spread(values).median;
     console.log(
-      `${name.padEnd(20)} × first: median ${spread(values).median.toFixed(2)} (${values.map((v) => v.toFixed(2)).join(', ')}); CPU per job, median: worker ${Math.round(spread(micros.worker).median)} µs, Redis ${Math.round(spread(micros.redis).median)} µs`,
+      `${name.padEnd(20)} × first: median ${median(ratios).toFixed(2)} (${ratios.map((v) => v.toFixed(2)).join(', ')}); CPU per job, median: worker ${Math.round(median(results.map((run) => run.workerMicrosPerJob)))} µs, Redis ${Math.round(median(results.map((run) => run.redisMicrosPerJob ?? 0)))} µs`,
     );
   }
 } finally {
