@@ -78,7 +78,8 @@ export function createBullmqStatusReader({ queue, logger }: BullmqStatusReaderOp
    */
   async function readConsistently(jobId: string): Promise<JobStatus | undefined> {
     let before = await queue.current().getJob(jobId);
-    for (let read = 1; before; read++) {
+    if (!before) return undefined;
+    for (let read = 1; ; read++) {
       const bullmqState = await queue.current().getJobState(jobId);
       // Removed (retention) between the reads.
       if (bullmqState === 'unknown') return undefined;
@@ -91,7 +92,6 @@ export function createBullmqStatusReader({ queue, logger }: BullmqStatusReaderOp
       if (settled || read === MAX_READS) return toStatus(after, state, nextRun);
       before = after;
     }
-    return undefined;
   }
 
   return {
