@@ -15,7 +15,7 @@ import { startRedisServer } from '../test/helpers/redis-server.js';
 import { spread } from './lib/stats.js';
 import { redisPid } from './lib/cpu.js';
 import { roundOrder } from './lib/rotation.js';
-import { describeRun, fillQueue, runWorker, type WorkerRun } from './sections/worker.js';
+import { describeRun, fillQueue, medianCpuPerJob, runWorker, type WorkerRun } from './sections/worker.js';
 
 interface Variant {
   name: string;
@@ -45,9 +45,9 @@ try {
   const baseline = (runs.get(variants[0]?.name ?? '') ?? []).map((run) => run.jobsPerSecond);
   for (const [name, results] of runs) {
     const ratios = results.map((run, round) => run.jobsPerSecond / (baseline[round] ?? Number.NaN));
-    const median = (values: number[]) => spread(values).median;
+    const cpu = medianCpuPerJob(results);
     console.log(
-      `${name.padEnd(20)} × first: median ${median(ratios).toFixed(2)} (${ratios.map((v) => v.toFixed(2)).join(', ')}); CPU per job, median: worker ${Math.round(median(results.map((run) => run.workerMicrosPerJob)))} µs, Redis ${Math.round(median(results.map((run) => run.redisMicrosPerJob ?? 0)))} µs`,
+      `${name.padEnd(20)} × first: median ${spread(ratios).median.toFixed(2)} (${ratios.map((v) => v.toFixed(2)).join(', ')}); CPU per job, median: worker ${Math.round(cpu.worker)} µs, Redis ${Math.round(cpu.redis)} µs`,
     );
   }
 } finally {

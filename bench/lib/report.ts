@@ -1,7 +1,7 @@
 import type { LoadResult } from './load.js';
 import { ENQUEUE_METHODS, type EnqueueMethod, type EnqueueRun } from '../sections/enqueue.js';
 import type { HttpResults } from '../sections/http.js';
-import type { WorkerRun } from '../sections/worker.js';
+import { medianCpuPerJob, type WorkerRun } from '../sections/worker.js';
 import { fmt, fmtSpread, percentile, spread } from './stats.js';
 
 export interface Sections {
@@ -79,12 +79,14 @@ function httpSection(http: HttpResults, goals: string[]): string {
 
 function workerSection(workers: Map<string, WorkerRun[]>, goals: string[]): string {
   const raw = [...workers].find(([name]) => name.startsWith('raw'))?.[1] ?? [];
-  const totalMicros = (runs: WorkerRun[]) => spread(runs.map((run) => run.workerMicrosPerJob + (run.redisMicrosPerJob ?? 0))).median;
+  const totalMicros = (runs: WorkerRun[]) => {
+    const cpu = medianCpuPerJob(runs);
+    return cpu.worker + cpu.redis;
+  };
   const rows = [...workers].map(([name, runs]) => {
     const jobs = runs.map((run) => run.jobsPerSecond);
-    const workerMicros = spread(runs.map((run) => run.workerMicrosPerJob)).median;
-    const redisMicros = spread(runs.map((run) => run.redisMicrosPerJob ?? 0)).median;
-    return `| ${name} | ${fmtSpread(spread(jobs))} | ${fmtSpread(pairedRatio(jobs, raw.map((run) => run.jobsPerSecond)), 2)} | ${fmt(workerMicros, 0)} | ${fmt(redisMicros, 0)} | ${fmt(spread(runs.map((run) => run.rssIdleMiB)).median, 1)} | ${fmt(spread(runs.map((run) => run.rssAfterMiB)).median, 1)} |`;
+    const cpu = medianCpuPerJob(runs);
+    return `| ${name} | ${fmtSpread(spread(jobs))} | ${fmtSpread(pairedRatio(jobs, raw.map((run) => run.jobsPerSecond)), 2)} | ${fmt(cpu.worker, 0)} | ${fmt(cpu.redis, 0)} | ${fmt(spread(runs.map((run) => run.rssIdleMiB)).median, 1)} | ${fmt(spread(runs.map((run) => run.rssAfterMiB)).median, 1)} |`;
   });
   const noop = workers.get('ours: no-op job type') ?? [];
   const ratio = pairedRatio(noop.map((run) => run.jobsPerSecond), raw.map((run) => run.jobsPerSecond)).median;

@@ -3,6 +3,7 @@ import { Redis } from 'ioredis';
 import { startCompiled } from '../lib/bench-server.js';
 import { cpuSeconds, redisPid } from '../lib/cpu.js';
 import { roundOrder } from '../lib/rotation.js';
+import { spread } from '../lib/stats.js';
 
 export interface WorkerRun {
   jobsPerSecond: number;
@@ -34,6 +35,14 @@ export async function runWorker(env: Record<string, string>, count: number, redi
   // a small share next to 20,000 jobs.
   const redisMicrosPerJob = redisServerPid === undefined ? undefined : ((cpuSeconds(redisServerPid) - redisBefore) * 1e6) / count;
   return { jobsPerSecond: count / (output.ms / 1000), workerMicrosPerJob: (output.cpuMs * 1000) / count, rssIdleMiB: output.rssIdleMiB, rssAfterMiB: output.rssAfterMiB, lateness: output.lateness, ...(redisMicrosPerJob === undefined ? {} : { redisMicrosPerJob }) };
+}
+
+/** Median CPU per job (µs) over runs: the worker process's and Redis's (0 where not measured). */
+export function medianCpuPerJob(runs: readonly WorkerRun[]): { worker: number; redis: number } {
+  return {
+    worker: spread(runs.map((run) => run.workerMicrosPerJob)).median,
+    redis: spread(runs.map((run) => run.redisMicrosPerJob ?? 0)).median,
+  };
 }
 
 /** One run as the bench logs it: jobs/s and CPU per job. */
