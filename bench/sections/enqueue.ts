@@ -54,7 +54,7 @@ export async function benchEnqueue(redisPort: number, { count, rounds }: { count
   const queue = new Queue('bench-enqueue', { connection: { host: '127.0.0.1', port: redisPort } });
   const logger = createSilentLogger();
   const client = new Redis(producerRedisOptions(redisConfigFor(redisPort, { command_timeout_ms: 5000 })));
-  const lazyQueue = createLazyQueue({ client, queueName: 'bench-enqueue-ours', logger });
+  const lazyQueue = createLazyQueue({ client, location: { name: 'bench-enqueue-ours', prefix: 'bull' }, logger });
   const producer = createBullmqProducer({ queue: lazyQueue, logger });
   const methods: Record<EnqueueMethod, () => Promise<void>> = {
     add64: () => inFlight(count, 64, () => { const job = request(); return queue.add(job.type, job.payload, bullmqOptions(job)); }),

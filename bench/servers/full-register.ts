@@ -28,7 +28,7 @@ config.cache.redis.jobqueue.addr = { host: '127.0.0.1', port: redisPort };
 const logger = await createLogger({ name: 'bench-api', level: 'info', format: 'json' });
 // BENCH_CLIENT_OPTIONS (JSON) overrides client options, for experiments (e.g. '{"enableAutoPipelining":false}').
 const client = new Redis({ ...producerRedisOptions(config.cache.redis.jobqueue), ...(JSON.parse(process.env.BENCH_CLIENT_OPTIONS ?? '{}') as object) });
-const queue = createLazyQueue({ client, queueName, logger });
+const queue = createLazyQueue({ client, location: { name: queueName, prefix: 'bull' }, logger });
 // BENCH_MAX_WRITES (experiments): batches in flight at once.
 const producer = createBullmqProducer({ queue, logger, ...(process.env.BENCH_MAX_WRITES ? { maxWrites: Number(process.env.BENCH_MAX_WRITES) } : {}) });
 const statusReader = createBullmqStatusReader({ queue, logger });

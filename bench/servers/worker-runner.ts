@@ -62,7 +62,7 @@ if (kind === 'raw') {
     },
   );
   const worker = createJobWorker({
-    queueName,
+    location: { name: queueName, prefix: 'bull' },
     connection,
     redisLabel: `127.0.0.1:${redisPort}`,
     registry: createJobRegistry([...jobDefinitions, benchNoop]),

@@ -2,7 +2,7 @@ import * as v from 'valibot';
 import { defineJob } from './job-definition.js';
 import { DEFAULT_JOB_DELAY_SECONDS, DEFAULT_MAX_RETRY, DEFAULT_RETRY_BACKOFF } from './defaults.js';
 import { formatTimestamp } from './format-timestamp.js';
-import { MessageSchema, stripControlCharacters } from './message-schema.js';
+import { MessageSchema, stripUnprintable } from './message-schema.js';
 
 export const DEMO_DELAY_PRINT = 'demo:delay_print';
 
@@ -20,6 +20,6 @@ export const demoDelayPrint = defineJob({
   backoff: DEFAULT_RETRY_BACKOFF,
   createProcessor: ({ print, now }) =>
     async function printMessage({ message }) {
-      print(`[${formatTimestamp(now())}] ${stripControlCharacters(message)}`);
+      print(`[${formatTimestamp(now())}] ${stripUnprintable(message)}`);
     },
 });

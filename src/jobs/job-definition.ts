@@ -29,9 +29,9 @@ export type JobProcessor<TPayload> = (payload: TPayload, context: JobContext) =>
  * Everything the API and the worker need to know about one job type.
  * One file per job type in `src/jobs/`, listed once in `registry.ts`.
  */
-export interface JobDefinition<TPayload = unknown> {
+export interface JobDefinition<TPayload = unknown, TType extends string = string> {
   /** Stable name stored with every job; `namespace:action`. */
-  readonly type: string;
+  readonly type: TType;
   /** Validates the payload in the API and again in the worker (data in Redis is input too). */
   readonly payloadSchema: v.GenericSchema<unknown, TPayload>;
   readonly delaySeconds: number;
@@ -40,10 +40,18 @@ export interface JobDefinition<TPayload = unknown> {
   readonly createProcessor: (deps: JobDeps) => JobProcessor<TPayload>;
 }
 
-/** Identity function that infers `TPayload` from the schema, so definitions need no annotations. */
-export function defineJob<TPayload>(definition: JobDefinition<TPayload>): JobDefinition<TPayload> {
+/**
+ * Identity function that infers `TPayload` from the schema and the literal
+ * `type`, so definitions need no annotations and queues can be typed from them.
+ */
+export function defineJob<TPayload, const TType extends string>(
+  definition: JobDefinition<TPayload, TType>,
+): JobDefinition<TPayload, TType> {
   return definition;
 }
+
+/** The payload type of a definition. */
+export type PayloadOf<TDefinition> = TDefinition extends JobDefinition<infer TPayload, string> ? TPayload : never;
 
 /**
  * A definition whose payload type is not known statically (the registry, the worker).

@@ -1,10 +1,12 @@
 import type { RetryBackoff } from './job-definition.js';
+import type { JobData, JobName } from './registry.js';
 
 /** One job to store, fully resolved (defaults applied, ids chosen). */
 export interface EnqueueRequest {
   readonly jobId: string;
-  readonly type: string;
-  readonly payload: unknown;
+  readonly type: JobName;
+  /** Already validated with the job type's payload schema. */
+  readonly payload: JobData;
   readonly delayMs: number;
   /** Runs in all: 1 + max retry. */
   readonly attempts: number;
@@ -12,7 +14,7 @@ export interface EnqueueRequest {
 }
 
 export interface EnqueuedJob {
-  /** When the queue recorded the job (ms since epoch); its run time is this plus the delay. */
+  /** When the queue recorded the job (ms since epoch); its first run is due this plus the delay. */
   readonly createdAt: number;
 }
 

@@ -1,20 +1,47 @@
 import * as v from 'valibot';
 
-/** C0/C1 control characters and DEL: they could forge log lines or move the terminal cursor. */
-const CONTROL_CHARACTERS = /\p{Cc}/u;
+/**
+ * Characters a printed message must not carry, with why:
+ * C0/C1 controls and DEL forge log lines or move the terminal cursor; format
+ * characters (bidi overrides such as U+202E, zero-width characters) reorder or
+ * hide text; line and paragraph separators (U+2028/U+2029) break lines; lone
+ * surrogates are not text at all.
+ */
+const FORBIDDEN = [
+  { pattern: /\p{Cc}/u, why: 'a control character (newline, tab, escape, …)' },
+  { pattern: /\p{Cf}/u, why: 'an invisible format character that can reorder or hide text' },
+  { pattern: /[\p{Zl}\p{Zp}]/u, why: 'a line or paragraph separator' },
+  { pattern: /\p{Cs}/u, why: 'a lone surrogate (not a valid character)' },
+] as const;
+
+const ANY_FORBIDDEN = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/u;
+const ALL_FORBIDDEN = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/gu;
+
+/** `U+202E` */
+function codePoint(character: string): string {
+  return `U+${(character.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`;
+}
+
+/** Why `text` cannot be printed, naming the first offending character; undefined when it can. */
+export function forbiddenCharacterReason(text: string): string | undefined {
+  const found = ANY_FORBIDDEN.exec(text);
+  if (!found) return undefined;
+  const why = FORBIDDEN.find(({ pattern }) => pattern.test(found[0]))?.why ?? 'a character that cannot be printed';
+  return `must not contain ${codePoint(found[0])} (${why}) at position ${found.index}`;
+}
 
 export const MESSAGE_MAX_LENGTH = 1000;
 
-/** A one-line text to print: trimmed, 1–1000 characters, no control characters. */
+/** A one-line text to print: trimmed, 1–1000 characters, nothing that disturbs a terminal or hides text. */
 export const MessageSchema = v.pipe(
   v.string('must be a string'),
   v.trim(),
   v.minLength(1, 'must not be empty'),
   v.maxLength(MESSAGE_MAX_LENGTH, `must be at most ${MESSAGE_MAX_LENGTH} characters`),
-  v.check((text) => !CONTROL_CHARACTERS.test(text), 'must not contain control characters (newlines, tabs, escapes)'),
+  v.check((text) => !ANY_FORBIDDEN.test(text), (issue) => forbiddenCharacterReason(String(issue.input)) ?? 'contains a character that cannot be printed'),
 );
 
-/** Replaces control characters: the worker's last line of defence before writing to stdout. */
-export function stripControlCharacters(text: string): string {
-  return text.replace(/\p{Cc}/gu, ' ');
+/** Replaces every forbidden character with a space: the worker's last line of defence before writing to stdout. */
+export function stripUnprintable(text: string): string {
+  return text.replace(ALL_FORBIDDEN, ' ');
 }

@@ -1,5 +1,8 @@
-import type { JobDefinition } from './job-definition.js';
+import * as v from 'valibot';
+import { toFieldErrors } from '../infra/validation/field-errors.js';
+import { InvalidJobPayloadError } from './invalid-payload-error.js';
 import type { JobProducer } from './job-producer.js';
+import type { jobDefinitions } from './registry.js';
 
 export interface RegisterJobDeps {
   producer: JobProducer;
@@ -7,8 +10,12 @@ export interface RegisterJobDeps {
   newJobId: () => string;
 }
 
-export interface RegisterJobInput<TPayload> {
-  payload: TPayload;
+/** One of the job types the service registers (listed in `registry.ts`). */
+export type KnownJobDefinition = (typeof jobDefinitions)[number];
+
+export interface RegisterJobInput {
+  /** Parsed with the job type's own `payloadSchema` before anything is stored. */
+  payload: unknown;
   /** The job type's default when absent. */
   delaySeconds?: number | undefined;
   /** The job type's default when absent; 0 = one attempt, no retry. */
@@ -24,22 +31,22 @@ export interface RegisteredJob {
 }
 
 /**
- * Applies the job type's defaults and stores the job. Resolves only when the
- * producer has stored it, so a returned job is never a job that was lost.
+ * Validates the payload with the job type's schema (the same one the worker
+ * checks), applies the job type's defaults and stores the job. Resolves only
+ * when the producer has stored it, so a returned job is never a job that was lost.
+ * Throws {@link InvalidJobPayloadError} for a payload the job type refuses.
  * @example await registerJob(deps, demoDelayPrint, { payload: { message: 'hi' }, delaySeconds: 5 })
  */
-export async function registerJob<TPayload>(
-  deps: RegisterJobDeps,
-  definition: JobDefinition<TPayload>,
-  input: RegisterJobInput<TPayload>,
-): Promise<RegisteredJob> {
+export async function registerJob(deps: RegisterJobDeps, definition: KnownJobDefinition, input: RegisterJobInput): Promise<RegisteredJob> {
+  const parsed = v.safeParse(definition.payloadSchema, input.payload);
+  if (!parsed.success) throw new InvalidJobPayloadError(definition.type, toFieldErrors(parsed.issues));
   const delaySeconds = input.delaySeconds ?? definition.delaySeconds;
   const maxRetry = input.maxRetry ?? definition.maxRetry;
   const jobId = deps.newJobId();
   const { createdAt } = await deps.producer.enqueue({
     jobId,
     type: definition.type,
-    payload: input.payload,
+    payload: parsed.output,
     delayMs: delaySeconds * 1000,
     attempts: maxRetry + 1,
     backoff: definition.backoff,

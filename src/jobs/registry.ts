@@ -1,8 +1,16 @@
-import type { AnyJobDefinition } from './job-definition.js';
+import type { AnyJobDefinition, PayloadOf } from './job-definition.js';
 import { demoDelayPrint } from './demo-delay-print.js';
 
 /** Every job type this service knows. Adding one: a new file in src/jobs and one line here. */
-export const jobDefinitions: readonly AnyJobDefinition[] = [demoDelayPrint];
+export const jobDefinitions = [demoDelayPrint] as const;
+
+type KnownDefinition = (typeof jobDefinitions)[number];
+
+/** The names of the job types this service registers (`demo:delay_print`, …): BullMQ's job name. */
+export type JobName = KnownDefinition['type'];
+
+/** What any of those job types stores as its BullMQ job data. */
+export type JobData = PayloadOf<KnownDefinition>;
 
 export type JobRegistry = ReadonlyMap<string, AnyJobDefinition>;
 

@@ -1,3 +1,6 @@
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startNodeProcess } from '../../scripts/lib/node-process.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
@@ -80,10 +83,14 @@ describe('the real API and worker processes', () => {
     expect(down.headers.get('content-type')).toMatch(/^application\/problem\+json/);
     expect(await down.json()).toMatchObject({ status: 503, detail: 'Job queue service is unavailable: Redis is not connected' });
 
+    // More 503s during the same outage: still one warning in all, not one per answer.
+    for (let i = 0; i < 5; i++) expect((await register(stack, {})).status).toBe(503);
     await new Promise((resolve) => setTimeout(resolve, 500));
-    const warnings = stack.api.stderr.filter((line) => line.includes('is not reachable'));
-    expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toContain('registering a job answers 503 until it is back');
+    const stderrLines = stack.api.stderr.filter((line) => line.trim() !== '');
+    expect(stderrLines).toHaveLength(1);
+    expect(stderrLines[0]).toContain('is not reachable');
+    expect(stderrLines[0]).toContain('registering a job answers 503 until it is back');
+    expect(stack.worker.stderr.filter((line) => line.includes('is not reachable'))).toHaveLength(1);
 
     await redis.start();
     const message = `after outage ${Date.now()}`;
@@ -106,6 +113,41 @@ describe('the real API and worker processes', () => {
     await stack.worker.waitForLine(new RegExp(`${message}$`), { stream: 'stdout' });
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(stack.worker.stdout.filter((output) => output.endsWith(message))).toHaveLength(1);
+  });
+
+  it('stores jobs under a hash-tag prefix through the API and runs them in the worker', async () => {
+    const redis = await newRedis();
+    const stack = await startProcessStack(redis, 'e2e-tag', { JOBQUEUE_PREFIX: '{dm-jobqueue}' });
+    cleanup.push(() => stack.stop());
+    const message = `tagged ${Date.now()}`;
+    const response = await registerOnceConnected(stack, { message, delay_seconds: 0 });
+    expect(response.status, await response.clone().text()).toBe(201);
+    await stack.worker.waitForLine(new RegExp(`${message}$`), { stream: 'stdout' });
+    const admin = new Redis(redis.port);
+    cleanup.push(async () => void admin.disconnect());
+    const keys = await admin.keys('*');
+    expect(keys.length).toBeGreaterThan(0);
+    // Every key of the queue carries the hash tag, so a Redis Cluster keeps them in one slot.
+    for (const key of keys) expect(key.startsWith('{dm-jobqueue}:')).toBe(true);
+  });
+
+  it.for([
+    ['src/server.ts', 'SERVER_PORT', 'API server'],
+    ['src/worker.ts', 'JOBQUEUE_PORT', 'worker'],
+  ] as const)('%s exits 1 at once when its port is taken, saying which port and how to choose another', async ([entry, variable, name]) => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    cleanup.push(() => new Promise((resolve) => blocker.close(resolve)));
+    const port = (blocker.address() as AddressInfo).port;
+    const redis = await newRedis();
+    const child = startNodeProcess(entry, { REDIS_JOBQUEUE_ADDR: redis.addr, SERVER_PORT: String(port), JOBQUEUE_PORT: String(port) });
+    cleanup.push(() => child.stop('SIGKILL'));
+    const code = await Promise.race([child.exited, new Promise((resolve) => setTimeout(() => resolve('still running'), 8000))]);
+    expect(code).toBe(1);
+    const stderr = child.stderr.join('\n');
+    expect(stderr).toContain(`${name} could not start: port ${port} on 127.0.0.1 is already in use by another program`);
+    expect(stderr).toContain(variable);
+    expect(stderr).not.toMatch(/\n\s+at /);
   });
 
   it('refuses to start with a bad configuration value and says which', async () => {

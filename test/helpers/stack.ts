@@ -14,13 +14,14 @@ export interface Stack {
 }
 
 /** The real API and worker processes (APP_ENV=test) on free ports, with their own queue on `redis`. */
-export async function startStack(redis: RedisServer, queuePrefix = 'stack'): Promise<Stack> {
+export async function startStack(redis: RedisServer, queuePrefix = 'stack', extraEnv: Record<string, string> = {}): Promise<Stack> {
   const [apiPort, workerPort] = [await freePort(), await freePort()];
   const env = {
     REDIS_JOBQUEUE_ADDR: redis.addr,
     SERVER_PORT: String(apiPort),
     JOBQUEUE_PORT: String(workerPort),
     JOBQUEUE_QUEUE_NAME: uniqueQueueName(queuePrefix),
+    ...extraEnv,
   };
   const api = startNodeProcess('src/server.ts', env);
   const worker = startNodeProcess('src/worker.ts', env);

@@ -30,7 +30,7 @@ describe('the job worker against a real Redis', () => {
     const queueName = uniqueQueueName('worker');
     const printed: string[] = [];
     const worker = createJobWorker({
-      queueName,
+      location: { name: queueName, prefix: 'bull' },
       connection: workerRedisOptions(redisConfigFor(server.port)),
       redisLabel: server.addr,
       registry,

@@ -53,7 +53,7 @@ async function apiFor(port: number) {
   const client = new Redis(producerRedisOptions(redisConfigFor(port)));
   client.on('error', () => undefined);
   const logger = createSilentLogger();
-  const queue = createLazyQueue({ client, queueName, logger });
+  const queue = createLazyQueue({ client, location: { name: queueName, prefix: 'bull' }, logger });
   const producer = createBullmqProducer({ queue, logger });
   const app = createApp({ producer, statusReader: createFakeStatusReader(), logger, bodyLimitBytes: 16_384 });
   cleanup.push(async () => {
@@ -166,7 +166,7 @@ describe('scripts/start-redis.sh (local fallback)', () => {
     const printed: string[] = [];
     const logger = createSilentLogger();
     const worker = createJobWorker({
-      queueName: api.queueName,
+      location: { name: api.queueName, prefix: 'bull' },
       connection: workerRedisOptions(redisConfigFor(redis.port)),
       redisLabel: `127.0.0.1:${redis.port}`,
       registry: createJobRegistry(),

@@ -8,6 +8,7 @@ export const ENV_OVERRIDES = [
   { variable: 'JOBQUEUE_PORT', file: 'config', path: ['jobqueue', 'port'], kind: 'number' },
   { variable: 'JOBQUEUE_HOST', file: 'config', path: ['jobqueue', 'host'], kind: 'string' },
   { variable: 'JOBQUEUE_QUEUE_NAME', file: 'config', path: ['jobqueue', 'queue_name'], kind: 'string' },
+  { variable: 'JOBQUEUE_PREFIX', file: 'config', path: ['jobqueue', 'prefix'], kind: 'string' },
   { variable: 'RATE_LIMIT_STORAGE_TYPE', file: 'config', path: ['api', 'rate_limit', 'storage_type'], kind: 'string' },
   { variable: 'LOG_LEVEL', file: 'config', path: ['log', 'level'], kind: 'string' },
   { variable: 'LOG_FORMAT', file: 'config', path: ['log', 'format'], kind: 'string' },

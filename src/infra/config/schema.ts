@@ -5,6 +5,15 @@ const Port = v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(65_535));
 const NonNegativeInt = v.pipe(v.number(), v.integer(), v.minValue(0));
 const PositiveInt = v.pipe(v.number(), v.integer(), v.minValue(1));
 
+/**
+ * A queue name or key prefix: letters, digits, "_", "." or "-", optionally as a
+ * whole hash tag (`{dm-jobqueue}`). No ":" (BullMQ's key separator).
+ */
+const KeyPart = v.pipe(
+  v.string(),
+  v.regex(/^(?:[\w.-]{1,100}|\{[\w.-]{1,98}\})$/, 'letters, digits, "_", "." or "-" only, optionally in braces as a hash tag ("{dm-jobqueue}")'),
+);
+
 const RetentionSchema = v.strictObject({
   count: NonNegativeInt,
   age_seconds: NonNegativeInt,
@@ -20,7 +29,9 @@ export const AppConfigSchema = v.strictObject({
   jobqueue: v.strictObject({
     host: v.optional(v.pipe(v.string(), v.nonEmpty()), '127.0.0.1'),
     port: Port,
-    queue_name: v.optional(v.pipe(v.string(), v.regex(/^[\w.-]{1,100}$/, 'letters, digits, "_", "." or "-" only')), 'dm-jobqueue'),
+    queue_name: v.optional(KeyPart, 'dm-jobqueue'),
+    // BullMQ's key prefix; a hash tag ("{dm-jobqueue}") keeps all the queue's keys in one Redis Cluster slot.
+    prefix: v.optional(KeyPart, 'bull'),
     concurrency: v.optional(v.pipe(PositiveInt, v.maxValue(1000)), 10),
     shutdown_timeout_seconds: v.optional(PositiveInt, 30),
     keep_completed: v.optional(RetentionSchema, { count: 1000, age_seconds: 86_400 }),

@@ -1,11 +1,7 @@
 import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Context } from 'hono';
+import type { TrustProxy } from '../rate-limit/rate-limiter.js';
 
-/**
- * How far to believe forwarding headers: `false` (the socket address only),
- * `true` (one reverse proxy in front), or the number of proxies in front.
- */
-export type TrustProxy = boolean | number;
 
 function socketAddress(c: Context): string | undefined {
   try {

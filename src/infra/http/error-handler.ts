@@ -1,6 +1,7 @@
 import type { ErrorHandler, NotFoundHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { Logger } from 'pino';
+import { InvalidJobPayloadError } from '../../jobs/invalid-payload-error.js';
 import { QueueUnavailableError } from '../../jobs/job-producer.js';
 import { PROBLEM_TYPES, problemResponse } from './problem.js';
 
@@ -29,6 +30,16 @@ export function createErrorHandler(logger: Logger): ErrorHandler {
         { type: PROBLEM_TYPES.unavailable, title: 'Service Unavailable', status: 503, detail: error.message },
         { 'Retry-After': String(UNAVAILABLE_RETRY_AFTER_SECONDS) },
       );
+    }
+    if (error instanceof InvalidJobPayloadError) {
+      // The job type's own schema refused what the route accepted: still the caller's input.
+      return problemResponse(c, {
+        type: PROBLEM_TYPES.validation,
+        title: 'Invalid request body',
+        status: 400,
+        detail: error.errors.map((fieldError) => `${fieldError.field}: ${fieldError.reason}`).join('; '),
+        errors: [...error.errors],
+      });
     }
     if (error instanceof HTTPException && error.status < 500) {
       const status = error.status;

@@ -3,7 +3,7 @@ import { HTTPException } from 'hono/http-exception';
 import { validator } from 'hono/validator';
 import * as v from 'valibot';
 import { PROBLEM_TYPES, problemResponse } from './problem.js';
-import { toFieldErrors } from './valibot-issues.js';
+import { toFieldErrors } from '../validation/field-errors.js';
 
 const JSON_MEDIA_TYPE = /^application\/([\w.-]+\+)?json$/i;
 

@@ -1,5 +1,6 @@
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { FieldError } from '../validation/field-errors.js';
 
 /** Problem types this service answers with (RFC 9457 `type`). */
 export const PROBLEM_TYPES = {
@@ -9,12 +10,6 @@ export const PROBLEM_TYPES = {
   notFound: 'urn:dm-jobqueue:problem:not-found',
   http: 'about:blank',
 } as const;
-
-export interface FieldError {
-  /** Dotted path of the field in the body; `(body)` for the body itself. */
-  field: string;
-  reason: string;
-}
 
 export interface Problem {
   type: string;

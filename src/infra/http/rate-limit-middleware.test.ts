@@ -7,7 +7,7 @@ import { startHttpServer } from './serve.js';
 import { createRateLimiter } from '../rate-limit/create-rate-limiter.js';
 import { createFlexibleRateLimiter } from '../rate-limit/flexible-rate-limiter.js';
 import type { RateLimiter } from '../rate-limit/rate-limiter.js';
-import type { TrustProxy } from './client-ip.js';
+import type { TrustProxy } from '../rate-limit/rate-limiter.js';
 import { createFakeProducer } from '../../../test/fakes/fake-producer.js';
 import { createFakeStatusReader } from '../../../test/fakes/fake-status-reader.js';
 import { configWithRateLimit } from '../../../test/helpers/test-config.js';

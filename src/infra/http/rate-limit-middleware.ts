@@ -1,15 +1,9 @@
-import type { MiddlewareHandler } from 'hono';
-import type { RateLimiter, RateLimitWindow } from '../rate-limit/rate-limiter.js';
-import { clientIp, type TrustProxy } from './client-ip.js';
+import type { Context, MiddlewareHandler } from 'hono';
+import type { RateLimitOptions, RateLimitWindow } from '../rate-limit/rate-limiter.js';
+import { clientIp } from './client-ip.js';
 import { PROBLEM_TYPES, problemResponse } from './problem.js';
-import { responseHeaderSetter, type SetResponseHeader } from './response-headers.js';
 
-export interface RateLimitOptions {
-  limiter: RateLimiter;
-  trustProxy: TrustProxy;
-  /** The per-minute limit, sent as X-RateLimit-Limit even when the store is down. */
-  perMinute: number;
-}
+export type { RateLimitOptions } from '../rate-limit/rate-limiter.js';
 
 /** The headers each window is reported in (SPEC: X-RateLimit-* and X-RateLimit-Hour-*). */
 const HEADER_NAMES: Record<RateLimitWindow['name'], { limit: string; remaining: string; reset: string }> = {
@@ -18,13 +12,13 @@ const HEADER_NAMES: Record<RateLimitWindow['name'], { limit: string; remaining: 
 };
 
 /** Sets each window's headers; returns the windows whose limit was exceeded. */
-function reportWindows(windows: readonly RateLimitWindow[], setHeader: SetResponseHeader): RateLimitWindow[] {
+function reportWindows(windows: readonly RateLimitWindow[], c: Context): RateLimitWindow[] {
   const exceeded: RateLimitWindow[] = [];
   for (const window of windows) {
     const names = HEADER_NAMES[window.name];
-    setHeader(names.limit, String(window.limit));
-    setHeader(names.remaining, String(window.remaining));
-    setHeader(names.reset, String(Math.ceil(window.resetAt / 1000)));
+    c.header(names.limit, String(window.limit));
+    c.header(names.remaining, String(window.remaining));
+    c.header(names.reset, String(Math.ceil(window.resetAt / 1000)));
     if (window.exceeded) exceeded.push(window);
   }
   return exceeded;
@@ -39,13 +33,12 @@ export function rateLimit(options: RateLimitOptions): MiddlewareHandler {
   const perMinute = String(options.perMinute);
   return async function rateLimitMiddleware(c, next) {
     const decision = await options.limiter.consume(clientIp(c, options.trustProxy));
-    const setHeader = responseHeaderSetter(c);
     if (decision.outcome === 'store-unavailable') {
-      setHeader(HEADER_NAMES.minute.limit, perMinute);
+      c.header(HEADER_NAMES.minute.limit, perMinute);
       await next();
       return;
     }
-    const exceeded = reportWindows(decision.windows, setHeader);
+    const exceeded = reportWindows(decision.windows, c);
     if (exceeded.length === 0) {
       await next();
       return;

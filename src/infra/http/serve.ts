@@ -13,17 +13,40 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+export interface ListenAddress {
+  host: string;
+  port: number;
+  /** Where the port is set, for the error message: e.g. `server.port (SERVER_PORT)`. */
+  setting?: string;
+}
+
+/** The address is taken (EADDRINUSE) or may not be bound (EACCES, EADDRNOTAVAIL): the process cannot start. */
+export class ListenError extends Error {
+  override readonly name = 'ListenError';
+
+  constructor(address: ListenAddress, cause: NodeJS.ErrnoException) {
+    const where = `${address.host}:${address.port}`;
+    const reason =
+      cause.code === 'EADDRINUSE'
+        ? `port ${address.port} on ${address.host} is already in use by another program`
+        : `cannot listen on ${where} (${cause.code ?? cause.message})`;
+    const hint = address.setting ? `; stop that program or choose another port with ${address.setting}` : '';
+    super(`${reason}${hint}`, { cause });
+  }
+}
+
 /**
- * Listens on host:port and resolves once the socket is bound; rejects when it
- * cannot be (port taken), so the entry can report it instead of crashing later.
- * @example const server = await startHttpServer(app, { host: '127.0.0.1', port: 8080 });
+ * Listens on host:port and resolves once the socket is bound; rejects with
+ * {@link ListenError} when it cannot be (port taken), so the entry can say so and exit.
+ * @example const server = await startHttpServer(app, { host: '127.0.0.1', port: 8080, setting: 'SERVER_PORT' });
  */
-export function startHttpServer(app: FetchApp, address: { host: string; port: number }): Promise<RunningServer> {
+export function startHttpServer(app: FetchApp, address: ListenAddress): Promise<RunningServer> {
   return new Promise((resolve, reject) => {
     const server = serve({ fetch: app.fetch, hostname: address.host, port: address.port }) as Server;
-    server.once('error', reject);
+    const failed = (error: NodeJS.ErrnoException) => reject(new ListenError(address, error));
+    server.once('error', failed);
     server.once('listening', () => {
-      server.off('error', reject);
+      server.off('error', failed);
       const bound = server.address();
       let closing: Promise<void> | undefined;
       resolve({

@@ -1,8 +1,9 @@
-import type { Job, JobState, Queue } from 'bullmq';
+import type { Job, JobState } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { createSilentLogger } from '../log/logger.js';
 import { createBullmqStatusReader } from './bullmq-status-reader.js';
+import type { JobQueue } from './job-queue.js';
 import type { LazyQueue } from './lazy-queue.js';
 
 const JOB_ID = '8a0b7d5e-1c2f-4a3b-9c4d-5e6f7a8b9c0d';
@@ -13,7 +14,6 @@ const RETRY_AT = REGISTERED_AT + 70_000;
 interface Snapshot {
   state: JobState | 'unknown';
   job?: Partial<Job>;
-  delayedScore?: number;
 }
 
 const running: Snapshot = {
@@ -22,8 +22,8 @@ const running: Snapshot = {
 };
 const failedOnce: Snapshot = {
   state: 'delayed',
-  job: { attemptsStarted: 1, attemptsMade: 1, processedOn: REGISTERED_AT + 5_000, failedReason: 'printer on fire' },
-  delayedScore: RETRY_AT * 0x1000,
+  // BullMQ stores the retry's backoff as the job's delay; the run that failed started at processedOn.
+  job: { attemptsStarted: 1, attemptsMade: 1, processedOn: RETRY_AT - 30_000, delay: 30_000, failedReason: 'printer on fire' },
 };
 
 /**
@@ -43,13 +43,12 @@ function queueMovingThrough(timeline: Snapshot[]): LazyQueue & { hashReads(): nu
     async getJobState() {
       return now().state;
     },
-    toKey: (type: string) => `bull:test:${type}`,
   };
-  const client = { status: 'ready', zscore: async () => now().delayedScore?.toString() ?? null };
+  const client = { status: 'ready' };
   return {
     client: client as unknown as Redis,
-    name: 'test',
-    current: () => queue as unknown as Queue,
+    location: { name: 'test', prefix: 'bull' },
+    current: () => queue as unknown as JobQueue,
     close: async () => undefined,
     hashReads: () => step,
   };

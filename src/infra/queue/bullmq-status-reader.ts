@@ -1,7 +1,9 @@
-import type { Job, JobState as BullmqJobState } from 'bullmq';
+import type { JobState as BullmqJobState } from 'bullmq';
 import type { Logger } from 'pino';
 import { QueueUnavailableError } from '../../jobs/job-producer.js';
 import type { JobState, JobStatus, JobStatusReader } from '../../jobs/job-status.js';
+import { isRedisConnectionError } from '../redis/connection-error.js';
+import { firstRunDueAt, type QueuedJob } from './job-queue.js';
 import type { LazyQueue } from './lazy-queue.js';
 import { NOT_CONNECTED, unavailableReason } from './redis-unavailable.js';
 
@@ -22,21 +24,30 @@ const STATES: Record<BullmqJobState, JobState> = {
   failed: 'failed',
 };
 
-/** BullMQ scores a delayed job with its due time in ms times 0x1000 plus a counter. */
-const DELAYED_SCORE_FACTOR = 0x1000;
-
 /** Rounds of reads while runs keep ending between them; after that the latest read is answered (runs take far longer than a read). */
 const MAX_READS = 3;
 
 const optionalDate = (ms: number | undefined) => (ms ? new Date(ms) : undefined);
 
-function toStatus(job: Job, state: JobState, nextRunMs: number | undefined): JobStatus {
+/**
+ * When a delayed job's next run is due, from the job's public fields: before
+ * its first run, the registered due time; after a failed run, the retry delay
+ * BullMQ stored (`job.delay`) counted from that run's start — BullMQ counts it
+ * from the run's end, which the job does not record, so this is the earliest
+ * the retry can start (later by the failed run's duration).
+ */
+function nextRunAt(job: QueuedJob): Date | undefined {
+  if (job.attemptsMade === 0 && job.processedOn === undefined) return new Date(firstRunDueAt(job));
+  return job.processedOn === undefined ? undefined : new Date(job.processedOn + job.delay);
+}
+
+function toStatus(job: QueuedJob, state: JobState): JobStatus {
   return {
     jobId: job.id ?? '',
     jobType: job.name,
     state,
-    runAt: new Date(job.timestamp + (job.opts.delay ?? 0)),
-    nextRunAt: optionalDate(nextRunMs),
+    runAt: new Date(firstRunDueAt(job)),
+    nextRunAt: state === 'delayed' ? nextRunAt(job) : undefined,
     attemptsMade: job.attemptsMade,
     maxRetry: Math.max(0, (job.opts.attempts ?? 1) - 1),
     finishedAt: optionalDate(job.finishedOn),
@@ -45,7 +56,7 @@ function toStatus(job: Job, state: JobState, nextRunMs: number | undefined): Job
 }
 
 /** True when both reads of the hash saw the same runs: none started or ended in between. */
-function sameRun(before: Job, after: Job): boolean {
+function sameRun(before: QueuedJob, after: QueuedJob): boolean {
   return (
     before.attemptsStarted === after.attemptsStarted &&
     before.attemptsMade === after.attemptsMade &&
@@ -56,18 +67,13 @@ function sameRun(before: Job, after: Job): boolean {
 }
 
 /**
- * A {@link JobStatusReader} over BullMQ that fails fast like the producer:
- * while the client is not connected it rejects at once (503), never waits.
+ * A {@link JobStatusReader} over BullMQ's `getJob` / `getJobState` that fails
+ * fast like the producer: while the client is not connected it rejects at once
+ * (503), never waits.
  * @example const reader = createBullmqStatusReader({ queue, logger }); await reader.read(jobId);
  */
 export function createBullmqStatusReader({ queue, logger }: BullmqStatusReaderOptions): JobStatusReader {
   const { client } = queue;
-
-  async function nextRunMs(jobId: string): Promise<number | undefined> {
-    // The job hash keeps only the latest delay, not when a retry is due; the delayed set's score does.
-    const score = await client.zscore(queue.current().toKey('delayed'), jobId);
-    return score === null ? undefined : Math.floor(Number(score) / DELAYED_SCORE_FACTOR);
-  }
 
   /**
    * BullMQ keeps the state (which set or list holds the id) apart from the job
@@ -83,13 +89,9 @@ export function createBullmqStatusReader({ queue, logger }: BullmqStatusReaderOp
       const bullmqState = await queue.current().getJobState(jobId);
       // Removed (retention) between the reads.
       if (bullmqState === 'unknown') return undefined;
-      const state = STATES[bullmqState];
-      const nextRun = state === 'delayed' ? await nextRunMs(jobId) : undefined;
       const after = await queue.current().getJob(jobId);
       if (!after) return undefined;
-      // A delayed job without a score was promoted between the reads.
-      const settled = sameRun(before, after) && !(state === 'delayed' && nextRun === undefined);
-      if (settled || read === MAX_READS) return toStatus(after, state, nextRun);
+      if (sameRun(before, after) || read === MAX_READS) return toStatus(after, STATES[bullmqState]);
       before = after;
     }
   }
@@ -100,7 +102,7 @@ export function createBullmqStatusReader({ queue, logger }: BullmqStatusReaderOp
       try {
         return await readConsistently(jobId);
       } catch (error) {
-        logger.warn({ err: error, jobId }, 'job status was not read');
+        if (!isRedisConnectionError(error)) logger.error({ err: error, jobId }, 'Redis could not read the job');
         throw new QueueUnavailableError(unavailableReason(client, error, 'Redis could not read the job'), { cause: error });
       }
     },

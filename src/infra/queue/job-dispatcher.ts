@@ -1,19 +1,20 @@
-import { UnrecoverableError, type Job } from 'bullmq';
+import { UnrecoverableError } from 'bullmq';
 import * as v from 'valibot';
 import type { JobDeps, JobProcessor } from '../../jobs/job-definition.js';
 import type { JobRegistry } from '../../jobs/registry.js';
-import { toFieldErrors } from '../http/valibot-issues.js';
+import { toFieldErrors } from '../validation/field-errors.js';
+import type { JobQueueProcessor } from './job-queue.js';
 
 /**
  * The BullMQ processor: finds the job's definition by name, validates the
  * payload read from Redis, and runs the job type's processor. A job that can
  * never succeed (unknown type, invalid payload) fails at once, without retries.
  */
-export function createJobDispatcher(registry: JobRegistry, deps: JobDeps) {
+export function createJobDispatcher(registry: JobRegistry, deps: JobDeps): JobQueueProcessor {
   const processors = new Map<string, JobProcessor<unknown>>();
   for (const [type, definition] of registry) processors.set(type, definition.createProcessor(deps));
 
-  return async function dispatchJob(job: Job): Promise<void> {
+  return async function dispatchJob(job) {
     const definition = registry.get(job.name);
     const processor = processors.get(job.name);
     if (!definition || !processor) throw new UnrecoverableError(`unknown job type "${job.name}"`);

@@ -1,16 +1,17 @@
-import type { Job } from 'bullmq';
+import { Worker } from 'bullmq';
 import type { Logger } from 'pino';
 import type { JobDeps } from '../../jobs/job-definition.js';
-import type { JobRegistry } from '../../jobs/registry.js';
+import type { JobData, JobName, JobRegistry } from '../../jobs/registry.js';
 import type { AppConfig } from '../config/schema.js';
 import type { ClientOptions } from '../redis/connection-options.js';
-import { createOutageLogger } from '../log/outage-logger.js';
+import { createRedisErrorReporter } from '../log/redis-error-reporter.js';
+import { createDueJobPromoter } from './due-job-promoter.js';
 import { createJobDispatcher } from './job-dispatcher.js';
-import { PunctualWorker } from './punctual-worker.js';
+import { firstRunDueAt, type QueuedJob, type QueueLocation } from './job-queue.js';
 import { toKeepJobs } from './retention.js';
 
 export interface JobWorkerOptions {
-  queueName: string;
+  location: QueueLocation;
   /** Made with `workerRedisOptions`; BullMQ opens its own connections from it. */
   connection: ClientOptions;
   /** A name for logs, e.g. `localhost:6379`. */
@@ -20,21 +21,24 @@ export interface JobWorkerOptions {
   concurrency: number;
   retention: Pick<AppConfig['jobqueue'], 'keep_completed' | 'keep_failed'>;
   logger: Logger;
+  /** Promote delayed jobs at their due time (default true); off: BullMQ's own timing, up to a Redis tick late. */
+  punctual?: boolean;
 }
 
 export interface JobWorker {
-  /** Starts taking jobs; resolves when the worker has stopped. */
+  /** Starts taking jobs; resolves when the worker has stopped, rejects when it cannot run. */
   run(): Promise<void>;
   /** Stops taking jobs and waits for running ones to finish; idempotent. */
   close(): Promise<void>;
 }
 
-function lateness(job: Job): number | undefined {
+/** How long after its due time the job's first run started; undefined for retries. */
+function lateness(job: QueuedJob): number | undefined {
   if (job.attemptsMade !== 1 || job.processedOn === undefined) return undefined;
-  return job.processedOn - (job.timestamp + (job.opts.delay ?? 0));
+  return job.processedOn - firstRunDueAt(job);
 }
 
-function logFailure(logger: Logger, job: Job | undefined, error: Error): void {
+function logFailure(logger: Logger, job: QueuedJob | undefined, error: Error): void {
   if (!job) {
     logger.error({ err: error }, 'job failed');
     return;
@@ -48,40 +52,42 @@ function logFailure(logger: Logger, job: Job | undefined, error: Error): void {
 }
 
 /**
- * A BullMQ Worker over the job registry, starting delayed jobs on time
- * ({@link PunctualWorker}). Created idle (`autorun: false`): the
- * entry calls `run()`. Works through Redis outages: it starts without Redis,
- * logs the outage once and picks up work, delayed jobs included, when it returns.
+ * A BullMQ Worker over the job registry, with a due-job promoter that starts
+ * delayed jobs on time. Created idle (`autorun: false`): the entry calls
+ * `run()`. Works through Redis outages: it starts without Redis, logs the
+ * outage once and picks up work, delayed jobs included, when it returns.
  * @example const worker = createJobWorker({ ... }); void worker.run(); await worker.close();
  */
 export function createJobWorker(options: JobWorkerOptions): JobWorker {
-  const { logger } = options;
-  const worker = new PunctualWorker(options.queueName, createJobDispatcher(options.registry, options.jobDeps), {
+  const { logger, location } = options;
+  const worker = new Worker<JobData, void, JobName>(location.name, createJobDispatcher(options.registry, options.jobDeps), {
     connection: options.connection,
+    prefix: location.prefix,
     autorun: false,
     concurrency: options.concurrency,
     removeOnComplete: toKeepJobs(options.retention.keep_completed),
     removeOnFail: toKeepJobs(options.retention.keep_failed),
   });
-  const outage = createOutageLogger(logger, `job-queue Redis at ${options.redisLabel}`);
-  worker.on('error', outage.failed);
+  const promoter = options.punctual === false ? undefined : createDueJobPromoter({ location, connection: options.connection, logger });
+  const redisErrors = createRedisErrorReporter(logger, `job-queue Redis at ${options.redisLabel}`);
+  worker.on('error', redisErrors.error);
   // The Worker emits 'ready' once; its backend reports every reconnection.
-  worker.on('ready', outage.recovered);
-  worker.backend.on('ready', outage.recovered);
+  worker.on('ready', redisErrors.recovered);
+  worker.backend.on('ready', redisErrors.recovered);
   worker.on('completed', (job) =>
-    logger.info(
-      // lateMs: how long after its due time the job started (first run only).
-      { jobId: job.id, jobType: job.name, attempt: job.attemptsMade, lateMs: lateness(job) },
-      'job completed',
-    ),
+    logger.info({ jobId: job.id, jobType: job.name, attempt: job.attemptsMade, lateMs: lateness(job) }, 'job completed'),
   );
   worker.on('failed', (job, error) => logFailure(logger, job, error));
+  worker.on('stalled', (jobId) => logger.warn({ jobId }, 'job stalled (its worker stopped renewing the lock); it will run again'));
 
   let closing: Promise<void> | undefined;
   return {
-    run: () => worker.run(),
+    async run() {
+      await promoter?.start();
+      await worker.run();
+    },
     close() {
-      closing ??= worker.close();
+      closing ??= Promise.all([worker.close(), promoter?.close()]).then(() => undefined);
       return closing;
     },
   };

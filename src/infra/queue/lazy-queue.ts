@@ -1,13 +1,14 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import type { JobQueue, QueueLocation } from './job-queue.js';
 
 export interface LazyQueue {
   /** The fail-fast client the queue runs on (`producerRedisOptions`). */
   readonly client: Redis;
-  readonly name: string;
+  readonly location: QueueLocation;
   /** The queue, created on first use and again after a failed start-up. */
-  current(): Queue;
+  current(): JobQueue;
   close(): Promise<void>;
 }
 
@@ -16,16 +17,18 @@ export interface LazyQueue {
  * keeps the promise of its first start-up; if that start-up fails (Redis lost
  * mid-handshake) the Queue stays broken, so a new one is made then. The API's
  * producer and status reader share one, so the queue starts up once.
- * @example const queue = createLazyQueue({ client, queueName, logger }); await queue.current().getJob(id);
+ * @example const queue = createLazyQueue({ client, location: { name: 'dm-jobqueue', prefix: 'bull' }, logger });
+ *          await queue.current().getJob(id);
  */
-export function createLazyQueue({ client, queueName, logger }: { client: Redis; queueName: string; logger: Logger }): LazyQueue {
-  let queue: Queue | undefined;
+export function createLazyQueue({ client, location, logger }: { client: Redis; location: QueueLocation; logger: Logger }): LazyQueue {
+  let queue: JobQueue | undefined;
   return {
     client,
-    name: queueName,
+    location,
     current() {
       if (queue) return queue;
-      const created = new Queue(queueName, { connection: client });
+      const created: JobQueue = new Queue(location.name, { connection: client, prefix: location.prefix });
+      // The client's own error listener reports outages (once); this one only keeps the Queue from throwing.
       created.on('error', (error) => logger.debug({ err: error }, 'job queue connection error'));
       created.waitUntilReady().catch(() => {
         if (queue === created) queue = undefined;

@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
-import type { RateLimitOptions } from '../http/rate-limit-middleware.js';
 import { createClusterClient } from '../redis/cluster-client.js';
 import { createRateLimiter, resolveStorage } from './create-rate-limiter.js';
+import type { RateLimitOptions } from './rate-limiter.js';
 
 export interface ConfiguredRateLimit {
   /** Middleware options; undefined when `api.rate_limit.enabled` is false. */

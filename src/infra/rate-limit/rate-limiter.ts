@@ -21,3 +21,17 @@ export type RateLimitDecision =
 export interface RateLimiter {
   consume(key: string): Promise<RateLimitDecision>;
 }
+
+/**
+ * How far to believe forwarding headers: `false` (the socket address only),
+ * `true` (one reverse proxy in front), or the number of proxies in front.
+ */
+export type TrustProxy = boolean | number;
+
+/** What the rate-limit middleware needs: the limiter and how to find the client's address. */
+export interface RateLimitOptions {
+  limiter: RateLimiter;
+  trustProxy: TrustProxy;
+  /** The per-minute limit, sent as X-RateLimit-Limit even when the store is down. */
+  perMinute: number;
+}

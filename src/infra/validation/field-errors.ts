@@ -1,5 +1,11 @@
 import * as v from 'valibot';
-import type { FieldError } from './problem.js';
+
+/** One invalid input field and why, as answered in a 400 and logged for a job. */
+export interface FieldError {
+  /** Dotted path of the field in the body; `(body)` for the body itself. */
+  field: string;
+  reason: string;
+}
 
 /** valibot issues as `{ field, reason }`, one per field, in body order. */
 export function toFieldErrors(issues: readonly v.BaseIssue<unknown>[]): FieldError[] {

@@ -1,0 +1,28 @@
+import type { Logger } from 'pino';
+import { isRedisConnectionError } from '../redis/connection-error.js';
+import { createOutageLogger } from './outage-logger.js';
+
+export interface RedisErrorReporter {
+  /** For `error` events: an outage is logged once when it starts; any other error every time, as what it is. */
+  error(this: void, error: unknown): void;
+  /** For `ready` events: logs the end of an outage, once. */
+  recovered(this: void): void;
+}
+
+/**
+ * Tells a lost connection from a real fault: `could not renew lock for job X`
+ * or a script error is not "Redis is not reachable", and a thousand reconnect
+ * attempts are one outage, not a thousand warnings.
+ * @example const report = createRedisErrorReporter(logger, 'job-queue Redis at localhost:6379');
+ *          client.on('error', report.error); client.on('ready', report.recovered);
+ */
+export function createRedisErrorReporter(logger: Logger, what: string, consequence?: string): RedisErrorReporter {
+  const outage = createOutageLogger(logger, what, consequence);
+  return {
+    error(error) {
+      if (isRedisConnectionError(error)) outage.failed(error);
+      else logger.error({ err: error }, `${what}: ${error instanceof Error ? error.message : String(error)}`);
+    },
+    recovered: outage.recovered,
+  };
+}

@@ -1,0 +1,76 @@
+import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { createApp, type AppDeps } from '../app.js';
+import type { Config } from '../infra/config/schema.js';
+import { startHttpServer, type RunningServer } from '../infra/http/serve.js';
+import { createRedisErrorReporter } from '../infra/log/redis-error-reporter.js';
+import { createBullmqProducer } from '../infra/queue/bullmq-producer.js';
+import { createBullmqStatusReader } from '../infra/queue/bullmq-status-reader.js';
+import { createLazyQueue } from '../infra/queue/lazy-queue.js';
+import { rateLimitFromConfig } from '../infra/rate-limit/rate-limit-from-config.js';
+import { producerRedisOptions, redisLabel } from '../infra/redis/connection-options.js';
+import { failureSignal, once, type Service } from './service.js';
+
+export interface ApiService extends Service {
+  /** The bound port, once started (useful with port 0). */
+  readonly port: number | undefined;
+}
+
+export interface ApiServiceOptions {
+  config: Config;
+  logger: Logger;
+  /** Replaces parts of the app's deps (tests, the bench's experiments). */
+  overrides?: Partial<AppDeps>;
+}
+
+/**
+ * The HTTP API: the job-queue Redis client (fail fast, reconnecting forever),
+ * the queue, producer and status reader on it, the rate limiter, and the app,
+ * listening on `server.host:server.port`. Starts without Redis (D11).
+ * @example const api = createApiService({ config, logger }); await api.start(); … await api.stop();
+ */
+export function createApiService({ config, logger, overrides = {} }: ApiServiceOptions): ApiService {
+  const redisConfig = config.cache.redis.jobqueue;
+  const label = redisLabel(redisConfig);
+  const { jobqueue } = config.app;
+  const { failure } = failureSignal();
+  let client: Redis | undefined;
+  let queue: ReturnType<typeof createLazyQueue> | undefined;
+  let rateLimit: ReturnType<typeof rateLimitFromConfig> | undefined;
+  let server: RunningServer | undefined;
+
+  const stop = once(async () => {
+    await server?.close();
+    await queue?.close().catch((error: unknown) => logger.debug({ err: error }, 'queue close failed'));
+    client?.disconnect();
+    rateLimit?.close();
+  });
+
+  return {
+    failure,
+    get port() {
+      return server?.port;
+    },
+    async start() {
+      client = new Redis({ ...producerRedisOptions(redisConfig), lazyConnect: true });
+      const redisErrors = createRedisErrorReporter(logger, `job-queue Redis at ${label}`, 'registering a job answers 503 until it is back');
+      client.on('error', redisErrors.error);
+      client.on('ready', redisErrors.recovered);
+      // Connecting is not starting: without Redis the API serves 503s and reconnects by itself.
+      client.connect().catch(() => undefined);
+      queue = createLazyQueue({ client, location: { name: jobqueue.queue_name, prefix: jobqueue.prefix }, logger });
+      rateLimit = rateLimitFromConfig(config, logger);
+      const app = createApp({
+        producer: createBullmqProducer({ queue, logger }),
+        statusReader: createBullmqStatusReader({ queue, logger }),
+        logger,
+        bodyLimitBytes: config.app.server.body_limit_bytes,
+        ...(rateLimit.options ? { rateLimit: rateLimit.options } : {}),
+        ...overrides,
+      });
+      server = await startHttpServer(app, { ...config.app.server, setting: `SERVER_PORT (server.port in config/${config.env}/config.yaml)` });
+      logger.info({ env: config.env, redis: label, queue: jobqueue.queue_name, prefix: jobqueue.prefix }, `API listening on http://${config.app.server.host}:${server.port}`);
+    },
+    stop,
+  };
+}

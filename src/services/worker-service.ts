@@ -1,0 +1,72 @@
+import type { Logger } from 'pino';
+import type { Config } from '../infra/config/schema.js';
+import { startHttpServer, type RunningServer } from '../infra/http/serve.js';
+import { createJobWorker, type JobWorker } from '../infra/queue/job-worker.js';
+import { redisLabel, workerRedisOptions } from '../infra/redis/connection-options.js';
+import type { JobDeps } from '../jobs/job-definition.js';
+import { createJobRegistry, type JobRegistry } from '../jobs/registry.js';
+import { createHealthRoutes } from '../routes/health.js';
+import { failureSignal, once, type Service } from './service.js';
+
+export interface WorkerService extends Service {
+  /** The health port, once started. */
+  readonly healthPort: number | undefined;
+}
+
+export interface WorkerServiceOptions {
+  config: Config;
+  logger: Logger;
+  /** Where job output goes; the process's stdout in the entry. */
+  jobDeps: JobDeps;
+  /** The job types to run; the service's own registry by default. */
+  registry?: JobRegistry;
+}
+
+/**
+ * The worker process: the BullMQ worker over the job registry, and
+ * `GET /health` on `jobqueue.host:jobqueue.port`. Starts without Redis;
+ * `failure` rejects when the worker's run loop does.
+ * @example const worker = createWorkerService({ config, logger, jobDeps }); await worker.start();
+ */
+export function createWorkerService({ config, logger, jobDeps, registry = createJobRegistry() }: WorkerServiceOptions): WorkerService {
+  const { jobqueue } = config.app;
+  const redisConfig = config.cache.redis.jobqueue;
+  const { failure, fail } = failureSignal();
+  let worker: JobWorker | undefined;
+  let health: RunningServer | undefined;
+
+  const stop = once(async () => {
+    await worker?.close();
+    await health?.close();
+  });
+
+  return {
+    failure,
+    get healthPort() {
+      return health?.port;
+    },
+    async start() {
+      health = await startHttpServer(createHealthRoutes(), {
+        host: jobqueue.host,
+        port: jobqueue.port,
+        setting: `JOBQUEUE_PORT (jobqueue.port in config/${config.env}/config.yaml)`,
+      });
+      worker = createJobWorker({
+        location: { name: jobqueue.queue_name, prefix: jobqueue.prefix },
+        connection: workerRedisOptions(redisConfig),
+        redisLabel: redisLabel(redisConfig),
+        registry,
+        jobDeps,
+        concurrency: jobqueue.concurrency,
+        retention: jobqueue,
+        logger,
+      });
+      worker.run().catch(fail);
+      logger.info(
+        { env: config.env, queue: jobqueue.queue_name, prefix: jobqueue.prefix, concurrency: jobqueue.concurrency },
+        `worker started; health on http://${jobqueue.host}:${health.port}/health`,
+      );
+    },
+    stop,
+  };
+}
