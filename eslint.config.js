@@ -17,7 +17,9 @@ export default tseslint.config(
       '@typescript-eslint/require-await': 'off',
     },
   },
-  { files: ['**/*.js'], ...tseslint.configs.disableTypeChecked },
+  { files: ['**/*.js', '**/*.mjs'], ...tseslint.configs.disableTypeChecked },
+  // Plain Node scripts that must run without the dev dependencies (npm run start:api's pre-check).
+  { files: ['scripts/**/*.mjs'], languageOptions: { globals: globals.node, sourceType: 'module' } },
   // The demo page's scripts run in the browser as plain ES modules (no build step).
   { files: ['public/**/*.js'], languageOptions: { globals: globals.browser, sourceType: 'module' } },
 );

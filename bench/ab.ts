@@ -1,7 +1,7 @@
 /**
  * Quick A/B of bench server variants, for experiments (not part of npm run bench):
  *   VARIANTS='[{"name":"a","file":"full-register.ts"},{"name":"b","file":"full-register.ts",
- *     "env":{"BENCH_CLIENT_OPTIONS":"{\"enableAutoPipelining\":true}"}}]' npx tsx bench/ab.ts
+ *     "env":{"BENCH_FAKE_PRODUCER":"1"}}]' npx tsx bench/ab.ts
  * Loads each variant in turn for ROUNDS rounds (default 2, 3 s each), then
  * prints per variant the best and median req/s and server CPU µs per request
  * (the best is the least disturbed by a noisy machine), RSS and Redis's

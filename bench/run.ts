@@ -5,7 +5,7 @@
  * targets more closely on a machine whose speed drifts.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { PROJECT_ROOT } from '../scripts/lib/node-process.js';
 import { startRedisCluster } from '../test/helpers/redis-cluster.js';
@@ -30,6 +30,29 @@ async function configuredHz(port: number): Promise<string> {
   }
 }
 
+const USAGE = `usage: npm run bench [-- --help]
+
+Runs every benchmark against its own redis-server processes on loopback (about
+13 minutes on 2 cores) and writes bench/RESULTS.md; bench/README.md explains
+the sections and the figures.
+
+Environment:
+  BENCH_ONLY     comma-separated sections to run (a partial run writes
+                 bench/RESULTS.partial.md): http, enqueue, worker, delay,
+                 memory, failfast, redis
+  BENCH_ROUNDS   rounds per comparison (default 5)
+  BENCH_SECONDS  seconds of load per HTTP round (default 4)
+`;
+const args = process.argv.slice(2);
+if (args.includes('--help') || args.includes('-h')) {
+  process.stdout.write(USAGE);
+  process.exit(0);
+}
+if (args.length > 0) {
+  process.stderr.write(`[bench] unknown argument(s): ${args.join(' ')}\n\n${USAGE}`);
+  process.exit(2);
+}
+
 const rounds = Number(process.env.BENCH_ROUNDS ?? '5');
 const seconds = Number(process.env.BENCH_SECONDS ?? '4');
 const SECTIONS = ['http', 'enqueue', 'worker', 'delay', 'memory', 'failfast', 'redis'];
@@ -44,18 +67,15 @@ const resultsFile = only.length === SECTIONS.length ? 'bench/RESULTS.md' : 'benc
 const log = (line: string) => process.stdout.write(`[bench] ${line}\n`);
 const SHIPPED_CONF = path.join(PROJECT_ROOT, 'redis/redis.conf');
 
-// The real endpoint runs with the node flags production uses (package.json start:api).
-const packageJson = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
-const API_NODE_FLAGS = packageJson.scripts['start:api']?.match(/--[\w-]+(?:=\S+)?/g) ?? [];
 
 export const HTTP_TARGETS: HttpTarget[] = [
   { name: 'bare Hono (no Redis)', file: 'bare-hono.ts' },
-  { name: 'full register, limiter memory', file: 'full-register.ts', env: { RATE_LIMIT: 'memory' }, nodeArgs: API_NODE_FLAGS },
+  { name: 'full register, limiter memory', file: 'full-register.ts', env: { RATE_LIMIT: 'memory' } },
   { name: 'minimal Hono + queue.add', file: 'hono-queue-add.ts' },
   { name: 'minimal Fastify + queue.add', file: 'fastify-queue-add.ts' },
   { name: 'minimal Express + queue.add', file: 'express-queue-add.ts' },
-  { name: 'full register, limiter off', file: 'full-register.ts', env: { RATE_LIMIT: 'off' }, nodeArgs: API_NODE_FLAGS },
-  { name: 'full register, limiter cluster', file: 'full-register.ts', env: { RATE_LIMIT: 'cluster' }, nodeArgs: API_NODE_FLAGS },
+  { name: 'full register, limiter off', file: 'full-register.ts', env: { RATE_LIMIT: 'off' } },
+  { name: 'full register, limiter cluster', file: 'full-register.ts', env: { RATE_LIMIT: 'cluster' } },
 ];
 
 async function main(): Promise<void> {

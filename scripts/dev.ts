@@ -6,11 +6,31 @@
 import concurrently from 'concurrently';
 import { loadConfig } from '../src/infra/config/load-config.js';
 import { ensureRedis } from './lib/ensure-redis.js';
+import { portIsFree } from './lib/free-port.js';
 
 const say = (line: string) => process.stdout.write(`[dev] ${line}\n`);
 
+/** Exits 1 with one line per taken port, before anything is started or any URL printed. */
+async function requireFreePorts(config: ReturnType<typeof loadConfig>): Promise<void> {
+  const { server, jobqueue } = config.app;
+  const wanted = [
+    { what: 'the API', host: server.host, port: server.port, variable: 'SERVER_PORT', key: 'server.port' },
+    { what: "the worker's health endpoint", host: jobqueue.host, port: jobqueue.port, variable: 'JOBQUEUE_PORT', key: 'jobqueue.port' },
+  ];
+  let taken = 0;
+  for (const { what, host, port, variable, key } of wanted) {
+    if (await portIsFree(port, host)) continue;
+    taken += 1;
+    process.stderr.write(
+      `[dev] port ${port} on ${host} (for ${what}) is already in use by another program: stop it, or choose another port, e.g. ${variable}=${port + 10} npm run dev (or ${key} in config/${config.env}/config.yaml)\n`,
+    );
+  }
+  if (taken > 0) process.exit(1);
+}
+
 async function main(): Promise<void> {
   const config = loadConfig();
+  await requireFreePorts(config);
   await ensureRedis(config, say);
   const { server, jobqueue } = config.app;
   say(`API:           http://${server.host}:${server.port}`);

@@ -4,8 +4,13 @@
 # Uses docker compose (docker-compose.redis.yml) when a Docker engine answers;
 # otherwise the local redis-server binary with the same redis/redis.conf, the
 # same port and the same data directory.
+# Which Redis: the one the app uses. The port comes from REDIS_JOBQUEUE_ADDR
+# (the app's own variable), else REDIS_PORT, else (stop, status) the Redis this
+# script started in the data directory, else redis.jobqueue.addr of
+# config/$APP_ENV/cacheserver.yaml.
 # Environment:
-#   REDIS_PORT                   host port (default 6379)
+#   REDIS_JOBQUEUE_ADDR          host:port of the job-queue Redis, as the app reads it (host must be this machine)
+#   REDIS_PORT                   host port only (docker-compose.redis.yml reads it too)
 #   REDIS_BIND                   host address to listen on (default 127.0.0.1; never a public one)
 #   REDIS_DATA_DIR               data directory (default redis/data/jobqueue under the project)
 #   REDIS_START_MODE             auto (default) | docker | local
@@ -19,14 +24,64 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 LOG_PREFIX=redis
 START_MODE="${REDIS_START_MODE:-auto}"
-PORT="${REDIS_PORT:-6379}"
 BIND="${REDIS_BIND:-127.0.0.1}"
 START_TIMEOUT="${REDIS_START_TIMEOUT_SECONDS:-60}"
 COMPOSE_FILE="$ROOT/docker-compose.redis.yml"
-[[ "$PORT" =~ ^[0-9]+$ ]] || die "REDIS_PORT must be a port number (got \"$PORT\")"
 DATA_DIR="$(absolute_path "${REDIS_DATA_DIR:-$ROOT/redis/data/jobqueue}")"
+
+# port_of HOST:PORT -> PORT, refusing a host that is not this machine.
+port_of() {
+  local addr="$1" host="${1%:*}" port="${1##*:}"
+  case "$host" in
+    localhost | 127.0.0.1 | ::1 | '[::1]' | '') ;;
+    *) die "the job-queue Redis is configured at $addr, on another machine; this script starts one on this machine only" ;;
+  esac
+  printf '%s\n' "$port"
+}
+
+# started_port: the port of the live Redis this script started in DATA_DIR, if exactly one runs there.
+started_port() {
+  local file found=''
+  for file in "$DATA_DIR"/redis-server-*.pid; do
+    [ -e "$file" ] || continue
+    live_redis_pid "$file" >/dev/null || continue
+    [ -z "$found" ] || return 1
+    found="$(basename "$file" .pid)"
+    found="${found#redis-server-}"
+  done
+  [ -n "$found" ] && printf '%s\n' "$found"
+}
+
+configured_port() {
+  local addr
+  addr="$(cd "$ROOT" && node --import tsx scripts/lib/print-jobqueue-addr.ts)" || die "cannot read the job-queue Redis address from config/${APP_ENV:-develop}/cacheserver.yaml"
+  port_of "$addr"
+}
+
+if [ -n "${REDIS_JOBQUEUE_ADDR:-}" ]; then
+  PORT="$(port_of "$REDIS_JOBQUEUE_ADDR")"
+elif [ -n "${REDIS_PORT:-}" ]; then
+  PORT="$REDIS_PORT"
+elif [ "${1:-}" != start ] && PORT="$(started_port)"; then
+  :
+else
+  PORT="$(configured_port)"
+fi
+[[ "$PORT" =~ ^[0-9]+$ ]] || die "the port must be a number (got \"$PORT\")"
 PID_FILE="$DATA_DIR/redis-server-$PORT.pid"
 LOG_FILE="$DATA_DIR/redis-server-$PORT.log"
+
+# refuse_shared_data_dir: two servers in one directory overwrite each other's AOF.
+refuse_shared_data_dir() {
+  local file other pid
+  for file in "$DATA_DIR"/redis-server-*.pid; do
+    [ -e "$file" ] && [ "$file" != "$PID_FILE" ] || continue
+    pid="$(live_redis_pid "$file")" || continue
+    other="$(basename "$file" .pid)"
+    other="${other#redis-server-}"
+    die "$DATA_DIR is already the data directory of the Redis on port $other (pid $pid); two servers in one directory overwrite each other's AOF. Give this one its own: REDIS_DATA_DIR=redis/data/jobqueue-$PORT REDIS_JOBQUEUE_ADDR=localhost:$PORT npm run redis:start"
+  done
+}
 
 compose() {
   REDIS_PORT="$PORT" REDIS_BIND="$BIND" REDIS_DATA_DIR="$DATA_DIR" "${COMPOSE[@]}" -f "$COMPOSE_FILE" "$@"
@@ -56,6 +111,7 @@ start() {
     return
   fi
   mkdir -p "$DATA_DIR"
+  refuse_shared_data_dir
   if use_docker; then
     compose up -d
     wait_for "$START_TIMEOUT" answers || die "Redis (docker) did not answer PING on port $PORT within $START_TIMEOUT s; see: ${COMPOSE[*]} -f $COMPOSE_FILE logs"

@@ -1,18 +1,12 @@
 /**
- * The real endpoint: createApp with the real producer and middleware stack.
+ * The real endpoint: the API service `npm run start:api` runs (src/services/api-service.ts),
+ * with the test configuration pointed at the bench's Redis.
  * RATE_LIMIT=off | memory | cluster (CLUSTER_ADDRS) selects the limiter; its
  * limits are set far above the load so every request is counted and served.
+ * BENCH_FAKE_PRODUCER=1 (experiments): the whole HTTP stack with no Redis behind it.
  */
-import { Redis } from 'ioredis';
-import { createApp } from '../../src/app.js';
-import { startHttpServer } from '../../src/infra/http/serve.js';
 import { createLogger } from '../../src/infra/log/logger.js';
-import { createBullmqProducer } from '../../src/infra/queue/bullmq-producer.js';
-import { createBullmqStatusReader } from '../../src/infra/queue/bullmq-status-reader.js';
-import { createLazyQueue } from '../../src/infra/queue/lazy-queue.js';
-import { createRateLimiter } from '../../src/infra/rate-limit/create-rate-limiter.js';
-import { createClusterClient } from '../../src/infra/redis/cluster-client.js';
-import { producerRedisOptions } from '../../src/infra/redis/connection-options.js';
+import { createApiService } from '../../src/services/api-service.js';
 import { configWithRateLimit } from '../../test/helpers/test-config.js';
 import { announce, benchEnv } from './env.js';
 
@@ -25,29 +19,21 @@ const config = configWithRateLimit(
   clusterAddrs,
 );
 config.cache.redis.jobqueue.addr = { host: '127.0.0.1', port: redisPort };
+config.app.server = { ...config.app.server, host: '127.0.0.1', port };
+config.app.jobqueue.queue_name = queueName;
 const logger = await createLogger({ name: 'bench-api', level: 'info', format: 'json' });
-// BENCH_CLIENT_OPTIONS (JSON) overrides client options, for experiments (e.g. '{"enableAutoPipelining":false}').
-const client = new Redis({ ...producerRedisOptions(config.cache.redis.jobqueue), ...(JSON.parse(process.env.BENCH_CLIENT_OPTIONS ?? '{}') as object) });
-const queue = createLazyQueue({ client, location: { name: queueName, prefix: 'bull' }, logger });
-// BENCH_MAX_WRITES (experiments): batches in flight at once.
-const producer = createBullmqProducer({ queue, logger, ...(process.env.BENCH_MAX_WRITES ? { maxWrites: Number(process.env.BENCH_MAX_WRITES) } : {}) });
-const statusReader = createBullmqStatusReader({ queue, logger });
-const cluster = mode === 'cluster' ? createClusterClient(config.cache.redis.default.cluster) : undefined;
-const limiter = createRateLimiter(config, { logger, ...(cluster ? { cluster } : {}) });
-// BENCH_FAKE_PRODUCER=1 (experiments): the whole HTTP stack with no Redis behind it.
 const fakeProducer = { enqueue: async () => ({ createdAt: Date.now() }) };
-const app = createApp({
-  producer: process.env.BENCH_FAKE_PRODUCER === '1' ? fakeProducer : producer,
-  statusReader,
-  logger,
-  bodyLimitBytes: 16_384,
-  ...(limiter ? { rateLimit: { limiter, trustProxy: false, perMinute: 100_000_000 } } : {}),
-});
-// Wait for the connections so the first requests measure the steady state
-// (not for the fail-fast bench, which runs against a Redis that is down).
-client.on('error', () => undefined);
-if (process.env.WAIT_FOR_REDIS !== 'no') await new Promise<void>((resolve) => (client.status === 'ready' ? resolve() : client.once('ready', () => resolve())));
-if (cluster) await new Promise<void>((resolve) => (cluster.status === 'ready' ? resolve() : cluster.once('ready', () => resolve())));
-const server = await startHttpServer(app, { host: '127.0.0.1', port });
-announce(server.port);
-process.on('SIGTERM', () => process.exit(0));
+const api = createApiService({ config, logger, ...(process.env.BENCH_FAKE_PRODUCER === '1' ? { overrides: { producer: fakeProducer } } : {}) });
+await api.start();
+const url = `http://127.0.0.1:${api.port}/api/dm-jobqueue/register`;
+// Wait for Redis so the first requests measure the steady state (not for the
+// fail-fast bench, which runs against a Redis that is down).
+if (process.env.WAIT_FOR_REDIS !== 'no') {
+  for (;;) {
+    const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    if (response.status === 201) break;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+announce(api.port ?? port);
+process.on('SIGTERM', () => void api.stop().then(() => process.exit(0)));

@@ -2,7 +2,7 @@
 // has completed or failed. Plain ES modules served by the API: no build step.
 
 import { fetchJobStatus, registerJob } from './api.js';
-import { clearFieldErrors, otherErrors, readForm, showFieldErrors } from './form.js';
+import { clearFieldErrors, DEFAULT_MESSAGE, otherErrors, readForm, showFieldErrors } from './form.js';
 import { formatTime } from './format.js';
 import { applyTranslations, pickLanguage, translator } from './i18n.js';
 import { announce, renderJob, renderRecent, tickJob } from './job-view.js';
@@ -109,7 +109,7 @@ form.addEventListener('submit', async (event) => {
     // The form keeps what was typed, so the next job is one click away.
     const job = {
       id: data.job_id,
-      message: body.message.trim(),
+      message: body.message?.trim() ?? DEFAULT_MESSAGE,
       state: 'delayed',
       runAt,
       nextRunAt: runAt,

@@ -4,12 +4,18 @@ export const FIELDS = ['message', 'delay_seconds', 'max_retry'];
 
 const capitalise = (text) => text.charAt(0).toUpperCase() + text.slice(1);
 
+/** What the API prints when a job has no message of its own. */
+export const DEFAULT_MESSAGE = 'Job executed successfully';
+
 /**
  * The body to send, or the fields the browser could not read as numbers.
- * The message goes as typed: the API trims it and says what is wrong with it.
+ * An empty message box sends no message, so the API uses its default, as the
+ * original's client does; otherwise the message goes as typed: the API trims
+ * it and says what is wrong with it.
  */
 export function readForm(form) {
-  const body = { message: form.elements.message.value };
+  const message = form.elements.message.value;
+  const body = message.trim() === '' ? {} : { message };
   const errors = [];
   for (const name of ['delay_seconds', 'max_retry']) {
     const input = form.elements[name];

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { Redis } from 'ioredis';
 import type { Config } from '../../src/infra/config/schema.js';
 import { jobqueueRedisOptions } from '../../src/infra/redis/connection-options.js';
+import { firstFreePort } from './free-port.js';
 import { PROJECT_ROOT } from './node-process.js';
 
 const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '::1']);
@@ -44,16 +45,21 @@ export async function ensureRedis(config: Config, say: (line: string) => void): 
     }
     say(`the job-queue Redis at ${label} is not running; starting it`);
     const started = spawnSync('bash', [path.join(PROJECT_ROOT, 'scripts/start-redis.sh'), 'start'], {
-      env: { ...process.env, REDIS_PORT: String(addr.port) },
+      env: { ...process.env, REDIS_JOBQUEUE_ADDR: label },
       stdio: 'inherit',
     });
     if (started.status !== 0) throw new Error(`scripts/start-redis.sh start failed (exit ${started.status})`);
-    say(`it keeps running after this command; stop it with: REDIS_PORT=${addr.port} npm run redis:stop`);
+    say('it keeps running after this command; stop it with: npm run redis:stop');
     result = await probe(config);
     if (!result.reachable) throw new Error(`the job-queue Redis at ${label} still does not answer (${result.reason})`);
   }
   say(`job-queue Redis at ${label} is reachable`);
   if (result.appendonly !== 'yes') {
-    say(`warning: that Redis has appendonly=${result.appendonly}: queued jobs will not survive its restart (D1); use npm run redis:start on a free port for a persistent one`);
+    const port = await firstFreePort(addr.port === 6379 ? 6380 : addr.port + 1);
+    say(
+      `warning: the Redis at ${label} keeps nothing on disk (appendonly=${result.appendonly}): queued jobs are lost when it restarts. ` +
+        `For a persistent one on a free port, run: REDIS_JOBQUEUE_ADDR=localhost:${port} npm run redis:start ` +
+        `and put the same REDIS_JOBQUEUE_ADDR=localhost:${port} in front of npm run dev / npm run demo (or set redis.jobqueue.addr in config/${config.env}/cacheserver.yaml)`,
+    );
   }
 }

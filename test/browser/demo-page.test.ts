@@ -154,16 +154,27 @@ describe('the demo page in chromium', () => {
       expect(statusRequests).toEqual([]);
     });
 
+    it('registers the default message from the untouched form, as the API does for an absent message', async () => {
+      const { page } = await openPage(stack.baseUrl);
+      expect(await page.getByLabel('Message').inputValue()).toBe('');
+      expect(await page.getByLabel('Message').getAttribute('placeholder')).toContain('empty');
+      await page.getByLabel('Delay (seconds)').fill('0');
+      await page.getByRole('button', { name: 'Register' }).click();
+      await expect.poll(() => text(page, '#notice'), { timeout: 10_000 }).toMatch(/^Job registered: /);
+      expect(await text(page, '#job-message')).toBe('Job executed successfully');
+      await stack.worker.waitForLine(/\] Job executed successfully$/, { stream: 'stdout' });
+    });
+
     it('shows each 400 field error next to its field and keeps what was typed', async () => {
       const { page } = await openPage(stack.baseUrl);
-      await page.getByLabel('Message').fill('   ');
+      await page.getByLabel('Message').fill('invoice\u202Efdp.exe');
       await page.getByLabel('Delay (seconds)').fill('99999999');
       await page.getByRole('button', { name: 'Register' }).click();
 
       const delayError = page.locator('#delay_seconds-error');
       await delayError.waitFor({ timeout: 10_000 });
       expect(await delayError.textContent()).toBe('Must be at most 2592000 (30 days)');
-      expect(await text(page, '#message-error')).toBe('Must not be empty');
+      expect(await text(page, '#message-error')).toBe('Must not contain U+202E (an invisible format character that can reorder or hide text) at position 7');
       for (const field of ['message', 'delay_seconds']) {
         const input = page.locator(`#${field}`);
         expect(await input.getAttribute('aria-invalid')).toBe('true');
@@ -174,9 +185,9 @@ describe('the demo page in chromium', () => {
       }
       expect(await page.locator('#max_retry').getAttribute('aria-invalid')).toBeNull();
       expect(await page.locator('#max_retry-error').isVisible()).toBe(false);
-      expect(await text(page, '#notice')).toBe('Nothing was registered: please correct what is marked below.');
+      expect(await text(page, '#notice')).toBe('Nothing was registered: please correct the fields marked in the form.');
       expect(await focusedId(page)).toBe('message');
-      expect(await page.getByLabel('Message').inputValue()).toBe('   ');
+      expect(await page.getByLabel('Message').inputValue()).toBe('invoice\u202Efdp.exe');
       expect(await page.getByLabel('Delay (seconds)').inputValue()).toBe('99999999');
       await screenshot(page, '05-field-errors');
 
@@ -247,12 +258,12 @@ describe('the demo page in chromium', () => {
       expect(await page.evaluate<string>('document.documentElement.lang')).toBe('ja');
       expect(await page.getByLabel('メッセージ').inputValue()).toBe('');
       expect(await page.getByLabel('遅延（秒）').inputValue()).toBe('180');
-      await page.getByLabel('メッセージ').fill(' ');
+      await page.getByLabel('メッセージ').fill('a\u200Bb');
       await page.getByLabel('遅延（秒）').fill('99999999');
       await page.getByRole('button', { name: '登録' }).click();
       await page.locator('#delay_seconds-error').waitFor({ timeout: 10_000 });
       expect(await text(page, '#delay_seconds-error')).toBe('2592000（30 日）以下にしてください');
-      expect(await text(page, '#message-error')).toBe('空にはできません');
+      expect(await text(page, '#message-error')).toBe('1 文字目の U+200B は文字の並びを変えたり隠したりする不可視の書式文字のため使えません');
       await screenshot(page, '08-japanese');
     });
   });
