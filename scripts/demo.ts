@@ -7,16 +7,17 @@ import { Queue } from 'bullmq';
 import { loadConfig } from '../src/infra/config/load-config.js';
 import { workerRedisOptions } from '../src/infra/redis/connection-options.js';
 import { freePort } from './lib/free-port.js';
+import { ensureApiSecret } from './lib/ensure-api-secret.js';
 import { ensureRedis } from './lib/ensure-redis.js';
 import { startNodeProcess, type NodeProcess } from './lib/node-process.js';
 
 const DELAY_SECONDS = 3;
 const say = (line: string) => process.stdout.write(`[demo] ${line}\n`);
 
-async function registerJob(apiUrl: string, message: string) {
+async function registerJob(apiUrl: string, key: string, message: string) {
   const response = await fetch(`${apiUrl}/api/dm-jobqueue/register`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
     body: JSON.stringify({ message, delay_seconds: DELAY_SECONDS }),
   });
   const body = await response.text();
@@ -25,12 +26,12 @@ async function registerJob(apiUrl: string, message: string) {
 }
 
 async function main(): Promise<void> {
-  const config = loadConfig();
+  const { config, key } = await ensureApiSecret(loadConfig(), say);
   await ensureRedis(config, say);
   // Own ports and queue, so the demo works next to a running `npm run dev`.
   const [apiPort, workerPort] = [await freePort(), await freePort()];
   const queueName = `dm-jobqueue-demo-${Date.now()}`;
-  const env = { APP_ENV: config.env, SERVER_PORT: String(apiPort), JOBQUEUE_PORT: String(workerPort), JOBQUEUE_QUEUE_NAME: queueName, LOG_LEVEL: 'info', LOG_FORMAT: config.app.log.format };
+  const env = { APP_ENV: config.env, API_SECRET_KEY: config.secrets.apiSecretKey ?? '', SERVER_PORT: String(apiPort), JOBQUEUE_PORT: String(workerPort), JOBQUEUE_QUEUE_NAME: queueName, LOG_LEVEL: 'info', LOG_FORMAT: config.app.log.format };
   const echo = (name: string) => (stream: 'stdout' | 'stderr', line: string) => (stream === 'stdout' ? process.stdout : process.stderr).write(`[${name}] ${line}\n`);
   const processes: NodeProcess[] = [];
   try {
@@ -41,7 +42,7 @@ async function main(): Promise<void> {
     await worker.waitForLine(/worker started/);
 
     const message = `Hello from npm run demo at ${new Date().toISOString()}`;
-    const job = await registerJob(`http://127.0.0.1:${apiPort}`, message);
+    const job = await registerJob(`http://127.0.0.1:${apiPort}`, key, message);
     say(`registered job ${job.job_id}; it runs at ${job.run_at} (in ${DELAY_SECONDS} s)`);
     const printed = await worker.waitForLine(new RegExp(`\\] ${message.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`), { stream: 'stdout', timeoutMs: 30_000 });
     say(`the worker printed: ${printed}`);

@@ -5,6 +5,7 @@
  */
 import concurrently from 'concurrently';
 import { loadConfig } from '../src/infra/config/load-config.js';
+import { ensureApiSecret } from './lib/ensure-api-secret.js';
 import { ensureRedis } from './lib/ensure-redis.js';
 import { portIsFree } from './lib/free-port.js';
 
@@ -29,13 +30,17 @@ async function requireFreePorts(config: ReturnType<typeof loadConfig>): Promise<
 }
 
 async function main(): Promise<void> {
-  const config = loadConfig();
-  await requireFreePorts(config);
+  const loaded = loadConfig();
+  await requireFreePorts(loaded);
+  const { config, key } = await ensureApiSecret(loaded, say);
   await ensureRedis(config, say);
   const { server, jobqueue } = config.app;
-  say(`API:           http://${server.host}:${server.port}`);
-  say(`demo page:     http://${server.host}:${server.port}/dm-jobqueue`);
-  say(`register:      curl -X POST http://${server.host}:${server.port}/api/dm-jobqueue/register -H 'content-type: application/json' -d '{"message":"hi","delay_seconds":5}'`);
+  const base = `http://${server.host}:${server.port}`;
+  say(`API:           ${base}`);
+  // The key rides in the fragment: the browser never sends it to a server or a log.
+  say(`demo page:     ${base}/dm-jobqueue#key=${key}`);
+  say(`API key:       ${key}   (read, write; npm run -s api-key makes more)`);
+  say(`register:      curl -X POST ${base}/api/dm-jobqueue/register -H "Authorization: Bearer ${key}" -H 'content-type: application/json' -d '{"message":"hi","delay_seconds":5}'`);
   say(`worker health: http://${jobqueue.host}:${jobqueue.port}/health`);
   const { result } = concurrently(
     [

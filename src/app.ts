@@ -3,6 +3,9 @@ import { Hono } from 'hono';
 import type { Logger } from 'pino';
 import type { JobProducer } from './jobs/job-producer.js';
 import type { JobStatusReader } from './jobs/job-status.js';
+import type { ApiKeySettings } from './infra/auth/api-keys.js';
+import { bearerAuth } from './infra/http/bearer-auth.js';
+import { corsPolicy, type CorsSettings } from './infra/http/cors-policy.js';
 import { createErrorHandler, notFoundHandler } from './infra/http/error-handler.js';
 import { bodyLimitBytes } from './infra/http/body-limit.js';
 import { rateLimit } from './infra/http/rate-limit-middleware.js';
@@ -24,18 +27,25 @@ export interface AppDeps {
   newJobId?: () => string;
   /** Per-client limits on /api/*; absent when rate limiting is off. */
   rateLimit?: RateLimitOptions;
+  /** Bearer API keys on /api/*: always on. */
+  auth: ApiKeySettings;
+  /** Browser clients on other origins (`api.cors`); absent: same origin only. */
+  cors?: CorsSettings;
 }
 
 /**
  * Builds the Hono app. No I/O: safe to call in tests with fakes.
- * @example const app = createApp({ producer: fakeProducer, statusReader: fakeReader, logger, bodyLimitBytes: 16384 });
+ * @example const app = createApp({ producer: fakeProducer, statusReader: fakeReader, logger, bodyLimitBytes: 16384, auth });
  *          await app.request('/api/dm-jobqueue/register', { method: 'POST' });
  */
 export function createApp(deps: AppDeps) {
   const app = new Hono();
   app.use(requestLog(deps.logger));
-  // Only the API is limited: the page, /health and static files stay reachable.
+  // Preflights are answered here, before they can be counted or refused for lacking a key.
+  if (deps.cors) app.use('/api/*', corsPolicy(deps.cors));
+  // Only the API is limited and authenticated: the page, /health and static files stay open.
   if (deps.rateLimit) app.use('/api/*', rateLimit(deps.rateLimit));
+  app.use('/api/*', bearerAuth(deps.auth));
   app.use('/api/*', bodyLimitBytes(deps.bodyLimitBytes));
   app.route('/', createHealthRoutes());
   app.route(

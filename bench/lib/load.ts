@@ -1,4 +1,5 @@
 import autocannon from 'autocannon';
+import { AUTH_HEADERS } from '../../test/helpers/api-keys.js';
 
 export interface LoadResult {
   requestsPerSecond: number;
@@ -20,7 +21,8 @@ export async function postLoad(url: string, { connections = 50, seconds = 5 } = 
     method: 'POST',
     connections,
     duration: seconds,
-    headers: { 'content-type': 'application/json' },
+    // Our endpoint needs a key; the minimal peer routes ignore it.
+    headers: { ...AUTH_HEADERS, 'content-type': 'application/json' },
     body: BODY,
     expectBody: undefined,
   });

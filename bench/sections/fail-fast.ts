@@ -1,6 +1,7 @@
 import { freePort } from '../../scripts/lib/free-port.js';
 import { startBenchServer } from '../lib/bench-server.js';
 import { percentile } from '../lib/stats.js';
+import { AUTH_HEADERS } from '../../test/helpers/api-keys.js';
 
 /** Latency of `register` answering 503 while the job-queue Redis is down (sequential requests). */
 export async function benchFailFast(requests: number) {
@@ -11,7 +12,7 @@ export async function benchFailFast(requests: number) {
   try {
     for (let i = -20; i < requests; i++) {
       const started = performance.now();
-      const response = await fetch(server.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"message":"x"}' });
+      const response = await fetch(server.url, { method: 'POST', headers: { ...AUTH_HEADERS, 'content-type': 'application/json' }, body: '{"message":"x"}' });
       await response.arrayBuffer();
       if (i >= 0) latencies.push(performance.now() - started); // the first 20 warm up JIT and the socket
       statuses.add(response.status);

@@ -7,6 +7,7 @@
  */
 import { createLogger } from '../../src/infra/log/logger.js';
 import { createApiService } from '../../src/services/api-service.js';
+import { AUTH_HEADERS, TEST_API_SECRET } from '../../test/helpers/api-keys.js';
 import { configWithRateLimit } from '../../test/helpers/test-config.js';
 import { announce, benchEnv } from './env.js';
 
@@ -21,6 +22,7 @@ const config = configWithRateLimit(
 config.cache.redis.jobqueue.addr = { host: '127.0.0.1', port: redisPort };
 config.app.server = { ...config.app.server, host: '127.0.0.1', port };
 config.app.jobqueue.queue_name = queueName;
+config.secrets.apiSecretKey = TEST_API_SECRET;
 const logger = await createLogger({ name: 'bench-api', level: 'info', format: 'json' });
 const fakeProducer = { enqueue: async () => ({ createdAt: Date.now() }) };
 const api = createApiService({ config, logger, ...(process.env.BENCH_FAKE_PRODUCER === '1' ? { overrides: { producer: fakeProducer } } : {}) });
@@ -30,7 +32,7 @@ const url = `http://127.0.0.1:${api.port}/api/dm-jobqueue/register`;
 // fail-fast bench, which runs against a Redis that is down).
 if (process.env.WAIT_FOR_REDIS !== 'no') {
   for (;;) {
-    const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    const response = await fetch(url, { method: 'POST', headers: { ...AUTH_HEADERS, 'content-type': 'application/json' }, body: '{}' });
     if (response.status === 201) break;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }

@@ -1,7 +1,9 @@
 // Calls to the job-queue API, each answered as one plain outcome object the page can show:
 // { kind: 'ok', data } | { kind: 'invalid', errors, detail } | { kind: 'rate-limited', seconds }
 // | { kind: 'unavailable', reason, seconds } | { kind: 'not-found' } | { kind: 'failed', status, detail }
-// | { kind: 'network' }
+// | { kind: 'unauthorized', detail } | { kind: 'forbidden', detail } | { kind: 'network' }
+
+import { currentKey } from './api-key.js';
 
 const API = '/api/dm-jobqueue';
 
@@ -29,6 +31,10 @@ async function outcomeOf(response, okStatus) {
   switch (response.status) {
     case 400:
       return { kind: 'invalid', errors: Array.isArray(body.errors) ? body.errors : [], detail };
+    case 401:
+      return { kind: 'unauthorized', detail };
+    case 403:
+      return { kind: 'forbidden', detail };
     case 404:
       return { kind: 'not-found' };
     case 429:
@@ -48,7 +54,9 @@ async function outcomeOf(response, okStatus) {
 async function call(path, init, okStatus) {
   let response;
   try {
-    response = await fetch(`${API}${path}`, { ...init, headers: { accept: 'application/json', ...init.headers } });
+    const key = currentKey();
+    const authorization = key ? { authorization: `Bearer ${key}` } : {};
+    response = await fetch(`${API}${path}`, { ...init, headers: { accept: 'application/json', ...authorization, ...init.headers } });
   } catch {
     return { kind: 'network' };
   }

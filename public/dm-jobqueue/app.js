@@ -2,6 +2,7 @@
 // has completed or failed. Plain ES modules served by the API: no build step.
 
 import { fetchJobStatus, registerJob } from './api.js';
+import { saveKey, takeKeyFromUrl } from './api-key.js';
 import { clearFieldErrors, DEFAULT_MESSAGE, otherErrors, readForm, showFieldErrors } from './form.js';
 import { formatTime } from './format.js';
 import { applyTranslations, pickLanguage, translator } from './i18n.js';
@@ -15,6 +16,9 @@ applyTranslations(document, t);
 const form = document.getElementById('register-form');
 const button = document.getElementById('register-button');
 const notice = document.getElementById('notice');
+const keyInput = document.getElementById('api_key');
+keyInput.value = takeKeyFromUrl();
+keyInput.addEventListener('input', () => saveKey(keyInput.value));
 
 let recent = loadRecentJobs();
 let current = null;
@@ -75,6 +79,11 @@ function registrationFailed(outcome) {
       return;
     case 'network':
       showNotice('error', t('error.network'));
+      return;
+    case 'unauthorized':
+    case 'forbidden':
+      showNotice('error', t(`error.${outcome.kind}`, { detail: outcome.detail }));
+      keyInput.focus();
       return;
     default:
       showNotice('error', t('error.other', { status: outcome.status, detail: outcome.detail }));

@@ -7,9 +7,10 @@ import { createSilentLogger } from '../infra/log/logger.js';
 import { createDemoPageRoutes } from './demo-page.js';
 import { createFakeProducer } from '../../test/fakes/fake-producer.js';
 import { createFakeStatusReader } from '../../test/fakes/fake-status-reader.js';
+import { AUTH_HEADERS, TEST_AUTH } from '../../test/helpers/api-keys.js';
 
 function appWithRealPage() {
-  return createApp({ producer: createFakeProducer(), statusReader: createFakeStatusReader(), logger: createSilentLogger(), bodyLimitBytes: 1024 });
+  return createApp({ auth: TEST_AUTH, producer: createFakeProducer(), statusReader: createFakeStatusReader(), logger: createSilentLogger(), bodyLimitBytes: 1024 });
 }
 
 describe('the demo page', () => {
@@ -71,7 +72,7 @@ describe('the demo page', () => {
   });
 
   it('does not add its headers to the API', async () => {
-    const response = await appWithRealPage().request('/api/dm-jobqueue/register', { method: 'POST' });
+    const response = await appWithRealPage().request('/api/dm-jobqueue/register', { method: 'POST', headers: AUTH_HEADERS });
     expect(response.status).toBe(201);
     expect(response.headers.get('content-security-policy')).toBeNull();
   });

@@ -3,6 +3,7 @@ import { createApp } from '../app.js';
 import { createSilentLogger } from '../infra/log/logger.js';
 import { createFakeProducer } from '../../test/fakes/fake-producer.js';
 import { createFakeStatusReader } from '../../test/fakes/fake-status-reader.js';
+import { AUTH_HEADERS, TEST_AUTH } from '../../test/helpers/api-keys.js';
 
 const NOW = Date.parse('2026-01-02T03:04:05.000Z');
 
@@ -10,6 +11,7 @@ function setup() {
   const producer = createFakeProducer({ now: () => NOW });
   let counter = 0;
   const app = createApp({
+    auth: TEST_AUTH,
     producer,
     statusReader: createFakeStatusReader(),
     logger: createSilentLogger(),
@@ -19,7 +21,7 @@ function setup() {
   const register = (body?: unknown, headers: Record<string, string> = { 'content-type': 'application/json' }) =>
     app.request('/api/dm-jobqueue/register', {
       method: 'POST',
-      headers,
+      headers: { ...AUTH_HEADERS, ...headers },
       ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
     });
   return { app, producer, register };
@@ -72,10 +74,10 @@ describe('POST /api/dm-jobqueue/register', () => {
 
   it('gives every job an unguessable id by default', async () => {
     const producer = createFakeProducer();
-    const app = createApp({ producer, statusReader: createFakeStatusReader(), logger: createSilentLogger(), bodyLimitBytes: 1024 });
+    const app = createApp({ auth: TEST_AUTH, producer, statusReader: createFakeStatusReader(), logger: createSilentLogger(), bodyLimitBytes: 1024 });
     const ids = new Set<string>();
     for (let i = 0; i < 3; i++) {
-      const response = await app.request('/api/dm-jobqueue/register', { method: 'POST' });
+      const response = await app.request('/api/dm-jobqueue/register', { method: 'POST', headers: AUTH_HEADERS });
       ids.add(((await response.json()) as { job_id: string }).job_id);
     }
     expect(ids.size).toBe(3);
@@ -155,12 +157,13 @@ describe('POST /api/dm-jobqueue/register', () => {
 
   it('hides unexpected errors behind a generic 500', async () => {
     const app = createApp({
+    auth: TEST_AUTH,
       producer: { enqueue: async () => Promise.reject(new Error('secret internals')) },
       statusReader: createFakeStatusReader(),
       logger: createSilentLogger(),
       bodyLimitBytes: 1024,
     });
-    const response = await app.request('/api/dm-jobqueue/register', { method: 'POST' });
+    const response = await app.request('/api/dm-jobqueue/register', { method: 'POST', headers: AUTH_HEADERS });
     expect(response.status).toBe(500);
     const text = await response.text();
     expect(text).not.toContain('secret');
@@ -168,7 +171,7 @@ describe('POST /api/dm-jobqueue/register', () => {
 
   it('answers unknown routes with a 404 problem', async () => {
     const { app } = setup();
-    const response = await app.request('/api/nope');
+    const response = await app.request('/api/nope', { headers: AUTH_HEADERS });
     expect(response.status).toBe(404);
     expect((await problem(response)).title).toBe('Not Found');
   });

@@ -4,6 +4,7 @@ import type { JobStatus } from '../jobs/job-status.js';
 import { createSilentLogger } from '../infra/log/logger.js';
 import { createFakeProducer } from '../../test/fakes/fake-producer.js';
 import { createFakeStatusReader } from '../../test/fakes/fake-status-reader.js';
+import { AUTH_HEADERS, TEST_AUTH } from '../../test/helpers/api-keys.js';
 
 const JOB_ID = '3f2c1d4e-5b6a-4c7d-8e9f-0a1b2c3d4e5f';
 
@@ -21,8 +22,8 @@ const delayedRetry: JobStatus = {
 
 function setup(statuses: JobStatus[] = [delayedRetry]) {
   const statusReader = createFakeStatusReader(statuses);
-  const app = createApp({ producer: createFakeProducer(), statusReader, logger: createSilentLogger(), bodyLimitBytes: 1024 });
-  return { app, statusReader, get: (id: string) => app.request(`/api/dm-jobqueue/jobs/${id}`) };
+  const app = createApp({ auth: TEST_AUTH, producer: createFakeProducer(), statusReader, logger: createSilentLogger(), bodyLimitBytes: 1024 });
+  return { app, statusReader, get: (id: string) => app.request(`/api/dm-jobqueue/jobs/${id}`, { headers: AUTH_HEADERS }) };
 }
 
 async function problem(response: Response) {

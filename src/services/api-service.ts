@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { createApp, type AppDeps } from '../app.js';
+import { apiKeySettings } from '../infra/auth/auth-settings.js';
 import type { Config } from '../infra/config/schema.js';
 import { startHttpServer, type RunningServer } from '../infra/http/serve.js';
 import { createRedisErrorReporter } from '../infra/log/redis-error-reporter.js';
@@ -52,6 +53,8 @@ export function createApiService({ config, logger, overrides = {} }: ApiServiceO
       return server?.port;
     },
     async start() {
+      // First, before anything is opened: without a secret the API cannot check a key.
+      const auth = apiKeySettings(config);
       client = new Redis({ ...producerRedisOptions(redisConfig), lazyConnect: true });
       const redisErrors = createRedisErrorReporter(logger, `job-queue Redis at ${label}`, 'registering a job answers 503 until it is back');
       client.on('error', redisErrors.error);
@@ -65,6 +68,8 @@ export function createApiService({ config, logger, overrides = {} }: ApiServiceO
         statusReader: createBullmqStatusReader({ queue, logger }),
         logger,
         bodyLimitBytes: config.app.server.body_limit_bytes,
+        auth,
+        ...(config.app.api.cors.allowed_origins.length > 0 ? { cors: config.app.api.cors } : {}),
         ...(rateLimit.options ? { rateLimit: rateLimit.options } : {}),
         ...overrides,
       });

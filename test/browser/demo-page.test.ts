@@ -3,6 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
 import { launchChromium, screenshot } from './chromium.js';
 import { literal, startStack, type Stack } from '../helpers/stack.js';
+import { AUTH_HEADERS, testKey } from '../helpers/api-keys.js';
 
 const DESKTOP = { viewport: { width: 960, height: 800 } } satisfies BrowserContextOptions;
 const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true } satisfies BrowserContextOptions;
@@ -36,7 +37,8 @@ describe('the demo page in chromium', () => {
     await browser?.close();
   });
 
-  async function openPage(baseUrl: string, options: BrowserContextOptions = DESKTOP, path = '/dm-jobqueue'): Promise<OpenPage> {
+  /** Opens the page as the link `npm run dev` prints does: with an API key in the fragment, unless `apiKey` is ''. */
+  async function openPage(baseUrl: string, options: BrowserContextOptions = DESKTOP, path = '/dm-jobqueue', apiKey = AUTH_HEADERS.authorization?.slice('Bearer '.length) ?? ''): Promise<OpenPage> {
     const context = await browser.newContext({ locale: 'en-US', ...options });
     cleanup.push(() => context.close());
     const page = await context.newPage();
@@ -49,7 +51,7 @@ describe('the demo page in chromium', () => {
       if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) result.errors.push(message.text());
     });
     opened.push(result);
-    await page.goto(`${baseUrl}${path}`);
+    await page.goto(`${baseUrl}${path}${apiKey ? `#key=${apiKey}` : ''}`);
     return result;
   }
 
@@ -133,6 +135,8 @@ describe('the demo page in chromium', () => {
       expect(await focusedId(page)).toBe('delay_seconds');
       await page.keyboard.press('Tab');
       await page.keyboard.press('Tab');
+      expect(await focusedId(page)).toBe('api_key');
+      await page.keyboard.press('Tab');
       expect(await focusedId(page)).toBe('register-button');
       await page.keyboard.press('Enter');
 
@@ -152,6 +156,25 @@ describe('the demo page in chromium', () => {
       expect(await page.locator('#recent-list li').count()).toBe(1);
       await page.waitForTimeout(2500);
       expect(statusRequests).toEqual([]);
+    });
+
+    it('takes the API key from the link, removes it from the address bar, and keeps it for the tab', async () => {
+      const { page } = await openPage(stack.baseUrl);
+      expect(new URL(page.url()).hash).toBe('');
+      expect(await page.getByLabel('API key').inputValue()).toMatch(/^ey/);
+      await page.reload();
+      expect(await page.getByLabel('API key').inputValue()).toMatch(/^ey/);
+    });
+
+    it('says clearly that the API refused the request when the page has no key (401), and focuses the key field', async () => {
+      const { page } = await openPage(stack.baseUrl, DESKTOP, '/dm-jobqueue', '');
+      await page.getByLabel('Delay (seconds)').fill('0');
+      await page.getByRole('button', { name: 'Register' }).click();
+      await expect.poll(() => text(page, '#notice'), { timeout: 10_000 }).toMatch(/^Nothing was registered: the API refused the API key \(401 Unauthorized\): Authorization header is required/);
+      expect(await focusedId(page)).toBe('api_key');
+      await page.getByLabel('API key').fill(await testKey(['read']));
+      await page.getByRole('button', { name: 'Register' }).click();
+      await expect.poll(() => text(page, '#notice'), { timeout: 10_000 }).toMatch(/^Nothing was registered: the API key may not do this \(403 Forbidden\): Insufficient scope/);
     });
 
     it('registers the default message from the untouched form, as the API does for an absent message', async () => {

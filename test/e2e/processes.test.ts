@@ -2,7 +2,9 @@ import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
+import { freePort } from '../../scripts/lib/free-port.js';
 import { startNodeProcess } from '../../scripts/lib/node-process.js';
+import { AUTH_HEADERS, TEST_API_SECRET } from '../helpers/api-keys.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
 import { startStack as startProcessStack, type Stack } from '../helpers/stack.js';
 import { waitFor } from '../../scripts/lib/wait-for.js';
@@ -22,7 +24,7 @@ describe('the real API and worker processes', () => {
   async function register(stack: Stack, body: unknown): Promise<Response> {
     return fetch(`${stack.baseUrl}/api/dm-jobqueue/register`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { ...AUTH_HEADERS, 'content-type': 'application/json' },
       body: JSON.stringify(body),
     });
   }
@@ -140,7 +142,7 @@ describe('the real API and worker processes', () => {
     cleanup.push(() => new Promise((resolve) => blocker.close(resolve)));
     const port = (blocker.address() as AddressInfo).port;
     const redis = await newRedis();
-    const child = startNodeProcess(entry, { REDIS_JOBQUEUE_ADDR: redis.addr, SERVER_PORT: String(port), JOBQUEUE_PORT: String(port) });
+    const child = startNodeProcess(entry, { REDIS_JOBQUEUE_ADDR: redis.addr, SERVER_PORT: String(port), JOBQUEUE_PORT: String(port), API_SECRET_KEY: TEST_API_SECRET });
     cleanup.push(() => child.stop('SIGKILL'));
     const code = await Promise.race([child.exited, new Promise((resolve) => setTimeout(() => resolve('still running'), 8000))]);
     expect(code).toBe(1);
@@ -148,6 +150,16 @@ describe('the real API and worker processes', () => {
     expect(stderr).toContain(`${name} could not start: port ${port} on 127.0.0.1 is already in use by another program`);
     expect(stderr).toContain(variable);
     expect(stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it.for(['staging', 'test'])('refuses to start in %s without API_SECRET_KEY, in one line saying how to make one', async (appEnv) => {
+    const api = startNodeProcess('src/server.ts', { APP_ENV: appEnv, API_SECRET_KEY: '', SERVER_PORT: String(await freePort()) });
+    cleanup.push(() => api.stop('SIGKILL'));
+    expect(await api.exited).toBe(1);
+    const lines = api.stderr.filter((line) => line.trim() !== '');
+    expect(lines).toEqual([
+      `API server could not start: invalid configuration: API_SECRET_KEY: is not set; make one with: npm run api-key -- --new-secret, and put API_SECRET_KEY=<it> in the environment or in .env.${appEnv}.local (git-ignored)`,
+    ]);
   });
 
   it('refuses to start with a bad configuration value and says which', async () => {

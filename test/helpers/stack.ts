@@ -1,6 +1,7 @@
 import { freePort } from '../../scripts/lib/free-port.js';
 import { startNodeProcess, type NodeProcess } from '../../scripts/lib/node-process.js';
 import type { RedisServer } from './redis-server.js';
+import { TEST_API_SECRET } from './api-keys.js';
 import { uniqueQueueName } from './redis-config.js';
 
 export interface Stack {
@@ -21,6 +22,7 @@ export async function startStack(redis: RedisServer, queuePrefix = 'stack', extr
     SERVER_PORT: String(apiPort),
     JOBQUEUE_PORT: String(workerPort),
     JOBQUEUE_QUEUE_NAME: uniqueQueueName(queuePrefix),
+    API_SECRET_KEY: TEST_API_SECRET,
     ...extraEnv,
   };
   const api = startNodeProcess('src/server.ts', env);

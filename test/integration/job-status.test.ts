@@ -12,6 +12,7 @@ import { waitFor } from '../../scripts/lib/wait-for.js';
 import { startRedisServer } from '../helpers/redis-server.js';
 import { useRedisFixture } from '../helpers/redis-fixture.js';
 import { redisConfigFor, uniqueQueueName } from '../helpers/redis-config.js';
+import { AUTH_HEADERS, TEST_AUTH } from '../helpers/api-keys.js';
 
 interface StatusBody {
   job_id: string;
@@ -38,7 +39,7 @@ describe('job status against a real Redis', () => {
     const queue = createLazyQueue({ client, location: { name: queueName, prefix: 'bull' }, logger });
     const producer = createBullmqProducer({ queue, logger });
     const statusReader = createBullmqStatusReader({ queue, logger });
-    const app = createApp({ producer, statusReader, logger, bodyLimitBytes: 16_384 });
+    const app = createApp({ auth: TEST_AUTH, producer, statusReader, logger, bodyLimitBytes: 16_384 });
     // On the shared server, which stays up: a Queue on a stopped one would wait for it on clean-up.
     const inspector = new Queue(queueName, { connection: { host: '127.0.0.1', port: fixture.redis.port } });
     inspector.on('error', () => undefined);
@@ -52,13 +53,13 @@ describe('job status against a real Redis', () => {
     const register = async (body: unknown) => {
       const response = await app.request('/api/dm-jobqueue/register', {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { ...AUTH_HEADERS, 'content-type': 'application/json' },
         body: JSON.stringify(body),
       });
       expect(response.status).toBe(201);
       return (await response.json()) as { job_id: string; run_at: string };
     };
-    const status = (id: string) => app.request(`/api/dm-jobqueue/jobs/${id}`);
+    const status = (id: string) => app.request(`/api/dm-jobqueue/jobs/${id}`, { headers: AUTH_HEADERS });
     const statusBody = async (id: string) => {
       const response = await status(id);
       expect(response.status).toBe(200);

@@ -11,6 +11,7 @@ import { useRedisFixture } from '../helpers/redis-fixture.js';
 import { redisConfigFor, uniqueQueueName } from '../helpers/redis-config.js';
 import { waitFor } from '../../scripts/lib/wait-for.js';
 import { createFakeStatusReader } from '../fakes/fake-status-reader.js';
+import { AUTH_HEADERS, TEST_AUTH } from '../helpers/api-keys.js';
 
 describe('register against a real Redis', () => {
   const fixture = useRedisFixture();
@@ -22,7 +23,7 @@ describe('register against a real Redis', () => {
     client.on('error', () => undefined);
     const queue = createLazyQueue({ client, location: { name: queueName, prefix: 'bull' }, logger: createSilentLogger() });
     const producer = createBullmqProducer({ queue, logger: createSilentLogger() });
-    const app = createApp({ producer, statusReader: createFakeStatusReader(), logger: createSilentLogger(), bodyLimitBytes: 16_384 });
+    const app = createApp({ auth: TEST_AUTH, producer, statusReader: createFakeStatusReader(), logger: createSilentLogger(), bodyLimitBytes: 16_384 });
     const inspector = new Queue(queueName, { connection: { host: '127.0.0.1', port } });
     cleanup.push(async () => {
       await queue.close();
@@ -33,7 +34,7 @@ describe('register against a real Redis', () => {
     const register = (body: unknown) =>
       app.request('/api/dm-jobqueue/register', {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { ...AUTH_HEADERS, 'content-type': 'application/json' },
         body: JSON.stringify(body),
       });
     return { client, producer, app, inspector, register, queueName };

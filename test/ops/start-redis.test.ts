@@ -18,6 +18,7 @@ import { isAlive, killIfAlive, readPid, redisServersOnPort } from '../helpers/pr
 import { redisConfigFor, uniqueQueueName } from '../helpers/redis-config.js';
 import { runScript } from '../helpers/run-script.js';
 import { startRedisServer } from '../helpers/redis-server.js';
+import { AUTH_HEADERS, TEST_AUTH } from '../helpers/api-keys.js';
 
 // scripts/start-redis.sh run for real through its local fallback
 // (REDIS_START_MODE=local), each test on its own free port and data directory.
@@ -55,7 +56,7 @@ async function apiFor(port: number) {
   const logger = createSilentLogger();
   const queue = createLazyQueue({ client, location: { name: queueName, prefix: 'bull' }, logger });
   const producer = createBullmqProducer({ queue, logger });
-  const app = createApp({ producer, statusReader: createFakeStatusReader(), logger, bodyLimitBytes: 16_384 });
+  const app = createApp({ auth: TEST_AUTH, producer, statusReader: createFakeStatusReader(), logger, bodyLimitBytes: 16_384 });
   cleanup.push(async () => {
     await queue.close().catch(() => undefined);
     client.disconnect();
@@ -64,7 +65,7 @@ async function apiFor(port: number) {
   const register = async (body: unknown) => {
     const response = await app.request('/api/dm-jobqueue/register', {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { ...AUTH_HEADERS, 'content-type': 'application/json' },
       body: JSON.stringify(body),
     });
     return { status: response.status, body: (await response.json()) as { job_id: string; run_at: string } };

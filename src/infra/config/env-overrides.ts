@@ -9,6 +9,7 @@ export const ENV_OVERRIDES = [
   { variable: 'JOBQUEUE_HOST', file: 'config', path: ['jobqueue', 'host'], kind: 'string' },
   { variable: 'JOBQUEUE_QUEUE_NAME', file: 'config', path: ['jobqueue', 'queue_name'], kind: 'string' },
   { variable: 'JOBQUEUE_PREFIX', file: 'config', path: ['jobqueue', 'prefix'], kind: 'string' },
+  { variable: 'API_CORS_ALLOWED_ORIGINS', file: 'config', path: ['api', 'cors', 'allowed_origins'], kind: 'list' },
   { variable: 'RATE_LIMIT_STORAGE_TYPE', file: 'config', path: ['api', 'rate_limit', 'storage_type'], kind: 'string' },
   { variable: 'LOG_LEVEL', file: 'config', path: ['log', 'level'], kind: 'string' },
   { variable: 'LOG_FORMAT', file: 'config', path: ['log', 'format'], kind: 'string' },

@@ -74,6 +74,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     env: appEnv,
     app: validate(AppConfigSchema, 'config', dir, appEnv, environment),
     cache: validate(CacheServerConfigSchema, 'cacheserver', dir, appEnv, environment),
+    secrets: { apiSecretKey: environment.API_SECRET_KEY?.trim() || undefined },
   };
   checkRateLimitStorage(config, dir);
   return config;

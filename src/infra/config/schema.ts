@@ -19,6 +19,40 @@ const RetentionSchema = v.strictObject({
   age_seconds: NonNegativeInt,
 });
 
+const Origin = v.pipe(
+  v.string(),
+  v.regex(/^https?:\/\/[^/\s]+$/, 'must be an origin: scheme, host and optional port, no path (e.g. "http://localhost:3000")'),
+);
+
+/** Cross-origin browser clients of `/api/*` (Hono's cors middleware). */
+const CorsSchema = v.strictObject({
+  allowed_origins: v.array(Origin),
+  allowed_methods: v.optional(v.array(v.pipe(v.string(), v.regex(/^[A-Z]+$/, 'an HTTP method in capitals'))), ['GET', 'POST', 'OPTIONS']),
+  allowed_headers: v.optional(v.array(v.string()), ['Content-Type', 'Authorization', 'Idempotency-Key']),
+  exposed_headers: v.optional(v.array(v.string()), [
+    'Location',
+    'Retry-After',
+    'X-Request-Id',
+    'X-RateLimit-Limit',
+    'X-RateLimit-Remaining',
+    'X-RateLimit-Reset',
+    'X-RateLimit-Hour-Limit',
+    'X-RateLimit-Hour-Remaining',
+    'X-RateLimit-Hour-Reset',
+  ]),
+  allow_credentials: v.optional(v.boolean(), false),
+  max_age_seconds: v.optional(v.pipe(NonNegativeInt, v.maxValue(86_400)), 600),
+});
+
+/** Bearer API keys on `/api/*`; the signing secret comes from API_SECRET_KEY, never from this file. */
+const AuthSchema = v.strictObject({
+  // The original Go template issues its keys as "go-webdb-template"; set that to accept them.
+  issuer: v.optional(v.pipe(v.string(), v.nonEmpty()), 'dm-jobqueue'),
+  key_version: v.optional(v.pipe(v.string(), v.nonEmpty()), '1'),
+  // Keys of these versions are refused (revoke every key of a version at once).
+  invalid_versions: v.optional(v.array(v.string()), []),
+});
+
 /** `config/{env}/config.yaml`. Strict objects: a misspelt key fails start-up instead of being ignored. */
 export const AppConfigSchema = v.strictObject({
   server: v.strictObject({
@@ -38,6 +72,8 @@ export const AppConfigSchema = v.strictObject({
     keep_failed: v.optional(RetentionSchema, { count: 5000, age_seconds: 604_800 }),
   }),
   api: v.strictObject({
+    cors: v.optional(CorsSchema, { allowed_origins: [] }),
+    auth: v.optional(AuthSchema, {}),
     // false: socket address only; true: one reverse proxy; N: N proxies in front.
     trust_proxy: v.optional(v.union([v.boolean(), v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(10))]), false),
     rate_limit: v.strictObject({
@@ -100,11 +136,18 @@ export type CacheServerConfig = v.InferOutput<typeof CacheServerConfigSchema>;
 export type RedisConnectionConfig = CacheServerConfig['redis']['jobqueue'];
 export type RedisClusterConfig = CacheServerConfig['redis']['default']['cluster'];
 
+/** Secrets, from the environment (or a git-ignored `.env*.local`), never from the YAML files. */
+export interface Secrets {
+  /** `API_SECRET_KEY`: signs and verifies the API keys (HS256). */
+  apiSecretKey: string | undefined;
+}
+
 /** Everything a process needs, after validation. */
 export interface Config {
   env: AppEnv;
   app: AppConfig;
   cache: CacheServerConfig;
+  secrets: Secrets;
 }
 
 export const APP_ENVS = ['develop', 'staging', 'production', 'test'] as const;

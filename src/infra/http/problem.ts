@@ -7,6 +7,8 @@ export const PROBLEM_TYPES = {
   validation: 'urn:dm-jobqueue:problem:validation-error',
   unavailable: 'urn:dm-jobqueue:problem:queue-unavailable',
   rateLimited: 'urn:dm-jobqueue:problem:rate-limited',
+  unauthorized: 'urn:dm-jobqueue:problem:unauthorized',
+  forbidden: 'urn:dm-jobqueue:problem:forbidden',
   notFound: 'urn:dm-jobqueue:problem:not-found',
   http: 'about:blank',
 } as const;

@@ -11,9 +11,11 @@ import type { TrustProxy } from '../rate-limit/rate-limiter.js';
 import { createFakeProducer } from '../../../test/fakes/fake-producer.js';
 import { createFakeStatusReader } from '../../../test/fakes/fake-status-reader.js';
 import { configWithRateLimit } from '../../../test/helpers/test-config.js';
+import { AUTH_HEADERS, TEST_AUTH } from '../../../test/helpers/api-keys.js';
 
 function appWith(limiter: RateLimiter | undefined, trustProxy: TrustProxy = false, perMinute = 3) {
   return createApp({
+    auth: TEST_AUTH,
     producer: createFakeProducer(),
     statusReader: createFakeStatusReader(),
     logger: createSilentLogger(),
@@ -24,7 +26,7 @@ function appWith(limiter: RateLimiter | undefined, trustProxy: TrustProxy = fals
 
 /** app.request with a socket address, as @hono/node-server provides it. */
 function requestFrom(app: ReturnType<typeof appWith>, ip: string, path = '/api/dm-jobqueue/register', headers: Record<string, string> = {}) {
-  return app.request(path, { method: path.startsWith('/api') ? 'POST' : 'GET', headers }, { incoming: { socket: { remoteAddress: ip, remotePort: 5000, remoteFamily: 'IPv4' } } });
+  return app.request(path, { method: path.startsWith('/api') ? 'POST' : 'GET', headers: { ...AUTH_HEADERS, ...headers } }, { incoming: { socket: { remoteAddress: ip, remotePort: 5000, remoteFamily: 'IPv4' } } });
 }
 
 function memoryLimiter(perMinute: number, perHour: number) {
@@ -152,7 +154,7 @@ describe('rate limiting on /api/*', () => {
   it('served by @hono/node-server, sends the same headers on 201 and 429 (written onto Node\'s response)', async () => {
     const server = await startHttpServer(appWith(memoryLimiter(1, 5)), { host: '127.0.0.1', port: 0 });
     try {
-      const post = () => fetch(`http://127.0.0.1:${server.port}/api/dm-jobqueue/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+      const post = () => fetch(`http://127.0.0.1:${server.port}/api/dm-jobqueue/register`, { method: 'POST', headers: { ...AUTH_HEADERS, 'content-type': 'application/json' }, body: '{}' });
       const created = await post();
       expect(created.status).toBe(201);
       expect(created.headers.get('content-type')).toMatch(/^application\/json/);

@@ -1,0 +1,104 @@
+import { randomBytes } from 'node:crypto';
+import { sign, verify } from 'hono/jwt';
+import * as v from 'valibot';
+
+/** What a key may do: `read` (GET) and `write` (register). */
+export const SCOPES = ['read', 'write'] as const;
+export type Scope = (typeof SCOPES)[number];
+
+/** The settings both signing and verifying need. */
+export interface ApiKeySettings {
+  /** `API_SECRET_KEY`: HS256, used as the bytes of the string, as the original Go template does. */
+  secret: string;
+  /** `api.auth.issuer`. */
+  issuer: string;
+  /** The APP_ENV a key is valid for. */
+  env: string;
+  /** `api.auth.key_version`: stamped on new keys. */
+  keyVersion: string;
+  /** `api.auth.invalid_versions`: keys of these versions are refused. */
+  invalidVersions: readonly string[];
+}
+
+/** Shortest secret accepted: 32 bytes of randomness as base64 are 44 characters. */
+export const MIN_SECRET_LENGTH = 32;
+
+/**
+ * The claims of an API key, as the original template's public keys carry them
+ * (`iss`, `sub`, `type`, `scope` as a list, `iat`, `version`, `env`), plus an optional `exp`.
+ */
+const ClaimsSchema = v.object({
+  iss: v.string(),
+  type: v.picklist(['public', 'private']),
+  // A list, as the original issues it; a space-separated string (OAuth 2.0 style) is accepted too.
+  scope: v.union([v.array(v.string()), v.pipe(v.string(), v.transform((text) => text.split(' ').filter(Boolean)))]),
+  version: v.optional(v.string(), ''),
+  env: v.string(),
+});
+
+export type Verification =
+  | { readonly ok: true; readonly scopes: readonly string[]; readonly subject: string | undefined }
+  | { readonly ok: false; readonly reason: 'invalid' | 'expired' | 'other-issuer' | 'other-env' | 'revoked'; readonly detail: string };
+
+/**
+ * Checks an API key: signature (HS256, constant-time in WebCrypto), expiry,
+ * issuer, environment and version. The reasons name what to fix, never why a
+ * signature failed.
+ * @example const result = await verifyApiKey(token, settings); if (result.ok) result.scopes
+ */
+export async function verifyApiKey(token: string, settings: ApiKeySettings, now?: number): Promise<Verification> {
+  let payload: Record<string, unknown>;
+  try {
+    // Expiry is checked below, after the signature: only a genuine key is told it expired.
+    payload = await verify(token, settings.secret, { alg: 'HS256', exp: false, iat: false });
+  } catch {
+    return { ok: false, reason: 'invalid', detail: 'The API key is not valid for this API: check that it was copied whole, or make a new one with npm run api-key' };
+  }
+  if (typeof payload.exp === 'number' && payload.exp <= (now ?? Date.now()) / 1000) {
+    return { ok: false, reason: 'expired', detail: 'The API key has expired: make a new one with npm run api-key' };
+  }
+  const claims = v.safeParse(ClaimsSchema, payload);
+  if (!claims.success) return { ok: false, reason: 'invalid', detail: 'The API key lacks the claims this API needs (type, scope, env): make a new one with npm run api-key' };
+  const { iss, scope, version, env } = claims.output;
+  if (iss !== settings.issuer) return { ok: false, reason: 'other-issuer', detail: 'The API key was issued for another service: make one for this API with npm run api-key' };
+  if (env !== settings.env) return { ok: false, reason: 'other-env', detail: `The API key is for APP_ENV=${env}, and this API runs as ${settings.env}: make one with APP_ENV=${settings.env} npm run api-key` };
+  if (settings.invalidVersions.includes(version)) return { ok: false, reason: 'revoked', detail: 'The API key has been revoked (its version is listed in api.auth.invalid_versions): make a new one with npm run api-key' };
+  return { ok: true, scopes: scope, subject: typeof payload.sub === 'string' ? payload.sub : undefined };
+}
+
+export interface NewApiKey {
+  scopes: readonly Scope[];
+  /** Seconds from now; absent: the key does not expire. */
+  expiresInSeconds?: number;
+  /** `sub`: who the key is for (default `api-key`). */
+  subject?: string;
+  /** For tests; seconds since the epoch. */
+  now?: number;
+}
+
+/**
+ * Signs an API key for `settings.env`.
+ * @example await signApiKey(settings, { scopes: ['read', 'write'], expiresInSeconds: 30 * 86_400 })
+ */
+export async function signApiKey(settings: ApiKeySettings, key: NewApiKey): Promise<string> {
+  const iat = key.now ?? Math.floor(Date.now() / 1000);
+  return sign(
+    {
+      iss: settings.issuer,
+      sub: key.subject ?? 'api-key',
+      type: 'public',
+      scope: [...key.scopes],
+      iat,
+      version: settings.keyVersion,
+      env: settings.env,
+      ...(key.expiresInSeconds === undefined ? {} : { exp: iat + key.expiresInSeconds }),
+    },
+    settings.secret,
+    'HS256',
+  );
+}
+
+/** A fresh random secret: 32 bytes, base64 (as the original's `generate-secret`). */
+export function newSecret(): string {
+  return randomBytes(32).toString('base64');
+}
