@@ -11,9 +11,11 @@ import { bodyLimitBytes } from './infra/http/body-limit.js';
 import { rateLimit } from './infra/http/rate-limit-middleware.js';
 import type { RateLimitOptions } from './infra/rate-limit/rate-limiter.js';
 import { requestLog } from './infra/http/request-log.js';
+import { createApiDocsRoutes } from './routes/api-docs.js';
 import { createDemoPageRoutes } from './routes/demo-page.js';
 import { createDmJobqueueRoutes } from './routes/dm-jobqueue.js';
 import { createHealthRoutes } from './routes/health.js';
+import { openApiDocument } from './routes/openapi-document.js';
 
 /** Everything the HTTP API needs; the entry passes real clients, tests pass fakes. */
 export interface AppDeps {
@@ -53,6 +55,7 @@ export function createApp(deps: AppDeps) {
     createDmJobqueueRoutes({ producer: deps.producer, statusReader: deps.statusReader, newJobId: deps.newJobId ?? randomUUID }),
   );
   app.route('/', createDemoPageRoutes());
+  app.route('/', createApiDocsRoutes({ openApiDocument: openApiDocument(app) }));
   app.notFound(notFoundHandler);
   app.onError(createErrorHandler(deps.logger));
   return app;

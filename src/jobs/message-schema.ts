@@ -15,6 +15,8 @@ const FORBIDDEN = [
 ] as const;
 
 const ANY_FORBIDDEN = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/u;
+/** The same rule as a whole-string pattern, so that the OpenAPI document carries it too. */
+const ONLY_PRINTABLE = /^[^\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]*$/u;
 const ALL_FORBIDDEN = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/gu;
 
 /** `U+202E` */
@@ -38,7 +40,11 @@ export const MessageSchema = v.pipe(
   v.trim(),
   v.minLength(1, 'must not be empty'),
   v.maxLength(MESSAGE_MAX_LENGTH, `must be at most ${MESSAGE_MAX_LENGTH} characters`),
-  v.check((text) => !ANY_FORBIDDEN.test(text), (issue) => forbiddenCharacterReason(String(issue.input)) ?? 'contains a character that cannot be printed'),
+  v.regex(ONLY_PRINTABLE, (issue) => forbiddenCharacterReason(String(issue.input)) ?? 'contains a character that cannot be printed'),
+  v.description(
+    'Printed by the worker as `[YYYY-MM-DD HH:mm:ss] <message>`. Trimmed; 1–1000 characters; no control characters, ' +
+      'invisible format characters (bidi overrides, zero-width characters), line/paragraph separators or lone surrogates.',
+  ),
 );
 
 /** Replaces every forbidden character with a space: the worker's last line of defence before writing to stdout. */

@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import { describeRoute, resolver } from 'hono-openapi';
 import * as v from 'valibot';
 import { DEFAULT_DEMO_MESSAGE, demoDelayPrint } from '../jobs/demo-delay-print.js';
 import type { JobStatusReader } from '../jobs/job-status.js';
@@ -6,7 +7,10 @@ import { registerJob, type RegisterJobDeps } from '../jobs/register-job.js';
 import { jsonBody, requireJsonBody } from '../infra/http/json-body.js';
 import { PROBLEM_TYPES, problemResponse } from '../infra/http/problem.js';
 import { jobStatusBody } from './job-status-body.js';
+import { JobStatusResponseSchema } from './job-status-response.js';
+import { COMMON_PROBLEMS, problem } from './openapi-responses.js';
 import { RegisterRequestSchema } from './register-request.js';
+import { RegisterResponseSchema, type RegisterResponse } from './register-response.js';
 
 export interface DmJobqueueRouteDeps extends RegisterJobDeps {
   statusReader: JobStatusReader;
@@ -15,13 +19,46 @@ export interface DmJobqueueRouteDeps extends RegisterJobDeps {
 /** The API makes job ids with randomUUID; anything else cannot be a job (and never reaches Redis). */
 const JobIdSchema = v.pipe(v.string(), v.uuid());
 
+const TAGS = ['dm-jobqueue'];
+
+const describeRegister = describeRoute({
+  operationId: 'registerJob',
+  tags: TAGS,
+  summary: 'Register a demo:delay_print job',
+  description: 'Stores the job in Redis; the worker prints the message when it is due. Every field is optional; an empty body registers the defaults.',
+  security: [{ bearerAuth: ['write'] }],
+  // The body is optional (curl -X POST works); the converter would not say so by itself.
+  requestBody: { required: false, content: { 'application/json': { schema: resolver(RegisterRequestSchema), example: { message: 'hello', delay_seconds: 5, max_retry: 3 } } } },
+  responses: {
+    201: { description: 'Stored: the job will run at run_at', content: { 'application/json': { schema: resolver(RegisterResponseSchema) } } },
+    400: problem('Invalid body: errors names each field and why'),
+    413: problem('Body larger than server.body_limit_bytes'),
+    415: problem('A body that is not application/json'),
+    ...COMMON_PROBLEMS,
+  },
+});
+
+const describeStatus = describeRoute({
+  operationId: 'getJobStatus',
+  tags: TAGS,
+  summary: "A job's state",
+  description: 'Where the job is in its life; the payload is left out. Poll it no more than every few seconds.',
+  security: [{ bearerAuth: ['read'] }],
+  parameters: [{ name: 'id', in: 'path', required: true, description: 'The job_id register answered', schema: { type: 'string', format: 'uuid' } }],
+  responses: {
+    200: { description: 'The job', content: { 'application/json': { schema: resolver(JobStatusResponseSchema) } } },
+    404: problem('No such job: never registered, or removed after its retention time'),
+    ...COMMON_PROBLEMS,
+  },
+});
+
 /**
  * The reference job-queue endpoints (D7), mounted at `/api/dm-jobqueue`.
  * @example app.route('/api/dm-jobqueue', createDmJobqueueRoutes({ producer, statusReader, newJobId }))
  */
 export function createDmJobqueueRoutes(deps: DmJobqueueRouteDeps) {
   return new Hono()
-    .post('/register', requireJsonBody(), jsonBody(RegisterRequestSchema), async (c) => {
+    .post('/register', describeRegister, requireJsonBody(), jsonBody(RegisterRequestSchema), async (c) => {
       const body = c.req.valid('json');
       const job = await registerJob(deps, demoDelayPrint, {
         payload: { message: body.message ?? DEFAULT_DEMO_MESSAGE },
@@ -36,11 +73,11 @@ export function createDmJobqueueRoutes(deps: DmJobqueueRouteDeps) {
           delay_seconds: job.delaySeconds,
           max_retry: job.maxRetry,
           run_at: job.runAt.toISOString(),
-        },
+        } satisfies RegisterResponse,
         201,
       );
     })
-    .get('/jobs/:id', async (c) => {
+    .get('/jobs/:id', describeStatus, async (c) => {
       const id = c.req.param('id');
       const status = v.is(JobIdSchema, id) ? await deps.statusReader.read(id) : undefined;
       if (!status) {

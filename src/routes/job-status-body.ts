@@ -1,4 +1,5 @@
 import type { JobStatus } from '../jobs/job-status.js';
+import type { JobStatusResponse } from './job-status-response.js';
 
 const iso = (date: Date | undefined) => date?.toISOString() ?? null;
 
@@ -6,7 +7,7 @@ const iso = (date: Date | undefined) => date?.toISOString() ?? null;
  * The JSON body of `GET /api/dm-jobqueue/jobs/:id`: snake_case like the
  * register response, times in ISO 8601 UTC, `null` for what does not apply yet.
  */
-export function jobStatusBody(status: JobStatus) {
+export function jobStatusBody(status: JobStatus): JobStatusResponse {
   return {
     job_id: status.jobId,
     job_type: status.jobType,
