@@ -13,6 +13,7 @@ import { startRedisServer } from '../test/helpers/redis-server.js';
 import { describeEnvironment } from './lib/environment.js';
 import { renderReport } from './lib/report.js';
 import { benchDelay } from './sections/delay.js';
+import { benchAuthCost } from './sections/auth-cost.js';
 import { benchEnqueue } from './sections/enqueue.js';
 import { benchFailFast } from './sections/fail-fast.js';
 import { benchHttp, type HttpTarget } from './sections/http.js';
@@ -39,7 +40,7 @@ the sections and the figures.
 Environment:
   BENCH_ONLY     comma-separated sections to run (a partial run writes
                  bench/RESULTS.partial.md): http, enqueue, worker, delay,
-                 memory, failfast, redis
+                 memory, failfast, redis, auth
   BENCH_ROUNDS   rounds per comparison (default 5)
   BENCH_SECONDS  seconds of load per HTTP round (default 4)
 `;
@@ -55,7 +56,7 @@ if (args.length > 0) {
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? '5');
 const seconds = Number(process.env.BENCH_SECONDS ?? '4');
-const SECTIONS = ['http', 'enqueue', 'worker', 'delay', 'memory', 'failfast', 'redis'];
+const SECTIONS = ['http', 'enqueue', 'worker', 'delay', 'memory', 'failfast', 'redis', 'auth'];
 const only = (process.env.BENCH_ONLY ?? SECTIONS.join(',')).split(',').map((name) => name.trim());
 const unknown = only.filter((name) => !SECTIONS.includes(name));
 if (unknown.length > 0) {
@@ -107,6 +108,7 @@ async function main(): Promise<void> {
     if (only.includes('memory')) sections.bytesPerJob = await bytesPerDelayedJob(redis.port, 10_000);
     if (only.includes('failfast')) sections.failFast = await benchFailFast(200);
     if (only.includes('redis')) sections.redisReference = redisBenchmark(redis.port);
+    if (only.includes('auth')) sections.auth = await benchAuthCost(redis.port, { rounds, count: 20_000 });
   } finally {
     await cluster?.destroy();
     await defaultRedis.destroy();

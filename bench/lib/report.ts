@@ -1,5 +1,6 @@
 import type { LoadResult } from './load.js';
 import { ENQUEUE_METHODS, type EnqueueMethod, type EnqueueRun } from '../sections/enqueue.js';
+import type { AuthCost } from '../sections/auth-cost.js';
 import type { HttpResults } from '../sections/http.js';
 import { medianCpuPerJob, type WorkerRun } from '../sections/worker.js';
 import { fmt, fmtSpread, percentile, spread } from './stats.js';
@@ -19,6 +20,7 @@ export interface Sections {
   bytesPerJob?: number;
   failFast?: { p50: number; p99: number; max: number; statuses: number[] };
   redisReference?: Record<string, number>;
+  auth?: AuthCost;
 }
 
 const BARE = 'bare Hono (no Redis)';
@@ -173,6 +175,22 @@ export function renderReport(sections: Sections): string {
   if (sections.redisReference) {
     parts.push('## 7. Redis reference (redis-benchmark, 50 clients, same server)', '', '| command | req/s |', '|---|---|');
     parts.push(...Object.entries(sections.redisReference).map(([name, value]) => `| ${name} | ${fmt(value)} |`), '');
+  }
+  if (sections.auth) {
+    const { micros, redisCommandsFor401And403, statuses } = sections.auth;
+    const bare = micros['bare route'];
+    parts.push(
+      '## 8. CORS and authentication',
+      '',
+      'Node CPU per request through `app.request` on a route that only answers 201 (medians over the rounds), and what each middleware adds:',
+      '',
+      '| middleware | µs per request | added |',
+      '|---|---|---|',
+      ...Object.entries(micros).map(([name, value]) => `| ${name} | ${fmt(value, 1)} | ${name === 'bare route' ? '—' : fmt(value - bare, 1)} |`),
+      '',
+      `1,000 requests without a key and 1,000 with a read-only key to the real API (statuses ${statuses.join(', ')}): the job-queue Redis served ${redisCommandsFor401And403} commands for them.`,
+      '',
+    );
   }
   if (goals.length) parts.push('## Goals', '', '| goal | measured | |', '|---|---|---|', ...goals, '');
   return parts.join('\n');
