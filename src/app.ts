@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Hono } from 'hono';
+import { requestId } from 'hono/request-id';
 import type { Logger } from 'pino';
 import type { JobProducer } from './jobs/job-producer.js';
 import type { JobStatusReader } from './jobs/job-status.js';
@@ -14,7 +15,7 @@ import { requestLog } from './infra/http/request-log.js';
 import { createApiDocsRoutes } from './routes/api-docs.js';
 import { createDemoPageRoutes } from './routes/demo-page.js';
 import { createDmJobqueueRoutes } from './routes/dm-jobqueue.js';
-import { createHealthRoutes } from './routes/health.js';
+import { createHealthRoutes, type ReadinessCheck } from './routes/health.js';
 import { openApiDocument } from './routes/openapi-document.js';
 
 /** Everything the HTTP API needs; the entry passes real clients, tests pass fakes. */
@@ -33,6 +34,8 @@ export interface AppDeps {
   auth: ApiKeySettings;
   /** Browser clients on other origins (`api.cors`); absent: same origin only. */
   cors?: CorsSettings;
+  /** Answers `GET /ready`; absent: always ready. */
+  isReady?: ReadinessCheck;
 }
 
 /**
@@ -42,6 +45,8 @@ export interface AppDeps {
  */
 export function createApp(deps: AppDeps) {
   const app = new Hono();
+  // Every answer carries X-Request-Id (a caller's own is kept when it looks like an id), and so does its log line.
+  app.use(requestId());
   app.use(requestLog(deps.logger));
   // Preflights are answered here, before they can be counted or refused for lacking a key.
   if (deps.cors) app.use('/api/*', corsPolicy(deps.cors));
@@ -49,7 +54,7 @@ export function createApp(deps: AppDeps) {
   if (deps.rateLimit) app.use('/api/*', rateLimit(deps.rateLimit));
   app.use('/api/*', bearerAuth(deps.auth));
   app.use('/api/*', bodyLimitBytes(deps.bodyLimitBytes));
-  app.route('/', createHealthRoutes());
+  app.route('/', createHealthRoutes(deps.isReady));
   app.route(
     '/api/dm-jobqueue',
     createDmJobqueueRoutes({ producer: deps.producer, statusReader: deps.statusReader, newJobId: deps.newJobId ?? randomUUID }),

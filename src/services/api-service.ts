@@ -69,6 +69,7 @@ export function createApiService({ config, logger, overrides = {} }: ApiServiceO
         logger,
         bodyLimitBytes: config.app.server.body_limit_bytes,
         auth,
+        isReady: () => client?.status === 'ready',
         ...(config.app.api.cors.allowed_origins.length > 0 ? { cors: config.app.api.cors } : {}),
         ...(rateLimit.options ? { rateLimit: rateLimit.options } : {}),
         ...overrides,

@@ -46,7 +46,7 @@ export function createWorkerService({ config, logger, jobDeps, registry = create
       return health?.port;
     },
     async start() {
-      health = await startHttpServer(createHealthRoutes(), {
+      health = await startHttpServer(createHealthRoutes(() => worker?.isReady() ?? false), {
         host: jobqueue.host,
         port: jobqueue.port,
         setting: `JOBQUEUE_PORT (jobqueue.port in config/${config.env}/config.yaml)`,

@@ -77,6 +77,13 @@ describe('the real API and worker processes', () => {
     await redis.stop();
     const stack = await startStack(redis);
     expect((await fetch(stack.healthUrl)).status).toBe(200);
+    const readyUrls = [`${stack.baseUrl}/ready`, stack.healthUrl.replace(/\/health$/, '/ready')];
+    for (const url of readyUrls) {
+      const notReady = await fetch(url);
+      expect(notReady.status, url).toBe(503);
+      expect(notReady.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      expect(((await notReady.json()) as { detail: string }).detail).toBe('Not ready: the job-queue Redis is not reachable');
+    }
 
     const started = performance.now();
     const down = await register(stack, { delay_seconds: 0 });
@@ -99,6 +106,10 @@ describe('the real API and worker processes', () => {
     await waitFor(async () => (await register(stack, { message, delay_seconds: 0 })).status === 201, { what: 'a 201 after Redis came up' });
     await stack.worker.waitForLine(new RegExp(`${message}$`), { stream: 'stdout' });
     await stack.api.waitForLine(/is reachable again/);
+    for (const url of readyUrls) {
+      await waitFor(async () => (await fetch(url)).status === 200, { what: `${url} to answer 200` });
+      expect(await (await fetch(url)).text()).toBe('ready');
+    }
     expect(await stack.api.stop()).toBe(0);
     expect(await stack.worker.stop()).toBe(0);
   });
@@ -115,6 +126,20 @@ describe('the real API and worker processes', () => {
     await stack.worker.waitForLine(new RegExp(`${message}$`), { stream: 'stdout' });
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(stack.worker.stdout.filter((output) => output.endsWith(message))).toHaveLength(1);
+  });
+
+  it('answers every request with an X-Request-Id that its log line carries, keeping a caller\'s own', async () => {
+    const stack = await startStack(await newRedis());
+    const response = await registerOnceConnected(stack, { delay_seconds: 60 });
+    const id = response.headers.get('x-request-id') ?? '';
+    expect(id).toMatch(/^[0-9a-f-]{36}$/);
+    const own = await fetch(`${stack.baseUrl}/api/dm-jobqueue/register`, { method: 'POST', headers: { 'x-request-id': 'trace-abc-123' } });
+    expect(own.status).toBe(401);
+    expect(own.headers.get('x-request-id')).toBe('trace-abc-123');
+    const line = await stack.api.waitForLine(/"requestId":"trace-abc-123"/);
+    expect(JSON.parse(line)).toMatchObject({ requestId: 'trace-abc-123', method: 'POST', status: 401 });
+    // No key or token in any log line.
+    expect([...stack.api.stdout, ...stack.api.stderr].join('\n')).not.toMatch(/Bearer|eyJ/);
   });
 
   it('stores jobs under a hash-tag prefix through the API and runs them in the worker', async () => {

@@ -50,7 +50,7 @@ export function createErrorHandler(logger: Logger): ErrorHandler {
         detail: error.message || STATUS_TITLES[status] || 'The request cannot be served',
       });
     }
-    logger.error({ err: error, method: c.req.method, path: c.req.path }, 'unhandled error');
+    logger.error({ err: error, requestId: c.get('requestId'), method: c.req.method, path: c.req.path }, 'unhandled error');
     return problemResponse(c, {
       type: PROBLEM_TYPES.http,
       title: 'Internal Server Error',

@@ -7,6 +7,8 @@ export interface RedisErrorReporter {
   error(this: void, error: unknown): void;
   /** For `ready` events: logs the end of an outage, once. */
   recovered(this: void): void;
+  /** True after a `ready` and until the next connection error: for `/ready`. */
+  isReachable(this: void): boolean;
 }
 
 /**
@@ -18,11 +20,20 @@ export interface RedisErrorReporter {
  */
 export function createRedisErrorReporter(logger: Logger, what: string, consequence?: string): RedisErrorReporter {
   const outage = createOutageLogger(logger, what, consequence);
+  let reachable = false;
   return {
     error(error) {
-      if (isRedisConnectionError(error)) outage.failed(error);
-      else logger.error({ err: error }, `${what}: ${error instanceof Error ? error.message : String(error)}`);
+      if (isRedisConnectionError(error)) {
+        reachable = false;
+        outage.failed(error);
+      } else {
+        logger.error({ err: error }, `${what}: ${error instanceof Error ? error.message : String(error)}`);
+      }
     },
-    recovered: outage.recovered,
+    recovered() {
+      reachable = true;
+      outage.recovered();
+    },
+    isReachable: () => reachable,
   };
 }

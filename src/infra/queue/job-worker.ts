@@ -30,6 +30,8 @@ export interface JobWorker {
   run(): Promise<void>;
   /** Stops taking jobs and waits for running ones to finish; idempotent. */
   close(): Promise<void>;
+  /** True while the worker's Redis connection is up: for `/ready`. */
+  isReady(): boolean;
 }
 
 /** How long after its due time the job's first run started; undefined for retries. */
@@ -90,5 +92,6 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
       closing ??= Promise.all([worker.close(), promoter?.close()]).then(() => undefined);
       return closing;
     },
+    isReady: () => closing === undefined && redisErrors.isReachable(),
   };
 }
