@@ -16,6 +16,10 @@ import { createApiDocsRoutes } from './routes/api-docs.js';
 import { createDemoPageRoutes } from './routes/demo-page.js';
 import { createDmJobqueueRoutes } from './routes/dm-jobqueue.js';
 import { createHealthRoutes, type ReadinessCheck } from './routes/health.js';
+import { createMetricsRoutes, type AdminCredentials } from './routes/metrics.js';
+import { httpMetrics, registrationMetrics } from './infra/http/metrics-middleware.js';
+import type { ApiMetrics } from './infra/metrics/api-metrics.js';
+import { demoDelayPrint } from './jobs/demo-delay-print.js';
 import { openApiDocument } from './routes/openapi-document.js';
 
 /** Everything the HTTP API needs; the entry passes real clients, tests pass fakes. */
@@ -36,6 +40,9 @@ export interface AppDeps {
   cors?: CorsSettings;
   /** Answers `GET /ready`; absent: always ready. */
   isReady?: ReadinessCheck;
+  /** Prometheus metrics; `/metrics` is served only with `adminCredentials`. */
+  metrics?: ApiMetrics;
+  adminCredentials?: AdminCredentials;
 }
 
 /**
@@ -48,6 +55,10 @@ export function createApp(deps: AppDeps) {
   // Every answer carries X-Request-Id (a caller's own is kept when it looks like an id), and so does its log line.
   app.use(requestId());
   app.use(requestLog(deps.logger));
+  if (deps.metrics) {
+    app.use(httpMetrics(deps.metrics));
+    app.use('/api/dm-jobqueue/register', registrationMetrics(deps.metrics, demoDelayPrint.type));
+  }
   // Preflights are answered here, before they can be counted or refused for lacking a key.
   if (deps.cors) app.use('/api/*', corsPolicy(deps.cors));
   // Only the API is limited and authenticated: the page, /health and static files stay open.
@@ -61,6 +72,8 @@ export function createApp(deps: AppDeps) {
   );
   app.route('/', createDemoPageRoutes());
   app.route('/', createApiDocsRoutes({ openApiDocument: openApiDocument(app) }));
+  const { metrics, adminCredentials } = deps;
+  if (metrics && adminCredentials) app.route('/', createMetricsRoutes(() => metrics.registry.metrics(), adminCredentials));
   app.notFound(notFoundHandler);
   app.onError(createErrorHandler(deps.logger));
   return app;

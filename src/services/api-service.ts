@@ -2,6 +2,7 @@ import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { createApp, type AppDeps } from '../app.js';
 import { apiKeySettings } from '../infra/auth/auth-settings.js';
+import { createApiMetrics } from '../infra/metrics/api-metrics.js';
 import type { Config } from '../infra/config/schema.js';
 import { startHttpServer, type RunningServer } from '../infra/http/serve.js';
 import { createRedisErrorReporter } from '../infra/log/redis-error-reporter.js';
@@ -63,6 +64,7 @@ export function createApiService({ config, logger, overrides = {} }: ApiServiceO
       client.connect().catch(() => undefined);
       queue = createLazyQueue({ client, location: { name: jobqueue.queue_name, prefix: jobqueue.prefix }, logger });
       rateLimit = rateLimitFromConfig(config, logger);
+      if (!config.secrets.admin) logger.info('metrics (/metrics) and the queue dashboard are off: set ADMIN_USER and ADMIN_PASSWORD to turn them on');
       const app = createApp({
         producer: createBullmqProducer({ queue, logger }),
         statusReader: createBullmqStatusReader({ queue, logger }),
@@ -70,6 +72,8 @@ export function createApiService({ config, logger, overrides = {} }: ApiServiceO
         bodyLimitBytes: config.app.server.body_limit_bytes,
         auth,
         isReady: () => client?.status === 'ready',
+        metrics: createApiMetrics(),
+        ...(config.secrets.admin ? { adminCredentials: config.secrets.admin } : {}),
         ...(config.app.api.cors.allowed_origins.length > 0 ? { cors: config.app.api.cors } : {}),
         ...(rateLimit.options ? { rateLimit: rateLimit.options } : {}),
         ...overrides,

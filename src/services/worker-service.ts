@@ -2,10 +2,14 @@ import type { Logger } from 'pino';
 import type { Config } from '../infra/config/schema.js';
 import { startHttpServer, type RunningServer } from '../infra/http/serve.js';
 import { createJobWorker, type JobWorker } from '../infra/queue/job-worker.js';
-import { redisLabel, workerRedisOptions } from '../infra/redis/connection-options.js';
+import { producerRedisOptions, redisLabel, workerRedisOptions } from '../infra/redis/connection-options.js';
 import type { JobDeps } from '../jobs/job-definition.js';
 import { createJobRegistry, type JobRegistry } from '../jobs/registry.js';
+import { Queue } from 'bullmq';
+import { Hono } from 'hono';
 import { createHealthRoutes } from '../routes/health.js';
+import { createMetricsRoutes, joinMetrics } from '../routes/metrics.js';
+import { createWorkerMetrics } from '../infra/metrics/worker-metrics.js';
 import { failureSignal, once, type Service } from './service.js';
 
 export interface WorkerService extends Service {
@@ -35,9 +39,23 @@ export function createWorkerService({ config, logger, jobDeps, registry = create
   let worker: JobWorker | undefined;
   let health: RunningServer | undefined;
 
+  const metrics = createWorkerMetrics();
+  const location = { name: jobqueue.queue_name, prefix: jobqueue.prefix };
+  // Fail fast (no offline queue, a command timeout): a scrape while Redis is down must not hang.
+  let depthQueue: Queue | undefined;
+  const queueDepth = async (): Promise<string> => {
+    if (!depthQueue) {
+      depthQueue = new Queue(location.name, { connection: producerRedisOptions(redisConfig), prefix: location.prefix });
+      // Outages are the worker's to report; a scrape then just lacks the depth.
+      depthQueue.on('error', () => undefined);
+    }
+    return depthQueue.exportPrometheusMetrics().catch(() => '');
+  };
+
   const stop = once(async () => {
     await worker?.close();
     await health?.close();
+    await depthQueue?.close().catch(() => undefined);
   });
 
   return {
@@ -46,13 +64,17 @@ export function createWorkerService({ config, logger, jobDeps, registry = create
       return health?.port;
     },
     async start() {
-      health = await startHttpServer(createHealthRoutes(() => worker?.isReady() ?? false), {
+      const healthApp = new Hono().route('/', createHealthRoutes(() => worker?.isReady() ?? false));
+      const admin = config.secrets.admin;
+      if (admin) healthApp.route('/', createMetricsRoutes(async () => joinMetrics([await metrics.registry.metrics(), await queueDepth()]), admin));
+      else logger.info('metrics (/metrics) are off: set ADMIN_USER and ADMIN_PASSWORD to turn them on');
+      health = await startHttpServer(healthApp, {
         host: jobqueue.host,
         port: jobqueue.port,
         setting: `JOBQUEUE_PORT (jobqueue.port in config/${config.env}/config.yaml)`,
       });
       worker = createJobWorker({
-        location: { name: jobqueue.queue_name, prefix: jobqueue.prefix },
+        location,
         connection: workerRedisOptions(redisConfig),
         redisLabel: redisLabel(redisConfig),
         registry,
@@ -60,6 +82,7 @@ export function createWorkerService({ config, logger, jobDeps, registry = create
         concurrency: jobqueue.concurrency,
         retention: jobqueue,
         logger,
+        metrics,
       });
       worker.run().catch(fail);
       logger.info(

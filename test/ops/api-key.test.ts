@@ -71,7 +71,7 @@ describe('npm run dev / demo in develop', () => {
     cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
     const file = path.join(dir, '.env.develop.local');
     const said: string[] = [];
-    const develop = { ...loadConfig({ environment: { APP_ENV: 'develop' }, dotenv: false }), secrets: { apiSecretKey: undefined } };
+    const develop = { ...loadConfig({ environment: { APP_ENV: 'develop' }, dotenv: false }), secrets: { apiSecretKey: undefined, admin: undefined } };
     const previous = process.env.API_SECRET_KEY;
     cleanup.push(() => {
       if (previous === undefined) delete process.env.API_SECRET_KEY;
@@ -89,7 +89,7 @@ describe('npm run dev / demo in develop', () => {
   });
 
   it('never creates one outside develop', async () => {
-    const staging = { ...loadConfig({ environment: { APP_ENV: 'staging' }, dotenv: false }), secrets: { apiSecretKey: undefined } };
+    const staging = { ...loadConfig({ environment: { APP_ENV: 'staging' }, dotenv: false }), secrets: { apiSecretKey: undefined, admin: undefined } };
     await expect(ensureApiSecret(staging, () => undefined, path.join(tmpdir(), 'never-written'))).rejects.toThrow(/API_SECRET_KEY: is not set/);
   });
 });

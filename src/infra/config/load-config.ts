@@ -74,10 +74,20 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     env: appEnv,
     app: validate(AppConfigSchema, 'config', dir, appEnv, environment),
     cache: validate(CacheServerConfigSchema, 'cacheserver', dir, appEnv, environment),
-    secrets: { apiSecretKey: environment.API_SECRET_KEY?.trim() || undefined },
+    secrets: { apiSecretKey: environment.API_SECRET_KEY?.trim() || undefined, admin: adminCredentials(environment) },
   };
   checkRateLimitStorage(config, dir);
   return config;
+}
+
+/** ADMIN_USER and ADMIN_PASSWORD together, or neither: one alone is a mistake to stop on. */
+function adminCredentials(environment: NodeJS.ProcessEnv): Config['secrets']['admin'] {
+  const username = environment.ADMIN_USER?.trim() ?? '';
+  const password = environment.ADMIN_PASSWORD ?? '';
+  if (username === '' && password === '') return undefined;
+  if (username === '' || password === '') throw new ConfigError(username ? 'ADMIN_PASSWORD' : 'ADMIN_USER', '', 'is not set: set ADMIN_USER and ADMIN_PASSWORD together (or neither, which turns the dashboard and /metrics off)');
+  if (password.length < 12) throw new ConfigError('ADMIN_PASSWORD', '', 'must be at least 12 characters');
+  return { username, password };
 }
 
 /** storage_type "redis" without cluster nodes cannot work; say so at start-up, not at the first request. */

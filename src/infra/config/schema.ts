@@ -140,6 +140,8 @@ export type RedisClusterConfig = CacheServerConfig['redis']['default']['cluster'
 export interface Secrets {
   /** `API_SECRET_KEY`: signs and verifies the API keys (HS256). */
   apiSecretKey: string | undefined;
+  /** `ADMIN_USER` / `ADMIN_PASSWORD`: basic auth of the dashboard and /metrics; both or neither. */
+  admin: { username: string; password: string } | undefined;
 }
 
 /** Everything a process needs, after validation. */

@@ -9,6 +9,7 @@ const STATUS_TITLES: Partial<Record<number, string>> = {
   400: 'Bad Request',
   404: 'Not Found',
   405: 'Method Not Allowed',
+  401: 'Unauthorized',
   413: 'Content Too Large',
   415: 'Unsupported Media Type',
   429: 'Too Many Requests',
@@ -43,12 +44,14 @@ export function createErrorHandler(logger: Logger): ErrorHandler {
     }
     if (error instanceof HTTPException && error.status < 500) {
       const status = error.status;
+      // Basic auth's 401 carries its challenge on the exception's own response.
+      const challenge = error.res?.headers.get('www-authenticate');
       return problemResponse(c, {
         type: PROBLEM_TYPES.http,
         title: STATUS_TITLES[status] ?? 'Request Error',
         status,
         detail: error.message || STATUS_TITLES[status] || 'The request cannot be served',
-      });
+      }, challenge ? { 'WWW-Authenticate': challenge } : {});
     }
     logger.error({ err: error, requestId: c.get('requestId'), method: c.req.method, path: c.req.path }, 'unhandled error');
     return problemResponse(c, {

@@ -9,6 +9,7 @@ import { createDueJobPromoter } from './due-job-promoter.js';
 import { createJobDispatcher } from './job-dispatcher.js';
 import { firstRunDueAt, type QueuedJob, type QueueLocation } from './job-queue.js';
 import { toKeepJobs } from './retention.js';
+import type { WorkerMetrics } from '../metrics/worker-metrics.js';
 
 export interface JobWorkerOptions {
   location: QueueLocation;
@@ -23,6 +24,8 @@ export interface JobWorkerOptions {
   logger: Logger;
   /** Promote delayed jobs at their due time (default true); off: BullMQ's own timing, up to a Redis tick late. */
   punctual?: boolean;
+  /** Counters and histograms to feed; absent: none. */
+  metrics?: WorkerMetrics;
 }
 
 export interface JobWorker {
@@ -40,10 +43,11 @@ function lateness(job: QueuedJob): number | undefined {
   return job.processedOn - firstRunDueAt(job);
 }
 
-function logFailure(logger: Logger, job: QueuedJob | undefined, error: Error): void {
+/** Logs a failed run; returns whether it will be retried. */
+function logFailure(logger: Logger, job: QueuedJob | undefined, error: Error): boolean {
   if (!job) {
     logger.error({ err: error }, 'job failed');
-    return;
+    return false;
   }
   const attempts = job.opts.attempts ?? 1;
   const context = { jobId: job.id, jobType: job.name, attempt: job.attemptsMade, attempts, reason: error.message };
@@ -51,6 +55,7 @@ function logFailure(logger: Logger, job: QueuedJob | undefined, error: Error): v
   const willRetry = job.attemptsMade < attempts && error.name !== 'UnrecoverableError';
   if (willRetry) logger.warn(context, 'job failed; it will be retried');
   else logger.error(context, 'job failed for good; kept in the failed set');
+  return willRetry;
 }
 
 /**
@@ -76,11 +81,23 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
   // The Worker emits 'ready' once; its backend reports every reconnection.
   worker.on('ready', redisErrors.recovered);
   worker.backend.on('ready', redisErrors.recovered);
-  worker.on('completed', (job) =>
-    logger.info({ jobId: job.id, jobType: job.name, attempt: job.attemptsMade, lateMs: lateness(job) }, 'job completed'),
-  );
-  worker.on('failed', (job, error) => logFailure(logger, job, error));
-  worker.on('stalled', (jobId) => logger.warn({ jobId }, 'job stalled (its worker stopped renewing the lock); it will run again'));
+  const { metrics } = options;
+  worker.on('completed', (job) => {
+    const lateMs = lateness(job);
+    logger.info({ jobId: job.id, jobType: job.name, attempt: job.attemptsMade, lateMs }, 'job completed');
+    if (!metrics) return;
+    metrics.completed.inc({ job_type: job.name });
+    if (job.processedOn !== undefined && job.finishedOn !== undefined) metrics.processing.observe({ job_type: job.name }, (job.finishedOn - job.processedOn) / 1000);
+    if (lateMs !== undefined) metrics.lateness.observe({ job_type: job.name }, Math.max(0, lateMs) / 1000);
+  });
+  worker.on('failed', (job, error) => {
+    const willRetry = logFailure(logger, job, error);
+    if (metrics && job) (willRetry ? metrics.retried : metrics.failed).inc({ job_type: job.name });
+  });
+  worker.on('stalled', (jobId) => {
+    logger.warn({ jobId }, 'job stalled (its worker stopped renewing the lock); it will run again');
+    metrics?.stalled.inc();
+  });
 
   let closing: Promise<void> | undefined;
   return {
