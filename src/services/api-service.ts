@@ -1,8 +1,11 @@
+import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { createApp, type AppDeps } from '../app.js';
 import { apiKeySettings } from '../infra/auth/auth-settings.js';
 import { createApiMetrics } from '../infra/metrics/api-metrics.js';
+import { createDashboardApp, DASHBOARD_PATH } from '../infra/admin/queue-dashboard.js';
+import type { AdminCredentials } from '../routes/metrics.js';
 import type { Config } from '../infra/config/schema.js';
 import { startHttpServer, type RunningServer } from '../infra/http/serve.js';
 import { createRedisErrorReporter } from '../infra/log/redis-error-reporter.js';
@@ -16,6 +19,22 @@ import { failureSignal, once, type Service } from './service.js';
 export interface ApiService extends Service {
   /** The bound port, once started (useful with port 0). */
   readonly port: number | undefined;
+  /** The dashboard's port, when it runs. */
+  readonly adminPort: number | undefined;
+}
+
+/** The queue dashboard on its own listener, with a queue of its own that fails fast while Redis is down. */
+async function startDashboard(config: Config, credentials: AdminCredentials, logger: Logger) {
+  const { jobqueue, admin } = config.app;
+  const queue = new Queue(jobqueue.queue_name, { connection: producerRedisOptions(config.cache.redis.jobqueue), prefix: jobqueue.prefix });
+  queue.on('error', (error) => logger.debug({ err: error }, 'dashboard queue connection error'));
+  const server = await startHttpServer(createDashboardApp({ queue, credentials, readOnly: admin.read_only }), {
+    host: admin.host,
+    port: admin.port,
+    setting: `ADMIN_PORT (admin.port in config/${config.env}/config.yaml)`,
+  });
+  logger.info({ readOnly: admin.read_only }, `queue dashboard on http://${admin.host}:${server.port}${DASHBOARD_PATH}`);
+  return { server, queue };
 }
 
 export interface ApiServiceOptions {
@@ -40,9 +59,12 @@ export function createApiService({ config, logger, overrides = {} }: ApiServiceO
   let queue: ReturnType<typeof createLazyQueue> | undefined;
   let rateLimit: ReturnType<typeof rateLimitFromConfig> | undefined;
   let server: RunningServer | undefined;
+  let dashboard: { server: RunningServer; queue: Queue } | undefined;
 
   const stop = once(async () => {
     await server?.close();
+    await dashboard?.server.close();
+    await dashboard?.queue.close().catch(() => undefined);
     await queue?.close().catch((error: unknown) => logger.debug({ err: error }, 'queue close failed'));
     client?.disconnect();
     rateLimit?.close();
@@ -52,6 +74,9 @@ export function createApiService({ config, logger, overrides = {} }: ApiServiceO
     failure,
     get port() {
       return server?.port;
+    },
+    get adminPort() {
+      return dashboard?.server.port;
     },
     async start() {
       // First, before anything is opened: without a secret the API cannot check a key.
@@ -80,6 +105,7 @@ export function createApiService({ config, logger, overrides = {} }: ApiServiceO
       });
       server = await startHttpServer(app, { ...config.app.server, setting: `SERVER_PORT (server.port in config/${config.env}/config.yaml)` });
       logger.info({ env: config.env, redis: label, queue: jobqueue.queue_name, prefix: jobqueue.prefix }, `API listening on http://${config.app.server.host}:${server.port}`);
+      if (config.secrets.admin) dashboard = await startDashboard(config, config.secrets.admin, logger);
     },
     stop,
   };

@@ -11,18 +11,21 @@ export interface Stack {
   baseUrl: string;
   /** The worker's `GET /health`. */
   healthUrl: string;
+  /** The queue dashboard's listener (running only with ADMIN_USER/ADMIN_PASSWORD). */
+  adminUrl: string;
   stop(): Promise<void>;
 }
 
 /** The real API and worker processes (APP_ENV=test) on free ports, with their own queue on `redis`. */
 export async function startStack(redis: RedisServer, queuePrefix = 'stack', extraEnv: Record<string, string> = {}): Promise<Stack> {
-  const [apiPort, workerPort] = [await freePort(), await freePort()];
+  const [apiPort, workerPort, adminPort] = [await freePort(), await freePort(), await freePort()];
   const env = {
     REDIS_JOBQUEUE_ADDR: redis.addr,
     SERVER_PORT: String(apiPort),
     JOBQUEUE_PORT: String(workerPort),
     JOBQUEUE_QUEUE_NAME: uniqueQueueName(queuePrefix),
     API_SECRET_KEY: TEST_API_SECRET,
+    ADMIN_PORT: String(adminPort),
     ...extraEnv,
   };
   const api = startNodeProcess('src/server.ts', env);
@@ -37,7 +40,7 @@ export async function startStack(redis: RedisServer, queuePrefix = 'stack', extr
     await stop();
     throw error;
   }
-  return { api, worker, baseUrl: `http://127.0.0.1:${apiPort}`, healthUrl: `http://127.0.0.1:${workerPort}/health`, stop };
+  return { api, worker, baseUrl: `http://127.0.0.1:${apiPort}`, healthUrl: `http://127.0.0.1:${workerPort}/health`, adminUrl: `http://127.0.0.1:${adminPort}`, stop };
 }
 
 /** `text` as a RegExp matching itself literally. */

@@ -11,6 +11,8 @@ export const ENV_OVERRIDES = [
   { variable: 'JOBQUEUE_PREFIX', file: 'config', path: ['jobqueue', 'prefix'], kind: 'string' },
   { variable: 'API_CORS_ALLOWED_ORIGINS', file: 'config', path: ['api', 'cors', 'allowed_origins'], kind: 'list' },
   { variable: 'RATE_LIMIT_STORAGE_TYPE', file: 'config', path: ['api', 'rate_limit', 'storage_type'], kind: 'string' },
+  { variable: 'ADMIN_HOST', file: 'config', path: ['admin', 'host'], kind: 'string' },
+  { variable: 'ADMIN_PORT', file: 'config', path: ['admin', 'port'], kind: 'number' },
   { variable: 'LOG_LEVEL', file: 'config', path: ['log', 'level'], kind: 'string' },
   { variable: 'LOG_FORMAT', file: 'config', path: ['log', 'format'], kind: 'string' },
   { variable: 'REDIS_JOBQUEUE_ADDR', file: 'cacheserver', path: ['redis', 'jobqueue', 'addr'], kind: 'string' },

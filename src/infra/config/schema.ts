@@ -83,6 +83,15 @@ export const AppConfigSchema = v.strictObject({
       storage_type: v.picklist(['auto', 'redis', 'memory']),
     }),
   }),
+  // The queue dashboard's own listener; on only when ADMIN_USER and ADMIN_PASSWORD are set.
+  admin: v.optional(
+    v.strictObject({
+      host: v.optional(v.pipe(v.string(), v.nonEmpty()), '127.0.0.1'),
+      port: v.optional(Port, 8083),
+      read_only: v.optional(v.boolean(), false),
+    }),
+    { host: '127.0.0.1', port: 8083, read_only: false },
+  ),
   log: v.optional(
     v.strictObject({
       level: v.optional(v.picklist(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']), 'info'),
