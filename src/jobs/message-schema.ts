@@ -14,10 +14,12 @@ const FORBIDDEN = [
   { pattern: /\p{Cs}/u, why: 'a lone surrogate (not a valid character)' },
 ] as const;
 
-const ANY_FORBIDDEN = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/u;
+// ZWNJ and ZWJ (U+200C, U+200D) are format characters that real text needs:
+// Persian and Indic words, emoji sequences such as 👨‍👩‍👧. They neither reorder nor hide text.
+const ANY_FORBIDDEN = /(?![\u200C\u200D])[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/u;
 /** The same rule as a whole-string pattern, so that the OpenAPI document carries it too. */
-const ONLY_PRINTABLE = /^[^\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]*$/u;
-const ALL_FORBIDDEN = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/gu;
+const ONLY_PRINTABLE = /^(?:[^\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]|[\u200C\u200D])*$/u;
+const ALL_FORBIDDEN = /(?![\u200C\u200D])[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/gu;
 
 /** `U+202E` */
 function codePoint(character: string): string {
@@ -29,7 +31,9 @@ export function forbiddenCharacterReason(text: string): string | undefined {
   const found = ANY_FORBIDDEN.exec(text);
   if (!found) return undefined;
   const why = FORBIDDEN.find(({ pattern }) => pattern.test(found[0]))?.why ?? 'a character that cannot be printed';
-  return `must not contain ${codePoint(found[0])} (${why}) at position ${found.index}`;
+  // Counted in characters (code points), not UTF-16 units, of the trimmed text.
+  const position = [...text.slice(0, found.index)].length;
+  return `must not contain ${codePoint(found[0])} (${why}) at position ${position}`;
 }
 
 export const MESSAGE_MAX_LENGTH = 1000;

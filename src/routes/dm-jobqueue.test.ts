@@ -72,6 +72,12 @@ describe('POST /api/dm-jobqueue/register', () => {
     expect(producer.jobs[0]).toMatchObject({ payload: { message: 'hello' }, delayMs: 0, attempts: 1 });
   });
 
+  it.for(['👨\u200D👩\u200D👧 family', 'می\u200Cخواهم', 'ｗｉｄｅ　ｓｐａｃｅ'])('accepts real text that needs joiners or wide spaces: %s', async (message) => {
+    const { register, producer } = setup();
+    expect((await register({ message })).status).toBe(201);
+    expect(producer.jobs[0]?.payload).toEqual({ message });
+  });
+
   it('gives every job an unguessable id by default', async () => {
     const producer = createFakeProducer();
     const app = createApp({ auth: TEST_AUTH, producer, statusReader: createFakeStatusReader(), logger: createSilentLogger(), bodyLimitBytes: 1024 });
@@ -101,6 +107,7 @@ describe('POST /api/dm-jobqueue/register', () => {
     [{ message: 'two\u2028lines' }, 'message', 'must not contain U+2028 (a line or paragraph separator) at position 3'],
     [{ message: 'para\u2029graph' }, 'message', 'must not contain U+2029 (a line or paragraph separator) at position 4'],
     [{ message: 'half \uD800 pair' }, 'message', 'must not contain U+D800 (a lone surrogate (not a valid character)) at position 5'],
+    [{ message: '😀\u202Eab' }, 'message', 'must not contain U+202E (an invisible format character that can reorder or hide text) at position 1'],
     [{ delay: 5 }, 'delay', 'is not a known field'],
     [[1, 2], '(body)', 'must be a JSON object'],
     ['"text"', '(body)', 'must be a JSON object'],

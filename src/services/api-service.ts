@@ -91,8 +91,8 @@ export function createApiService({ config, logger, overrides = {} }: ApiServiceO
       rateLimit = rateLimitFromConfig(config, logger);
       if (!config.secrets.admin) logger.info('metrics (/metrics) and the queue dashboard are off: set ADMIN_USER and ADMIN_PASSWORD to turn them on');
       const app = createApp({
-        producer: createBullmqProducer({ queue, logger }),
-        statusReader: createBullmqStatusReader({ queue, logger }),
+        producer: createBullmqProducer({ queue, logger, redisErrors }),
+        statusReader: createBullmqStatusReader({ queue, logger, redisErrors }),
         logger,
         bodyLimitBytes: config.app.server.body_limit_bytes,
         auth,

@@ -75,6 +75,19 @@ describe('due-job promoter: delayed jobs start on time whatever Redis hz is', ()
     for (const ms of late) expect(ms).toBeLessThan(250);
   });
 
+  it('never starts a job early when its due time moved later (changeDelay, or a retry)', async () => {
+    const context = setup({ punctual: true });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const job = await context.queue.add('demo:delay_print', { message: 'moved later' }, { delay: 300 });
+    // The promoter has heard of the 300 ms due time; the new one replaces it.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const movedAt = Date.now();
+    await job.changeDelay(1500);
+    await waitFor(() => context.printed.length === 1, { what: 'the job to run', timeoutMs: 5_000 });
+    const done = await context.queue.getJob(job.id ?? '');
+    expect((done?.processedOn ?? 0) - movedAt).toBeGreaterThanOrEqual(1500);
+  });
+
   it('runs nothing while the queue is paused, and the job after resume', async () => {
     const context = setup({ punctual: true });
     await new Promise((resolve) => setTimeout(resolve, 300));

@@ -1,4 +1,6 @@
 import { Queue } from 'bullmq';
+import { pino } from 'pino';
+import { createRedisErrorReporter } from '../../src/infra/log/redis-error-reporter.js';
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
@@ -76,6 +78,37 @@ describe('register against a real Redis', () => {
     const job = await inspector.getJob(body.job_id);
     expect(job?.opts).toMatchObject({ delay: 180_000, attempts: 11 });
     expect(job?.data).toEqual({ message: 'Job executed successfully' });
+  });
+
+  it('reports a Redis that stopped answering (command timeout) once as an outage, and its end', async () => {
+    const own = await startRedisServer();
+    cleanup.push(() => own.destroy());
+    const lines: { level: number; msg: string }[] = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line) as { level: number; msg: string }) });
+    const client = new Redis(producerRedisOptions(redisConfigFor(own.port, { command_timeout_ms: 300 })));
+    client.on('error', () => undefined);
+    const queue = createLazyQueue({ client, location: { name: uniqueQueueName('timeout'), prefix: 'bull' }, logger });
+    const redisErrors = createRedisErrorReporter(logger, `job-queue Redis at ${own.addr}`);
+    const producer = createBullmqProducer({ queue, logger, redisErrors });
+    cleanup.push(async () => {
+      await queue.close().catch(() => undefined);
+      client.disconnect();
+    });
+    const request = (jobId: string) => ({ jobId, type: 'demo:delay_print' as const, payload: { message: 'm' }, delayMs: 60_000, attempts: 1, backoff: { type: 'fixed' as const, delayMs: 1 } });
+    await waitFor(() => client.status === 'ready', { what: 'Redis connection' });
+    await producer.enqueue(request('a0000000-0000-4000-8000-000000000001'));
+    const admin = new Redis(own.port);
+    cleanup.push(() => void admin.disconnect());
+    await admin.call('CLIENT', 'PAUSE', '1500', 'ALL');
+    for (const id of ['a0000000-0000-4000-8000-000000000002', 'a0000000-0000-4000-8000-000000000003']) {
+      await expect(producer.enqueue(request(id))).rejects.toThrow('Job queue service is unavailable: Redis did not answer in time');
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1600));
+    await waitFor(async () => producer.enqueue(request('a0000000-0000-4000-8000-000000000004')).then(() => true, () => false), { what: 'a stored job after the pause' });
+    expect(lines.map((line) => [line.level, line.msg])).toEqual([
+      [40, `job-queue Redis at ${own.addr} is not reachable (Command timed out); retrying in the background`],
+      [30, `job-queue Redis at ${own.addr} is reachable again`],
+    ]);
   });
 
   it('answers 503 at once while Redis is down and registers again when it is back, without a restart', async () => {

@@ -7,10 +7,7 @@ function toBullmqBackoff(backoff: RetryBackoff): BackoffOptions {
   return { type: backoff.type, delay: backoff.delayMs, ...(backoff.jitter ? { jitter: backoff.jitter } : {}) };
 }
 
-/**
- * The BullMQ job options of a request, for `queue.add` and for our batched add
- * script alike, so the options the two store cannot drift apart.
- */
+/** The BullMQ job options of a request, for `queue.add`. */
 export function toBullmqJobOptions(request: EnqueueRequest) {
   return {
     jobId: request.jobId,

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { QueueUnavailableError, type EnqueueRequest, type JobProducer } from '../../jobs/job-producer.js';
-import { isRedisConnectionError } from '../redis/connection-error.js';
+import type { RedisErrorReporter } from '../log/redis-error-reporter.js';
+import { isRedisConnectionError, isRedisReplyError } from '../redis/connection-error.js';
 import { toBullmqJobOptions } from './bullmq-job-options.js';
 import type { LazyQueue } from './lazy-queue.js';
 import { NOT_CONNECTED, unavailableReason } from './redis-unavailable.js';
@@ -9,6 +10,12 @@ export interface BullmqProducerOptions {
   /** The queue, on a client made with `producerRedisOptions` (offline queue off, command timeout on). */
   queue: LazyQueue;
   logger: Logger;
+  /**
+   * The client's outage reporter: a command that timed out on a live
+   * connection emits no `error` event, so the producer reports it itself,
+   * and a success ends such an outage.
+   */
+  redisErrors?: Pick<RedisErrorReporter, 'error' | 'recovered'>;
 }
 
 /**
@@ -19,17 +26,25 @@ export interface BullmqProducerOptions {
  * so it is not logged here per request.
  * @example const producer = createBullmqProducer({ queue: createLazyQueue({ client, location, logger }), logger });
  */
-export function createBullmqProducer({ queue, logger }: BullmqProducerOptions): JobProducer {
+export function createBullmqProducer({ queue, logger, redisErrors }: BullmqProducerOptions): JobProducer {
   const { client } = queue;
   return {
     async enqueue(request: EnqueueRequest) {
       if (client.status !== 'ready') throw new QueueUnavailableError(NOT_CONNECTED);
       try {
         const job = await queue.current().add(request.type, request.payload, toBullmqJobOptions(request));
+        redisErrors?.recovered();
         return { createdAt: job.timestamp };
       } catch (error) {
-        // A Redis that answered with an error is a fault worth seeing every time; a lost connection is an outage.
-        if (!isRedisConnectionError(error)) logger.error({ err: error, jobId: request.jobId }, 'Redis refused the job');
+        if (isRedisConnectionError(error)) {
+          redisErrors?.error(error);
+        } else if (isRedisReplyError(error)) {
+          // Redis answered with an error: a fault worth seeing every time, and the job was not stored.
+          logger.error({ err: error, jobId: request.jobId }, 'Redis refused the job');
+        } else {
+          // Not Redis (BullMQ's own option checks, a bug): a 500, not a 503 a client would retry forever.
+          throw error;
+        }
         throw new QueueUnavailableError(unavailableReason(client, error, 'Redis did not accept the job'), { cause: error });
       }
     },

@@ -2,7 +2,8 @@ import type { JobState as BullmqJobState } from 'bullmq';
 import type { Logger } from 'pino';
 import { QueueUnavailableError } from '../../jobs/job-producer.js';
 import type { JobState, JobStatus, JobStatusReader } from '../../jobs/job-status.js';
-import { isRedisConnectionError } from '../redis/connection-error.js';
+import type { RedisErrorReporter } from '../log/redis-error-reporter.js';
+import { isRedisConnectionError, isRedisReplyError } from '../redis/connection-error.js';
 import { firstRunDueAt, type QueuedJob } from './job-queue.js';
 import type { LazyQueue } from './lazy-queue.js';
 import { NOT_CONNECTED, unavailableReason } from './redis-unavailable.js';
@@ -11,6 +12,8 @@ export interface BullmqStatusReaderOptions {
   /** The producer's queue and client (`producerRedisOptions`): offline queue off, command timeout on. */
   queue: LazyQueue;
   logger: Logger;
+  /** As the producer's: reports command timeouts, which emit no `error` event. */
+  redisErrors?: Pick<RedisErrorReporter, 'error'>;
 }
 
 const STATES: Record<BullmqJobState, JobState> = {
@@ -72,7 +75,7 @@ function sameRun(before: QueuedJob, after: QueuedJob): boolean {
  * (503), never waits.
  * @example const reader = createBullmqStatusReader({ queue, logger }); await reader.read(jobId);
  */
-export function createBullmqStatusReader({ queue, logger }: BullmqStatusReaderOptions): JobStatusReader {
+export function createBullmqStatusReader({ queue, logger, redisErrors }: BullmqStatusReaderOptions): JobStatusReader {
   const { client } = queue;
 
   /**
@@ -102,7 +105,9 @@ export function createBullmqStatusReader({ queue, logger }: BullmqStatusReaderOp
       try {
         return await readConsistently(jobId);
       } catch (error) {
-        if (!isRedisConnectionError(error)) logger.error({ err: error, jobId }, 'Redis could not read the job');
+        if (isRedisConnectionError(error)) redisErrors?.error(error);
+        else if (isRedisReplyError(error)) logger.error({ err: error, jobId }, 'Redis could not read the job');
+        else throw error;
         throw new QueueUnavailableError(unavailableReason(client, error, 'Redis could not read the job'), { cause: error });
       }
     },

@@ -5,16 +5,18 @@ import type { QueueLocation } from './job-queue.js';
 
 export interface DueJobPromoterOptions {
   location: QueueLocation;
-  /** Worker-style options (`workerRedisOptions`): the events reader blocks, so it gets its own connection. */
+  /** Worker-style options (`workerRedisOptions`) for the events reader, whose XREAD blocks and waits through outages. */
   connection: ConnectionOptions;
+  /** Fail-fast options (`producerRedisOptions`) for the reads and promotes: during an outage they fail at once instead of queueing. */
+  commandConnection: ConnectionOptions;
   logger: Logger;
   /** Most due times remembered; jobs beyond them start on BullMQ's own timing (default 10,000). */
   capacity?: number;
 }
 
 export interface DueJobPromoter {
-  /** Starts listening for delayed jobs; resolves once the events reader is connected or has given up for now. */
-  start(): Promise<void>;
+  /** Starts listening for delayed jobs in the background; never waits for Redis. */
+  start(): void;
   /** Stops the timer and closes both connections; idempotent. */
   close(): Promise<void>;
 }
@@ -22,10 +24,18 @@ export interface DueJobPromoter {
 interface Due {
   readonly jobId: string;
   readonly at: number;
+  /** When the event was read: a job that ran after this was taken since, and is not this entry's to promote. */
+  readonly seenAt: number;
 }
 
 /** Longest a Node timer can wait; a later due time is re-armed when it fires. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** How long close() waits for a clean QUIT before it drops the connections (a Redis that is down never answers). */
+const CLOSE_GRACE_MS = 1000;
+
+/** Events after which a job is no longer waiting for the due time we knew. */
+const LEFT_DELAYED = ['waiting', 'active', 'completed', 'failed', 'removed'] as const;
 
 /**
  * Starts delayed jobs on time, through BullMQ's public API only.
@@ -46,21 +56,32 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
  * never early and never lost.
  * @example const promoter = createDueJobPromoter({ location, connection, logger }); await promoter.start();
  */
-export function createDueJobPromoter({ location, connection, logger, capacity = 10_000 }: DueJobPromoterOptions): DueJobPromoter {
-  const queue = new Queue(location.name, { connection, prefix: location.prefix });
+export function createDueJobPromoter({ location, connection, commandConnection, logger, capacity = 10_000 }: DueJobPromoterOptions): DueJobPromoter {
+  const queue = new Queue(location.name, { connection: commandConnection, prefix: location.prefix });
   const events = new QueueEvents(location.name, { connection, prefix: location.prefix, autorun: false });
-  // The worker's own listeners report Redis outages; these only keep the emitters from throwing.
-  queue.on('error', (error) => logger.debug({ err: error }, 'due-job promoter: queue connection error'));
-  events.on('error', (error) => logger.debug({ err: error }, 'due-job promoter: events connection error'));
+  // The worker reports Redis outages; anything else (ACL, script, wrong type) would leave the promoter inert: say so.
+  const reportError = (what: string) => (error: Error) => {
+    if (isRedisConnectionError(error)) logger.debug({ err: error }, `due-job promoter: ${what} connection error`);
+    else logger.warn({ err: error }, `due-job promoter: ${what} error: ${error.message}`);
+  };
+  queue.on('error', reportError('queue'));
+  events.on('error', reportError('events'));
 
-  /** Sorted by due time, earliest first; at most `capacity` entries. */
+  /** Sorted by due time, earliest first; at most `capacity` entries, at most one per job. */
   const pending: Due[] = [];
+
+  function forget(jobId: string): void {
+    const index = pending.findIndex((entry) => entry.jobId === jobId);
+    if (index >= 0) pending.splice(index, 1);
+  }
   let paused = false;
   let closed = false;
   let timer: NodeJS.Timeout | undefined;
   let firing = false;
 
   function remember(due: Due): void {
+    // A retry, or a changed delay: the new due time replaces the old one, which must not fire.
+    forget(due.jobId);
     let index = pending.length;
     while (index > 0 && (pending[index - 1]?.at ?? 0) > due.at) index -= 1;
     if (index >= capacity) return;
@@ -78,11 +99,12 @@ export function createDueJobPromoter({ location, connection, logger, capacity = 
     timer.unref();
   }
 
-  /** Promotes the first of `due` that is still delayed; one is enough to wake a worker. */
+  /** Promotes the first of `due` that is still delayed for the due time we knew; one is enough to wake a worker. */
   async function promoteOne(due: readonly Due[]): Promise<void> {
-    for (const { jobId } of due) {
+    for (const { jobId, seenAt } of due) {
       const job = await queue.getJob(jobId);
-      if (!job) continue;
+      // Gone, or run since we learned its due time (then it is delayed again for a later one, or not at all).
+      if (!job || (job.processedOn ?? 0) > seenAt) continue;
       try {
         await job.promote();
         return;
@@ -122,8 +144,9 @@ export function createDueJobPromoter({ location, connection, logger, capacity = 
 
   events.on('delayed', ({ jobId, delay }) => {
     const at = Number(delay);
-    if (Number.isFinite(at)) remember({ jobId, at });
+    if (Number.isFinite(at)) remember({ jobId, at, seenAt: Date.now() });
   });
+  for (const event of LEFT_DELAYED) events.on(event, ({ jobId }: { jobId: string }) => forget(jobId));
   events.on('paused', () => {
     paused = true;
   });
@@ -134,16 +157,27 @@ export function createDueJobPromoter({ location, connection, logger, capacity = 
 
   let closing: Promise<void> | undefined;
   return {
-    async start() {
+    start() {
       void events.run().catch((error: unknown) => logger.warn({ err: error }, 'due-job promoter: events reader stopped'));
-      await events.waitUntilReady().catch(() => undefined);
-      paused = await queue.isPaused().catch(() => false);
+      // Learned again on every (re)connection: a `resumed` event lost in an outage must not leave it paused for good.
+      events.backend.on('ready', () => {
+        queue.isPaused().then(
+          (value) => {
+            paused = value;
+            arm();
+          },
+          () => undefined,
+        );
+      });
     },
     close() {
       closing ??= (async () => {
         closed = true;
         clearTimeout(timer);
-        await Promise.allSettled([events.close(), queue.close()]);
+        const closed_ = Promise.allSettled([events.close(), queue.close()]);
+        const grace = new Promise((resolve) => setTimeout(resolve, CLOSE_GRACE_MS).unref());
+        await Promise.race([closed_, grace]);
+        await Promise.allSettled([events.disconnect(), queue.disconnect()]);
       })();
       return closing;
     },

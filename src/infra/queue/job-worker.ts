@@ -75,7 +75,16 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
     removeOnComplete: toKeepJobs(options.retention.keep_completed),
     removeOnFail: toKeepJobs(options.retention.keep_failed),
   });
-  const promoter = options.punctual === false ? undefined : createDueJobPromoter({ location, connection: options.connection, logger });
+  const promoter =
+    options.punctual === false
+      ? undefined
+      : createDueJobPromoter({
+          location,
+          connection: options.connection,
+          // Its reads and promotes fail at once during an outage instead of queueing until Redis is back.
+          commandConnection: { ...options.connection, enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: options.connection.commandTimeout ?? 1000 },
+          logger,
+        });
   const redisErrors = createRedisErrorReporter(logger, `job-queue Redis at ${options.redisLabel}`);
   worker.on('error', redisErrors.error);
   // The Worker emits 'ready' once; its backend reports every reconnection.
@@ -102,7 +111,7 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
   let closing: Promise<void> | undefined;
   return {
     async run() {
-      await promoter?.start();
+      promoter?.start();
       await worker.run();
     },
     close() {

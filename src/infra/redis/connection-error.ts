@@ -14,6 +14,11 @@ const CONNECTION_MESSAGES = /Command timed out|Connection is closed|Stream isn't
  * BullMQ's own classifier (`isNotConnectionError`) covers only a refused or
  * closed connection, so the socket codes and ioredis's messages are added.
  */
+/** An error Redis itself answered with (`-ERR …`, `-WRONGTYPE …`, OOM): the store refused, the job was not stored. */
+export function isRedisReplyError(error: unknown): boolean {
+  return error instanceof Error && error.name === 'ReplyError';
+}
+
 export function isRedisConnectionError(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   const code = (error as NodeJS.ErrnoException).code;
