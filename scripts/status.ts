@@ -1,0 +1,131 @@
+/**
+ * `npm run status [-- --json]`: the counterpart of the original template's
+ * server-status command. Checks the API, the worker, the job-queue Redis (and
+ * that it is set up for a queue: AOF on, no evicting maxmemory policy), the
+ * rate-limit cluster's nodes and the queue; one line per part. Exits 1 when a
+ * required part is down or the Redis is misconfigured for a queue.
+ */
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { loadConfig } from '../src/infra/config/load-config.js';
+import type { Config } from '../src/infra/config/schema.js';
+import { baseRedisOptions, jobqueueRedisOptions } from '../src/infra/redis/connection-options.js';
+
+interface Check {
+  name: string;
+  address: string;
+  up: boolean;
+  /** A required part that is down, or a Redis unfit for a queue, fails the command. */
+  required: boolean;
+  ms: number;
+  detail: string;
+}
+
+const EVICTING = /^(allkeys|volatile)-/;
+const TIMEOUT_MS = 2000;
+
+async function timed<T>(step: () => Promise<T>): Promise<{ value?: T; error?: string; ms: number }> {
+  const started = performance.now();
+  try {
+    const value = await step();
+    return { value, ms: Math.round(performance.now() - started) };
+  } catch (error) {
+    return { error: error instanceof Error ? error.message : String(error), ms: Math.round(performance.now() - started) };
+  }
+}
+
+async function httpCheck(name: string, url: string, expect: (status: number, body: string) => boolean): Promise<Check> {
+  const result = await timed(async () => {
+    const response = await fetch(url, { signal: AbortSignal.timeout(TIMEOUT_MS) });
+    return { status: response.status, body: (await response.text()).slice(0, 200) };
+  });
+  const up = result.value !== undefined && expect(result.value.status, result.value.body);
+  const detail = result.value ? `${result.value.status} ${result.value.body.split('\n')[0] ?? ''}`.trim() : (result.error ?? '');
+  return { name, address: url, up, required: true, ms: result.ms, detail };
+}
+
+function quickClient(options: ReturnType<typeof baseRedisOptions> & { host?: string; port?: number }): Redis {
+  const client = new Redis({ ...options, lazyConnect: true, connectTimeout: TIMEOUT_MS, commandTimeout: TIMEOUT_MS, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
+  client.on('error', () => undefined);
+  return client;
+}
+
+async function redisChecks(config: Config): Promise<Check[]> {
+  const redisConfig = config.cache.redis.jobqueue;
+  const address = `${redisConfig.addr.host}:${redisConfig.addr.port}`;
+  const client = quickClient(jobqueueRedisOptions(redisConfig));
+  try {
+    const ping = await timed(async () => {
+      await client.connect();
+      return client.ping();
+    });
+    if (ping.error) return [{ name: 'job-queue Redis', address, up: false, required: true, ms: ping.ms, detail: ping.error }];
+    const info = await client.info();
+    const field = (key: string) => new RegExp(`^${key}:(.*)$`, 'm').exec(info)?.[1]?.trim() ?? 'unknown';
+    const aof = field('aof_enabled') === '1';
+    const policy = ((await client.config('GET', 'maxmemory-policy').catch(() => [])) as string[])[1] ?? field('maxmemory_policy');
+    const problems = [...(aof ? [] : ['AOF is off: jobs are lost when it restarts (appendonly yes)']), ...(EVICTING.test(policy) ? [`maxmemory-policy ${policy} evicts jobs (use noeviction)`] : [])];
+    const checks: Check[] = [
+      { name: 'job-queue Redis', address, up: true, required: true, ms: ping.ms, detail: `Redis ${field('redis_version')}, used memory ${field('used_memory_human')}, appendonly ${aof ? 'yes' : 'no'}, maxmemory-policy ${policy}` },
+      { name: 'job-queue Redis setup', address, up: problems.length === 0, required: true, ms: 0, detail: problems.join('; ') || 'fit for a queue (AOF on, no eviction)' },
+    ];
+    const { jobqueue } = config.app;
+    const queue = new Queue(jobqueue.queue_name, { connection: client, prefix: jobqueue.prefix });
+    queue.on('error', () => undefined);
+    const counts = await timed(async () => ({ counts: await queue.getJobCounts('delayed', 'waiting', 'active', 'completed', 'failed'), workers: (await queue.getWorkers()).length }));
+    const summary = counts.value ? `${Object.entries(counts.value.counts).map(([state, count]) => `${state} ${count}`).join(', ')}; ${counts.value.workers} worker connection(s)` : (counts.error ?? '');
+    checks.push({ name: 'queue', address: `${jobqueue.prefix}:${jobqueue.queue_name}`, up: counts.value !== undefined, required: true, ms: counts.ms, detail: summary });
+    return checks;
+  } finally {
+    client.disconnect();
+  }
+}
+
+async function clusterChecks(config: Config): Promise<Check[]> {
+  const cluster = config.cache.redis.default.cluster;
+  return Promise.all(
+    cluster.addrs.map(async (addr) => {
+      const client = quickClient({ ...baseRedisOptions(cluster), host: addr.host, port: addr.port });
+      try {
+        const ping = await timed(async () => {
+          await client.connect();
+          return client.ping();
+        });
+        return { name: 'rate-limit cluster node', address: `${addr.host}:${addr.port}`, up: !ping.error, required: true, ms: ping.ms, detail: ping.error ?? 'PONG' };
+      } finally {
+        client.disconnect();
+      }
+    }),
+  );
+}
+
+async function main(): Promise<void> {
+  const json = process.argv.includes('--json');
+  const config = loadConfig();
+  const { server, jobqueue } = config.app;
+  const api = `http://${server.host}:${server.port}`;
+  const worker = `http://${jobqueue.host}:${jobqueue.port}`;
+  const checks = [
+    ...(await Promise.all([
+      httpCheck('API liveness', `${api}/health`, (status, body) => status === 200 && body === 'OK'),
+      httpCheck('API readiness', `${api}/ready`, (status) => status === 200),
+      httpCheck('worker liveness', `${worker}/health`, (status, body) => status === 200 && body === 'OK'),
+      httpCheck('worker readiness', `${worker}/ready`, (status) => status === 200),
+    ])),
+    ...(await redisChecks(config)),
+    ...(await clusterChecks(config)),
+  ];
+  const failed = checks.some((check) => check.required && !check.up);
+  if (json) {
+    process.stdout.write(`${JSON.stringify({ env: config.env, ok: !failed, checks }, null, 2)}\n`);
+  } else {
+    for (const check of checks) process.stdout.write(`${check.up ? 'up  ' : 'DOWN'}  ${check.name.padEnd(24)} ${check.address.padEnd(36)} ${String(check.ms).padStart(5)} ms  ${check.detail}\n`);
+    process.stdout.write(failed ? 'status: a required part is down or misconfigured\n' : 'status: all up\n');
+  }
+  process.exitCode = failed ? 1 : 0;
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`status: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exitCode = 2;
+});
