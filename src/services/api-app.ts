@@ -1,0 +1,64 @@
+import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { createApp, type App, type AppDeps } from '../app.js';
+import { apiKeySettings } from '../infra/auth/auth-settings.js';
+import type { Config } from '../infra/config/schema.js';
+import { createRedisErrorReporter } from '../infra/log/redis-error-reporter.js';
+import { createApiMetrics } from '../infra/metrics/api-metrics.js';
+import { createBullmqProducer } from '../infra/queue/bullmq-producer.js';
+import { createBullmqStatusReader } from '../infra/queue/bullmq-status-reader.js';
+import { createLazyQueue } from '../infra/queue/lazy-queue.js';
+import { rateLimitFromConfig } from '../infra/rate-limit/rate-limit-from-config.js';
+import { producerRedisOptions, redisLabel } from '../infra/redis/connection-options.js';
+
+export interface ApiApp {
+  app: App;
+  /** Settles once the first connection attempt to the job-queue Redis succeeded or failed. */
+  firstConnection: Promise<void>;
+  /** Closes the queue and the Redis connections; idempotent enough to call once per owner. */
+  close(): Promise<void>;
+}
+
+/**
+ * The API's app with its real clients: the job-queue Redis client (fail fast,
+ * reconnecting forever), the queue, producer and status reader on it, the rate
+ * limiter and the metrics. Shared by the HTTP service and the Lambda entry, so
+ * both run the same app. Throws ConfigError first when API_SECRET_KEY is missing.
+ * @example const { app, close } = createApiApp({ config, logger });
+ */
+export function createApiApp({ config, logger, overrides = {} }: { config: Config; logger: Logger; overrides?: Partial<AppDeps> }): ApiApp {
+  const auth = apiKeySettings(config);
+  const redisConfig = config.cache.redis.jobqueue;
+  const { jobqueue } = config.app;
+  const client = new Redis({ ...producerRedisOptions(redisConfig), lazyConnect: true });
+  const redisErrors = createRedisErrorReporter(logger, `job-queue Redis at ${redisLabel(redisConfig)}`, 'registering a job answers 503 until it is back');
+  client.on('error', redisErrors.error);
+  client.on('ready', redisErrors.recovered);
+  // Connecting is not starting: without Redis the API serves 503s and reconnects by itself.
+  const firstConnection = client.connect().catch(() => undefined);
+  const queue = createLazyQueue({ client, location: { name: jobqueue.queue_name, prefix: jobqueue.prefix }, logger });
+  const rateLimit = rateLimitFromConfig(config, logger);
+  if (!config.secrets.admin) logger.info('metrics (/metrics) and the queue dashboard are off: set ADMIN_USER and ADMIN_PASSWORD to turn them on');
+  const app = createApp({
+    producer: createBullmqProducer({ queue, logger, redisErrors }),
+    statusReader: createBullmqStatusReader({ queue, logger, redisErrors }),
+    logger,
+    bodyLimitBytes: config.app.server.body_limit_bytes,
+    auth,
+    isReady: () => client.status === 'ready',
+    metrics: createApiMetrics(),
+    ...(config.secrets.admin ? { adminCredentials: config.secrets.admin } : {}),
+    ...(config.app.api.cors.allowed_origins.length > 0 ? { cors: config.app.api.cors } : {}),
+    ...(rateLimit.options ? { rateLimit: rateLimit.options } : {}),
+    ...overrides,
+  });
+  return {
+    app,
+    firstConnection,
+    async close() {
+      await queue.close().catch((error: unknown) => logger.debug({ err: error }, 'queue close failed'));
+      client.disconnect();
+      rateLimit.close();
+    },
+  };
+}
