@@ -40,11 +40,17 @@ export function startNodeProcess(
     nodeArgs?: string[];
     /** false: `entry` is compiled JavaScript, run without the tsx loader. */
     typescript?: boolean;
+    /** Working directory (default the project root); `entry` may then be absolute. */
+    cwd?: string;
+    /** A command that runs node, e.g. `['setpriv', '--reuid=65534', …]` to drop privileges. */
+    wrapper?: string[];
   } = {},
 ): NodeProcess {
   const loader = options.typescript === false ? [] : ['--import', 'tsx'];
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), ...loader, path.join(PROJECT_ROOT, entry)], {
-    cwd: PROJECT_ROOT,
+  const nodeArgs = [...(options.nodeArgs ?? []), ...loader, path.isAbsolute(entry) ? entry : path.join(PROJECT_ROOT, entry)];
+  const [wrapper, ...wrapperArgs] = options.wrapper ?? [];
+  const child = spawn(wrapper ?? process.execPath, wrapper ? [...wrapperArgs, process.execPath, ...nodeArgs] : nodeArgs, {
+    cwd: options.cwd ?? PROJECT_ROOT,
     env: { ...process.env, APP_ENV: 'test', LOG_FORMAT: 'json', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
