@@ -177,16 +177,18 @@ export function renderReport(sections: Sections): string {
     parts.push(...Object.entries(sections.redisReference).map(([name, value]) => `| ${name} | ${fmt(value)} |`), '');
   }
   if (sections.auth) {
-    const { micros, redisCommandsFor401And403, statuses } = sections.auth;
+    const { micros, scrapeMicros, redisCommandsFor401And403, statuses } = sections.auth;
     const bare = micros['bare route'];
     parts.push(
-      '## 8. CORS and authentication',
+      '## 8. What the middleware costs: CORS, authentication, request ids, metrics',
       '',
       'Node CPU per request through `app.request` on a route that only answers 201 (medians over the rounds), and what each middleware adds:',
       '',
       '| middleware | µs per request | added |',
       '|---|---|---|',
       ...Object.entries(micros).map(([name, value]) => `| ${name} | ${fmt(value, 1)} | ${name === 'bare route' ? '—' : fmt(value - bare, 1)} |`),
+      '',
+      `One scrape of the API's /metrics registry (process metrics included) costs ${fmt(scrapeMicros)} µs of CPU.`,
       '',
       `1,000 requests without a key and 1,000 with a read-only key to the real API (statuses ${statuses.join(', ')}): the job-queue Redis served ${redisCommandsFor401And403} commands for them.`,
       '',

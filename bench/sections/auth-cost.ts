@@ -1,6 +1,9 @@
 import { Hono } from 'hono';
 import { Redis } from 'ioredis';
+import { requestId } from 'hono/request-id';
 import { bearerAuth } from '../../src/infra/http/bearer-auth.js';
+import { httpMetrics } from '../../src/infra/http/metrics-middleware.js';
+import { createApiMetrics } from '../../src/infra/metrics/api-metrics.js';
 import { corsPolicy } from '../../src/infra/http/cors-policy.js';
 import { AUTH_HEADERS, TEST_AUTH, testKey } from '../../test/helpers/api-keys.js';
 import { startBenchServer } from '../lib/bench-server.js';
@@ -17,7 +20,9 @@ const CORS = {
 
 export interface AuthCost {
   /** Node CPU per request (µs), in-process through app.request, medians over the rounds. */
-  micros: Record<'bare route' | 'CORS' | 'authentication' | 'CORS + authentication', number>;
+  micros: Record<'bare route' | 'CORS' | 'authentication' | 'CORS + authentication' | 'request id' | 'metrics', number>;
+  /** CPU of one scrape of the API's registry (µs), median. */
+  scrapeMicros: number;
   /** Redis commands the job-queue Redis served for 1,000 401s and 1,000 403s from the real API. */
   redisCommandsFor401And403: number;
   statuses: number[];
@@ -37,12 +42,16 @@ async function microsPerRequest(app: Hono, headers: Record<string, string>, coun
  * and that refused keys never reach the job-queue Redis.
  */
 export async function benchAuthCost(redisPort: number, { rounds, count }: { rounds: number; count: number }): Promise<AuthCost> {
+  // Counters that have seen the load, as a real scrape would find them.
+  const apiMetrics = createApiMetrics();
   const route = (app: Hono) => app.post('/api/x', (c) => c.json({ ok: true }, 201));
   const variants = {
     'bare route': route(new Hono()),
     CORS: route(new Hono().use('/api/*', corsPolicy(CORS))),
     authentication: route(new Hono().use('/api/*', bearerAuth(TEST_AUTH))),
     'CORS + authentication': route(new Hono().use('/api/*', corsPolicy(CORS)).use('/api/*', bearerAuth(TEST_AUTH))),
+    'request id': route(new Hono().use(requestId())),
+    metrics: route(new Hono().use(httpMetrics(apiMetrics))),
   };
   const headers = { ...AUTH_HEADERS, origin: 'http://localhost:3000', 'content-type': 'application/json' };
   const samples = new Map<string, number[]>();
@@ -50,6 +59,13 @@ export async function benchAuthCost(redisPort: number, { rounds, count }: { roun
     for (const [name, app] of Object.entries(variants)) samples.set(name, [...(samples.get(name) ?? []), await microsPerRequest(app, headers, count)]);
   }
   const micros = Object.fromEntries([...samples].map(([name, values]) => [name, spread(values).median])) as AuthCost['micros'];
+  const scrapes: number[] = [];
+  for (let i = 0; i < 200; i++) {
+    const before = process.cpuUsage();
+    await apiMetrics.registry.metrics();
+    const used = process.cpuUsage(before);
+    scrapes.push(used.user + used.system);
+  }
 
   const server = await startBenchServer('auth', 'full-register.ts', { REDIS_PORT: String(redisPort), QUEUE_NAME: 'bench-auth', RATE_LIMIT: 'memory' });
   const admin = new Redis(redisPort);
@@ -66,7 +82,7 @@ export async function benchAuthCost(redisPort: number, { rounds, count }: { roun
       }
     }
     // Minus the INFO call that reads the counters.
-    return { micros, redisCommandsFor401And403: (await calls()) - before - 1, statuses: [...statuses].sort() };
+    return { micros, scrapeMicros: spread(scrapes).median, redisCommandsFor401And403: (await calls()) - before - 1, statuses: [...statuses].sort() };
   } finally {
     admin.disconnect();
     await server.process.stop('SIGTERM');
