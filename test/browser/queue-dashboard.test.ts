@@ -1,44 +1,29 @@
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { waitFor } from '../../scripts/lib/wait-for.js';
 import { AUTH_HEADERS } from '../helpers/api-keys.js';
-import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
-import { startStack, type Stack } from '../helpers/stack.js';
-import { launchChromium, screenshot } from './chromium.js';
+import { useBrowserStack } from './browser-stack.js';
+import { screenshot } from './chromium.js';
 
 const ADMIN = { ADMIN_USER: 'ops', ADMIN_PASSWORD: 'correct horse battery' };
 
 describe('the queue dashboard (/admin/queues) in chromium', () => {
-  let browser: Browser;
-  let redis: RedisServer;
-  let stack: Stack;
-
-  beforeAll(async () => {
-    browser = await launchChromium();
-    redis = await startRedisServer();
-    stack = await startStack(redis, 'dashboard', ADMIN);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await stack?.stop();
-    await redis?.destroy();
-  });
+  const fixture = useBrowserStack('dashboard', ADMIN);
 
   it('refuses a visitor without the admin credentials', async () => {
-    const response = await fetch(`${stack.adminUrl}/admin/queues`);
+    const response = await fetch(`${fixture.stack.adminUrl}/admin/queues`);
     expect(response.status).toBe(401);
     expect(response.headers.get('www-authenticate')).toMatch(/^Basic/);
   });
 
   it('refuses an action sent from another site, even with the credentials (CSRF)', async () => {
     const basic = `Basic ${Buffer.from(`${ADMIN.ADMIN_USER}:${ADMIN.ADMIN_PASSWORD}`).toString('base64')}`;
-    const response = await fetch(`${stack.adminUrl}/admin/queues/api/queues/any/retry/failed`, {
+    const response = await fetch(`${fixture.stack.adminUrl}/admin/queues/api/queues/any/retry/failed`, {
       method: 'PUT',
       headers: { authorization: basic, origin: 'http://evil.example', 'sec-fetch-site': 'cross-site', 'content-type': 'text/plain' },
     });
     expect(response.status).toBe(403);
     // The same call from the dashboard's own page passes the check (and then finds no such queue).
-    const sameOrigin = await fetch(`${stack.adminUrl}/admin/queues/api/queues/any/retry/failed`, {
+    const sameOrigin = await fetch(`${fixture.stack.adminUrl}/admin/queues/api/queues/any/retry/failed`, {
       method: 'PUT',
       headers: { authorization: basic, 'sec-fetch-site': 'same-origin', 'content-type': 'text/plain' },
     });
@@ -48,7 +33,7 @@ describe('the queue dashboard (/admin/queues) in chromium', () => {
   it('logs in, shows a delayed demo:delay_print job with its data, promotes it, and shows it completed', async () => {
     const message = `from the dashboard ${Date.now()}`;
     const registered = await waitFor(async () => {
-      const response = await fetch(`${stack.baseUrl}/api/dm-jobqueue/register`, {
+      const response = await fetch(`${fixture.stack.baseUrl}/api/dm-jobqueue/register`, {
         method: 'POST',
         headers: { ...AUTH_HEADERS, 'content-type': 'application/json' },
         body: JSON.stringify({ message, delay_seconds: 3600 }),
@@ -56,10 +41,10 @@ describe('the queue dashboard (/admin/queues) in chromium', () => {
       return response.status === 201 ? ((await response.json()) as { job_id: string }) : undefined;
     }, { what: 'a registration' });
 
-    const context = await browser.newContext({ httpCredentials: { username: ADMIN.ADMIN_USER, password: ADMIN.ADMIN_PASSWORD }, viewport: { width: 1280, height: 900 } });
+    const context = await fixture.browser.newContext({ httpCredentials: { username: ADMIN.ADMIN_USER, password: ADMIN.ADMIN_PASSWORD }, viewport: { width: 1280, height: 900 } });
     try {
       const page = await context.newPage();
-      await page.goto(`${stack.adminUrl}/admin/queues`);
+      await page.goto(`${fixture.stack.adminUrl}/admin/queues`);
       await page.getByRole('link', { name: /stack|dashboard/ }).first().click();
       await page.getByRole('link', { name: /Delayed/i }).first().click();
       await page.getByText(registered.job_id).first().waitFor({ timeout: 15_000 });
@@ -70,7 +55,7 @@ describe('the queue dashboard (/admin/queues) in chromium', () => {
       await card.locator('ul[class^="jobActions"] button').first().click();
       const confirm = page.getByRole('button', { name: 'Confirm' });
       if (await confirm.isVisible().catch(() => false)) await confirm.click();
-      await stack.worker.waitForLine(new RegExp(`\\] ${message}$`), { stream: 'stdout' });
+      await fixture.stack.worker.waitForLine(new RegExp(`\\] ${message}$`), { stream: 'stdout' });
       await page.getByRole('link', { name: /Completed/i }).first().click();
       await page.getByText(registered.job_id).first().waitFor({ timeout: 15_000 });
       await screenshot(page, 'dashboard-completed');
