@@ -1,10 +1,11 @@
-import { Queue } from 'bullmq';
+import type { Queue } from 'bullmq';
 import type { Logger } from 'pino';
 import type { AppDeps } from '../app.js';
 import { createDashboardApp, DASHBOARD_PATH } from '../infra/admin/queue-dashboard.js';
 import type { Config } from '../infra/config/schema.js';
 import { startHttpServer, type RunningServer } from '../infra/http/serve.js';
-import { producerRedisOptions, redisLabel } from '../infra/redis/connection-options.js';
+import { createFailFastQueue } from '../infra/queue/fail-fast-queue.js';
+import { redisLabel } from '../infra/redis/connection-options.js';
 import type { AdminCredentials } from '../routes/metrics.js';
 import { createApiApp, type ApiApp } from './api-app.js';
 import { failureSignal, once, type Service } from './service.js';
@@ -19,8 +20,7 @@ export interface ApiService extends Service {
 /** The queue dashboard on its own listener, with a queue of its own that fails fast while Redis is down. */
 async function startDashboard(config: Config, credentials: AdminCredentials, logger: Logger) {
   const { jobqueue, admin } = config.app;
-  const queue = new Queue(jobqueue.queue_name, { connection: producerRedisOptions(config.cache.redis.jobqueue), prefix: jobqueue.prefix });
-  queue.on('error', (error) => logger.debug({ err: error }, 'dashboard queue connection error'));
+  const queue = createFailFastQueue({ name: jobqueue.queue_name, prefix: jobqueue.prefix }, config.cache.redis.jobqueue, logger, 'dashboard');
   const server = await startHttpServer(createDashboardApp({ queue, credentials, readOnly: admin.read_only }), {
     host: admin.host,
     port: admin.port,

@@ -2,10 +2,11 @@ import type { Logger } from 'pino';
 import type { Config } from '../infra/config/schema.js';
 import { startHttpServer, type RunningServer } from '../infra/http/serve.js';
 import { createJobWorker, type JobWorker } from '../infra/queue/job-worker.js';
-import { producerRedisOptions, redisLabel, workerRedisOptions } from '../infra/redis/connection-options.js';
+import { redisLabel, workerRedisOptions } from '../infra/redis/connection-options.js';
 import type { JobDeps } from '../jobs/job-definition.js';
 import { createJobRegistry, type JobRegistry } from '../jobs/registry.js';
-import { Queue } from 'bullmq';
+import type { Queue } from 'bullmq';
+import { createFailFastQueue } from '../infra/queue/fail-fast-queue.js';
 import { Hono } from 'hono';
 import { createHealthRoutes } from '../routes/health.js';
 import { createMetricsRoutes, joinMetrics } from '../routes/metrics.js';
@@ -41,14 +42,10 @@ export function createWorkerService({ config, logger, jobDeps, registry = create
 
   const metrics = createWorkerMetrics();
   const location = { name: jobqueue.queue_name, prefix: jobqueue.prefix };
-  // Fail fast (no offline queue, a command timeout): a scrape while Redis is down must not hang.
+  // Made at the first scrape; while Redis is down a scrape just lacks the depth.
   let depthQueue: Queue | undefined;
   const queueDepth = async (): Promise<string> => {
-    if (!depthQueue) {
-      depthQueue = new Queue(location.name, { connection: producerRedisOptions(redisConfig), prefix: location.prefix });
-      // Outages are the worker's to report; a scrape then just lacks the depth.
-      depthQueue.on('error', () => undefined);
-    }
+    depthQueue ??= createFailFastQueue(location, redisConfig, logger, 'metrics');
     return depthQueue.exportPrometheusMetrics().catch(() => '');
   };
 

@@ -3,7 +3,7 @@ import { HTTPException } from 'hono/http-exception';
 import type { Logger } from 'pino';
 import { InvalidJobPayloadError } from '../../jobs/invalid-payload-error.js';
 import { QueueUnavailableError } from '../../jobs/job-producer.js';
-import { PROBLEM_TYPES, problemResponse } from './problem.js';
+import { PROBLEM_TYPES, problemResponse, validationProblem } from './problem.js';
 
 const STATUS_TITLES: Partial<Record<number, string>> = {
   400: 'Bad Request',
@@ -34,13 +34,7 @@ export function createErrorHandler(logger: Logger): ErrorHandler {
     }
     if (error instanceof InvalidJobPayloadError) {
       // The job type's own schema refused what the route accepted: still the caller's input.
-      return problemResponse(c, {
-        type: PROBLEM_TYPES.validation,
-        title: 'Invalid request body',
-        status: 400,
-        detail: error.errors.map((fieldError) => `${fieldError.field}: ${fieldError.reason}`).join('; '),
-        errors: [...error.errors],
-      });
+      return validationProblem(c, error.errors);
     }
     if (error instanceof HTTPException && error.status < 500) {
       const status = error.status;

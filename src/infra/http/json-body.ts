@@ -2,7 +2,7 @@ import type { MiddlewareHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { validator } from 'hono/validator';
 import * as v from 'valibot';
-import { PROBLEM_TYPES, problemResponse } from './problem.js';
+import { validationProblem } from './problem.js';
 import { toFieldErrors } from '../validation/field-errors.js';
 
 const JSON_MEDIA_TYPE = /^application\/([\w.-]+\+)?json$/i;
@@ -33,13 +33,6 @@ export function jsonBody<TSchema extends v.GenericSchema>(schema: TSchema) {
   return validator('json', (value, c) => {
     const result = v.safeParse(schema, value);
     if (result.success) return result.output;
-    const errors = toFieldErrors(result.issues);
-    return problemResponse(c, {
-      type: PROBLEM_TYPES.validation,
-      title: 'Invalid request body',
-      status: 400,
-      detail: errors.map((error) => `${error.field}: ${error.reason}`).join('; '),
-      errors,
-    });
+    return validationProblem(c, toFieldErrors(result.issues));
   });
 }

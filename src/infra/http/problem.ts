@@ -22,6 +22,17 @@ export interface Problem {
   [extension: string]: unknown;
 }
 
+/** The 400 for invalid input: every field and its reason, in `detail` and in `errors`. */
+export function validationProblem(c: Context, errors: readonly FieldError[]): Response {
+  return problemResponse(c, {
+    type: PROBLEM_TYPES.validation,
+    title: 'Invalid request body',
+    status: 400,
+    detail: errors.map((error) => `${error.field}: ${error.reason}`).join('; '),
+    errors: [...errors],
+  });
+}
+
 /**
  * An `application/problem+json` response (RFC 9457).
  * @example return problemResponse(c, { type: PROBLEM_TYPES.http, title: 'Not Found', status: 404, detail: '…' });

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { JobDeps } from '../../jobs/job-definition.js';
 import type { JobData, JobName, JobRegistry } from '../../jobs/registry.js';
 import type { AppConfig } from '../config/schema.js';
-import type { ClientOptions } from '../redis/connection-options.js';
+import { failFast, type ClientOptions } from '../redis/connection-options.js';
 import { createRedisErrorReporter } from '../log/redis-error-reporter.js';
 import { createDueJobPromoter } from './due-job-promoter.js';
 import { createJobDispatcher } from './job-dispatcher.js';
@@ -82,7 +82,7 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
           location,
           connection: options.connection,
           // Its reads and promotes fail at once during an outage instead of queueing until Redis is back.
-          commandConnection: { ...options.connection, enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: options.connection.commandTimeout ?? 1000 },
+          commandConnection: failFast(options.connection, options.connection.commandTimeout ?? 1000),
           logger,
         });
   const redisErrors = createRedisErrorReporter(logger, `job-queue Redis at ${options.redisLabel}`);

@@ -6,6 +6,11 @@ const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE
 /** ioredis's words for a connection that is closed, not yet open, or too slow. */
 const CONNECTION_MESSAGES = /Command timed out|Connection is closed|Stream isn't writeable|enableOfflineQueue|connect ETIMEDOUT|getaddrinfo|All sentinels are unreachable|Reached the max retries per request limit/i;
 
+/** An error Redis itself answered with (`-ERR …`, `-WRONGTYPE …`, OOM): the store refused, the job was not stored. */
+export function isRedisReplyError(error: unknown): boolean {
+  return error instanceof Error && error.name === 'ReplyError';
+}
+
 /**
  * True for an error that means "Redis is not reachable right now" (refused,
  * reset, timed out, closed): those feed the once-per-outage log. Anything
@@ -14,11 +19,6 @@ const CONNECTION_MESSAGES = /Command timed out|Connection is closed|Stream isn't
  * BullMQ's own classifier (`isNotConnectionError`) covers only a refused or
  * closed connection, so the socket codes and ioredis's messages are added.
  */
-/** An error Redis itself answered with (`-ERR …`, `-WRONGTYPE …`, OOM): the store refused, the job was not stored. */
-export function isRedisReplyError(error: unknown): boolean {
-  return error instanceof Error && error.name === 'ReplyError';
-}
-
 export function isRedisConnectionError(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   const code = (error as NodeJS.ErrnoException).code;

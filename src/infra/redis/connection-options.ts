@@ -54,17 +54,17 @@ export function jobqueueRedisOptions(config: RedisConnectionConfig): ClientOptio
 }
 
 /**
- * Options for the API's producer connection: fail fast. With the offline queue
- * off a command on a broken connection rejects at once instead of waiting for
- * a reconnect, and a command on a live but stuck server times out.
+ * `options` made to fail fast: with the offline queue off a command on a broken
+ * connection rejects at once instead of waiting for a reconnect, and a command
+ * on a live but stuck server times out.
  */
+export function failFast(options: ClientOptions, commandTimeoutMs: number): ClientOptions {
+  return { ...options, enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: commandTimeoutMs };
+}
+
+/** Options for the API's producer connection (and every other request-time read): {@link failFast}. */
 export function producerRedisOptions(config: RedisConnectionConfig): ClientOptions {
-  return {
-    ...jobqueueRedisOptions(config),
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 0,
-    commandTimeout: config.command_timeout_ms,
-  };
+  return failFast(jobqueueRedisOptions(config), config.command_timeout_ms);
 }
 
 /**
