@@ -32,6 +32,7 @@ const CorsSchema = v.strictObject({
   exposed_headers: v.optional(v.array(v.string()), [
     'Location',
     'Retry-After',
+    'Idempotent-Replayed',
     'X-Request-Id',
     'X-RateLimit-Limit',
     'X-RateLimit-Remaining',

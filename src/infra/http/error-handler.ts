@@ -1,6 +1,7 @@
 import type { ErrorHandler, NotFoundHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { Logger } from 'pino';
+import { IdempotencyConflictError } from '../../jobs/idempotency-conflict-error.js';
 import { InvalidJobPayloadError } from '../../jobs/invalid-payload-error.js';
 import { QueueUnavailableError } from '../../jobs/job-producer.js';
 import { PROBLEM_TYPES, problemResponse, validationProblem } from './problem.js';
@@ -31,6 +32,11 @@ export function createErrorHandler(logger: Logger): ErrorHandler {
         { type: PROBLEM_TYPES.unavailable, title: 'Service Unavailable', status: 503, detail: error.message },
         { 'Retry-After': String(UNAVAILABLE_RETRY_AFTER_SECONDS) },
       );
+    }
+    if (error instanceof IdempotencyConflictError) {
+      return error.reason === 'in-progress'
+        ? problemResponse(c, { type: PROBLEM_TYPES.idempotencyKeyInUse, title: 'Conflict', status: 409, detail: error.message }, { 'Retry-After': '1' })
+        : problemResponse(c, { type: PROBLEM_TYPES.idempotencyKeyReused, title: 'Unprocessable Content', status: 422, detail: error.message });
     }
     if (error instanceof InvalidJobPayloadError) {
       // The job type's own schema refused what the route accepted: still the caller's input.
