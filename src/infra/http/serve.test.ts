@@ -1,6 +1,8 @@
 import { connect } from 'node:net';
 import { Hono } from 'hono';
 import { afterEach, describe, expect, it } from 'vitest';
+import { createSilentLogger } from '../log/logger.js';
+import { createErrorHandler } from './error-handler.js';
 import { startHttpServer, type RunningServer } from './serve.js';
 
 /** Sends `request`, then nothing more; resolves with what the server answered when it closed the socket. */
@@ -23,7 +25,7 @@ describe('startHttpServer against slow clients', () => {
   });
 
   async function start() {
-    const app = new Hono().post('/', async (c) => c.text(await c.req.text()));
+    const app = new Hono().post('/', async (c) => c.text(await c.req.text())).onError(createErrorHandler(createSilentLogger()));
     server = await startHttpServer(app, { host: '127.0.0.1', port: 0, timeouts: { headersMs: 300, requestMs: 600 } });
     return server.port;
   }
