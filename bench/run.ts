@@ -10,6 +10,7 @@ import path from 'node:path';
 import { PROJECT_ROOT } from '../scripts/lib/node-process.js';
 import { startRedisCluster } from '../test/helpers/redis-cluster.js';
 import { startRedisServer } from '../test/helpers/redis-server.js';
+import { ensureBenchDependencies } from './lib/bench-dependencies.js';
 import { describeEnvironment } from './lib/environment.js';
 import { renderReport } from './lib/report.js';
 import { benchDelay } from './sections/delay.js';
@@ -80,6 +81,7 @@ export const HTTP_TARGETS: HttpTarget[] = [
 ];
 
 async function main(): Promise<void> {
+  ensureBenchDependencies(log);
   log('compiling the bench servers (tsconfig.bench.json)');
   execFileSync(process.execPath, [path.join(PROJECT_ROOT, 'node_modules/typescript/bin/tsc'), '-p', path.join(PROJECT_ROOT, 'tsconfig.bench.json')], { stdio: 'inherit' });
   // The queue's Redis as we ship it (redis/redis.conf: AOF everysec, noeviction, hz …).
