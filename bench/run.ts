@@ -76,6 +76,8 @@ export const HTTP_TARGETS: HttpTarget[] = [
   { name: 'minimal Hono + queue.add', file: 'hono-queue-add.ts' },
   { name: 'minimal Fastify + queue.add', file: 'fastify-queue-add.ts' },
   { name: 'minimal Express + queue.add', file: 'express-queue-add.ts' },
+  { name: 'Fastify, feature-equivalent', file: 'fastify-equivalent.ts' },
+  { name: 'Express, feature-equivalent', file: 'express-equivalent.ts' },
   { name: 'full register, limiter off', file: 'full-register.ts', env: { RATE_LIMIT: 'off' } },
   { name: 'full register, limiter cluster', file: 'full-register.ts', env: { RATE_LIMIT: 'cluster' } },
 ];
