@@ -15,6 +15,7 @@ import { describeEnvironment } from './lib/environment.js';
 import { renderReport } from './lib/report.js';
 import { benchDelay } from './sections/delay.js';
 import { benchAuthCost } from './sections/auth-cost.js';
+import { benchColdStart } from './sections/cold-start.js';
 import { benchEnqueue } from './sections/enqueue.js';
 import { benchFailFast } from './sections/fail-fast.js';
 import { benchHttp, type HttpTarget } from './sections/http.js';
@@ -41,7 +42,7 @@ the sections and the figures.
 Environment:
   BENCH_ONLY     comma-separated sections to run (a partial run writes
                  bench/RESULTS.partial.md): http, enqueue, worker, delay,
-                 memory, failfast, redis, auth
+                 memory, failfast, redis, auth, coldstart
   BENCH_ROUNDS   rounds per comparison (default 5)
   BENCH_SECONDS  seconds of load per HTTP round (default 4)
 `;
@@ -57,7 +58,7 @@ if (args.length > 0) {
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? '5');
 const seconds = Number(process.env.BENCH_SECONDS ?? '4');
-const SECTIONS = ['http', 'enqueue', 'worker', 'delay', 'memory', 'failfast', 'redis', 'auth'];
+const SECTIONS = ['http', 'enqueue', 'worker', 'delay', 'memory', 'failfast', 'redis', 'auth', 'coldstart'];
 const only = (process.env.BENCH_ONLY ?? SECTIONS.join(',')).split(',').map((name) => name.trim());
 const unknown = only.filter((name) => !SECTIONS.includes(name));
 if (unknown.length > 0) {
@@ -113,6 +114,7 @@ async function main(): Promise<void> {
     if (only.includes('failfast')) sections.failFast = await benchFailFast(200);
     if (only.includes('redis')) sections.redisReference = redisBenchmark(redis.port);
     if (only.includes('auth')) sections.auth = await benchAuthCost(redis.port, { rounds, count: 20_000 });
+    if (only.includes('coldstart')) sections.coldStart = await benchColdStart(redis.port, { starts: 10, log });
   } finally {
     await cluster?.destroy();
     await defaultRedis.destroy();
