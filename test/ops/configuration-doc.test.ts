@@ -12,7 +12,7 @@ interface SchemaShape {
   options?: unknown[];
 }
 
-const shape = (schema: unknown): SchemaShape => (typeof schema === 'object' && schema !== null ? (schema) : {});
+const shape = (schema: unknown): SchemaShape => (typeof schema === 'object' && schema !== null ? schema : {});
 
 /** Every leaf key of a config schema as a dotted path (`server.port`), through optionals and unions. */
 function leafKeys(schema: unknown, prefix = ''): string[] {
