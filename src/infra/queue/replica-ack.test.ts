@@ -19,7 +19,7 @@ const tick = () => new Promise((resolve) => setImmediate(resolve));
 describe('createReplicaAck', () => {
   it('sends WAIT with the configured replicas and timeout and resolves with its answer', async () => {
     const client = fakeClient();
-    const ack = createReplicaAck(client as never, 2, 300);
+    const ack = createReplicaAck(client, 2, 300);
     const confirmed = ack.confirm();
     expect(client.calls.map((call) => call.args)).toEqual([[2, 300]]);
     client.calls[0]?.answer(2);
@@ -28,7 +28,7 @@ describe('createReplicaAck', () => {
 
   it('never answers a caller with a WAIT sent before it asked; callers meanwhile share the next one', async () => {
     const client = fakeClient();
-    const ack = createReplicaAck(client as never, 1, 500);
+    const ack = createReplicaAck(client, 1, 500);
     const first = ack.confirm();
     const later = [ack.confirm(), ack.confirm(), ack.confirm()];
     await tick();
@@ -44,7 +44,7 @@ describe('createReplicaAck', () => {
 
   it('passes a failed WAIT on to its callers, and the next caller sends a new one', async () => {
     const client = fakeClient();
-    const ack = createReplicaAck(client as never, 1, 500);
+    const ack = createReplicaAck(client, 1, 500);
     const failed = ack.confirm();
     client.calls[0]?.fail(new Error('Connection is closed.'));
     await expect(failed).rejects.toThrow('Connection is closed.');
