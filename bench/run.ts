@@ -20,6 +20,7 @@ import { benchHttp, type HttpTarget } from './sections/http.js';
 import { bytesPerDelayedJob, redisBenchmark } from './sections/redis-reference.js';
 import { benchWorkers } from './sections/worker.js';
 import { idleCpu } from './sections/redis-idle-cpu.js';
+import { benchCapacity } from './sections/capacity.js';
 import { Redis } from 'ioredis';
 
 async function configuredHz(port: number): Promise<string> {
@@ -40,7 +41,7 @@ the sections and the figures.
 Environment:
   BENCH_ONLY     comma-separated sections to run (a partial run writes
                  bench/RESULTS.partial.md): http, enqueue, worker, delay,
-                 memory, failfast, redis, auth
+                 memory, failfast, redis, auth, capacity
   BENCH_ROUNDS   rounds per comparison (default 5)
   BENCH_SECONDS  seconds of load per HTTP round (default 4)
 `;
@@ -56,7 +57,7 @@ if (args.length > 0) {
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? '5');
 const seconds = Number(process.env.BENCH_SECONDS ?? '4');
-const SECTIONS = ['http', 'enqueue', 'worker', 'delay', 'memory', 'failfast', 'redis', 'auth'];
+const SECTIONS = ['http', 'enqueue', 'worker', 'delay', 'memory', 'failfast', 'redis', 'auth', 'capacity'];
 const only = (process.env.BENCH_ONLY ?? SECTIONS.join(',')).split(',').map((name) => name.trim());
 const unknown = only.filter((name) => !SECTIONS.includes(name));
 if (unknown.length > 0) {
@@ -67,6 +68,8 @@ if (unknown.length > 0) {
 const resultsFile = only.length === SECTIONS.length ? 'bench/RESULTS.md' : 'bench/RESULTS.partial.md';
 const log = (line: string) => process.stdout.write(`[bench] ${line}\n`);
 const SHIPPED_CONF = path.join(PROJECT_ROOT, 'redis/redis.conf');
+const CAPACITY_COUNT = 10_000;
+const CAPACITY_CONCURRENCY = 32;
 
 
 export const HTTP_TARGETS: HttpTarget[] = [
@@ -109,6 +112,7 @@ async function main(): Promise<void> {
     if (only.includes('failfast')) sections.failFast = await benchFailFast(200);
     if (only.includes('redis')) sections.redisReference = redisBenchmark(redis.port);
     if (only.includes('auth')) sections.auth = await benchAuthCost(redis.port, { rounds, count: 20_000 });
+    if (only.includes('capacity')) sections.capacity = { results: await benchCapacity({ rounds, count: CAPACITY_COUNT, concurrency: CAPACITY_CONCURRENCY, configFile: SHIPPED_CONF, log }), count: CAPACITY_COUNT, concurrency: CAPACITY_CONCURRENCY };
   } finally {
     await cluster?.destroy();
     await defaultRedis.destroy();
