@@ -58,8 +58,11 @@ export function redisLabel(config: Pick<RedisConnectionConfig, 'addr' | 'sentine
   return config.addr ? formatAddr(config.addr) : '(no address)';
 }
 
-/** A failover demotes the old master; a client still on it gets READONLY and must find the new one. */
-// The failed command is not resent: it was refused, so the caller sees the error (a 503, a retried job).
+/**
+ * A failover demotes the old master; a client still on it gets READONLY and
+ * must find the new one. The refused command is not resent: its caller sees
+ * the error (a 503, a retried job).
+ */
 function reconnectOnReadonly(error: Error): boolean {
   return error.message.startsWith('READONLY');
 }

@@ -1,3 +1,4 @@
+import { Queue } from 'bullmq';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -30,6 +31,8 @@ export interface Registration {
   sentAt: number;
   answeredAt: number;
   status: number | 'network error';
+  /** From a 201's body. */
+  jobId?: string;
 }
 
 export interface FailoverRun {
@@ -47,6 +50,8 @@ export interface FailoverRun {
   /** ROLE of the old master after it was started again. */
   oldMasterRoleAfterRestart: string;
   rejoinedAfterMs: number;
+  /** Acknowledged jobs that never ran but are still in Redis at the end, with their state (late, not lost). */
+  stillQueued: Map<string, string>;
 }
 
 const RUN_LINE = /^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\] (failover-\d+)$/;
@@ -78,11 +83,12 @@ export async function runFailover(options: FailoverRunOptions): Promise<Failover
   try {
     setup = await startSentinelSetup({ replicas, downAfterMs: 1000, failoverTimeoutMs: 3000 });
     const apiPort = await freePort();
+    const queueName = uniqueQueueName('failover');
     const env = {
       ...setup.env,
       CONFIG_DIR: configDir,
       SERVER_PORT: String(apiPort),
-      JOBQUEUE_QUEUE_NAME: uniqueQueueName('failover'),
+      JOBQUEUE_QUEUE_NAME: queueName,
       API_SECRET_KEY: TEST_API_SECRET,
       REDIS_JOBQUEUE_ACK_REPLICAS: String(ackReplicas),
       LOG_LEVEL: 'warn',
@@ -113,6 +119,7 @@ export async function runFailover(options: FailoverRunOptions): Promise<Failover
         const message = `failover-${counter}`;
         const sentAt = Date.now();
         let status: Registration['status'];
+        let jobId: string | undefined;
         try {
           const response = await fetch(`${baseUrl}/api/dm-jobqueue/register`, {
             method: 'POST',
@@ -120,12 +127,13 @@ export async function runFailover(options: FailoverRunOptions): Promise<Failover
             body: JSON.stringify({ message, delay_seconds: counter % 3, max_retry: 3 }),
             signal: AbortSignal.timeout(5000),
           });
-          await response.arrayBuffer();
+          const body = (await response.json()) as { job_id?: string };
           status = response.status;
+          if (status === 201) jobId = body.job_id;
         } catch {
           status = 'network error';
         }
-        registrations.push({ message, sentAt, answeredAt: Date.now(), status });
+        registrations.push({ message, sentAt, answeredAt: Date.now(), status, ...(jobId ? { jobId } : {}) });
         // A 503 answers at once: pace the retries so the log stays readable.
         await new Promise((resolve) => setTimeout(resolve, status === 201 ? 5 : 50));
       }
@@ -153,20 +161,23 @@ export async function runFailover(options: FailoverRunOptions): Promise<Failover
     }).catch(async () => (await setup?.role(oldMasterPort)) ?? 'unknown');
     const rejoinedAfterMs = Date.now() - restartedAt;
 
-    // Every job is due within 2 s of its registration; retries take longer. Wait until the runs stop coming.
+    // Every job is due within 2 s of its registration. One that was taken from the old master just before
+    // the kill is back only once BullMQ's stalled check returns it (lock 30 s + check 30 s): wait that long.
     const acknowledged = registrations.filter((entry) => entry.status === 201);
-    let lastCount = -1;
-    await waitFor(
-      () => {
-        const done = acknowledged.every((entry) => runs.has(entry.message));
-        const settled = runs.size === lastCount;
-        lastCount = runs.size;
-        return done || settled;
-      },
-      { timeoutMs: 60_000, intervalMs: 3000, what: 'the workers to run the acknowledged jobs' },
-    );
-    // A run that is in flight (a duplicate, a retry) gets a last moment.
+    await waitFor(() => acknowledged.every((entry) => runs.has(entry.message)), { timeoutMs: 90_000, intervalMs: 500, what: 'the workers to run the acknowledged jobs' }).catch(() => undefined);
+    // A run that is in flight (a duplicate) gets a last moment.
     await new Promise((resolve) => setTimeout(resolve, 2000));
+    // Not run: still in Redis (late), or gone (lost)?
+    const stillQueued = new Map<string, string>();
+    const inspector = new Queue(queueName, { connection: { host: '127.0.0.1', port: newMasterPort, maxRetriesPerRequest: null } });
+    try {
+      for (const entry of acknowledged.filter((each) => !runs.has(each.message))) {
+        const state = entry.jobId ? await inspector.getJobState(entry.jobId) : 'unknown';
+        if (state !== 'unknown') stillQueued.set(entry.message, state);
+      }
+    } finally {
+      await inspector.close();
+    }
     return {
       registrations,
       runs,
@@ -178,6 +189,7 @@ export async function runFailover(options: FailoverRunOptions): Promise<Failover
       firstAckAfterKillAt: firstAck.answeredAt,
       oldMasterRoleAfterRestart,
       rejoinedAfterMs,
+      stillQueued,
     };
   } finally {
     await Promise.allSettled(processes.map((child) => child.stop('SIGKILL')));
@@ -189,7 +201,8 @@ export async function runFailover(options: FailoverRunOptions): Promise<Failover
 /** Figures every failover scenario reports. */
 export function summarize(run: FailoverRun) {
   const acknowledged = run.registrations.filter((entry) => entry.status === 201);
-  const lost = acknowledged.filter((entry) => !run.runs.has(entry.message));
+  // Lost: acknowledged, never ran, and not in Redis any more.
+  const lost = acknowledged.filter((entry) => !run.runs.has(entry.message) && !run.stillQueued.has(entry.message));
   const duplicated = [...run.runs].filter(([, runs]) => runs.length > 1);
   const unavailable = run.registrations.filter((entry) => entry.status === 503);
   const afterRecovery = acknowledged.filter((entry) => entry.sentAt >= run.firstAckAfterKillAt);
