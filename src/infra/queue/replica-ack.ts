@@ -18,6 +18,10 @@ export interface ReplicaAck {
  * most one is in flight, and everyone who asks meanwhile joins the next one,
  * sent when it returns. A WAIT sent after a caller's write was answered covers
  * that write, so sharing never confirms a write it has not seen.
+ *
+ * It relies on BullMQ writing a job on the very client it was given (not a
+ * duplicate): test/integration/replica-ack.test.ts fails if an upgrade changes
+ * that (a frozen replica would then still be counted and the 503 not come).
  * @example const ack = createReplicaAck(client, 1, 500); await queue.add(…); if ((await ack.confirm()) < 1) throw …;
  */
 export function createReplicaAck(client: Pick<Redis, 'wait'>, replicas: number, timeoutMs: number): ReplicaAck {
