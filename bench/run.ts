@@ -22,6 +22,7 @@ import { benchHttp, type HttpTarget } from './sections/http.js';
 import { bytesPerDelayedJob, redisBenchmark } from './sections/redis-reference.js';
 import { benchWorkers } from './sections/worker.js';
 import { idleCpu } from './sections/redis-idle-cpu.js';
+import { benchCapacity } from './sections/capacity.js';
 import { Redis } from 'ioredis';
 
 async function configuredHz(port: number): Promise<string> {
@@ -42,7 +43,7 @@ the sections and the figures.
 Environment:
   BENCH_ONLY     comma-separated sections to run (a partial run writes
                  bench/RESULTS.partial.md): http, enqueue, worker, delay,
-                 memory, failfast, redis, auth, coldstart
+                 memory, failfast, redis, auth, coldstart, capacity
   BENCH_ROUNDS   rounds per comparison (default 5)
   BENCH_SECONDS  seconds of load per HTTP round (default 4)
 `;
@@ -58,7 +59,7 @@ if (args.length > 0) {
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? '5');
 const seconds = Number(process.env.BENCH_SECONDS ?? '4');
-const SECTIONS = ['http', 'enqueue', 'worker', 'delay', 'memory', 'failfast', 'redis', 'auth', 'coldstart'];
+const SECTIONS = ['http', 'enqueue', 'worker', 'delay', 'memory', 'failfast', 'redis', 'auth', 'coldstart', 'capacity'];
 const only = (process.env.BENCH_ONLY ?? SECTIONS.join(',')).split(',').map((name) => name.trim());
 const unknown = only.filter((name) => !SECTIONS.includes(name));
 if (unknown.length > 0) {
@@ -69,6 +70,8 @@ if (unknown.length > 0) {
 const resultsFile = only.length === SECTIONS.length ? 'bench/RESULTS.md' : 'bench/RESULTS.partial.md';
 const log = (line: string) => process.stdout.write(`[bench] ${line}\n`);
 const SHIPPED_CONF = path.join(PROJECT_ROOT, 'redis/redis.conf');
+const CAPACITY_COUNT = 10_000;
+const CAPACITY_CONCURRENCY = 32;
 
 
 export const HTTP_TARGETS: HttpTarget[] = [
@@ -115,6 +118,7 @@ async function main(): Promise<void> {
     if (only.includes('redis')) sections.redisReference = redisBenchmark(redis.port);
     if (only.includes('auth')) sections.auth = await benchAuthCost(redis.port, { rounds, count: 20_000 });
     if (only.includes('coldstart')) sections.coldStart = await benchColdStart(redis.port, { starts: 10, log });
+    if (only.includes('capacity')) sections.capacity = { results: await benchCapacity({ rounds, count: CAPACITY_COUNT, concurrency: CAPACITY_CONCURRENCY, configFile: SHIPPED_CONF, log }), count: CAPACITY_COUNT, concurrency: CAPACITY_CONCURRENCY };
   } finally {
     await cluster?.destroy();
     await defaultRedis.destroy();

@@ -9,7 +9,7 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { loadConfig } from '../src/infra/config/load-config.js';
 import type { Config } from '../src/infra/config/schema.js';
-import { baseRedisOptions, jobqueueRedisOptions } from '../src/infra/redis/connection-options.js';
+import { baseRedisOptions, jobqueueRedisOptions, redisLabel } from '../src/infra/redis/connection-options.js';
 
 interface Check {
   name: string;
@@ -45,14 +45,15 @@ async function httpCheck(name: string, url: string, expect: (status: number, bod
 }
 
 function quickClient(options: ReturnType<typeof baseRedisOptions> & { host?: string; port?: number }): Redis {
-  const client = new Redis({ ...options, lazyConnect: true, connectTimeout: TIMEOUT_MS, commandTimeout: TIMEOUT_MS, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
+  // No retries (sentinels included) and no failover subscription: one look, then the answer.
+  const client = new Redis({ ...options, lazyConnect: true, connectTimeout: TIMEOUT_MS, commandTimeout: TIMEOUT_MS, maxRetriesPerRequest: 0, retryStrategy: () => null, sentinelRetryStrategy: () => null, failoverDetector: false, enableOfflineQueue: false });
   client.on('error', () => undefined);
   return client;
 }
 
 async function redisChecks(config: Config): Promise<Check[]> {
   const redisConfig = config.cache.redis.jobqueue;
-  const address = `${redisConfig.addr.host}:${redisConfig.addr.port}`;
+  const address = redisLabel(redisConfig);
   const client = quickClient(jobqueueRedisOptions(redisConfig));
   try {
     const ping = await timed(async () => {
@@ -65,8 +66,13 @@ async function redisChecks(config: Config): Promise<Check[]> {
     const aof = field('aof_enabled') === '1';
     const policy = ((await client.config('GET', 'maxmemory-policy').catch(() => [])) as string[])[1] ?? field('maxmemory_policy');
     const problems = [...(aof ? [] : ['AOF is off: jobs are lost when it restarts (appendonly yes)']), ...(EVICTING.test(policy) ? [`maxmemory-policy ${policy} evicts jobs (use noeviction)`] : [])];
+    const replicas = Number(field('connected_slaves'));
+    const { ack_replicas: ackReplicas } = redisConfig;
+    if (ackReplicas > 0 && !(replicas >= ackReplicas)) problems.push(`ack_replicas is ${ackReplicas} but ${field('connected_slaves')} replica(s) are connected: registrations answer 503`);
+    // With Sentinel, say which server the sentinels named master (the one this client reached).
+    const where = redisConfig.sentinel ? `master ${client.stream.remoteAddress ?? '?'}:${client.stream.remotePort ?? '?'}, ` : '';
     const checks: Check[] = [
-      { name: 'job-queue Redis', address, up: true, required: true, ms: ping.ms, detail: `Redis ${field('redis_version')}, used memory ${field('used_memory_human')}, appendonly ${aof ? 'yes' : 'no'}, maxmemory-policy ${policy}` },
+      { name: 'job-queue Redis', address, up: true, required: true, ms: ping.ms, detail: `${where}Redis ${field('redis_version')}, role ${field('role')}, ${field('connected_slaves')} replica(s), used memory ${field('used_memory_human')}, appendonly ${aof ? 'yes' : 'no'}, maxmemory-policy ${policy}` },
       { name: 'job-queue Redis setup', address, up: problems.length === 0, required: true, ms: 0, detail: problems.join('; ') || 'fit for a queue (AOF on, no eviction)' },
     ];
     const { jobqueue } = config.app;

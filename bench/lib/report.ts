@@ -1,6 +1,7 @@
 import type { LoadResult } from './load.js';
 import { ENQUEUE_METHODS, type EnqueueMethod, type EnqueueRun } from '../sections/enqueue.js';
 import type { AuthCost } from '../sections/auth-cost.js';
+import { renderCapacity, type CapacityResults } from '../sections/capacity.js';
 import type { HttpResults } from '../sections/http.js';
 import { medianCpuPerJob, type WorkerRun } from '../sections/worker.js';
 import { fmt, fmtSpread, percentile, spread } from './stats.js';
@@ -24,6 +25,7 @@ export interface Sections {
   failFast?: { p50: number; p99: number; max: number; statuses: number[] };
   redisReference?: Record<string, number>;
   auth?: AuthCost;
+  capacity?: { results: CapacityResults; count: number; concurrency: number };
 }
 
 const BARE = 'bare Hono (no Redis)';
@@ -222,6 +224,7 @@ export function renderReport(sections: Sections): string {
     const best = Math.min(...Object.values(api).map((s) => s.median));
     goals.push(`| API cold start to first 201, compiled ≤ 400 ms | ${Object.entries(api).map(([name, s]) => `${name}: ${fmt(s.median)} ms`).join('; ')} | ${verdict(best <= 400)} |`);
   }
+  if (sections.capacity) parts.push(renderCapacity(sections.capacity.results, sections.capacity.count, sections.capacity.concurrency), '');
   if (goals.length) parts.push('## Goals', '', '| goal | measured | |', '|---|---|---|', ...goals, '');
   return parts.join('\n');
 }

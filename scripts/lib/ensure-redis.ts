@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import type { Config } from '../../src/infra/config/schema.js';
-import { jobqueueRedisOptions } from '../../src/infra/redis/connection-options.js';
+import { jobqueueRedisOptions, redisLabel } from '../../src/infra/redis/connection-options.js';
 import { firstFreePort } from './free-port.js';
 import { PROJECT_ROOT } from './node-process.js';
 
@@ -15,6 +15,7 @@ async function probe(config: Config): Promise<Probe> {
     ...jobqueueRedisOptions(config.cache.redis.jobqueue),
     lazyConnect: true,
     retryStrategy: () => null,
+    sentinelRetryStrategy: () => null,
     maxRetriesPerRequest: 0,
   });
   client.on('error', () => undefined);
@@ -37,9 +38,12 @@ async function probe(config: Config): Promise<Probe> {
  */
 export async function ensureRedis(config: Config, say: (line: string) => void): Promise<void> {
   const { addr } = config.cache.redis.jobqueue;
-  const label = `${addr.host}:${addr.port}`;
+  const label = redisLabel(config.cache.redis.jobqueue);
   let result = await probe(config);
   if (!result.reachable) {
+    if (!addr) {
+      throw new Error(`the job-queue Redis (${label}) is not reachable (${result.reason}); for the development setup run: npm run redis-sentinel:start`);
+    }
     if (!LOCAL_HOSTS.has(addr.host)) {
       throw new Error(`the job-queue Redis at ${label} is not reachable (${result.reason}); start it or fix redis.jobqueue.addr in config/${config.env}/cacheserver.yaml`);
     }
@@ -55,7 +59,7 @@ export async function ensureRedis(config: Config, say: (line: string) => void): 
   }
   say(`job-queue Redis at ${label} is reachable`);
   if (result.appendonly !== 'yes') {
-    const port = await firstFreePort(addr.port === 6379 ? 6380 : addr.port + 1);
+    const port = await firstFreePort(addr?.port === 6379 || !addr ? 6380 : addr.port + 1);
     say(
       `warning: the Redis at ${label} keeps nothing on disk (appendonly=${result.appendonly}): queued jobs are lost when it restarts. ` +
         `For a persistent one on a free port, run: REDIS_JOBQUEUE_ADDR=localhost:${port} npm run redis:start ` +

@@ -35,12 +35,14 @@ function formatAddr(host: string, port: number): string {
  */
 export function insightTarget(config: Config): InsightTarget {
   const redis = config.cache.redis.jobqueue;
-  const mode = SAME_HOST.has(redis.addr.host) ? 'same-host' : 'remote';
-  const target = mode === 'same-host' ? REDIS_COMPOSE_SERVICE : redis.addr;
+  // With Sentinel, Insight is pointed at the first sentinel and finds the master group there itself.
+  const addr = redis.sentinel?.addrs[0] ?? redis.addr ?? REDIS_COMPOSE_SERVICE;
+  const mode = !redis.sentinel && SAME_HOST.has(addr.host) ? 'same-host' : 'remote';
+  const target = mode === 'same-host' ? REDIS_COMPOSE_SERVICE : addr;
   const env: Record<string, string> = {
     RI_REDIS_HOST: target.host,
     RI_REDIS_PORT: String(target.port),
-    RI_REDIS_ALIAS: `dm-jobqueue ${config.env} (${formatAddr(redis.addr.host, redis.addr.port)})`,
+    RI_REDIS_ALIAS: `dm-jobqueue ${config.env} (${formatAddr(addr.host, addr.port)})`,
     RI_REDIS_DB: String(redis.db),
     RI_REDIS_TLS: redis.tls === false ? 'false' : 'true',
   };
@@ -53,7 +55,10 @@ export function insightTarget(config: Config): InsightTarget {
   if (redis.username && !redis.password) {
     notes.push('an ACL username is set but no password (REDIS_JOBQUEUE_PASSWORD); Redis Insight will ask for it');
   }
-  return { mode, configuredAddr: formatAddr(redis.addr.host, redis.addr.port), env, notes };
+  if (redis.sentinel) {
+    notes.push(`redis.jobqueue uses Sentinel: Redis Insight connects to the sentinel ${formatAddr(addr.host, addr.port)} and offers the master group "${redis.sentinel.name}" to add`);
+  }
+  return { mode, configuredAddr: formatAddr(addr.host, addr.port), env, notes };
 }
 
 /**

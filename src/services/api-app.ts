@@ -41,7 +41,7 @@ export function createApiApp({ config, logger, overrides = {} }: { config: Confi
   const rateLimit = rateLimitFromConfig(config, logger);
   if (!config.secrets.admin) logger.info('metrics (/metrics) and the queue dashboard are off: set ADMIN_USER and ADMIN_PASSWORD to turn them on');
   const app = createApp({
-    producer: createBullmqProducer({ queue, logger, redisErrors }),
+    producer: createBullmqProducer({ queue, logger, redisErrors, ack: { replicas: redisConfig.ack_replicas, timeoutMs: redisConfig.ack_timeout_ms } }),
     statusReader: createBullmqStatusReader({ queue, logger, redisErrors }),
     idempotency: createBullmqIdempotencyStore({ queue, logger, redisErrors }),
     logger,

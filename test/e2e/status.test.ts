@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../scripts/lib/node-process.js';
 import { startRedisServer } from '../helpers/redis-server.js';
+import { startSentinelSetup } from '../helpers/redis-sentinel.js';
 import { startStack } from '../helpers/stack.js';
 
 interface StatusReport {
@@ -56,5 +57,18 @@ describe('npm run status', () => {
     expect(stdout).toMatch(/^DOWN {2}job-queue Redis setup .*AOF is off/m);
     expect(stdout).toMatch(/^up {4}job-queue Redis /m);
     expect(stdout).toContain('status: a required part is down or misconfigured');
+  });
+
+  it('with Sentinel: names the master the sentinels chose, its role and replicas, and flags ack_replicas above them', async () => {
+    const setup = await startSentinelSetup({ replicas: 1 });
+    cleanup.push(() => setup.destroy());
+    const env = { ...setup.env, SERVER_PORT: '1', JOBQUEUE_PORT: '2' };
+    const report = JSON.parse((await runStatus(env)).stdout) as StatusReport;
+    const redis = report.checks.find((check) => check.name === 'job-queue Redis');
+    expect(redis?.address).toBe(`sentinel master "${setup.name}" via ${setup.sentinelAddrs.join(',')}`);
+    expect(redis?.detail).toMatch(new RegExp(`^master 127\\.0\\.0\\.1:${setup.nodes[0]?.port ?? 0}, Redis [\\d.]+, role master, 1 replica\\(s\\)`));
+    expect(report.checks.find((check) => check.name === 'job-queue Redis setup')?.up).toBe(true);
+    const strict = JSON.parse((await runStatus({ ...env, REDIS_JOBQUEUE_ACK_REPLICAS: '2' })).stdout) as StatusReport;
+    expect(strict.checks.find((check) => check.name === 'job-queue Redis setup')?.detail).toBe('ack_replicas is 2 but 1 replica(s) are connected: registrations answer 503');
   });
 });

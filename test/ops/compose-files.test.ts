@@ -226,6 +226,34 @@ describe('docker-compose.redis-cluster.yml (redis.default.cluster.addrs, D9)', (
   });
 });
 
+describe('docker-compose.redis-sentinel.yml (redis.jobqueue.sentinel, D9)', () => {
+  const file = v.parse(ComposeSchema, parse(read('docker-compose.redis-sentinel.yml'), { merge: true }));
+  const script = (name: string) => service(file, name).command?.join(' ') ?? '';
+
+  it('runs a master, a replica and three sentinels from the pinned image, on the host network', () => {
+    expect(Object.keys(file.services).sort()).toEqual(['redis-sentinel-master', 'redis-sentinel-replica', 'sentinel-1', 'sentinel-2', 'sentinel-3']);
+    for (const each of Object.values(file.services)) {
+      expect(each.image).toBe(service(compose('docker-compose.redis.yml'), 'redis-jobqueue').image);
+      expect(each.network_mode).toBe('host');
+    }
+  });
+
+  it('gives the data nodes AOF (everysec) and noeviction, and the replica its master', () => {
+    for (const name of ['redis-sentinel-master', 'redis-sentinel-replica']) expect(script(name)).toMatch(/appendonly yes\\nappendfsync everysec\\nmaxmemory-policy noeviction/);
+    expect(script('redis-sentinel-replica')).toMatch(/replicaof 127\.0\.0\.1/);
+  });
+
+  it('runs each sentinel with redis-server --sentinel and a quorum of 2, on its own port', () => {
+    for (const name of ['sentinel-1', 'sentinel-2', 'sentinel-3']) expect(script(name)).toMatch(/sentinel monitor %s 127\.0\.0\.1 %s 2.*redis-server \/data\/\$\$\{P\}\/sentinel\.conf --sentinel/);
+    const ports = ['sentinel-1', 'sentinel-2', 'sentinel-3'].map((name) => service(file, name).environment?.P);
+    expect(new Set(ports).size).toBe(3);
+  });
+
+  it('keeps the data in ./redis/data/sentinel', () => {
+    expect(service(file, 'redis-sentinel-master').volumes).toContain('${REDIS_SENTINEL_DATA_DIR:-./redis/data/sentinel}:/data');
+  });
+});
+
 describe('the redis/ layout', () => {
   const ignored = (file: string) => {
     try {
@@ -236,7 +264,7 @@ describe('the redis/ layout', () => {
     }
   };
 
-  it.for(['redis/data/jobqueue/.gitkeep', 'redis/insight/.gitkeep', 'redis/data/cluster/.gitkeep'])('keeps %s in the repository', (file) => {
+  it.for(['redis/data/jobqueue/.gitkeep', 'redis/insight/.gitkeep', 'redis/data/cluster/.gitkeep', 'redis/data/sentinel/.gitkeep'])('keeps %s in the repository', (file) => {
     expect(existsSync(path.join(PROJECT_ROOT, file))).toBe(true);
     expect(ignored(file)).toBe(false);
   });
@@ -247,6 +275,8 @@ describe('the redis/ layout', () => {
     'redis/insight/redisinsight.db',
     'redis/data/cluster/7000/nodes.conf',
     'redis/data/cluster/7000/appendonlydir/appendonly.aof.1.base.rdb',
+    'redis/data/sentinel/6380/appendonlydir/appendonly.aof.1.incr.aof',
+    'redis/data/sentinel/26379/sentinel.conf',
   ])('ignores %s', (file) => {
     expect(ignored(file)).toBe(true);
   });

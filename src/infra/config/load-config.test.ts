@@ -33,7 +33,7 @@ describe('loadConfig', () => {
     const config = load({ APP_ENV: env });
     expect(config.env).toBe(env);
     expect(config.app.server.port).toBeGreaterThan(0);
-    expect(config.cache.redis.jobqueue.addr.port).toBeGreaterThan(0);
+    expect(config.cache.redis.jobqueue.addr?.port).toBeGreaterThan(0);
   });
 
   it('defaults to develop, with the spec ports and a memory-backed rate limit', () => {
@@ -102,6 +102,48 @@ describe('loadConfig', () => {
     const error = failure(() => load({ JOBQUEUE_PORT: 'abc' }));
     expect(error.key).toBe('jobqueue.port');
     expect(error.reason).toContain('(the value comes from JOBQUEUE_PORT)');
+  });
+});
+
+describe('loadConfig: redis.jobqueue.sentinel', () => {
+  const sentinelYaml = 'redis: { jobqueue: { sentinel: { name: dm-jobqueue, addrs: ["10.0.0.1:26379", "10.0.0.2:26379"], password: s3nt } } }';
+
+  it('takes a sentinel setting instead of addr, with its own password', () => {
+    const { jobqueue } = load({}, configDir({ cacheserver: sentinelYaml })).cache.redis;
+    expect(jobqueue.addr).toBeUndefined();
+    expect(jobqueue.sentinel).toEqual({ name: 'dm-jobqueue', addrs: [{ host: '10.0.0.1', port: 26379 }, { host: '10.0.0.2', port: 26379 }], password: 's3nt', tls: false });
+    expect(jobqueue.password).toBeUndefined();
+    expect(jobqueue.ack_replicas).toBe(0);
+  });
+
+  it.for([
+    ['neither addr nor sentinel', 'redis: { jobqueue: { db: 0 } }', 'redis.jobqueue.addr', /is required: set addr \("host:port"\) or sentinel/],
+    ['both', 'redis: { jobqueue: { addr: "h:1", sentinel: { name: m, addrs: ["h:2"] } } }', 'redis.jobqueue.sentinel', /set exactly one of addr or sentinel/],
+    ['no sentinels', 'redis: { jobqueue: { sentinel: { name: m, addrs: [] } } }', 'redis.jobqueue.sentinel.addrs', /at least one sentinel/],
+    ['a bad sentinel address', 'redis: { jobqueue: { sentinel: { name: m, addrs: ["h"] } } }', 'redis.jobqueue.sentinel.addrs.0', /must be "host:port"/],
+    ['no master name', 'redis: { jobqueue: { sentinel: { addrs: ["h:1"] } } }', 'redis.jobqueue.sentinel.name', /Expected "name" but received undefined/],
+    ['a misspelt sentinel key', 'redis: { jobqueue: { sentinel: { name: m, addrs: ["h:1"], pasword: x } } }', 'redis.jobqueue.sentinel.pasword', /Invalid key/],
+    ['an ack timeout the command timeout would cut', 'redis: { jobqueue: { addr: "h:1", ack_replicas: 1, ack_timeout_ms: 1000, command_timeout_ms: 1000 } }', 'redis.jobqueue.ack_timeout_ms', /less than command_timeout_ms/],
+    ['too many ack replicas', 'redis: { jobqueue: { addr: "h:1", ack_replicas: 11 } }', 'redis.jobqueue.ack_replicas', /Invalid value|Expected <=10/],
+  ] as const)('names the key for %s', ([, cacheserver, key, reason]) => {
+    const error = failure(() => load({}, configDir({ cacheserver })));
+    expect(error.key).toBe(key);
+    expect(error.reason).toMatch(reason);
+  });
+
+  it('REDIS_JOBQUEUE_SENTINEL_* replace the file\'s addr, and REDIS_JOBQUEUE_ADDR the file\'s sentinel', () => {
+    const { jobqueue } = load({ REDIS_JOBQUEUE_SENTINEL_ADDRS: 's1:26379,s2:26379', REDIS_JOBQUEUE_SENTINEL_NAME: 'jq', REDIS_JOBQUEUE_SENTINEL_PASSWORD: 'p', REDIS_JOBQUEUE_ACK_REPLICAS: '1', REDIS_JOBQUEUE_ACK_TIMEOUT_MS: '300' }).cache.redis;
+    expect(jobqueue.addr).toBeUndefined();
+    expect(jobqueue.sentinel).toMatchObject({ name: 'jq', addrs: [{ host: 's1', port: 26379 }, { host: 's2', port: 26379 }], password: 'p' });
+    expect([jobqueue.ack_replicas, jobqueue.ack_timeout_ms]).toEqual([1, 300]);
+    const back = load({ REDIS_JOBQUEUE_ADDR: 'h:6380' }, configDir({ cacheserver: sentinelYaml })).cache.redis.jobqueue;
+    expect([back.addr, back.sentinel]).toEqual([{ host: 'h', port: 6380 }, undefined]);
+  });
+
+  it('refuses REDIS_JOBQUEUE_ADDR and REDIS_JOBQUEUE_SENTINEL_ADDRS together, naming the variable', () => {
+    const error = failure(() => load({ REDIS_JOBQUEUE_ADDR: 'h:1', REDIS_JOBQUEUE_SENTINEL_ADDRS: 's:2', REDIS_JOBQUEUE_SENTINEL_NAME: 'm' }));
+    expect(error.key).toBe('redis.jobqueue.sentinel');
+    expect(error.reason).toMatch(/exactly one of addr or sentinel \(the value comes from REDIS_JOBQUEUE_SENTINEL_/);
   });
 });
 

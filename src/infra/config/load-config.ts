@@ -49,7 +49,8 @@ function validate<TSchema extends v.GenericSchema>(
   if (result.success) return result.output;
   const [issue] = result.issues;
   const key = v.getDotPath(issue) ?? '';
-  const variable = [...fromEnv].find(([dotted]) => key.startsWith(dotted))?.[1];
+  // The variable that set this key, or one below it (REDIS_JOBQUEUE_SENTINEL_ADDRS for redis.jobqueue.sentinel).
+  const variable = [...fromEnv].find(([dotted]) => key.startsWith(dotted) || dotted.startsWith(`${key}.`))?.[1];
   const reason = issue.message + (variable ? ` (the value comes from ${variable})` : '');
   throw new ConfigError(displayName, key || '(top level)', reason);
 }

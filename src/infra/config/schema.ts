@@ -127,14 +127,56 @@ const ConnectionFields = {
   ),
 };
 
+/**
+ * Redis Sentinel in front of the job-queue Redis: one master with replicas,
+ * still one Redis for the queue (D9). The sentinels' own credentials and TLS
+ * are separate from the master's (`redis.jobqueue.password`, `tls`).
+ */
+const SentinelSchema = v.strictObject({
+  // The master group name, as in `sentinel monitor <name> …`.
+  name: v.pipe(v.string(), v.regex(/^[\w.-]{1,100}$/, 'must be the master group name of "sentinel monitor" (letters, digits, "_", "." or "-")')),
+  addrs: v.pipe(v.array(AddrSchema), v.minLength(1, 'must list at least one sentinel "host:port" (three or more in production)')),
+  username: v.optional(v.string()),
+  password: v.optional(v.string()),
+  tls: v.optional(TlsSchema, false),
+});
+
+/** Replicas WAIT must confirm before a registration is acknowledged: at most a handful. */
+const AckReplicas = v.pipe(NonNegativeInt, v.maxValue(10));
+
+/** `redis.jobqueue`: exactly one of `addr` (one server) or `sentinel`. */
+const JobqueueRedisSchema = v.pipe(
+  v.strictObject({
+    addr: v.optional(AddrSchema),
+    sentinel: v.optional(SentinelSchema),
+    db: v.optional(v.pipe(NonNegativeInt, v.maxValue(15)), 0),
+    // 0 = off. N: a registration answers 201 only once WAIT confirms N replicas hold the job.
+    ack_replicas: v.optional(AckReplicas, 0),
+    ack_timeout_ms: v.optional(PositiveInt, 500),
+    ...ConnectionFields,
+  }),
+  v.forward(
+    v.partialCheck([['addr'], ['sentinel']], (input) => input.addr !== undefined || input.sentinel !== undefined, 'is required: set addr ("host:port") or sentinel ({ name, addrs })'),
+    ['addr'],
+  ),
+  v.forward(
+    v.partialCheck([['addr'], ['sentinel']], (input) => input.addr === undefined || input.sentinel === undefined, 'cannot be set together with addr: set exactly one of addr or sentinel'),
+    ['sentinel'],
+  ),
+  v.forward(
+    v.partialCheck(
+      [['ack_timeout_ms'], ['command_timeout_ms']],
+      (input) => input.ack_timeout_ms < input.command_timeout_ms,
+      'must be less than command_timeout_ms: the WAIT that confirms the replicas is a command and would time out first',
+    ),
+    ['ack_timeout_ms'],
+  ),
+);
+
 /** `config/{env}/cacheserver.yaml` (D8, D9). */
 export const CacheServerConfigSchema = v.strictObject({
   redis: v.strictObject({
-    jobqueue: v.strictObject({
-      addr: AddrSchema,
-      db: v.optional(v.pipe(NonNegativeInt, v.maxValue(15)), 0),
-      ...ConnectionFields,
-    }),
+    jobqueue: JobqueueRedisSchema,
     default: v.optional(
       v.strictObject({
         cluster: v.strictObject({ addrs: v.array(AddrSchema), ...ConnectionFields }),
@@ -148,6 +190,7 @@ export type AppConfig = v.InferOutput<typeof AppConfigSchema>;
 export type CacheServerConfig = v.InferOutput<typeof CacheServerConfigSchema>;
 export type RedisConnectionConfig = CacheServerConfig['redis']['jobqueue'];
 export type RedisClusterConfig = CacheServerConfig['redis']['default']['cluster'];
+export type RedisSentinelConfig = NonNullable<RedisConnectionConfig['sentinel']>;
 
 /** Secrets, from the environment (or a git-ignored `.env*.local`), never from the YAML files. */
 export interface Secrets {

@@ -5,6 +5,18 @@ import { isRedisConnectionError, isRedisReplyError } from '../redis/connection-e
 import { toBullmqJobOptions } from './bullmq-job-options.js';
 import type { LazyQueue } from './lazy-queue.js';
 import { NOT_CONNECTED, unavailableReason } from './redis-unavailable.js';
+import { createReplicaAck } from './replica-ack.js';
+
+/** `redis.jobqueue.ack_replicas` / `ack_timeout_ms`: answer only once N replicas hold the job. */
+export interface AckOptions {
+  replicas: number;
+  timeoutMs: number;
+}
+
+/** The job is on the master, perhaps not on enough replicas: not acknowledged, but it may still run. */
+export class ReplicaAckError extends Error {
+  override readonly name = 'ReplicaAckError';
+}
 
 export interface BullmqProducerOptions {
   /** The queue, on a client made with `producerRedisOptions` (offline queue off, command timeout on). */
@@ -16,6 +28,8 @@ export interface BullmqProducerOptions {
    * and a success ends such an outage.
    */
   redisErrors?: Pick<RedisErrorReporter, 'error' | 'recovered'>;
+  /** Off (or replicas 0): 201 once the master stored the job, as a single Redis does. */
+  ack?: AckOptions;
 }
 
 /**
@@ -26,16 +40,30 @@ export interface BullmqProducerOptions {
  * so it is not logged here per request.
  * @example const producer = createBullmqProducer({ queue: createLazyQueue({ client, location, logger }), logger });
  */
-export function createBullmqProducer({ queue, logger, redisErrors }: BullmqProducerOptions): JobProducer {
+export function createBullmqProducer({ queue, logger, redisErrors, ack }: BullmqProducerOptions): JobProducer {
   const { client } = queue;
+  // On `client`: the connection BullMQ's queue.add writes on (a Queue given a client uses it, not a copy).
+  const replicaAck = ack && ack.replicas > 0 ? createReplicaAck(client, ack.replicas, ack.timeoutMs) : undefined;
   return {
     async enqueue(request: EnqueueRequest) {
       if (client.status !== 'ready') throw new QueueUnavailableError(NOT_CONNECTED);
       try {
         const job = await queue.current().add(request.type, request.payload, toBullmqJobOptions(request));
+        if (replicaAck && ack) {
+          const confirmed = await replicaAck.confirm();
+          if (confirmed < ack.replicas) throw new ReplicaAckError(`${confirmed} of ${ack.replicas} replica(s) confirmed the job within ${ack.timeoutMs} ms`);
+        }
         redisErrors?.recovered();
         return { createdAt: job.timestamp };
       } catch (error) {
+        if (error instanceof ReplicaAckError) {
+          // Stored on the master, so it may still run; only a retry with the same Idempotency-Key is safe.
+          logger.warn({ jobId: request.jobId }, `job not acknowledged: ${error.message}`);
+          throw new QueueUnavailableError(
+            `the job was not confirmed on enough replicas (${error.message}); it may still run: retry with the same Idempotency-Key`,
+            { cause: error },
+          );
+        }
         if (isRedisConnectionError(error)) {
           redisErrors?.error(error);
         } else if (isRedisReplyError(error)) {

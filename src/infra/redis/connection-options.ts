@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { RedisOptions } from 'ioredis';
-import type { RedisConnectionConfig } from '../config/schema.js';
+import type { RedisConnectionConfig, RedisSentinelConfig } from '../config/schema.js';
 
 /**
  * ioredis options with a retry strategy that always reconnects (ioredis also
@@ -29,10 +29,11 @@ export function reconnectDelay(retry: RetryConfig): (attempt: number) => number 
   return (attempt) => Math.min(retry.max_delay_ms, retry.min_delay_ms * 2 ** Math.min(attempt - 1, 20));
 }
 
+/** The connection fields every Redis setting has (`redis.jobqueue`, `redis.default.cluster`). */
+type BaseConnectionConfig = Pick<RedisConnectionConfig, 'username' | 'password' | 'tls' | 'connect_timeout_ms' | 'retry'> & { db?: number };
+
 /** ioredis options shared by every connection to one Redis server or cluster node. */
-export function baseRedisOptions(
-  config: Omit<RedisConnectionConfig, 'addr' | 'db'> & { db?: number },
-): ClientOptions {
+export function baseRedisOptions(config: BaseConnectionConfig): ClientOptions {
   return {
     ...(config.username ? { username: config.username } : {}),
     ...(config.password ? { password: config.password } : {}),
@@ -43,14 +44,60 @@ export function baseRedisOptions(
   };
 }
 
-/** `host:port` of the job-queue Redis, for logs. */
-export function redisLabel(config: Pick<RedisConnectionConfig, 'addr'>): string {
-  return `${config.addr.host}:${config.addr.port}`;
+function formatAddr({ host, port }: { host: string; port: number }): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
-/** ioredis options for the one job-queue Redis (`redis.jobqueue`): base options plus its address. */
+/**
+ * The job-queue Redis, for logs: `host:port`, or the Sentinel master group and
+ * the sentinels asked for it.
+ * @example redisLabel(config) // 'sentinel master "dm-jobqueue" via 10.0.0.1:26379,10.0.0.2:26379'
+ */
+export function redisLabel(config: Pick<RedisConnectionConfig, 'addr' | 'sentinel'>): string {
+  if (config.sentinel) return `sentinel master "${config.sentinel.name}" via ${config.sentinel.addrs.map(formatAddr).join(',')}`;
+  return config.addr ? formatAddr(config.addr) : '(no address)';
+}
+
+/**
+ * A failover demotes the old master; a client still on it gets READONLY and
+ * must find the new one. The refused command is not resent: its caller sees
+ * the error (a 503, a retried job).
+ */
+function reconnectOnReadonly(error: Error): boolean {
+  return error.message.startsWith('READONLY');
+}
+
+/**
+ * ioredis options that find the master through the sentinels: asked again on
+ * every reconnect, and (failoverDetector) subscribed to `+switch-master`, so a
+ * client leaves an old master that is still alive but no longer the master.
+ */
+function sentinelOptions(sentinel: RedisSentinelConfig, config: RedisConnectionConfig): Omit<RedisOptions, 'retryStrategy'> {
+  const sentinelTls = tlsOptions(sentinel.tls);
+  return {
+    name: sentinel.name,
+    sentinels: sentinel.addrs.map(({ host, port }) => ({ host, port })),
+    ...(sentinel.username ? { sentinelUsername: sentinel.username } : {}),
+    ...(sentinel.password ? { sentinelPassword: sentinel.password } : {}),
+    ...(sentinelTls ? { sentinelTLS: sentinelTls } : {}),
+    // Without this ioredis ignores `tls` for the master it was pointed to.
+    enableTLSForSentinelMode: config.tls !== false,
+    sentinelRetryStrategy: reconnectDelay(config.retry),
+    sentinelCommandTimeout: config.command_timeout_ms,
+    failoverDetector: true,
+    reconnectOnError: reconnectOnReadonly,
+  };
+}
+
+/**
+ * ioredis options for the one job-queue Redis (`redis.jobqueue`): base options
+ * plus its address, or the sentinels that name its master.
+ */
 export function jobqueueRedisOptions(config: RedisConnectionConfig): ClientOptions {
-  return { ...baseRedisOptions(config), host: config.addr.host, port: config.addr.port };
+  const base = baseRedisOptions(config);
+  if (config.sentinel) return { ...base, ...sentinelOptions(config.sentinel, config) };
+  if (!config.addr) throw new Error('redis.jobqueue has neither addr nor sentinel (the config schema should have refused it)');
+  return { ...base, host: config.addr.host, port: config.addr.port };
 }
 
 /**

@@ -1,0 +1,96 @@
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { afterEach, describe, expect, it } from 'vitest';
+import { waitFor } from '../../scripts/lib/wait-for.js';
+import { createTestApp } from '../helpers/test-app.js';
+import { createSilentLogger } from '../../src/infra/log/logger.js';
+import { createBullmqProducer } from '../../src/infra/queue/bullmq-producer.js';
+import { createLazyQueue } from '../../src/infra/queue/lazy-queue.js';
+import { producerRedisOptions } from '../../src/infra/redis/connection-options.js';
+import { AUTH_HEADERS } from '../helpers/api-keys.js';
+import { redisConfigFor, uniqueQueueName } from '../helpers/redis-config.js';
+import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
+
+// Generous: on a loaded machine (the full suite on 2 cores) an in-sync replica may take a while to confirm.
+const ACK_TIMEOUT_MS = 1000;
+
+describe('ack_replicas: 201 only once WAIT confirms a replica holds the job', () => {
+  const cleanup: (() => Promise<unknown> | void)[] = [];
+  afterEach(async () => {
+    for (const step of cleanup.splice(0).reverse()) await step();
+  });
+
+  async function setup() {
+    const master = await startRedisServer();
+    cleanup.push(() => master.destroy());
+    const replica = await startRedisServer({ extraArgs: ['--replicaof', '127.0.0.1', String(master.port)] });
+    cleanup.push(() => replica.destroy());
+    const admin = new Redis(master.port);
+    cleanup.push(() => void admin.disconnect());
+    await waitFor(async () => (await admin.info('replication')).includes('state=online'), { what: 'the replica to sync' });
+    const queueName = uniqueQueueName('ack');
+    const client = new Redis(producerRedisOptions(redisConfigFor(master.port, { command_timeout_ms: 3000 })));
+    client.on('error', () => undefined);
+    const queue = createLazyQueue({ client, location: { name: queueName, prefix: 'bull' }, logger: createSilentLogger() });
+    cleanup.push(async () => {
+      await queue.close();
+      client.disconnect();
+    });
+    const producer = createBullmqProducer({ queue, logger: createSilentLogger(), ack: { replicas: 1, timeoutMs: ACK_TIMEOUT_MS } });
+    const app = createTestApp({ producer, bodyLimitBytes: 16_384 });
+    await waitFor(() => client.status === 'ready', { what: 'Redis connection' });
+    const register = async () => {
+      const started = performance.now();
+      const response = await app.request('/api/dm-jobqueue/register', { method: 'POST', headers: { ...AUTH_HEADERS, 'content-type': 'application/json' }, body: JSON.stringify({ message: 'acked', delay_seconds: 60 }) });
+      return { response, ms: performance.now() - started, body: (await response.json()) as { job_id?: string; detail?: string } };
+    };
+    /** A Queue reading `server` (the replica answers reads). */
+    const reader = (server: RedisServer) => {
+      const inspector = new Queue(queueName, { connection: { host: '127.0.0.1', port: server.port, maxRetriesPerRequest: null } });
+      cleanup.push(() => inspector.close());
+      return inspector;
+    };
+    const pid = async (server: RedisServer) => {
+      const probe = new Redis(server.port);
+      const info = await probe.info('server');
+      probe.disconnect();
+      return Number(/process_id:(\d+)/.exec(info)?.[1]);
+    };
+    return { master, replica, register, reader, pid };
+  }
+
+  it('answers 201 when the replica is in sync, and the replica holds the job', async () => {
+    const { replica, register, reader } = await setup();
+    const { response, body } = await register();
+    expect(response.status).toBe(201);
+    // WAIT returned 1, so the replica has it already: no polling.
+    expect(await reader(replica).getJob(body.job_id ?? '')).toBeDefined();
+  });
+
+  it('waits for the write itself: a replica that is connected but frozen means 503 after the ack timeout, and the job may be on the master', async () => {
+    const { master, replica, register, reader, pid } = await setup();
+    const replicaPid = await pid(replica);
+    // SIGSTOP keeps the replica's connection open: a WAIT on a connection that wrote nothing would still count it.
+    process.kill(replicaPid, 'SIGSTOP');
+    let resumed = false;
+    cleanup.push(() => {
+      if (!resumed) process.kill(replicaPid, 'SIGCONT');
+    });
+    const frozen = await register();
+    expect(frozen.response.status).toBe(503);
+    expect(frozen.body.detail).toMatch(/not confirmed on enough replicas \(0 of 1 replica\(s\) confirmed the job within 1000 ms\); it may still run: retry with the same Idempotency-Key/);
+    expect(frozen.ms).toBeGreaterThanOrEqual(ACK_TIMEOUT_MS - 5);
+    expect((await reader(master).getJobCounts('delayed')).delayed).toBe(1);
+    process.kill(replicaPid, 'SIGCONT');
+    resumed = true;
+    await waitFor(async () => (await register()).response.status === 201, { timeoutMs: 15_000, intervalMs: 200, what: 'a 201 once the replica runs again' });
+  });
+
+  it('answers 503 while the replica is stopped and 201 once it runs again', async () => {
+    const { replica, register } = await setup();
+    await replica.stop();
+    expect((await register()).response.status).toBe(503);
+    await replica.start();
+    await waitFor(async () => (await register()).response.status === 201, { timeoutMs: 15_000, intervalMs: 200, what: 'a 201 once the replica is back' });
+  });
+});
