@@ -77,6 +77,7 @@ export function createWorkerService({ config, logger, jobDeps, registry = create
         registry,
         jobDeps,
         concurrency: jobqueue.concurrency,
+        locks: jobqueue,
         retention: jobqueue,
         logger,
         metrics,

@@ -20,6 +20,8 @@ export interface JobWorkerOptions {
   registry: JobRegistry;
   jobDeps: JobDeps;
   concurrency: number;
+  /** `jobqueue.lock_duration_ms` / `stalled_interval_ms`: how soon a dead worker's jobs run again. */
+  locks?: Pick<AppConfig['jobqueue'], 'lock_duration_ms' | 'stalled_interval_ms'>;
   retention: Pick<AppConfig['jobqueue'], 'keep_completed' | 'keep_failed'>;
   logger: Logger;
   /** Promote delayed jobs at their due time (default true); off: BullMQ's own timing, up to a Redis tick late. */
@@ -72,6 +74,7 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
     prefix: location.prefix,
     autorun: false,
     concurrency: options.concurrency,
+    ...(options.locks && { lockDuration: options.locks.lock_duration_ms, stalledInterval: options.locks.stalled_interval_ms }),
     removeOnComplete: toKeepJobs(options.retention.keep_completed),
     removeOnFail: toKeepJobs(options.retention.keep_failed),
   });
