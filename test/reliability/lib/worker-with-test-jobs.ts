@@ -8,7 +8,7 @@ import { createLogger } from '../../../src/infra/log/logger.js';
 import { describeStartupFailure } from '../../../src/infra/process/fatal.js';
 import { runService } from '../../../src/infra/process/run-service.js';
 import { jobDefinitions, createJobRegistry } from '../../../src/jobs/registry.js';
-import { createWorkerService } from '../../../src/services/worker-service.js';
+import { createWorkerService, workerStopTimeoutMs } from '../../../src/services/worker-service.js';
 import { testSlow } from '../../jobs/test-slow.js';
 
 try {
@@ -18,7 +18,7 @@ try {
   await runService(createWorkerService({ config, logger, jobDeps, registry: createJobRegistry([...jobDefinitions, testSlow]) }), {
     name: 'worker',
     logger,
-    shutdownTimeoutMs: config.app.jobqueue.shutdown_timeout_seconds * 1000,
+    shutdownTimeoutMs: workerStopTimeoutMs(config),
   });
 } catch (error) {
   process.stderr.write(`${describeStartupFailure('worker', error)}\n`);
