@@ -26,6 +26,8 @@ export interface RegisterLoadOptions {
   /** …or once this returns true (checked before each request). */
   until?: () => boolean;
   body: (index: number) => Record<string, unknown>;
+  /** A loop that got anything but a 201 waits this long before its next request (default 0): 503s come back in microseconds. */
+  pauseAfterFailureMs?: number;
 }
 
 /** One register request, answered or not; never throws. */
@@ -56,7 +58,9 @@ export async function registerLoad(options: RegisterLoadOptions): Promise<Regist
   const loop = async () => {
     while (more()) {
       const index = next++;
-      outcomes.push(await registerOnce(options.client, index, options.body(index)));
+      const outcome = await registerOnce(options.client, index, options.body(index));
+      outcomes.push(outcome);
+      if (outcome.status !== 201 && options.pauseAfterFailureMs) await new Promise((resolve) => setTimeout(resolve, options.pauseAfterFailureMs));
     }
   };
   await Promise.all(Array.from({ length: options.clients }, loop));
