@@ -47,6 +47,11 @@ export interface TestNetwork {
 }
 
 let networks = 0;
+// A run that ends by an error or a signal must not leave namespaces and links behind.
+const live = new Set<TestNetwork>();
+process.once('exit', () => {
+  for (const network of live) network.destroy();
+});
 
 /**
  * A private network for one scenario: a "switch" namespace with a bridge, one
@@ -95,7 +100,7 @@ export function createTestNetwork(): TestNetwork {
     throw error;
   }
   let hosts = 0;
-  return {
+  const network: TestNetwork = {
     subnet,
     testAddr: `10.231.${subnet}.1`,
     host(name) {
@@ -120,6 +125,11 @@ export function createTestNetwork(): TestNetwork {
         blockTo: (target, blocked) => void ip('-n', ns, 'route', blocked ? 'add' : 'del', 'blackhole', `${target}/32`),
       };
     },
-    destroy,
+    destroy() {
+      live.delete(network);
+      destroy();
+    },
   };
+  live.add(network);
+  return network;
 }
