@@ -13,7 +13,7 @@ export const HAND_BACK_REASON = 'worker shutting down: job handed back to the qu
  */
 export async function handBackOnAbort(job: Pick<Job, 'moveToWait'>, token: string | undefined, signal: AbortSignal | undefined, run: Promise<void>): Promise<void> {
   if (!signal || token === undefined) return run;
-  let onAbort = () => undefined as void;
+  let onAbort: () => void = () => undefined;
   const aborted = new Promise<'aborted'>((resolve) => {
     onAbort = () => resolve('aborted');
     if (signal.aborted) onAbort();

@@ -15,9 +15,8 @@ const REGISTER = '/api/dm-jobqueue/register';
 
 /** A complete request; `Connection: close` so the server ends the exchange. */
 function request(head: string, headers: string[], body: Buffer | string = ''): Buffer {
-  const length = Buffer.byteLength(body);
   const lines = [head, 'Host: 127.0.0.1', 'Connection: close', ...headers, '', ''];
-  return Buffer.concat([Buffer.from(lines.join('\r\n'), 'latin1'), Buffer.isBuffer(body) ? body : Buffer.from(body, 'utf8'), ...(length ? [] : [])]);
+  return Buffer.concat([Buffer.from(lines.join('\r\n'), 'latin1'), Buffer.isBuffer(body) ? body : Buffer.from(body, 'utf8')]);
 }
 
 const json = (body: Buffer | string, extra: string[] = []) => request(`POST ${REGISTER} HTTP/1.1`, [`Authorization: ${AUTH}`, 'Content-Type: application/json', `Content-Length: ${Buffer.byteLength(body)}`, ...extra], body);
