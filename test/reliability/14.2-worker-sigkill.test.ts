@@ -5,6 +5,7 @@ import { createCleanup } from './lib/cleanup.js';
 import { writeConfigDir } from './lib/config-dir.js';
 import { scenarioEnv, startWorker, TEST_WORKER_ENTRY } from './lib/processes.js';
 import { recordScenario } from './lib/scenario-report.js';
+import { runBusyHolder } from './lib/busy-holder.js';
 import { addSlowJobs, logEntries, openQueue, sleptJobIds } from './lib/slow-jobs.js';
 import { countBy, sleep } from './lib/stats.js';
 import { completedJobIds } from './lib/worker-output.js';
@@ -12,6 +13,7 @@ import { completedJobIds } from './lib/worker-output.js';
 const LOCK_MS = 2000;
 const STALLED_INTERVAL_MS = 1000;
 const CONCURRENCY = 10;
+const BUSY_MS = 5000;
 const cleanup = createCleanup();
 afterAll(() => cleanup.run());
 
@@ -63,6 +65,12 @@ it('14.2: jobs of a SIGKILLed worker run again on another worker after stall det
   // Recovery is bounded by the lock settings: lock expiry plus one stalled check, plus the longest job, plus slack for a busy machine.
   expect(firstStall).toBeLessThan(LOCK_MS + STALLED_INTERVAL_MS + 3000);
 
+  // The trade-off: a live worker whose event loop is blocked for 5 s, with the short lock and with BullMQ's default one.
+  const shortLock = await runBusyHolder(redis.addr, config.dir, { lockMs: LOCK_MS, blockMs: BUSY_MS });
+  expect(shortLock).toEqual({ printedByHolder: 1, printedByObserver: 1, completedByHolder: 0, completedByObserver: 1, stalled: true });
+  const defaultLock = await runBusyHolder(redis.addr, config.dir, { lockMs: 30_000, blockMs: BUSY_MS });
+  expect(defaultLock).toEqual({ printedByHolder: 1, printedByObserver: 0, completedByHolder: 1, completedByObserver: 0, stalled: false });
+
   recordScenario({
     id: '14.2',
     title: 'Worker SIGKILL with jobs active',
@@ -74,6 +82,7 @@ it('14.2: jobs of a SIGKILLed worker run again on another worker after stall det
       'the second worker reported every job the victim had not finished as stalled and ran it',
       'no job ran twice on the second worker; a job printed by both is one the victim was running (duplicates ≤ jobs active at the kill)',
       `the first stall was detected within lock + stalled interval + 3 s of slack`,
+      `a live worker blocked for ${BUSY_MS / 1000} s (test:busy) with the ${LOCK_MS / 1000} s lock: another worker takes the job over, it runs twice, is completed once (the blocked worker's completion is refused); with the default 30 s lock it runs once`,
     ],
     figures: {
       'jobs active at SIGKILL': activeAtKill,
@@ -82,12 +91,16 @@ it('14.2: jobs of a SIGKILLed worker run again on another worker after stall det
       'SIGKILL → first stall detected': `${firstStall} ms`,
       'SIGKILL → last recovered job completed': `${recovered} ms`,
       'theoretical detection bound (lock + stalled interval)': `${LOCK_MS + STALLED_INTERVAL_MS} ms`,
+      [`live worker blocked ${BUSY_MS / 1000} s, lock ${LOCK_MS / 1000} s: runs / completions`]: `${shortLock.printedByHolder + shortLock.printedByObserver} / ${shortLock.completedByHolder + shortLock.completedByObserver}`,
+      [`live worker blocked ${BUSY_MS / 1000} s, lock 30 s: runs / completions`]: `${defaultLock.printedByHolder + defaultLock.printedByObserver} / ${defaultLock.completedByHolder + defaultLock.completedByObserver}`,
     },
     notes:
       'A killed worker stops renewing its locks; once a lock expires (lock_duration_ms after its last renewal, renewed every half of it), ' +
       'the next stalled check of any worker (every stalled_interval_ms) moves the job back to waiting, so recovery takes about lock + interval ' +
       '(BullMQ defaults: 30 s + 30 s, up to a minute). Shorter values recover sooner, but a live worker whose event loop is blocked for longer than ' +
-      'the lock (a CPU-bound job, a long GC pause) loses its job to another worker too, and then the job runs twice. A job runs twice after a SIGKILL ' +
+      'the lock (a CPU-bound job, a long GC pause) loses its job to another worker too, and then the job runs twice: measured above with a job ' +
+      'that blocks its worker for 5 s (twice with a 2 s lock, once with 30 s). Choose the lock above the longest pause a job can cause. ' +
+      'A job runs twice after a SIGKILL ' +
       'only when it had done its work (printed) but its completion had not reached Redis: jobs must be idempotent or tolerate that window. ' +
       'A job that stalls more than once (maxStalledCount 1) fails instead of running a third time.',
   });

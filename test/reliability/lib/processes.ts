@@ -4,7 +4,7 @@ import { waitFor } from '../../../scripts/lib/wait-for.js';
 import { TEST_API_SECRET } from '../../helpers/api-keys.js';
 import { uniqueQueueName } from '../../helpers/redis-config.js';
 
-/** The worker entry with the test job types (`test:slow`) as well as the shipped ones. */
+/** The worker entry with the test job types (`test:slow`, `test:busy`) as well as the shipped ones. */
 export const TEST_WORKER_ENTRY = 'test/reliability/lib/worker-with-test-jobs.ts';
 
 /** The environment API and workers of one scenario share: its Redis, its queue, its config folder. */
