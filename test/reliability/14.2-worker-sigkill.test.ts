@@ -28,8 +28,8 @@ it('14.2: jobs of a SIGKILLed worker run again on another worker after stall det
 
   const victim = await startWorker(env, { entry: TEST_WORKER_ENTRY });
   cleanup.add(() => victim.stop('SIGKILL'));
-  // One job per slot, 4–5 s long: all of them are running on the victim when it dies.
-  const slow = await addSlowJobs(queue, Array.from({ length: CONCURRENCY }, (_, i) => 4000 + i * 97));
+  // One job per slot, 6–7 s long: all of them are running on the victim when it dies.
+  const slow = await addSlowJobs(queue, Array.from({ length: CONCURRENCY }, (_, i) => 6000 + i * 97));
   await waitFor(async () => (await queue.getActiveCount()) === CONCURRENCY, { what: 'the victim to take every slow job' });
   const rescuer = await startWorker(env, { entry: TEST_WORKER_ENTRY });
   cleanup.add(() => rescuer.stop('SIGKILL'));
@@ -75,7 +75,7 @@ it('14.2: jobs of a SIGKILLed worker run again on another worker after stall det
     id: '14.2',
     title: 'Worker SIGKILL with jobs active',
     injected: `SIGKILL of a worker (src/worker.ts service with the test:slow job type) while it ran ${activeAtKill} jobs`,
-    load: `${slow.length} slow jobs (4.0–4.9 s) on the victim, ${short.length} short jobs on a second worker; lock_duration_ms ${LOCK_MS}, stalled_interval_ms ${STALLED_INTERVAL_MS} (JOBQUEUE_LOCK_DURATION_MS / JOBQUEUE_STALLED_INTERVAL_MS)`,
+    load: `${slow.length} slow jobs (6.0–6.9 s) on the victim, ${short.length} short jobs on a second worker; lock_duration_ms ${LOCK_MS}, stalled_interval_ms ${STALLED_INTERVAL_MS} (JOBQUEUE_LOCK_DURATION_MS / JOBQUEUE_STALLED_INTERVAL_MS)`,
     checked: [
       'the victim died with its jobs active',
       'every job completed (queue: 0 active, 0 waiting, 0 failed), none lost',

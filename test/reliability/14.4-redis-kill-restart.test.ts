@@ -67,11 +67,11 @@ it('14.4: a Redis SIGKILL under load loses no acknowledged job, and everything r
   const acked = outcomes.filter((outcome) => outcome.status === 201);
   const ackedBeforeKill = acked.filter((outcome) => outcome.at <= killedAt).length;
   // Requests in flight at the kill may still be answered by the dying Redis; none later, until it is back.
-  expect(acked.filter((outcome) => outcome.at > killedAt + 500 && outcome.at < restartedAt)).toEqual([]);
+  expect(acked.filter((outcome) => outcome.at > killedAt + 1000 && outcome.at < restartedAt)).toEqual([]);
   const firstAfter = acked.filter((outcome) => outcome.at >= restartedAt).sort((a, b) => a.at - b.at)[0];
   expect(firstAfter, 'registrations work again after the restart').toBeDefined();
   const unavailable = outcomes.filter((outcome) => outcome.status === 503);
-  expect(unavailable.every((outcome) => outcome.at >= killedAt && outcome.at <= restartedAt + 2000)).toBe(true);
+  expect(unavailable.every((outcome) => outcome.at >= killedAt && outcome.at <= restartedAt + 4000)).toBe(true);
 
   // Every acknowledged job runs: nothing lost by the crash.
   const expected = new Set([...acked.map((outcome) => messageOf(outcome.index)), ...due.map((outcome) => dueMessageOf(outcome.index))]);
@@ -126,7 +126,7 @@ it('14.4: a Redis SIGKILL under load loses no acknowledged job, and everything r
     injected: `SIGKILL of redis-server (AOF on, appendfsync everysec) under load, restarted on the same data directory ${OUTAGE_MS / 1000} s later`,
     load: `${CLIENTS} keep-alive clients registering throughout (delay 0 or 1 s; a client waits 20 ms after a non-201), ${DUE_DURING_OUTAGE} jobs registered before the kill due 3 s later (inside the outage); 1 API, 2 workers`,
     checked: [
-      'every answer was 201 or 503 (no other status, no dropped connection); 503s only during the outage',
+      'every answer was 201 or 503 (no other status, no dropped connection); 503s only from the kill to 4 s after the restart (the reconnect backoff); no 201 from 1 s after the kill until the restart',
       'every job acknowledged with a 201 ran (lost = 0); a job that ran without a 201 was a request in flight at the kill (answered 503)',
       'jobs run twice only within what the workers were running at the kill (≤ 20)',
       'the jobs that came due during the outage each ran exactly once, after the restart',

@@ -59,7 +59,7 @@ it('14.5: partitions between hosts lose nothing; a worker cut from Redis cannot 
 
   // Phase 1: w1 runs slow jobs and is cut off for 30 s; w2 takes them over; jobs due meanwhile run on w2.
   const w1 = await startHostWorker(w1Host);
-  const slow = await addSlowJobs(queue, Array.from({ length: CONCURRENCY }, (_, i) => 8000 + i));
+  const slow = await addSlowJobs(queue, Array.from({ length: CONCURRENCY }, (_, i) => 12_000 + i));
   await waitFor(async () => (await queue.getActiveCount()) === CONCURRENCY, { what: 'w1 to take every slow job' });
   const w2 = await startHostWorker(w2Host);
   const workers: NodeProcess[] = [w1, w2];
@@ -131,7 +131,7 @@ it('14.5: partitions between hosts lose nothing; a worker cut from Redis cannot 
     id: '14.5',
     title: TITLE,
     injected: `hosts in their own network namespaces on a bridge (10.231.${net.subnet}.0/24): Redis, the API, two workers. (1) w1's link cut for ${CUT_MS / 1000} s while it ran ${CONCURRENCY} slow jobs; (2) both workers' links cut for ${SHORT_CUT_MS / 1000} s while jobs came due; (3) the API cut from Redis (a blackhole route) for ${SHORT_CUT_MS / 1000} s while its clients still reached it`,
-    load: `${CONCURRENCY} test:slow jobs of 8 s, 40 jobs due during cut 1, 40 due during cut 2, register loops of 4 clients in cut 3; lock_duration_ms ${LOCK_MS}, stalled_interval_ms ${STALLED_INTERVAL_MS}; tcp_retries2 4 on every host`,
+    load: `${CONCURRENCY} test:slow jobs of 12 s, 40 jobs due during cut 1, 40 due during cut 2, register loops of 4 clients in cut 3; lock_duration_ms ${LOCK_MS}, stalled_interval_ms ${STALLED_INTERVAL_MS}; tcp_retries2 4 on every host`,
     checked: [
       'cut 1: w2 saw every slow job stall and ran it; each slow job completed exactly once, never by w1 (its late completions are refused: it lost the lock); a job both printed is counted as a duplicate (≤ jobs it held)',
       'cut 1: jobs due during the cut ran once, on w2',
@@ -152,7 +152,7 @@ it('14.5: partitions between hosts lose nothing; a worker cut from Redis cannot 
     notes:
       'A worker cut off from Redis keeps running its jobs locally (it cannot know), so a job it finishes during the cut has done its work twice once ' +
       'another worker took it over: that is the duplicate window, bounded by the jobs the cut worker held, and its completion is then refused by ' +
-      'Redis (BullMQ checks the lock token), so the job is completed once. The jobs due during cut 1 waited for w2, whose 5 slots ran the 8 s jobs it had taken over. Shorter locks move the work sooner and widen that window. ' +
+      'Redis (BullMQ checks the lock token), so the job is completed once. The jobs due during cut 1 waited for w2, whose 5 slots ran the 12 s jobs it had taken over. Shorter locks move the work sooner and widen that window. ' +
       'While cut from Redis, the API\'s commands time out after command_timeout_ms (1 s) and answer 503 with Retry-After; once its connection is ' +
       'declared dead it answers 503 at once. tcp_retries2 is lowered in the namespaces so a dead peer is noticed in seconds, not the kernel default ' +
       'of about 15 minutes; in production TCP keepalive or a load balancer\'s idle timeout plays that part.',
