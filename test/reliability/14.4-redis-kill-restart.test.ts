@@ -17,8 +17,8 @@ const SOAK = process.env.RELIABILITY_SOAK === '1';
 const OUTAGE_MS = SOAK ? 15_000 : 4000;
 const CLIENTS = 16;
 const DUE_DURING_OUTAGE = 200;
-const FSYNC_ROUNDS = SOAK ? 4 : 2;
-const FSYNC_SECONDS = 3;
+const FSYNC_ROUNDS = SOAK ? 8 : 4;
+const FSYNC_SECONDS = 2;
 const cleanup = createCleanup();
 afterAll(() => cleanup.run());
 
@@ -119,6 +119,7 @@ it('14.4: a Redis SIGKILL under load loses no acknowledged job, and everything r
   await admin.config('SET', 'appendfsync', 'everysec');
   const median = (values: number[]) => percentile(values, 0.5);
   const ratio = median(rates.always) / median(rates.everysec);
+  const spread = (values: number[]) => `${round(median(values), 0).toLocaleString('en-US')} (${round(Math.min(...values), 0).toLocaleString('en-US')}–${round(Math.max(...values), 0).toLocaleString('en-US')}) req/s`;
 
   recordScenario({
     id: '14.4',
@@ -143,14 +144,15 @@ it('14.4: a Redis SIGKILL under load loses no acknowledged job, and everything r
       'Redis ready → first 201': `${firstAfter ? firstAfter.at - restartedAt : Number.NaN} ms`,
       'Redis ready → first / last job due during the outage completed': `${Math.min(...dueRunAfterRestart)} / ${Math.max(...dueRunAfterRestart)} ms`,
       '503 latency p99': `${round(percentile(unavailable.map((outcome) => outcome.ms), 0.99))} ms`,
-      'register throughput, everysec (median of rounds)': `${round(median(rates.everysec), 0).toLocaleString('en-US')} req/s`,
-      'register throughput, always (median of rounds)': `${round(median(rates.always), 0).toLocaleString('en-US')} req/s`,
+      'register throughput, everysec: median (min–max of rounds)': spread(rates.everysec),
+      'register throughput, always: median (min–max of rounds)': spread(rates.always),
       'always / everysec': round(ratio, 2),
     },
     notes:
       'A SIGKILL of the Redis process loses nothing it acknowledged: its writes are already in the kernel\'s page cache, which survives the process, ' +
       'so everysec only matters when the machine itself fails (up to about 2 s of acknowledged jobs). `appendfsync always` closes that window at the cost above ' +
-      `(${FSYNC_ROUNDS} alternating ${FSYNC_SECONDS} s rounds per mode on the same Redis, AOF on this machine's disk; a slower disk costs more). ` +
+      `(${FSYNC_ROUNDS} alternating ${FSYNC_SECONDS} s rounds per mode on the same Redis, AOF on this machine's disk; a slower disk costs more). On this VM's virtio disk an fsync is cheap and the shared CPU drifts, so the ratio moves between about 0.7 and 1.0 from run to run: ` +
+      'read it as "always costs up to about a third of the register rate here", and measure on the production disk. ' +
       'The time from Redis being ready to the first 201 and to the due jobs running is the clients\' reconnect backoff ' +
       '(redis.jobqueue.retry, doubling from 100 ms to at most 2 s in config/test), not a scan: both processes reconnect by themselves.',
   });
