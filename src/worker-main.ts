@@ -7,7 +7,7 @@ import { loadConfig } from './infra/config/load-config.js';
 import { createLogger } from './infra/log/logger.js';
 import { describeStartupFailure } from './infra/process/fatal.js';
 import { runService } from './infra/process/run-service.js';
-import { createWorkerService } from './services/worker-service.js';
+import { createWorkerService, workerStopTimeoutMs } from './services/worker-service.js';
 
 try {
   const config = loadConfig();
@@ -16,7 +16,7 @@ try {
   await runService(createWorkerService({ config, logger, jobDeps }), {
     name: 'worker',
     logger,
-    shutdownTimeoutMs: config.app.jobqueue.shutdown_timeout_seconds * 1000,
+    shutdownTimeoutMs: workerStopTimeoutMs(config),
   });
 } catch (error) {
   process.stderr.write(`${describeStartupFailure('worker', error)}\n`);

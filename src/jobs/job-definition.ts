@@ -21,6 +21,8 @@ export interface JobContext {
   readonly jobId: string;
   /** 1 for the first run, 2 for the first retry, … */
   readonly attempt: number;
+  /** Aborts when the worker's shutdown timeout is up and the job is handed back; a long job may stop early. */
+  readonly signal?: AbortSignal;
 }
 
 export type JobProcessor<TPayload> = (payload: TPayload, context: JobContext) => Promise<void>;

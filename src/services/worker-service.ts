@@ -27,6 +27,17 @@ export interface WorkerServiceOptions {
   registry?: JobRegistry;
 }
 
+/** Time to move handed-back jobs to waiting after the shutdown timeout, before the process gives up and exits 1. */
+const HAND_BACK_GRACE_MS = 5000;
+
+/**
+ * How long a SIGTERM may take in all: running jobs get `shutdown_timeout_seconds`,
+ * then the ones still running are handed back to the queue.
+ */
+export function workerStopTimeoutMs(config: Config): number {
+  return config.app.jobqueue.shutdown_timeout_seconds * 1000 + HAND_BACK_GRACE_MS;
+}
+
 /**
  * The worker process: the BullMQ worker over the job registry, and
  * `GET /health` on `jobqueue.host:jobqueue.port`. Starts without Redis;
@@ -77,6 +88,8 @@ export function createWorkerService({ config, logger, jobDeps, registry = create
         registry,
         jobDeps,
         concurrency: jobqueue.concurrency,
+        locks: jobqueue,
+        handBackAfterMs: jobqueue.shutdown_timeout_seconds * 1000,
         retention: jobqueue,
         logger,
         metrics,

@@ -26,7 +26,7 @@ describe('the job worker against a real Redis', () => {
   const fixture = useRedisFixture();
   const { cleanup } = fixture;
 
-  function setup(server: RedisServer = fixture.redis, retention = { keep_completed: { count: 100, age_seconds: 3600 }, keep_failed: { count: 100, age_seconds: 3600 } }) {
+  function setup(server: RedisServer = fixture.redis, retention = { keep_completed: { count: 100, age_seconds: 3600 }, keep_failed: { count: 100, age_seconds: 3600 } }, handBackAfterMs?: number) {
     const queueName = uniqueQueueName('worker');
     const printed: string[] = [];
     const worker = createJobWorker({
@@ -38,6 +38,7 @@ describe('the job worker against a real Redis', () => {
       concurrency: 4,
       retention,
       logger: createSilentLogger(),
+      ...(handBackAfterMs !== undefined && { handBackAfterMs }),
     });
     const queue = new Queue(queueName, { connection: { host: '127.0.0.1', port: server.port, maxRetriesPerRequest: null } });
     queue.on('error', () => undefined);
@@ -106,6 +107,22 @@ describe('the job worker against a real Redis', () => {
     expect(await queue.getJobState('slow-1')).toBe('completed');
     expect(printed).toEqual(['slept 600 ms']);
     expect(await queue.getJobState('late-1')).toBe('waiting');
+  });
+
+  it('on close, hands a job that outlasts handBackAfterMs back to waiting, unfinished and not failed', async () => {
+    const retention = { keep_completed: { count: 100, age_seconds: 3600 }, keep_failed: { count: 100, age_seconds: 3600 } };
+    const { worker, queue, printed } = setup(fixture.redis, retention, 200);
+    await queue.add('test:slow', { ms: 100 }, { jobId: 'quick-1' });
+    await queue.add('test:slow', { ms: 5000 }, { jobId: 'long-1' });
+    await waitFor(async () => (await queue.getActiveCount()) === 2, { what: 'both jobs to start' });
+    const started = Date.now();
+    await worker.close();
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(await queue.getJobState('quick-1')).toBe('completed');
+    expect(await queue.getJobState('long-1')).toBe('waiting');
+    expect(await queue.getActiveCount()).toBe(0);
+    expect((await queue.getJob('long-1'))?.failedReason).toBeFalsy();
+    expect(printed).toEqual(['slept 100 ms']);
   });
 
   it('starts without Redis and processes jobs once Redis appears', async () => {

@@ -9,6 +9,8 @@ export const ENV_OVERRIDES = [
   { variable: 'JOBQUEUE_HOST', file: 'config', path: ['jobqueue', 'host'], kind: 'string' },
   { variable: 'JOBQUEUE_QUEUE_NAME', file: 'config', path: ['jobqueue', 'queue_name'], kind: 'string' },
   { variable: 'JOBQUEUE_PREFIX', file: 'config', path: ['jobqueue', 'prefix'], kind: 'string' },
+  { variable: 'JOBQUEUE_LOCK_DURATION_MS', file: 'config', path: ['jobqueue', 'lock_duration_ms'], kind: 'number' },
+  { variable: 'JOBQUEUE_STALLED_INTERVAL_MS', file: 'config', path: ['jobqueue', 'stalled_interval_ms'], kind: 'number' },
   { variable: 'API_CORS_ALLOWED_ORIGINS', file: 'config', path: ['api', 'cors', 'allowed_origins'], kind: 'list' },
   { variable: 'RATE_LIMIT_STORAGE_TYPE', file: 'config', path: ['api', 'rate_limit', 'storage_type'], kind: 'string' },
   { variable: 'ADMIN_HOST', file: 'config', path: ['admin', 'host'], kind: 'string' },

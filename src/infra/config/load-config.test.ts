@@ -76,6 +76,15 @@ describe('loadConfig', () => {
     expect(config.cache.redis.default.cluster.addrs).toEqual([{ host: 'a', port: 7000 }, { host: 'b', port: 7001 }]);
   });
 
+  it('defaults the job locks to BullMQ\'s 30 s and takes them from the environment', () => {
+    expect(load({}).app.jobqueue).toMatchObject({ lock_duration_ms: 30_000, stalled_interval_ms: 30_000 });
+    const config = load({ JOBQUEUE_LOCK_DURATION_MS: '2000', JOBQUEUE_STALLED_INTERVAL_MS: '1000' });
+    expect(config.app.jobqueue).toMatchObject({ lock_duration_ms: 2000, stalled_interval_ms: 1000 });
+    const error = failure(() => load({ JOBQUEUE_LOCK_DURATION_MS: '10' }));
+    expect(error.key).toBe('jobqueue.lock_duration_ms');
+    expect(error.reason).toContain('(the value comes from JOBQUEUE_LOCK_DURATION_MS)');
+  });
+
   it('rejects an unknown APP_ENV', () => {
     expect(failure(() => load({ APP_ENV: 'prod' })).message).toBe('APP_ENV: "prod" is not one of develop, staging, production, test');
   });

@@ -72,6 +72,10 @@ export const AppConfigSchema = v.strictObject({
     prefix: v.optional(KeyPart, 'bull'),
     concurrency: v.optional(v.pipe(PositiveInt, v.maxValue(1000)), 10),
     shutdown_timeout_seconds: v.optional(PositiveInt, 30),
+    // BullMQ's defaults. A dead worker's jobs run again after about lock + stalled interval;
+    // shorter values recover sooner but may declare a live, busy worker stalled (a duplicate run).
+    lock_duration_ms: v.optional(v.pipe(PositiveInt, v.minValue(1000)), 30_000),
+    stalled_interval_ms: v.optional(v.pipe(PositiveInt, v.minValue(500)), 30_000),
     keep_completed: v.optional(RetentionSchema, { count: 1000, age_seconds: 86_400 }),
     keep_failed: v.optional(RetentionSchema, { count: 5000, age_seconds: 604_800 }),
   }),

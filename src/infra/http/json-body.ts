@@ -7,18 +7,28 @@ import { toFieldErrors } from '../validation/field-errors.js';
 
 const JSON_MEDIA_TYPE = /^application\/([\w.-]+\+)?json$/i;
 
+/** Fails on the first invalid byte instead of turning it into U+FFFD (which would change the caller's text unseen). */
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
+
 /**
- * Rejects a body that is not JSON with 415. A request with no body at all
- * passes (every field of our bodies is optional), so `curl -X POST` works.
+ * Rejects a body that is not JSON with 415, and a JSON body that is not valid
+ * UTF-8 (RFC 8259 §8.1) with 400. A request with no body at all passes (every
+ * field of our bodies is optional), so `curl -X POST` works.
  */
 export function requireJsonBody(): MiddlewareHandler {
   return async function requireJsonBodyMiddleware(c, next) {
     const mediaType = (c.req.header('content-type') ?? '').split(';')[0]?.trim() ?? '';
-    // Reading is bounded by the body-limit middleware; the bytes are cached for later readers.
-    if (!JSON_MEDIA_TYPE.test(mediaType) && (await c.req.arrayBuffer()).byteLength > 0) {
+    // Reading is bounded by the body-limit middleware; the bytes are cached for the JSON validator.
+    const body = await c.req.arrayBuffer();
+    if (!JSON_MEDIA_TYPE.test(mediaType) && body.byteLength > 0) {
       throw new HTTPException(415, {
         message: `Content-Type must be application/json, not "${mediaType || '(none)'}"`,
       });
+    }
+    try {
+      STRICT_UTF8.decode(body);
+    } catch {
+      throw new HTTPException(400, { message: 'The request body is not valid UTF-8' });
     }
     await next();
   };

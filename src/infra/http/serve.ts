@@ -1,5 +1,6 @@
 import { serve } from '@hono/node-server';
 import type { Server } from 'node:http';
+import { answerClientError } from './client-error.js';
 
 /** Anything with a fetch handler @hono/node-server can serve, e.g. a Hono app. */
 export interface FetchApp {
@@ -66,6 +67,7 @@ export function startHttpServer(app: FetchApp, address: ListenAddress): Promise<
       connectionsCheckingInterval: Math.min(1000, headersMs),
     };
     const server = serve({ fetch: app.fetch, hostname: address.host, port: address.port, serverOptions }) as Server;
+    server.on('clientError', answerClientError);
     const failed = (error: NodeJS.ErrnoException) => reject(new ListenError(address, error));
     server.once('error', failed);
     server.once('listening', () => {

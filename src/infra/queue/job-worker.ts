@@ -7,6 +7,7 @@ import { failFast, type ClientOptions } from '../redis/connection-options.js';
 import { createRedisErrorReporter } from '../log/redis-error-reporter.js';
 import { createDueJobPromoter } from './due-job-promoter.js';
 import { createJobDispatcher } from './job-dispatcher.js';
+import { HAND_BACK_REASON } from './hand-back.js';
 import { firstRunDueAt, type QueuedJob, type QueueLocation } from './job-queue.js';
 import { toKeepJobs } from './retention.js';
 import type { WorkerMetrics } from '../metrics/worker-metrics.js';
@@ -20,10 +21,14 @@ export interface JobWorkerOptions {
   registry: JobRegistry;
   jobDeps: JobDeps;
   concurrency: number;
+  /** `jobqueue.lock_duration_ms` / `stalled_interval_ms`: how soon a dead worker's jobs run again. */
+  locks?: Pick<AppConfig['jobqueue'], 'lock_duration_ms' | 'stalled_interval_ms'>;
   retention: Pick<AppConfig['jobqueue'], 'keep_completed' | 'keep_failed'>;
   logger: Logger;
   /** Promote delayed jobs at their due time (default true); off: BullMQ's own timing, up to a Redis tick late. */
   punctual?: boolean;
+  /** On close, running jobs still not done after this long are handed back to the queue (absent: wait for them). */
+  handBackAfterMs?: number;
   /** Counters and histograms to feed; absent: none. */
   metrics?: WorkerMetrics;
 }
@@ -31,7 +36,7 @@ export interface JobWorkerOptions {
 export interface JobWorker {
   /** Starts taking jobs; resolves when the worker has stopped, rejects when it cannot run. */
   run(): Promise<void>;
-  /** Stops taking jobs and waits for running ones to finish; idempotent. */
+  /** Stops taking jobs and waits for running ones to finish (or hands them back after `handBackAfterMs`); idempotent. */
   close(): Promise<void>;
   /** True while the worker's Redis connection is up: for `/ready`. */
   isReady(): boolean;
@@ -72,6 +77,7 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
     prefix: location.prefix,
     autorun: false,
     concurrency: options.concurrency,
+    ...(options.locks && { lockDuration: options.locks.lock_duration_ms, stalledInterval: options.locks.stalled_interval_ms }),
     removeOnComplete: toKeepJobs(options.retention.keep_completed),
     removeOnFail: toKeepJobs(options.retention.keep_failed),
   });
@@ -115,7 +121,18 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
       await worker.run();
     },
     close() {
-      closing ??= Promise.all([worker.close(), promoter?.close()]).then(() => undefined);
+      closing ??= (async () => {
+        const { handBackAfterMs } = options;
+        const timer = handBackAfterMs === undefined ? undefined : setTimeout(() => {
+          logger.warn({ handBackAfterMs }, 'running jobs outlasted the shutdown timeout; handing them back to the queue');
+          worker.cancelAllJobs(HAND_BACK_REASON);
+        }, handBackAfterMs);
+        try {
+          await Promise.all([worker.close(), promoter?.close()]);
+        } finally {
+          clearTimeout(timer);
+        }
+      })();
       return closing;
     },
     isReady: () => closing === undefined && redisErrors.isReachable(),
