@@ -212,7 +212,7 @@ export function renderReport(sections: Sections): string {
   if (sections.coldStart) {
     const { api, worker, starts } = sections.coldStart;
     parts.push(
-      '## 9. Cold start',
+      '## 10. Cold start',
       '',
       `Compiled processes (\`npm run build\`), median (min–max) of ${starts} starts after one warm-up start, Node versions interleaved: spawn → first 201 for the API, spawn → first run of a job that was already due for the worker.`,
       '',

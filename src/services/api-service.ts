@@ -18,7 +18,7 @@ export interface ApiService extends Service {
 
 /** The queue dashboard on its own listener, with a queue of its own that fails fast while Redis is down. */
 async function startDashboard(config: Config, credentials: AdminCredentials, logger: Logger) {
-  // Loaded only when the dashboard is on: bull-board's import is a large share of a cold start (bench section 9).
+  // Loaded only when the dashboard is on: bull-board's import is a large share of a cold start (bench section 10).
   const { createDashboardApp, DASHBOARD_PATH } = await import('../infra/admin/queue-dashboard.js');
   const { jobqueue, admin } = config.app;
   const queue = createFailFastQueue({ name: jobqueue.queue_name, prefix: jobqueue.prefix }, config.cache.redis.jobqueue, logger, 'dashboard');
