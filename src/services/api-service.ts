@@ -72,8 +72,9 @@ export function createApiService({ config, logger, overrides = {} }: ApiServiceO
       api = createApiApp({ config, logger, overrides });
       const { host, port, headers_timeout_ms, request_timeout_ms } = config.app.server;
       server = await startHttpServer(api.app, { host, port, timeouts: { headersMs: headers_timeout_ms, requestMs: request_timeout_ms }, setting: `SERVER_PORT (server.port in config/${config.env}/config.yaml)` });
-      logger.info({ env: config.env, redis: label, queue: jobqueue.queue_name, prefix: jobqueue.prefix }, `API listening on http://${config.app.server.host}:${server.port}`);
       if (config.secrets.admin) dashboard = await startDashboard(config, config.secrets.admin, logger);
+      // Last: "API listening" means every listener of the service is up.
+      logger.info({ env: config.env, redis: label, queue: jobqueue.queue_name, prefix: jobqueue.prefix }, `API listening on http://${config.app.server.host}:${server.port}`);
     },
     stop,
   };
