@@ -1,24 +1,4 @@
-/**
- * The worker process: runs the jobs registered through the API, and serves
- * `GET /health` on `jobqueue.port`. Starts even when Redis is down; exits 1
- * when it cannot start or its run loop fails.
- */
-import { loadConfig } from './infra/config/load-config.js';
-import { createLogger } from './infra/log/logger.js';
-import { describeStartupFailure } from './infra/process/fatal.js';
-import { runService } from './infra/process/run-service.js';
-import { createWorkerService, workerStopTimeoutMs } from './services/worker-service.js';
+/** The worker process with the service's own job types (src/jobs/registry.ts). */
+import { runWorkerProcess } from './services/worker-process.js';
 
-try {
-  const config = loadConfig();
-  const logger = await createLogger({ name: 'worker', ...config.app.log });
-  const jobDeps = { print: (line: string) => void process.stdout.write(`${line}\n`), now: () => new Date(), logger };
-  await runService(createWorkerService({ config, logger, jobDeps }), {
-    name: 'worker',
-    logger,
-    shutdownTimeoutMs: workerStopTimeoutMs(config),
-  });
-} catch (error) {
-  process.stderr.write(`${describeStartupFailure('worker', error)}\n`);
-  process.exit(1);
-}
+await runWorkerProcess();
