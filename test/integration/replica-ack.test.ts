@@ -3,6 +3,9 @@ import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { waitFor } from '../../scripts/lib/wait-for.js';
 import { createApp } from '../../src/app.js';
+import { createApiApp } from '../../src/services/api-app.js';
+import { configWithRateLimit } from '../helpers/test-config.js';
+import { TEST_API_SECRET } from '../helpers/api-keys.js';
 import { createSilentLogger } from '../../src/infra/log/logger.js';
 import { createBullmqProducer } from '../../src/infra/queue/bullmq-producer.js';
 import { createLazyQueue } from '../../src/infra/queue/lazy-queue.js';
@@ -93,5 +96,33 @@ describe('ack_replicas: 201 only once WAIT confirms a replica holds the job', ()
     expect((await register()).response.status).toBe(503);
     await replica.start();
     await waitFor(async () => (await register()).response.status === 201, { timeoutMs: 15_000, intervalMs: 200, what: 'a 201 once the replica is back' });
+  });
+
+  it('the API\'s status reads do not wait behind a registration\'s WAIT (the producer writes on its own connection)', async () => {
+    const { master, replica, pid } = await setup();
+    const config = configWithRateLimit({ enabled: false });
+    config.cache.redis.jobqueue = redisConfigFor(master.port, { ack_replicas: 1, ack_timeout_ms: ACK_TIMEOUT_MS, command_timeout_ms: 3000 });
+    config.app.jobqueue.queue_name = uniqueQueueName('ack-api');
+    config.secrets.apiSecretKey = TEST_API_SECRET;
+    const api = createApiApp({ config, logger: createSilentLogger() });
+    cleanup.push(() => api.close());
+    await api.firstConnection;
+    const request = (path: string, init: RequestInit = {}) => api.app.request(path, { ...init, headers: { ...AUTH_HEADERS, 'content-type': 'application/json' } });
+    const registered = await request('/api/dm-jobqueue/register', { method: 'POST', body: JSON.stringify({ delay_seconds: 60 }) });
+    expect(registered.status).toBe(201);
+    const { job_id: jobId } = (await registered.json()) as { job_id: string };
+
+    const replicaPid = await pid(replica);
+    process.kill(replicaPid, 'SIGSTOP');
+    cleanup.push(() => void process.kill(replicaPid, 'SIGCONT'));
+    const waiting = request('/api/dm-jobqueue/register', { method: 'POST', body: JSON.stringify({ delay_seconds: 60 }) });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const started = performance.now();
+    const status = await request(`/api/dm-jobqueue/jobs/${jobId}`);
+    const statusMs = performance.now() - started;
+    expect(status.status).toBe(200);
+    // The registration is still waiting for the frozen replica; the read did not wait for it.
+    expect(statusMs).toBeLessThan(ACK_TIMEOUT_MS / 2);
+    expect((await waiting).status).toBe(503);
   });
 });
