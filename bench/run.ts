@@ -10,10 +10,12 @@ import path from 'node:path';
 import { PROJECT_ROOT } from '../scripts/lib/node-process.js';
 import { startRedisCluster } from '../test/helpers/redis-cluster.js';
 import { startRedisServer } from '../test/helpers/redis-server.js';
+import { ensureBenchDependencies } from './lib/bench-dependencies.js';
 import { describeEnvironment } from './lib/environment.js';
 import { renderReport } from './lib/report.js';
 import { benchDelay } from './sections/delay.js';
 import { benchAuthCost } from './sections/auth-cost.js';
+import { benchColdStart } from './sections/cold-start.js';
 import { benchEnqueue } from './sections/enqueue.js';
 import { benchFailFast } from './sections/fail-fast.js';
 import { benchHttp, type HttpTarget } from './sections/http.js';
@@ -41,7 +43,7 @@ the sections and the figures.
 Environment:
   BENCH_ONLY     comma-separated sections to run (a partial run writes
                  bench/RESULTS.partial.md): http, enqueue, worker, delay,
-                 memory, failfast, redis, auth, capacity
+                 memory, failfast, redis, auth, coldstart, capacity
   BENCH_ROUNDS   rounds per comparison (default 5)
   BENCH_SECONDS  seconds of load per HTTP round (default 4)
 `;
@@ -57,7 +59,7 @@ if (args.length > 0) {
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? '5');
 const seconds = Number(process.env.BENCH_SECONDS ?? '4');
-const SECTIONS = ['http', 'enqueue', 'worker', 'delay', 'memory', 'failfast', 'redis', 'auth', 'capacity'];
+const SECTIONS = ['http', 'enqueue', 'worker', 'delay', 'memory', 'failfast', 'redis', 'auth', 'coldstart', 'capacity'];
 const only = (process.env.BENCH_ONLY ?? SECTIONS.join(',')).split(',').map((name) => name.trim());
 const unknown = only.filter((name) => !SECTIONS.includes(name));
 if (unknown.length > 0) {
@@ -78,11 +80,14 @@ export const HTTP_TARGETS: HttpTarget[] = [
   { name: 'minimal Hono + queue.add', file: 'hono-queue-add.ts' },
   { name: 'minimal Fastify + queue.add', file: 'fastify-queue-add.ts' },
   { name: 'minimal Express + queue.add', file: 'express-queue-add.ts' },
+  { name: 'Fastify, feature-equivalent', file: 'fastify-equivalent.ts' },
+  { name: 'Express, feature-equivalent', file: 'express-equivalent.ts' },
   { name: 'full register, limiter off', file: 'full-register.ts', env: { RATE_LIMIT: 'off' } },
   { name: 'full register, limiter cluster', file: 'full-register.ts', env: { RATE_LIMIT: 'cluster' } },
 ];
 
 async function main(): Promise<void> {
+  ensureBenchDependencies(log);
   log('compiling the bench servers (tsconfig.bench.json)');
   execFileSync(process.execPath, [path.join(PROJECT_ROOT, 'node_modules/typescript/bin/tsc'), '-p', path.join(PROJECT_ROOT, 'tsconfig.bench.json')], { stdio: 'inherit' });
   // The queue's Redis as we ship it (redis/redis.conf: AOF everysec, noeviction, hz …).
@@ -112,6 +117,7 @@ async function main(): Promise<void> {
     if (only.includes('failfast')) sections.failFast = await benchFailFast(200);
     if (only.includes('redis')) sections.redisReference = redisBenchmark(redis.port);
     if (only.includes('auth')) sections.auth = await benchAuthCost(redis.port, { rounds, count: 20_000 });
+    if (only.includes('coldstart')) sections.coldStart = await benchColdStart(redis.port, { starts: 10, log });
     if (only.includes('capacity')) sections.capacity = { results: await benchCapacity({ rounds, count: CAPACITY_COUNT, concurrency: CAPACITY_CONCURRENCY, configFile: SHIPPED_CONF, log }), count: CAPACITY_COUNT, concurrency: CAPACITY_CONCURRENCY };
   } finally {
     await cluster?.destroy();

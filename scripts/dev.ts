@@ -6,6 +6,7 @@
 import concurrently from 'concurrently';
 import { loadConfig } from '../src/infra/config/load-config.js';
 import { ensureApiSecret } from './lib/ensure-api-secret.js';
+import { ensureDevAdmin } from './lib/ensure-dev-admin.js';
 import { ensureRedis } from './lib/ensure-redis.js';
 import { portIsFree } from './lib/free-port.js';
 
@@ -13,10 +14,11 @@ const say = (line: string) => process.stdout.write(`[dev] ${line}\n`);
 
 /** Exits 1 with one line per taken port, before anything is started or any URL printed. */
 async function requireFreePorts(config: ReturnType<typeof loadConfig>): Promise<void> {
-  const { server, jobqueue } = config.app;
+  const { server, jobqueue, admin } = config.app;
   const wanted = [
     { what: 'the API', host: server.host, port: server.port, variable: 'SERVER_PORT', key: 'server.port' },
     { what: "the worker's health endpoint", host: jobqueue.host, port: jobqueue.port, variable: 'JOBQUEUE_PORT', key: 'jobqueue.port' },
+    { what: 'the queue dashboard', host: admin.host, port: admin.port, variable: 'ADMIN_PORT', key: 'admin.port' },
   ];
   let taken = 0;
   for (const { what, host, port, variable, key } of wanted) {
@@ -32,16 +34,23 @@ async function requireFreePorts(config: ReturnType<typeof loadConfig>): Promise<
 async function main(): Promise<void> {
   const loaded = loadConfig();
   await requireFreePorts(loaded);
-  const { config, key } = await ensureApiSecret(loaded, say);
+  const withSecret = await ensureApiSecret(loaded, say);
+  const { key } = withSecret;
+  const config = ensureDevAdmin(withSecret.config, say);
   await ensureRedis(config, say);
-  const { server, jobqueue } = config.app;
+  const { server, jobqueue, admin } = config.app;
   const base = `http://${server.host}:${server.port}`;
   say(`API:           ${base}`);
   // The key rides in the fragment: the browser never sends it to a server or a log.
   say(`demo page:     ${base}/dm-jobqueue#key=${key}`);
   say(`API key:       ${key}   (read, write; npm run -s api-key makes more)`);
   say(`register:      curl -X POST ${base}/api/dm-jobqueue/register -H "Authorization: Bearer ${key}" -H 'content-type: application/json' -d '{"message":"hi","delay_seconds":5}'`);
+  say(`API docs:      ${base}/docs`);
   say(`worker health: http://${jobqueue.host}:${jobqueue.port}/health`);
+  if (config.secrets.admin) {
+    const { username, password } = config.secrets.admin;
+    say(`dashboard:     http://${admin.host}:${admin.port}/admin/queues   (login ${username} / ${password}, from .env.develop.local)`);
+  }
   const { result } = concurrently(
     [
       { command: 'tsx watch --clear-screen=false src/server.ts', name: 'api', prefixColor: 'cyan' },

@@ -3,6 +3,7 @@ import { Hono } from 'hono';
 import { requestId } from 'hono/request-id';
 import type { Logger } from 'pino';
 import type { JobProducer } from './jobs/job-producer.js';
+import type { IdempotencyStore } from './jobs/idempotency-store.js';
 import type { JobStatusReader } from './jobs/job-status.js';
 import type { ApiKeySettings } from './infra/auth/api-keys.js';
 import { bearerAuth } from './infra/http/bearer-auth.js';
@@ -27,6 +28,8 @@ export interface AppDeps {
   producer: JobProducer;
   /** Answers `GET /api/dm-jobqueue/jobs/:id`. */
   statusReader: JobStatusReader;
+  /** Backs `Idempotency-Key` on register. */
+  idempotency: IdempotencyStore;
   logger: Logger;
   /** Largest accepted request body; larger ones get 413. */
   bodyLimitBytes: number;
@@ -68,7 +71,7 @@ export function createApp(deps: AppDeps) {
   app.route('/', createHealthRoutes(deps.isReady));
   app.route(
     '/api/dm-jobqueue',
-    createDmJobqueueRoutes({ producer: deps.producer, statusReader: deps.statusReader, newJobId: deps.newJobId ?? randomUUID }),
+    createDmJobqueueRoutes({ producer: deps.producer, statusReader: deps.statusReader, idempotency: deps.idempotency, newJobId: deps.newJobId ?? randomUUID }),
   );
   app.route('/', createDemoPageRoutes());
   app.route('/', createApiDocsRoutes({ openApiDocument: openApiDocument(app) }));

@@ -1,18 +1,8 @@
 /**
- * HTTP API entry: loads the configuration, builds the API service and runs it.
- * Starts even when Redis is down (D11); exits 1 when it cannot start.
+ * HTTP API entry (`node dist/server.js`). The compile cache goes on before the
+ * rest loads, so it covers every module; api-main.ts does the work.
  */
-import { loadConfig } from './infra/config/load-config.js';
-import { createLogger } from './infra/log/logger.js';
-import { describeStartupFailure } from './infra/process/fatal.js';
-import { runService } from './infra/process/run-service.js';
-import { createApiService } from './services/api-service.js';
+import { enableCompileCache } from './infra/process/compile-cache.js';
 
-try {
-  const config = loadConfig();
-  const logger = await createLogger({ name: 'api', ...config.app.log });
-  await runService(createApiService({ config, logger }), { name: 'API server', logger, shutdownTimeoutMs: 10_000 });
-} catch (error) {
-  process.stderr.write(`${describeStartupFailure('API server', error)}\n`);
-  process.exit(1);
-}
+enableCompileCache();
+await import('./api-main.js');

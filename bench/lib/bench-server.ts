@@ -1,8 +1,11 @@
 import path from 'node:path';
 import { PROJECT_ROOT, startNodeProcess, type NodeProcess } from '../../scripts/lib/node-process.js';
 
-/** Where bench/run.ts compiles the bench (tsconfig.bench.json): servers run as plain JS, as in production. */
-export const BENCH_BUILD = '.bench-build';
+/**
+ * Where bench/run.ts compiles the bench (tsconfig.bench.json): servers run as plain JS, as in production.
+ * Inside bench/, so that the compiled peers find bench/node_modules (express, fastify) first.
+ */
+export const BENCH_BUILD = 'bench/.build';
 
 /** Starts a compiled bench script (`bench/servers/<name>.js`) without the TypeScript loader. */
 export function startCompiled(file: string, env: Record<string, string>, nodeArgs: string[] = []): NodeProcess {

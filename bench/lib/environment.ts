@@ -1,10 +1,14 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 
+/** A package's installed version: the bench's own dependencies first, then the project's. */
 function packageVersion(name: string): string {
-  const manifest = JSON.parse(readFileSync(new URL(`../../node_modules/${name}/package.json`, import.meta.url), 'utf8')) as { version: string };
-  return manifest.version;
+  for (const root of ['../node_modules/', '../../node_modules/']) {
+    const file = new URL(`${root}${name}/package.json`, import.meta.url);
+    if (existsSync(file)) return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
+  }
+  return 'not installed';
 }
 
 /** The machine and versions, for the head of RESULTS.md. */

@@ -21,8 +21,9 @@ export async function postLoad(url: string, { connections = 50, seconds = 5 } = 
     method: 'POST',
     connections,
     duration: seconds,
-    // Our endpoint needs a key; the minimal peer routes ignore it.
-    headers: { ...AUTH_HEADERS, 'content-type': 'application/json' },
+    // A browser client's request: a key and an allowed Origin, so that authentication and CORS do their work
+    // wherever they are on; the minimal peer routes ignore both.
+    headers: { ...AUTH_HEADERS, origin: 'http://localhost:3000', 'content-type': 'application/json' },
     body: BODY,
     expectBody: undefined,
   });

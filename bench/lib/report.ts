@@ -6,7 +6,10 @@ import type { HttpResults } from '../sections/http.js';
 import { medianCpuPerJob, type WorkerRun } from '../sections/worker.js';
 import { fmt, fmtSpread, percentile, spread } from './stats.js';
 
+import type { ColdStart } from '../sections/cold-start.js';
+
 export interface Sections {
+  coldStart?: ColdStart;
   environment: string;
   rounds: number;
   seconds: number;
@@ -51,17 +54,19 @@ function httpSection(http: HttpResults, goals: string[]): string {
   // The same comparison in server CPU per request: ours as a multiple of theirs (below 1: ours is cheaper).
   const cpu = (name: string) => (http.runs.get(name) ?? []).map((run) => run.serverMicrosPerRequest);
   const cpuNote = (name: string) => `; server CPU per request ${fmt(pairedRatio(cpu(FULL), cpu(name)).median, 2)}× theirs`;
-  const vsBare = pairedRatio(full, bare).median;
-  goals.push(`| full register ≥ 0.70× bare Hono | ${fmt(vsBare, 2)}×${cpuNote(BARE)} | ${verdict(vsBare >= 0.7)} |`);
-  for (const [name, target] of [['minimal Hono + queue.add', 1.2], ['minimal Fastify + queue.add', 1.2], ['minimal Express + queue.add', 4]] as const) {
-    goals.push(`| full register ≥ ${target}× ${name} | ${fmt(against(name), 2)}×${cpuNote(name)} | ${verdict(against(name) >= target)} |`);
+  const cpuRatio = (name: string) => pairedRatio(cpu(FULL), cpu(name)).median;
+  const fastify = 'Fastify, feature-equivalent';
+  goals.push(`| everything on ≥ 1.1× ${fastify}, and ≤ its server CPU per request | ${fmt(against(fastify), 2)}×${cpuNote(fastify)} | ${verdict(against(fastify) >= 1.1 && cpuRatio(fastify) <= 1)} |`);
+  for (const [name, target] of [['Express, feature-equivalent', 3], ['minimal Hono + queue.add', 0.85]] as const) {
+    goals.push(`| everything on ≥ ${target}× ${name} | ${fmt(against(name), 2)}×${cpuNote(name)} | ${verdict(against(name) >= target)} |`);
   }
   const off = http.runs.get('full register, limiter off') ?? [];
   const clusterRuns = http.runs.get('full register, limiter cluster') ?? [];
   const extra = (pick: (run: LoadResult) => number) => spread(clusterRuns.map((run, i) => pick(run) - pick(off[i] ?? run)));
   const rss = [...http.rss].map(([name, value]) => `| ${name} | ${fmt(value.idle, 1)} | ${fmt(value.after, 1)} |`);
   const apiRss = http.rss.get(FULL)?.after ?? Number.NaN;
-  goals.push(`| API RSS after load ≤ 100 MiB | ${fmt(apiRss, 1)} MiB | ${verdict(apiRss <= 100)} |`);
+  const minimalRss = http.rss.get('minimal Hono + queue.add')?.after ?? Number.NaN;
+  goals.push(`| API RSS after load, no V8 flags ≤ the minimal Hono + queue.add server's | ${fmt(apiRss, 1)} MiB vs ${fmt(minimalRss, 1)} MiB | ${verdict(apiRss <= minimalRss)} |`);
   return [
     '## 1. Register throughput (50 connections)',
     '',
@@ -93,9 +98,10 @@ function workerSection(workers: Map<string, WorkerRun[]>, goals: string[]): stri
     return `| ${name} | ${fmtSpread(spread(jobs))} | ${fmtSpread(pairedRatio(jobs, raw.map((run) => run.jobsPerSecond)), 2)} | ${fmt(cpu.worker, 0)} | ${fmt(cpu.redis, 0)} | ${fmt(spread(runs.map((run) => run.rssIdleMiB)).median, 1)} | ${fmt(spread(runs.map((run) => run.rssAfterMiB)).median, 1)} |`;
   });
   const noop = workers.get('ours: no-op job type') ?? [];
-  const ratio = pairedRatio(noop.map((run) => run.jobsPerSecond), raw.map((run) => run.jobsPerSecond)).median;
-  const cpuRatio = totalMicros(noop) / totalMicros(raw);
-  goals.push(`| our worker ≥ 1.0× raw BullMQ (no-op, concurrency 16) | ${fmt(ratio, 2)}×; CPU per job (worker + Redis) ${fmt(cpuRatio, 2)}× raw's | ${verdict(ratio >= 1)} |`);
+  const plain = [...workers].find(([name]) => name.startsWith('plain BullMQ Worker, same retention'))?.[1] ?? [];
+  const ratio = pairedRatio(noop.map((run) => run.jobsPerSecond), plain.map((run) => run.jobsPerSecond)).median;
+  const cpuRatio = totalMicros(noop) / totalMicros(plain);
+  goals.push(`| our worker ≥ 1.0× a plain BullMQ worker with the same retention and one log line per job (no-op, concurrency 16) | ${fmt(ratio, 2)}×; CPU per job (worker + Redis) ${fmt(cpuRatio, 2)}× its | ${verdict(ratio >= 1)} |`);
   return [
     '## 3. Worker throughput (20,000 queued jobs, concurrency 16)',
     '',
@@ -118,11 +124,12 @@ const shippedOf = (delay: Map<string, number[]>) => [...delay].find(([name]) => 
 
 function delaySection(delay: Map<string, number[]>, sparse: Map<string, number[]> | undefined, idle: Record<string, number> | undefined, goals: string[]): string {
   const p99 = percentile(shippedOf(delay), 99);
-  goals.push(`| delayed-job lateness p99 ≤ 5 ms (2,000 jobs over 2 s) | ${p99} ms | ${verdict(p99 <= 5)} |`);
+  goals.push(`| start lateness, 2,000 due over 2 s: p99 ≤ 5 ms | ${p99} ms | ${verdict(p99 <= 5)} |`);
   const sparseRows = sparse ? latenessRows(sparse, idle) : [];
   if (sparse) {
     const sparseP99 = percentile(shippedOf(sparse), 99);
-    goals.push(`| (same, jobs due one at a time: 100 jobs 50 ms apart) | ${sparseP99} ms | ${verdict(sparseP99 <= 5)} |`);
+    const sparseMax = Math.max(...shippedOf(sparse));
+    goals.push(`| start lateness, jobs due one at a time: p99 ≤ 3 ms, max ≤ 10 ms | p99 ${sparseP99} ms, max ${sparseMax} ms | ${verdict(sparseP99 <= 3 && sparseMax <= 10)} |`);
   }
   const header = ['| worker, Redis | jobs | p50 | p95 | p99 | max | Redis idle CPU (one core) |', '|---|---|---|---|---|---|---|'];
   return [
@@ -182,7 +189,7 @@ export function renderReport(sections: Sections): string {
     const { micros, scrapeMicros, redisCommandsFor401And403, statuses } = sections.auth;
     const bare = micros['bare route'];
     parts.push(
-      '## 8. What the middleware costs: CORS, authentication, request ids, metrics',
+      '## 8. What each feature costs: CORS, authentication, request ids, metrics, the rate limit',
       '',
       'Node CPU per request through `app.request` on a route that only answers 201 (medians over the rounds), and what each middleware adds:',
       '',
@@ -190,11 +197,32 @@ export function renderReport(sections: Sections): string {
       '|---|---|---|',
       ...Object.entries(micros).map(([name, value]) => `| ${name} | ${fmt(value, 1)} | ${name === 'bare route' ? '—' : fmt(value - bare, 1)} |`),
       '',
+      'The whole app (`createApp`, the register route with validation, request id, request log, CORS, bearer key, rate limit in memory, metrics) over a producer that stores nothing, everything on and then one feature off at a time (Node CPU µs per request; "saves" is what switching it off saves):',
+      '',
+      '| app | µs per request | saves |',
+      '|---|---|---|',
+      ...Object.entries(sections.auth.features).map(([name, value]) => `| ${name} | ${fmt(value, 1)} | ${name === 'everything on' ? '—' : fmt((sections.auth?.features['everything on'] ?? 0) - value, 1)} |`),
+      '',
       `One scrape of the API's /metrics registry (process metrics included) costs ${fmt(scrapeMicros)} µs of CPU.`,
       '',
       `1,000 requests without a key and 1,000 with a read-only key to the real API (statuses ${statuses.join(', ')}): the job-queue Redis served ${redisCommandsFor401And403} commands for them.`,
       '',
     );
+  }
+  if (sections.coldStart) {
+    const { api, worker, starts } = sections.coldStart;
+    parts.push(
+      '## 9. Cold start',
+      '',
+      `Compiled processes (\`npm run build\`), median (min–max) of ${starts} starts after one warm-up start, Node versions interleaved: spawn → first 201 for the API, spawn → first run of a job that was already due for the worker.`,
+      '',
+      '| Node | API: spawn → first 201 (ms) | worker: spawn → first job run (ms) |',
+      '|---|---|---|',
+      ...Object.keys(api).map((name) => `| ${name} | ${fmtSpread(api[name] ?? { median: 0, min: 0, max: 0 })} | ${fmtSpread(worker[name] ?? { median: 0, min: 0, max: 0 })} |`),
+      '',
+    );
+    const best = Math.min(...Object.values(api).map((s) => s.median));
+    goals.push(`| API cold start to first 201, compiled ≤ 400 ms | ${Object.entries(api).map(([name, s]) => `${name}: ${fmt(s.median)} ms`).join('; ')} | ${verdict(best <= 400)} |`);
   }
   if (sections.capacity) parts.push(renderCapacity(sections.capacity.results, sections.capacity.count, sections.capacity.concurrency), '');
   if (goals.length) parts.push('## Goals', '', '| goal | measured | |', '|---|---|---|', ...goals, '');

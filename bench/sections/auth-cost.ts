@@ -8,6 +8,12 @@ import { corsPolicy } from '../../src/infra/http/cors-policy.js';
 import { AUTH_HEADERS, TEST_AUTH, testKey } from '../../test/helpers/api-keys.js';
 import { startBenchServer } from '../lib/bench-server.js';
 import { spread } from '../lib/stats.js';
+import { createApp, type AppDeps } from '../../src/app.js';
+import { createSilentLogger } from '../../src/infra/log/logger.js';
+import { rateLimitFromConfig } from '../../src/infra/rate-limit/rate-limit-from-config.js';
+import { createFakeIdempotencyStore } from '../../test/fakes/fake-idempotency-store.js';
+import { createFakeStatusReader } from '../../test/fakes/fake-status-reader.js';
+import { configWithRateLimit } from '../../test/helpers/test-config.js';
 
 const CORS = {
   allowed_origins: ['http://localhost:3000'],
@@ -26,12 +32,45 @@ export interface AuthCost {
   /** Redis commands the job-queue Redis served for 1,000 401s and 1,000 403s from the real API. */
   redisCommandsFor401And403: number;
   statuses: number[];
+  /** Node CPU per register request (µs) of the whole app with a producer that stores nothing: everything on, then one feature off at a time. */
+  features: Record<string, number>;
 }
+
+/** The register route of the real app (createApp) with every feature on, minus `off`, over a producer that stores nothing. */
+function registerApp(off: 'cors' | 'auth' | 'rateLimit' | 'metrics' | undefined) {
+  const logger = createSilentLogger();
+  const limit = rateLimitFromConfig(configWithRateLimit({ enabled: true, requests_per_minute: 100_000_000, requests_per_hour: 1_000_000_000, storage_type: 'memory' }), logger);
+  const deps: AppDeps = {
+    producer: { enqueue: async () => ({ createdAt: Date.now() }) },
+    statusReader: createFakeStatusReader(),
+    idempotency: createFakeIdempotencyStore(),
+    logger,
+    bodyLimitBytes: 16_384,
+    // Authentication is always on in createApp; its cost alone is the "authentication" row.
+    auth: TEST_AUTH,
+    ...(off === 'cors' ? {} : { cors: CORS }),
+    ...(off === 'rateLimit' || !limit.options ? {} : { rateLimit: limit.options }),
+    ...(off === 'metrics' ? {} : { metrics: createApiMetrics() }),
+  };
+  return createApp(deps);
+}
+
 
 async function microsPerRequest(app: Hono, headers: Record<string, string>, count: number): Promise<number> {
   for (let i = 0; i < 500; i++) await app.request('/api/x', { method: 'POST', headers });
   const before = process.cpuUsage();
   for (let i = 0; i < count; i++) await app.request('/api/x', { method: 'POST', headers });
+  const used = process.cpuUsage(before);
+  return (used.user + used.system) / count;
+}
+
+async function microsPerRegister(app: { request: Hono['request'] }, headers: Record<string, string>, body: string, count: number): Promise<number> {
+  // A socket as @hono/node-server passes it: without one, the limiter's client-IP lookup throws and catches each time.
+  const env = { incoming: { socket: { remoteAddress: '127.0.0.1', remoteFamily: 'IPv4', remotePort: 40_000 } } };
+  const send = () => app.request('/api/dm-jobqueue/register', { method: 'POST', headers, body }, env);
+  for (let i = 0; i < 500; i++) await send();
+  const before = process.cpuUsage();
+  for (let i = 0; i < count; i++) await send();
   const used = process.cpuUsage(before);
   return (used.user + used.system) / count;
 }
@@ -59,6 +98,20 @@ export async function benchAuthCost(redisPort: number, { rounds, count }: { roun
     for (const [name, app] of Object.entries(variants)) samples.set(name, [...(samples.get(name) ?? []), await microsPerRequest(app, headers, count)]);
   }
   const micros = Object.fromEntries([...samples].map(([name, values]) => [name, spread(values).median])) as AuthCost['micros'];
+  const featureVariants = {
+    'everything on': registerApp(undefined),
+    'without CORS': registerApp('cors'),
+    'without the rate limit': registerApp('rateLimit'),
+    'without metrics': registerApp('metrics'),
+  };
+  const featureSamples = new Map<string, number[]>();
+  const registerBody = JSON.stringify({ message: 'bench job', delay_seconds: 180 });
+  for (let round = 0; round < rounds; round++) {
+    for (const [name, app] of Object.entries(featureVariants)) {
+      featureSamples.set(name, [...(featureSamples.get(name) ?? []), await microsPerRegister(app, { ...headers }, registerBody, count / 4)]);
+    }
+  }
+  const features = Object.fromEntries([...featureSamples].map(([name, values]) => [name, spread(values).median]));
   const scrapes: number[] = [];
   for (let i = 0; i < 200; i++) {
     const before = process.cpuUsage();
@@ -82,7 +135,7 @@ export async function benchAuthCost(redisPort: number, { rounds, count }: { roun
       }
     }
     // Minus the INFO call that reads the counters.
-    return { micros, scrapeMicros: spread(scrapes).median, redisCommandsFor401And403: (await calls()) - before - 1, statuses: [...statuses].sort() };
+    return { micros, features, scrapeMicros: spread(scrapes).median, redisCommandsFor401And403: (await calls()) - before - 1, statuses: [...statuses].sort() };
   } finally {
     admin.disconnect();
     await server.process.stop('SIGTERM');

@@ -54,6 +54,8 @@ const KINDS = [
   { name: 'ours: demo:delay_print (print to /dev/null)', kind: 'ours', job: 'demo:delay_print', data: { message: 'bench job' } },
   { name: 'ours: no-op job type', kind: 'ours', job: 'bench:noop', data: { n: 1 } },
   { name: 'raw BullMQ Worker: no-op', kind: 'raw', job: 'bench:noop', data: { n: 1 } },
+  // What ours does besides running the job: the same retention and one log line per completed job.
+  { name: 'plain BullMQ Worker, same retention, one log line per job: no-op', kind: 'raw', job: 'bench:noop', data: { n: 1 }, env: { RAW_REMOVE_ON_COMPLETE: '{"count":1000,"age":86400}', RAW_LOG: '1' } },
 ] as const;
 
 /** Empties Redis and queues `count` waiting jobs of one kind (addBulk, 1,000 per call). */
@@ -79,7 +81,7 @@ export async function benchWorkers(redisPort: number, { count, rounds, concurren
       for (const kind of roundOrder(KINDS, round)) {
         const queueName = `bench-worker-${round}`;
         await fillQueue(admin, redisPort, queueName, count, { name: kind.job, data: kind.data });
-        const result = await runWorker({ KIND: kind.kind, QUEUE_NAME: queueName, REDIS_PORT: String(redisPort), CONCURRENCY: String(concurrency) }, count, redisServerPid);
+        const result = await runWorker({ KIND: kind.kind, QUEUE_NAME: queueName, REDIS_PORT: String(redisPort), CONCURRENCY: String(concurrency), ...('env' in kind ? kind.env : {}) }, count, redisServerPid);
         runs.set(kind.name, [...(runs.get(kind.name) ?? []), result]);
         log(`round ${round} ${kind.name}: ${describeRun(result)}`);
       }

@@ -1,9 +1,8 @@
-import { appendFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { newSecret, signApiKey } from '../../src/infra/auth/api-keys.js';
 import { apiKeySettings } from '../../src/infra/auth/auth-settings.js';
 import type { Config } from '../../src/infra/config/schema.js';
-import { PROJECT_ROOT } from './node-process.js';
+import { appendDevSettings, DEV_ENV_FILE } from './dev-env-file.js';
 
 /**
  * For `npm run dev` and `npm run demo`: in develop, creates a develop-only
@@ -15,14 +14,12 @@ import { PROJECT_ROOT } from './node-process.js';
 export async function ensureApiSecret(
   config: Config,
   say: (line: string) => void,
-  file = path.join(PROJECT_ROOT, '.env.develop.local'),
+  file = DEV_ENV_FILE,
 ): Promise<{ config: Config; key: string }> {
   let secret = config.secrets.apiSecretKey;
   if (secret === undefined && config.env === 'develop') {
     secret = newSecret();
-    const separator = existsSync(file) ? '\n' : '';
-    appendFileSync(file, `${separator}# Made by npm run dev / npm run demo: signs API keys in develop only; never use it elsewhere.\nAPI_SECRET_KEY=${secret}\n`, { mode: 0o600 });
-    process.env.API_SECRET_KEY = secret;
+    appendDevSettings(file, 'Made by npm run dev / npm run demo: signs API keys in develop only; never use it elsewhere.', { API_SECRET_KEY: secret });
     say(`created a develop-only API secret in ${path.basename(file)} (git-ignored)`);
   }
   const withSecret: Config = { ...config, secrets: { ...config.secrets, apiSecretKey: secret } };

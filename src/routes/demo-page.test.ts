@@ -1,8 +1,8 @@
+import { createTestApp } from '../../test/helpers/test-app.js';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createApp } from '../app.js';
 import { createSilentLogger } from '../infra/log/logger.js';
 import { createDemoPageRoutes } from './demo-page.js';
 import { createFakeProducer } from '../../test/fakes/fake-producer.js';
@@ -10,7 +10,7 @@ import { createFakeStatusReader } from '../../test/fakes/fake-status-reader.js';
 import { AUTH_HEADERS, TEST_AUTH } from '../../test/helpers/api-keys.js';
 
 function appWithRealPage() {
-  return createApp({ auth: TEST_AUTH, producer: createFakeProducer(), statusReader: createFakeStatusReader(), logger: createSilentLogger(), bodyLimitBytes: 1024 });
+  return createTestApp({ auth: TEST_AUTH, producer: createFakeProducer(), statusReader: createFakeStatusReader(), logger: createSilentLogger(), bodyLimitBytes: 1024 });
 }
 
 describe('the demo page', () => {

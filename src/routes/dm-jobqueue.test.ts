@@ -1,5 +1,5 @@
+import { createTestApp } from '../../test/helpers/test-app.js';
 import { describe, expect, it } from 'vitest';
-import { createApp } from '../app.js';
 import { createSilentLogger } from '../infra/log/logger.js';
 import { createFakeProducer } from '../../test/fakes/fake-producer.js';
 import { createFakeStatusReader } from '../../test/fakes/fake-status-reader.js';
@@ -10,7 +10,7 @@ const NOW = Date.parse('2026-01-02T03:04:05.000Z');
 function setup() {
   const producer = createFakeProducer({ now: () => NOW });
   let counter = 0;
-  const app = createApp({
+  const app = createTestApp({
     auth: TEST_AUTH,
     producer,
     statusReader: createFakeStatusReader(),
@@ -80,7 +80,7 @@ describe('POST /api/dm-jobqueue/register', () => {
 
   it('gives every job an unguessable id by default', async () => {
     const producer = createFakeProducer();
-    const app = createApp({ auth: TEST_AUTH, producer, statusReader: createFakeStatusReader(), logger: createSilentLogger(), bodyLimitBytes: 1024 });
+    const app = createTestApp({ auth: TEST_AUTH, producer, statusReader: createFakeStatusReader(), logger: createSilentLogger(), bodyLimitBytes: 1024 });
     const ids = new Set<string>();
     for (let i = 0; i < 3; i++) {
       const response = await app.request('/api/dm-jobqueue/register', { method: 'POST', headers: AUTH_HEADERS });
@@ -163,7 +163,7 @@ describe('POST /api/dm-jobqueue/register', () => {
   });
 
   it('hides unexpected errors behind a generic 500', async () => {
-    const app = createApp({
+    const app = createTestApp({
     auth: TEST_AUTH,
       producer: { enqueue: async () => Promise.reject(new Error('secret internals')) },
       statusReader: createFakeStatusReader(),

@@ -1,5 +1,5 @@
+import { createTestApp } from '../../test/helpers/test-app.js';
 import { describe, expect, it } from 'vitest';
-import { createApp } from '../app.js';
 import type { JobStatus } from '../jobs/job-status.js';
 import { createSilentLogger } from '../infra/log/logger.js';
 import { createFakeProducer } from '../../test/fakes/fake-producer.js';
@@ -22,7 +22,7 @@ const delayedRetry: JobStatus = {
 
 function setup(statuses: JobStatus[] = [delayedRetry]) {
   const statusReader = createFakeStatusReader(statuses);
-  const app = createApp({ auth: TEST_AUTH, producer: createFakeProducer(), statusReader, logger: createSilentLogger(), bodyLimitBytes: 1024 });
+  const app = createTestApp({ auth: TEST_AUTH, producer: createFakeProducer(), statusReader, logger: createSilentLogger(), bodyLimitBytes: 1024 });
   return { app, statusReader, get: (id: string) => app.request(`/api/dm-jobqueue/jobs/${id}`, { headers: AUTH_HEADERS }) };
 }
 

@@ -5,6 +5,7 @@ import { apiKeySettings } from '../infra/auth/auth-settings.js';
 import type { Config } from '../infra/config/schema.js';
 import { createRedisErrorReporter } from '../infra/log/redis-error-reporter.js';
 import { createApiMetrics } from '../infra/metrics/api-metrics.js';
+import { createBullmqIdempotencyStore } from '../infra/queue/bullmq-idempotency-store.js';
 import { createBullmqProducer } from '../infra/queue/bullmq-producer.js';
 import { createBullmqStatusReader } from '../infra/queue/bullmq-status-reader.js';
 import { createLazyQueue } from '../infra/queue/lazy-queue.js';
@@ -52,6 +53,7 @@ export function createApiApp({ config, logger, overrides = {} }: { config: Confi
   const app = createApp({
     producer: createBullmqProducer({ queue: writeQueue, logger, redisErrors, ack: { replicas: redisConfig.ack_replicas, timeoutMs: redisConfig.ack_timeout_ms } }),
     statusReader: createBullmqStatusReader({ queue, logger, redisErrors }),
+    idempotency: createBullmqIdempotencyStore({ queue, logger, redisErrors }),
     logger,
     bodyLimitBytes: config.app.server.body_limit_bytes,
     auth,

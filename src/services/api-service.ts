@@ -1,7 +1,6 @@
 import type { Queue } from 'bullmq';
 import type { Logger } from 'pino';
 import type { AppDeps } from '../app.js';
-import { createDashboardApp, DASHBOARD_PATH } from '../infra/admin/queue-dashboard.js';
 import type { Config } from '../infra/config/schema.js';
 import { startHttpServer, type RunningServer } from '../infra/http/serve.js';
 import { createFailFastQueue } from '../infra/queue/fail-fast-queue.js';
@@ -19,6 +18,8 @@ export interface ApiService extends Service {
 
 /** The queue dashboard on its own listener, with a queue of its own that fails fast while Redis is down. */
 async function startDashboard(config: Config, credentials: AdminCredentials, logger: Logger) {
+  // Loaded only when the dashboard is on: bull-board's import is a large share of a cold start (bench section 9).
+  const { createDashboardApp, DASHBOARD_PATH } = await import('../infra/admin/queue-dashboard.js');
   const { jobqueue, admin } = config.app;
   const queue = createFailFastQueue({ name: jobqueue.queue_name, prefix: jobqueue.prefix }, config.cache.redis.jobqueue, logger, 'dashboard');
   const server = await startHttpServer(createDashboardApp({ queue, credentials, readOnly: admin.read_only }), {
@@ -69,7 +70,8 @@ export function createApiService({ config, logger, overrides = {} }: ApiServiceO
     },
     async start() {
       api = createApiApp({ config, logger, overrides });
-      server = await startHttpServer(api.app, { ...config.app.server, setting: `SERVER_PORT (server.port in config/${config.env}/config.yaml)` });
+      const { host, port, headers_timeout_ms, request_timeout_ms } = config.app.server;
+      server = await startHttpServer(api.app, { host, port, timeouts: { headersMs: headers_timeout_ms, requestMs: request_timeout_ms }, setting: `SERVER_PORT (server.port in config/${config.env}/config.yaml)` });
       logger.info({ env: config.env, redis: label, queue: jobqueue.queue_name, prefix: jobqueue.prefix }, `API listening on http://${config.app.server.host}:${server.port}`);
       if (config.secrets.admin) dashboard = await startDashboard(config, config.secrets.admin, logger);
     },

@@ -52,11 +52,12 @@ describe('the OpenAPI document of the running API', () => {
     expect(result.valid).toBe(true);
     expect(document.openapi).toBe('3.1.0');
     expect(Object.keys(document.paths).sort()).toEqual(['/api/dm-jobqueue/jobs/{id}', '/api/dm-jobqueue/register']);
-    const register = document.paths['/api/dm-jobqueue/register']?.post as Operation & { security: unknown; requestBody: { required: boolean } };
+    const register = document.paths['/api/dm-jobqueue/register']?.post as Operation & { security: unknown; requestBody: { required: boolean }; parameters?: { name: string; in: string }[] };
     expect(register.operationId).toBe('registerJob');
     expect(register.security).toEqual([{ bearerAuth: ['write'] }]);
     expect(register.requestBody.required).toBe(false);
-    expect(Object.keys(register.responses).sort()).toEqual(['201', '400', '401', '403', '413', '415', '429', '503']);
+    expect(register.parameters?.map((parameter) => `${parameter.in}:${parameter.name}`)).toEqual(['header:Idempotency-Key']);
+    expect(Object.keys(register.responses).sort()).toEqual(['201', '400', '401', '403', '409', '413', '415', '422', '429', '503']);
     const status = document.paths['/api/dm-jobqueue/jobs/{id}']?.get as Operation;
     expect(status.operationId).toBe('getJobStatus');
     expect(Object.keys(status.responses).sort()).toEqual(['200', '401', '403', '404', '429', '503']);

@@ -1,18 +1,32 @@
+import type { StoredRegistration } from '../../src/jobs/idempotency-store.js';
 import { QueueUnavailableError, type EnqueueRequest, type JobProducer } from '../../src/jobs/job-producer.js';
 
-/** A JobProducer that keeps jobs in an array, or fails like a Redis that is down. */
+/**
+ * A JobProducer that keeps jobs in an array, or fails like a Redis that is
+ * down. Like BullMQ, a second job with a stored job's id is not stored again.
+ */
 export function createFakeProducer(options: { now?: () => number } = {}) {
   const jobs: EnqueueRequest[] = [];
+  const createdAt = new Map<string, number>();
   let unavailable = false;
   const producer = {
     jobs,
     setUnavailable(value: boolean) {
       unavailable = value;
     },
+    /** The stored job with this id, as the idempotency store reads it back. */
+    find: (jobId: string): StoredRegistration | undefined => {
+      const job = jobs.find((stored) => stored.jobId === jobId);
+      return job && { type: job.type, payload: job.payload, delayMs: job.delayMs, attempts: job.attempts, createdAt: createdAt.get(jobId) ?? 0 };
+    },
     async enqueue(request: EnqueueRequest) {
       if (unavailable) throw new QueueUnavailableError('Redis is not connected');
+      const existing = createdAt.get(request.jobId);
+      if (existing !== undefined) return { createdAt: existing };
+      const now = options.now?.() ?? Date.now();
       jobs.push(request);
-      return { createdAt: options.now?.() ?? Date.now() };
+      createdAt.set(request.jobId, now);
+      return { createdAt: now };
     },
   } satisfies JobProducer & Record<string, unknown>;
   return producer;

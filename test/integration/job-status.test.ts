@@ -1,7 +1,7 @@
+import { createTestApp } from '../helpers/test-app.js';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
-import { createApp } from '../../src/app.js';
 import { QueueUnavailableError } from '../../src/jobs/job-producer.js';
 import { createSilentLogger } from '../../src/infra/log/logger.js';
 import { createBullmqProducer } from '../../src/infra/queue/bullmq-producer.js';
@@ -39,7 +39,7 @@ describe('job status against a real Redis', () => {
     const queue = createLazyQueue({ client, location: { name: queueName, prefix: 'bull' }, logger });
     const producer = createBullmqProducer({ queue, logger });
     const statusReader = createBullmqStatusReader({ queue, logger });
-    const app = createApp({ auth: TEST_AUTH, producer, statusReader, logger, bodyLimitBytes: 16_384 });
+    const app = createTestApp({ auth: TEST_AUTH, producer, statusReader, logger, bodyLimitBytes: 16_384 });
     // On the shared server, which stays up: a Queue on a stopped one would wait for it on clean-up.
     const inspector = new Queue(queueName, { connection: { host: '127.0.0.1', port: fixture.redis.port } });
     inspector.on('error', () => undefined);

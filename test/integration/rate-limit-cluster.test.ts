@@ -1,6 +1,6 @@
+import { createTestApp } from '../helpers/test-app.js';
 import type { Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../../src/app.js';
 import { createSilentLogger } from '../../src/infra/log/logger.js';
 import { createRateLimiter } from '../../src/infra/rate-limit/create-rate-limiter.js';
 import { createClusterClient } from '../../src/infra/redis/cluster-client.js';
@@ -35,7 +35,7 @@ describe('rate limiting on a real Redis Cluster', () => {
     await waitFor(() => client.status === 'ready', { what: 'the cluster client' });
     const limiter = createRateLimiter(config, { logger: createSilentLogger(), cluster: client, keyPrefix });
     if (!limiter) throw new Error('limiter expected');
-    const app = createApp({ auth: TEST_AUTH, producer: createFakeProducer(), statusReader: createFakeStatusReader(), logger: createSilentLogger(), bodyLimitBytes: 1024, rateLimit: { limiter, trustProxy: false, perMinute } });
+    const app = createTestApp({ auth: TEST_AUTH, producer: createFakeProducer(), statusReader: createFakeStatusReader(), logger: createSilentLogger(), bodyLimitBytes: 1024, rateLimit: { limiter, trustProxy: false, perMinute } });
     return (ip: string) =>
       app.request('/api/dm-jobqueue/register', { method: 'POST', headers: AUTH_HEADERS }, { incoming: { socket: { remoteAddress: ip, remotePort: 1, remoteFamily: 'IPv4' } } });
   }

@@ -1,9 +1,9 @@
+import { createTestApp } from '../helpers/test-app.js';
 import { Queue } from 'bullmq';
 import { pino } from 'pino';
 import { createRedisErrorReporter } from '../../src/infra/log/redis-error-reporter.js';
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
-import { createApp } from '../../src/app.js';
 import { createSilentLogger } from '../../src/infra/log/logger.js';
 import { createBullmqProducer } from '../../src/infra/queue/bullmq-producer.js';
 import { createLazyQueue } from '../../src/infra/queue/lazy-queue.js';
@@ -25,7 +25,7 @@ describe('register against a real Redis', () => {
     client.on('error', () => undefined);
     const queue = createLazyQueue({ client, location: { name: queueName, prefix: 'bull' }, logger: createSilentLogger() });
     const producer = createBullmqProducer({ queue, logger: createSilentLogger() });
-    const app = createApp({ auth: TEST_AUTH, producer, statusReader: createFakeStatusReader(), logger: createSilentLogger(), bodyLimitBytes: 16_384 });
+    const app = createTestApp({ auth: TEST_AUTH, producer, statusReader: createFakeStatusReader(), logger: createSilentLogger(), bodyLimitBytes: 16_384 });
     const inspector = new Queue(queueName, { connection: { host: '127.0.0.1', port } });
     cleanup.push(async () => {
       await queue.close();

@@ -2,16 +2,14 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { waitFor } from '../../scripts/lib/wait-for.js';
-import { createApp } from '../../src/app.js';
 import { createApiApp } from '../../src/services/api-app.js';
 import { configWithRateLimit } from '../helpers/test-config.js';
-import { TEST_API_SECRET } from '../helpers/api-keys.js';
+import { createTestApp } from '../helpers/test-app.js';
 import { createSilentLogger } from '../../src/infra/log/logger.js';
 import { createBullmqProducer } from '../../src/infra/queue/bullmq-producer.js';
 import { createLazyQueue } from '../../src/infra/queue/lazy-queue.js';
 import { producerRedisOptions } from '../../src/infra/redis/connection-options.js';
-import { createFakeStatusReader } from '../fakes/fake-status-reader.js';
-import { AUTH_HEADERS, TEST_AUTH } from '../helpers/api-keys.js';
+import { AUTH_HEADERS, TEST_API_SECRET } from '../helpers/api-keys.js';
 import { redisConfigFor, uniqueQueueName } from '../helpers/redis-config.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
 
@@ -41,7 +39,7 @@ describe('ack_replicas: 201 only once WAIT confirms a replica holds the job', ()
       client.disconnect();
     });
     const producer = createBullmqProducer({ queue, logger: createSilentLogger(), ack: { replicas: 1, timeoutMs: ACK_TIMEOUT_MS } });
-    const app = createApp({ auth: TEST_AUTH, producer, statusReader: createFakeStatusReader(), logger: createSilentLogger(), bodyLimitBytes: 16_384 });
+    const app = createTestApp({ producer, bodyLimitBytes: 16_384 });
     await waitFor(() => client.status === 'ready', { what: 'Redis connection' });
     const register = async () => {
       const started = performance.now();

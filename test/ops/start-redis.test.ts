@@ -1,10 +1,10 @@
+import { createTestApp } from '../helpers/test-app.js';
 import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createApp } from '../../src/app.js';
 import { createSilentLogger } from '../../src/infra/log/logger.js';
 import { createBullmqProducer } from '../../src/infra/queue/bullmq-producer.js';
 import { createLazyQueue } from '../../src/infra/queue/lazy-queue.js';
@@ -56,7 +56,7 @@ async function apiFor(port: number) {
   const logger = createSilentLogger();
   const queue = createLazyQueue({ client, location: { name: queueName, prefix: 'bull' }, logger });
   const producer = createBullmqProducer({ queue, logger });
-  const app = createApp({ auth: TEST_AUTH, producer, statusReader: createFakeStatusReader(), logger, bodyLimitBytes: 16_384 });
+  const app = createTestApp({ auth: TEST_AUTH, producer, statusReader: createFakeStatusReader(), logger, bodyLimitBytes: 16_384 });
   cleanup.push(async () => {
     await queue.close().catch(() => undefined);
     client.disconnect();

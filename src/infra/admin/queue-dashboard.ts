@@ -6,9 +6,14 @@ import type { Queue } from 'bullmq';
 import { Hono } from 'hono';
 import { basicAuth } from 'hono/basic-auth';
 import { csrf } from 'hono/csrf';
+import { secureHeaders } from 'hono/secure-headers';
+import { bodyLimitBytes } from '../http/body-limit.js';
 import type { AdminCredentials } from '../../routes/metrics.js';
 
 export const DASHBOARD_PATH = '/admin/queues';
+
+/** The dashboard's own requests (retry, promote, clean) carry tiny JSON bodies; nothing it accepts is larger. */
+export const DASHBOARD_BODY_LIMIT_BYTES = 65_536;
 
 export interface DashboardOptions {
   queue: Queue;
@@ -35,6 +40,9 @@ export function createDashboardApp({ queue, credentials, readOnly }: DashboardOp
   return new Hono()
     .use('*', basicAuth({ username: credentials.username, password: credentials.password, realm: 'dm-jobqueue admin' }))
     .use('*', csrf())
+    // bull-board's page runs inline scripts, so no CSP here; the other headers (no framing, nosniff, …) apply.
+    .use('*', secureHeaders())
+    .use('*', bodyLimitBytes(DASHBOARD_BODY_LIMIT_BYTES))
     .get('/', (c) => c.redirect(DASHBOARD_PATH))
     .route(DASHBOARD_PATH, serverAdapter.registerPlugin());
 }

@@ -32,6 +32,7 @@ const CorsSchema = v.strictObject({
   exposed_headers: v.optional(v.array(v.string()), [
     'Location',
     'Retry-After',
+    'Idempotent-Replayed',
     'X-Request-Id',
     'X-RateLimit-Limit',
     'X-RateLimit-Remaining',
@@ -59,6 +60,9 @@ export const AppConfigSchema = v.strictObject({
     host: v.optional(v.pipe(v.string(), v.nonEmpty()), '127.0.0.1'),
     port: Port,
     body_limit_bytes: v.optional(v.pipe(PositiveInt, v.maxValue(1_048_576)), 16_384),
+    // Slow clients (slowloris): headers must arrive within this, the whole request within the next.
+    headers_timeout_ms: v.optional(v.pipe(PositiveInt, v.maxValue(120_000)), 10_000),
+    request_timeout_ms: v.optional(v.pipe(PositiveInt, v.maxValue(600_000)), 30_000),
   }),
   jobqueue: v.strictObject({
     host: v.optional(v.pipe(v.string(), v.nonEmpty()), '127.0.0.1'),

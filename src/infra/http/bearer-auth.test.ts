@@ -1,6 +1,6 @@
+import { createTestApp } from '../../../test/helpers/test-app.js';
 import { sign } from 'hono/jwt';
 import { describe, expect, it } from 'vitest';
-import { createApp } from '../../app.js';
 import { createFakeProducer } from '../../../test/fakes/fake-producer.js';
 import { createFakeStatusReader } from '../../../test/fakes/fake-status-reader.js';
 import { TEST_AUTH, testKey } from '../../../test/helpers/api-keys.js';
@@ -8,7 +8,7 @@ import { createSilentLogger } from '../log/logger.js';
 
 function setup() {
   const producer = createFakeProducer();
-  const app = createApp({ auth: TEST_AUTH, producer, statusReader: createFakeStatusReader(), logger: createSilentLogger(), bodyLimitBytes: 1024 });
+  const app = createTestApp({ auth: TEST_AUTH, producer, statusReader: createFakeStatusReader(), logger: createSilentLogger(), bodyLimitBytes: 1024 });
   const register = (authorization?: string) =>
     app.request('/api/dm-jobqueue/register', { method: 'POST', headers: { 'content-type': 'application/json', ...(authorization === undefined ? {} : { authorization }) }, body: '{}' });
   return { app, producer, register };
@@ -78,7 +78,7 @@ describe('bearer API keys on /api/*', () => {
 
   it("accepts a key of the original Go template's shape (scope list, type, version, env) when api.auth.issuer names it", async () => {
     const settings = { ...TEST_AUTH, issuer: 'go-webdb-template' };
-    const app = createApp({ auth: settings, producer: createFakeProducer(), statusReader: createFakeStatusReader(), logger: createSilentLogger(), bodyLimitBytes: 1024 });
+    const app = createTestApp({ auth: settings, producer: createFakeProducer(), statusReader: createFakeStatusReader(), logger: createSilentLogger(), bodyLimitBytes: 1024 });
     const original = await sign(
       { iss: 'go-webdb-template', sub: 'public_client', type: 'public', scope: ['read', 'write'], iat: 1_700_000_000, version: 'v1', env: 'test' },
       settings.secret,
@@ -90,7 +90,7 @@ describe('bearer API keys on /api/*', () => {
 
   it('refuses keys of a version listed in api.auth.invalid_versions', async () => {
     const settings = { ...TEST_AUTH, invalidVersions: ['1'] };
-    const app = createApp({ auth: settings, producer: createFakeProducer(), statusReader: createFakeStatusReader(), logger: createSilentLogger(), bodyLimitBytes: 1024 });
+    const app = createTestApp({ auth: settings, producer: createFakeProducer(), statusReader: createFakeStatusReader(), logger: createSilentLogger(), bodyLimitBytes: 1024 });
     const response = await app.request('/api/dm-jobqueue/register', { method: 'POST', headers: { authorization: `Bearer ${await testKey()}` } });
     expect(response.status).toBe(401);
     expect((await problem(response)).detail).toContain('revoked');

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
 import { verifyApiKey, type ApiKeySettings, type Scope } from '../auth/api-keys.js';
 import { PROBLEM_TYPES, problemResponse } from './problem.js';
@@ -11,6 +12,21 @@ function scopeFor(method: string): Scope {
 }
 
 const REALM = 'dm-jobqueue';
+
+/** A key's stable, non-secret name (SHA-256 of the token): logs and idempotency scopes use it, never the key. */
+export function apiKeyId(token: string): string {
+  return createHash('sha256').update(token).digest('base64url');
+}
+
+declare module 'hono' {
+  interface ContextVariableMap {
+    /**
+     * Which API key made the request (a hash of the key, never the key): the
+     * scope of its Idempotency-Keys. Set by bearerAuth on every request it lets through.
+     */
+    apiKeyId: string | undefined;
+  }
+}
 
 /**
  * Bearer API keys (JWT, HS256) on every request it is mounted on: 401
@@ -49,6 +65,7 @@ export function bearerAuth(settings: ApiKeySettings): MiddlewareHandler {
         { 'WWW-Authenticate': `Bearer realm="${REALM}", error="insufficient_scope", scope="${needed}"` },
       );
     }
+    c.set('apiKeyId', apiKeyId(token));
     await next();
   };
 }

@@ -7,8 +7,8 @@ import { PROBLEM_TYPES, problemResponse } from './problem.js';
  * header alone (Node's HTTP parser holds the body to it); any other body is
  * counted as it streams, with Hono's bodyLimit. The split matters for speed:
  * Hono's bodyLimit reads `c.req.raw.body`, which makes @hono/node-server build
- * a full web Request for every request (about a quarter of the CPU of a
- * register call when profiled, see bench/RESULTS.md).
+ * a full web Request for every request (a large share of a register call's CPU;
+ * bench/README.md has the profile).
  * @example app.use('/api/*', bodyLimitBytes(16_384))
  */
 export function bodyLimitBytes(maxBytes: number): MiddlewareHandler {

@@ -1,5 +1,5 @@
+import { createTestApp } from '../../../test/helpers/test-app.js';
 import { describe, expect, it } from 'vitest';
-import { createApp } from '../../app.js';
 import { createFakeProducer } from '../../../test/fakes/fake-producer.js';
 import { createFakeStatusReader } from '../../../test/fakes/fake-status-reader.js';
 import { AUTH_HEADERS, TEST_AUTH } from '../../../test/helpers/api-keys.js';
@@ -19,7 +19,7 @@ const CORS = {
 function setup() {
   const limiter = createRateLimiter(configWithRateLimit({ requests_per_minute: 1, requests_per_hour: 0, storage_type: 'memory' }), { logger: createSilentLogger() });
   if (!limiter) throw new Error('rate limiting is off in the test configuration');
-  const app = createApp({
+  const app = createTestApp({
     auth: TEST_AUTH,
     cors: CORS,
     rateLimit: { limiter, trustProxy: false, perMinute: 1 },

@@ -1,6 +1,7 @@
 import type { ErrorHandler, NotFoundHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { Logger } from 'pino';
+import { IdempotencyConflictError } from '../../jobs/idempotency-conflict-error.js';
 import { InvalidJobPayloadError } from '../../jobs/invalid-payload-error.js';
 import { QueueUnavailableError } from '../../jobs/job-producer.js';
 import { PROBLEM_TYPES, problemResponse, validationProblem } from './problem.js';
@@ -19,6 +20,11 @@ const STATUS_TITLES: Partial<Record<number, string>> = {
 /** Seconds a client should wait before retrying while Redis is down. */
 const UNAVAILABLE_RETRY_AFTER_SECONDS = 5;
 
+/** Node's error when a client closes its connection before its request body ended (a slow or broken client). */
+function isClientAbort(error: Error): boolean {
+  return error.message === 'aborted' && (error as NodeJS.ErrnoException).code === 'ECONNRESET';
+}
+
 /**
  * The one place errors become responses: known errors as problem+json, anything
  * else as a generic 500 whose details stay in the log.
@@ -31,6 +37,11 @@ export function createErrorHandler(logger: Logger): ErrorHandler {
         { type: PROBLEM_TYPES.unavailable, title: 'Service Unavailable', status: 503, detail: error.message },
         { 'Retry-After': String(UNAVAILABLE_RETRY_AFTER_SECONDS) },
       );
+    }
+    if (error instanceof IdempotencyConflictError) {
+      return error.reason === 'in-progress'
+        ? problemResponse(c, { type: PROBLEM_TYPES.idempotencyKeyInUse, title: 'Conflict', status: 409, detail: error.message }, { 'Retry-After': '1' })
+        : problemResponse(c, { type: PROBLEM_TYPES.idempotencyKeyReused, title: 'Unprocessable Content', status: 422, detail: error.message });
     }
     if (error instanceof InvalidJobPayloadError) {
       // The job type's own schema refused what the route accepted: still the caller's input.
@@ -46,6 +57,11 @@ export function createErrorHandler(logger: Logger): ErrorHandler {
         status,
         detail: error.message || STATUS_TITLES[status] || 'The request cannot be served',
       }, challenge ? { 'WWW-Authenticate': challenge } : {});
+    }
+    if (isClientAbort(error)) {
+      // Nobody is left to read an answer; not a fault of ours, so no stack trace in the error log.
+      logger.debug({ requestId: c.get('requestId'), method: c.req.method, path: c.req.path }, 'client closed the connection before its request ended');
+      return problemResponse(c, { type: PROBLEM_TYPES.http, title: 'Bad Request', status: 400, detail: 'The request body ended early' });
     }
     logger.error({ err: error, requestId: c.get('requestId'), method: c.req.method, path: c.req.path }, 'unhandled error');
     return problemResponse(c, {

@@ -1,6 +1,7 @@
 import type { MiddlewareHandler } from 'hono';
 import { routePath } from 'hono/route';
 import type { ApiMetrics, RegistrationOutcome } from '../metrics/api-metrics.js';
+import { REPLAYED_HEADER } from './idempotency-key.js';
 
 /** Counts and times every request by the route pattern that answered it (bounded labels, never the raw path). */
 export function httpMetrics(metrics: ApiMetrics): MiddlewareHandler {
@@ -13,10 +14,12 @@ export function httpMetrics(metrics: ApiMetrics): MiddlewareHandler {
   };
 }
 
-function outcomeOf(status: number): RegistrationOutcome | undefined {
-  if (status === 201) return 'stored';
+function outcomeOf(response: Response): RegistrationOutcome | undefined {
+  const { status } = response;
+  // A replay (Idempotency-Key) answers for a job stored before: not a second registration.
+  if (status === 201) return response.headers.has(REPLAYED_HEADER) ? 'replayed' : 'stored';
   if (status === 503) return 'redis_unavailable';
-  if (status === 400 || status === 413 || status === 415 || status === 422) return 'rejected';
+  if (status === 400 || status === 413 || status === 409 || status === 415 || status === 422) return 'rejected';
   // 401/403/429 never got as far as trying to register.
   return undefined;
 }
@@ -25,7 +28,7 @@ function outcomeOf(status: number): RegistrationOutcome | undefined {
 export function registrationMetrics(metrics: ApiMetrics, jobType: string): MiddlewareHandler {
   return async function registrationMetricsMiddleware(c, next) {
     await next();
-    const outcome = outcomeOf(c.res.status);
+    const outcome = outcomeOf(c.res);
     if (outcome) metrics.jobsRegistered.inc({ job_type: jobType, outcome });
   };
 }

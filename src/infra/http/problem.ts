@@ -10,6 +10,8 @@ export const PROBLEM_TYPES = {
   unauthorized: 'urn:dm-jobqueue:problem:unauthorized',
   forbidden: 'urn:dm-jobqueue:problem:forbidden',
   notFound: 'urn:dm-jobqueue:problem:not-found',
+  idempotencyKeyInUse: 'urn:dm-jobqueue:problem:idempotency-key-in-use',
+  idempotencyKeyReused: 'urn:dm-jobqueue:problem:idempotency-key-reused',
   http: 'about:blank',
 } as const;
 

@@ -1,7 +1,7 @@
+import { createTestApp } from '../../../test/helpers/test-app.js';
 import { pino } from 'pino';
 import { RateLimiterMemory, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { describe, expect, it } from 'vitest';
-import { createApp } from '../../app.js';
 import { createSilentLogger } from '../log/logger.js';
 import { startHttpServer } from './serve.js';
 import { createRateLimiter } from '../rate-limit/create-rate-limiter.js';
@@ -14,7 +14,7 @@ import { configWithRateLimit } from '../../../test/helpers/test-config.js';
 import { AUTH_HEADERS, TEST_AUTH } from '../../../test/helpers/api-keys.js';
 
 function appWith(limiter: RateLimiter | undefined, trustProxy: TrustProxy = false, perMinute = 3) {
-  return createApp({
+  return createTestApp({
     auth: TEST_AUTH,
     producer: createFakeProducer(),
     statusReader: createFakeStatusReader(),

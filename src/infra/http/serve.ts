@@ -18,7 +18,23 @@ export interface ListenAddress {
   port: number;
   /** Where the port is set, for the error message: e.g. `server.port (SERVER_PORT)`. */
   setting?: string;
+  /** Bounds on slow clients; {@link DEFAULT_TIMEOUTS} when absent. */
+  timeouts?: SlowClientTimeouts;
 }
+
+/**
+ * How long a client may take to send its request: a connection that trickles
+ * its headers or body (slowloris) is closed with 408 instead of holding a
+ * socket and its memory for Node's defaults (60 s for headers, 5 min in all).
+ */
+export interface SlowClientTimeouts {
+  /** From connect to the end of the headers. */
+  headersMs: number;
+  /** From connect to the end of the body. */
+  requestMs: number;
+}
+
+export const DEFAULT_TIMEOUTS: SlowClientTimeouts = { headersMs: 10_000, requestMs: 30_000 };
 
 /** The address is taken (EADDRINUSE) or may not be bound (EACCES, EADDRNOTAVAIL): the process cannot start. */
 export class ListenError extends Error {
@@ -42,7 +58,14 @@ export class ListenError extends Error {
  */
 export function startHttpServer(app: FetchApp, address: ListenAddress): Promise<RunningServer> {
   return new Promise((resolve, reject) => {
-    const server = serve({ fetch: app.fetch, hostname: address.host, port: address.port }) as Server;
+    const { headersMs, requestMs } = address.timeouts ?? DEFAULT_TIMEOUTS;
+    const serverOptions = {
+      headersTimeout: headersMs,
+      requestTimeout: requestMs,
+      // Node checks the two timeouts on this interval (30 s by default): a bound is only as tight as its check.
+      connectionsCheckingInterval: Math.min(1000, headersMs),
+    };
+    const server = serve({ fetch: app.fetch, hostname: address.host, port: address.port, serverOptions }) as Server;
     const failed = (error: NodeJS.ErrnoException) => reject(new ListenError(address, error));
     server.once('error', failed);
     server.once('listening', () => {

@@ -1,7 +1,7 @@
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 
 /** Outcomes of a registration attempt: stored (201), rejected (bad input), redis_unavailable (503). */
-export type RegistrationOutcome = 'stored' | 'rejected' | 'redis_unavailable';
+export type RegistrationOutcome = 'stored' | 'replayed' | 'rejected' | 'redis_unavailable';
 
 export interface ApiMetrics {
   readonly registry: Registry;

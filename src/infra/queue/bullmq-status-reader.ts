@@ -1,12 +1,10 @@
 import type { JobState as BullmqJobState } from 'bullmq';
 import type { Logger } from 'pino';
-import { QueueUnavailableError } from '../../jobs/job-producer.js';
 import type { JobState, JobStatus, JobStatusReader } from '../../jobs/job-status.js';
 import type { RedisErrorReporter } from '../log/redis-error-reporter.js';
-import { isRedisConnectionError, isRedisReplyError } from '../redis/connection-error.js';
 import { firstRunDueAt, type QueuedJob } from './job-queue.js';
 import type { LazyQueue } from './lazy-queue.js';
-import { NOT_CONNECTED, unavailableReason } from './redis-unavailable.js';
+import { queueCall } from './queue-call.js';
 
 export interface BullmqStatusReaderOptions {
   /** The producer's queue and client (`producerRedisOptions`): offline queue off, command timeout on. */
@@ -76,8 +74,6 @@ function sameRun(before: QueuedJob, after: QueuedJob): boolean {
  * @example const reader = createBullmqStatusReader({ queue, logger }); await reader.read(jobId);
  */
 export function createBullmqStatusReader({ queue, logger, redisErrors }: BullmqStatusReaderOptions): JobStatusReader {
-  const { client } = queue;
-
   /**
    * BullMQ keeps the state (which set or list holds the id) apart from the job
    * hash, and reads them one at a time: a run that ends in between would pair
@@ -100,16 +96,6 @@ export function createBullmqStatusReader({ queue, logger, redisErrors }: BullmqS
   }
 
   return {
-    async read(jobId) {
-      if (client.status !== 'ready') throw new QueueUnavailableError(NOT_CONNECTED);
-      try {
-        return await readConsistently(jobId);
-      } catch (error) {
-        if (isRedisConnectionError(error)) redisErrors?.error(error);
-        else if (isRedisReplyError(error)) logger.error({ err: error, jobId }, 'Redis could not read the job');
-        else throw error;
-        throw new QueueUnavailableError(unavailableReason(client, error, 'Redis could not read the job'), { cause: error });
-      }
-    },
+    read: (jobId) => queueCall({ queue, logger, redisErrors }, 'Redis could not read the job', () => readConsistently(jobId), { jobId }),
   };
 }
