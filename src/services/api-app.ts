@@ -7,6 +7,8 @@ import { createRedisErrorReporter } from '../infra/log/redis-error-reporter.js';
 import { createApiMetrics } from '../infra/metrics/api-metrics.js';
 import { createBullmqIdempotencyStore } from '../infra/queue/bullmq-idempotency-store.js';
 import { createBullmqProducer } from '../infra/queue/bullmq-producer.js';
+import { durableReplay } from '../infra/queue/durable-replay.js';
+import { createReplicaAck } from '../infra/queue/replica-ack.js';
 import { createBullmqStatusReader } from '../infra/queue/bullmq-status-reader.js';
 import { createLazyQueue } from '../infra/queue/lazy-queue.js';
 import { rateLimitFromConfig } from '../infra/rate-limit/rate-limit-from-config.js';
@@ -48,12 +50,16 @@ export function createApiApp({ config, logger, overrides = {} }: { config: Confi
   const location = { name: jobqueue.queue_name, prefix: jobqueue.prefix };
   const queue = createLazyQueue({ client, location, logger });
   const writeQueue = writer === client ? queue : createLazyQueue({ client: writer, location, logger });
+  const ack = { replicas: redisConfig.ack_replicas, timeoutMs: redisConfig.ack_timeout_ms };
+  const replicaAck = ack.replicas > 0 ? createReplicaAck(writer, ack.replicas, ack.timeoutMs) : undefined;
+  const idempotency = createBullmqIdempotencyStore({ queue, logger, redisErrors });
   const rateLimit = rateLimitFromConfig(config, logger);
   if (!config.secrets.admin) logger.info('metrics (/metrics) and the queue dashboard are off: set ADMIN_USER and ADMIN_PASSWORD to turn them on');
   const app = createApp({
-    producer: createBullmqProducer({ queue: writeQueue, logger, redisErrors, ack: { replicas: redisConfig.ack_replicas, timeoutMs: redisConfig.ack_timeout_ms } }),
+    producer: createBullmqProducer({ queue: writeQueue, logger, redisErrors, ack, ...(replicaAck ? { replicaAck } : {}) }),
     statusReader: createBullmqStatusReader({ queue, logger, redisErrors }),
-    idempotency: createBullmqIdempotencyStore({ queue, logger, redisErrors }),
+    // A replayed 201 is confirmed on the replicas too, as the first one would have been.
+    idempotency: replicaAck ? durableReplay(idempotency, { writer, replicaAck, ack, location }) : idempotency,
     logger,
     bodyLimitBytes: config.app.server.body_limit_bytes,
     auth,

@@ -123,4 +123,36 @@ describe('ack_replicas: 201 only once WAIT confirms a replica holds the job', ()
     expect(statusMs).toBeLessThan(ACK_TIMEOUT_MS / 2);
     expect((await waiting).status).toBe(503);
   });
+
+  it('an Idempotency-Key retry of a job that was not confirmed answers 503 until a replica holds it, then replays the 201', async () => {
+    const { master, replica, pid } = await setup();
+    const config = configWithRateLimit({ enabled: false });
+    config.cache.redis.jobqueue = redisConfigFor(master.port, { ack_replicas: 1, ack_timeout_ms: ACK_TIMEOUT_MS, command_timeout_ms: 3000 });
+    config.app.jobqueue.queue_name = uniqueQueueName('ack-idem');
+    config.secrets.apiSecretKey = TEST_API_SECRET;
+    const api = createApiApp({ config, logger: createSilentLogger() });
+    cleanup.push(() => api.close());
+    await api.firstConnection;
+    const register = () =>
+      api.app.request('/api/dm-jobqueue/register', { method: 'POST', headers: { ...AUTH_HEADERS, 'content-type': 'application/json', 'idempotency-key': 'order-42' }, body: JSON.stringify({ delay_seconds: 60 }) });
+
+    const replicaPid = await pid(replica);
+    process.kill(replicaPid, 'SIGSTOP');
+    let resumed = false;
+    cleanup.push(() => {
+      if (!resumed) process.kill(replicaPid, 'SIGCONT');
+    });
+    expect((await register()).status).toBe(503);
+    // The job is on the master now; a replay must not call it registered while no replica holds it.
+    const retried = await register();
+    expect(retried.status).toBe(503);
+    expect(((await retried.json()) as { detail: string }).detail).toMatch(/stored but not yet confirmed on enough replicas \(0 of 1/);
+    process.kill(replicaPid, 'SIGCONT');
+    resumed = true;
+    const replayed = await waitFor(async () => {
+      const response = await register();
+      return response.status === 201 ? response : undefined;
+    }, { timeoutMs: 15_000, intervalMs: 200, what: 'the replayed 201 once the replica runs again' });
+    expect(replayed.headers.get('idempotent-replayed')).toBe('true');
+  });
 });
