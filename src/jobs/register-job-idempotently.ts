@@ -33,14 +33,12 @@ function sameRegistration(stored: StoredRegistration, wanted: ResolvedRegistrati
 }
 
 /**
- * Answers a retry with the stored job. The job is enqueued once more under its
- * id first: the queue keeps the stored job as it is (same id), and the producer
- * confirms it as it would a new one (with `ack_replicas`, on enough replicas),
- * so a replay is never a weaker answer than the first 201 would have been.
+ * Answers a retry with the stored job. With `ack_replicas` the store has
+ * confirmed it on the replicas before returning it (durable-replay.ts), so a
+ * replay is never a weaker answer than the first 201 would have been.
  */
-async function replay(deps: IdempotentRegisterDeps, jobId: string, stored: StoredRegistration, wanted: ResolvedRegistration): Promise<IdempotentRegistration> {
+function replay(jobId: string, stored: StoredRegistration, wanted: ResolvedRegistration): IdempotentRegistration {
   if (!sameRegistration(stored, wanted)) throw new IdempotencyConflictError('mismatch');
-  await deps.producer.enqueue({ jobId, ...wanted });
   return { job: registeredJob(jobId, stored, stored.createdAt), replayed: true };
 }
 
@@ -62,12 +60,12 @@ export async function registerJobIdempotently(
   const wanted = resolveRegistration(definition, input);
   const jobId = idempotentJobId(scope, key);
   const earlier = await deps.idempotency.find(jobId);
-  if (earlier) return replay(deps, jobId, earlier, wanted);
+  if (earlier) return replay(jobId, earlier, wanted);
   if (!(await deps.idempotency.claim(jobId, CLAIM_TTL_MS))) throw new IdempotencyConflictError('in-progress');
   try {
     // Another request may have stored it between the look-up and the claim.
     const stored = await deps.idempotency.find(jobId);
-    if (stored) return replay(deps, jobId, stored, wanted);
+    if (stored) return replay(jobId, stored, wanted);
     const { createdAt } = await deps.producer.enqueue({ jobId, ...wanted });
     return { job: registeredJob(jobId, wanted, createdAt), replayed: false };
   } finally {

@@ -37,18 +37,6 @@ describe('POST /register with Idempotency-Key', () => {
     expect(producer.jobs).toHaveLength(1);
   });
 
-  it('confirms a replay through the producer like a first answer: 503 when it cannot (ack_replicas unmet), 201 once it can', async () => {
-    const { register, producer } = setup();
-    const first = (await (await register({}, 'k-ack')).json()) as { job_id: string };
-    producer.setUnavailable(true);
-    expect((await register({}, 'k-ack')).status).toBe(503);
-    producer.setUnavailable(false);
-    const replayed = await register({}, 'k-ack');
-    expect(replayed.headers.get('idempotent-replayed')).toBe('true');
-    expect(((await replayed.json()) as { job_id: string }).job_id).toBe(first.job_id);
-    expect(producer.jobs).toHaveLength(1);
-  });
-
   it('treats the quoted (structured-field) and the bare form of a key as the same key', async () => {
     const { register, producer } = setup();
     const quoted = (await (await register({}, '"abc-1"')).json()) as { job_id: string };

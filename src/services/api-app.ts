@@ -7,6 +7,8 @@ import { createRedisErrorReporter } from '../infra/log/redis-error-reporter.js';
 import { createApiMetrics } from '../infra/metrics/api-metrics.js';
 import { createBullmqIdempotencyStore } from '../infra/queue/bullmq-idempotency-store.js';
 import { createBullmqProducer } from '../infra/queue/bullmq-producer.js';
+import { durableReplay } from '../infra/queue/durable-replay.js';
+import { createReplicaAck } from '../infra/queue/replica-ack.js';
 import { createBullmqStatusReader } from '../infra/queue/bullmq-status-reader.js';
 import { createLazyQueue } from '../infra/queue/lazy-queue.js';
 import { rateLimitFromConfig } from '../infra/rate-limit/rate-limit-from-config.js';
@@ -31,23 +33,37 @@ export function createApiApp({ config, logger, overrides = {} }: { config: Confi
   const auth = apiKeySettings(config);
   const redisConfig = config.cache.redis.jobqueue;
   const { jobqueue } = config.app;
-  const client = new Redis({ ...producerRedisOptions(redisConfig), lazyConnect: true });
   const redisErrors = createRedisErrorReporter(logger, `job-queue Redis at ${redisLabel(redisConfig)}`, 'registering a job answers 503 until it is back');
-  client.on('error', redisErrors.error);
-  client.on('ready', redisErrors.recovered);
+  const connect = () => {
+    const created = new Redis({ ...producerRedisOptions(redisConfig), lazyConnect: true });
+    created.on('error', redisErrors.error);
+    created.on('ready', redisErrors.recovered);
+    return created;
+  };
+  const client = connect();
+  // WAIT (ack_replicas) holds the connection it is sent on until replicas confirm: the producer then
+  // writes on a connection of its own, so status reads do not queue behind it.
+  const writer = redisConfig.ack_replicas > 0 ? connect() : client;
+  const clients = writer === client ? [client] : [client, writer];
   // Connecting is not starting: without Redis the API serves 503s and reconnects by itself.
-  const firstConnection = client.connect().catch(() => undefined);
-  const queue = createLazyQueue({ client, location: { name: jobqueue.queue_name, prefix: jobqueue.prefix }, logger });
+  const firstConnection = Promise.allSettled(clients.map((each) => each.connect())).then(() => undefined);
+  const location = { name: jobqueue.queue_name, prefix: jobqueue.prefix };
+  const queue = createLazyQueue({ client, location, logger });
+  const writeQueue = writer === client ? queue : createLazyQueue({ client: writer, location, logger });
+  const ack = { replicas: redisConfig.ack_replicas, timeoutMs: redisConfig.ack_timeout_ms };
+  const replicaAck = ack.replicas > 0 ? createReplicaAck(writer, ack.replicas, ack.timeoutMs) : undefined;
+  const idempotency = createBullmqIdempotencyStore({ queue, logger, redisErrors });
   const rateLimit = rateLimitFromConfig(config, logger);
   if (!config.secrets.admin) logger.info('metrics (/metrics) and the queue dashboard are off: set ADMIN_USER and ADMIN_PASSWORD to turn them on');
   const app = createApp({
-    producer: createBullmqProducer({ queue, logger, redisErrors, ack: { replicas: redisConfig.ack_replicas, timeoutMs: redisConfig.ack_timeout_ms } }),
+    producer: createBullmqProducer({ queue: writeQueue, logger, redisErrors, ack, ...(replicaAck ? { replicaAck } : {}) }),
     statusReader: createBullmqStatusReader({ queue, logger, redisErrors }),
-    idempotency: createBullmqIdempotencyStore({ queue, logger, redisErrors }),
+    // A replayed 201 is confirmed on the replicas too, as the first one would have been.
+    idempotency: replicaAck ? durableReplay(idempotency, { writer, replicaAck, ack, location }) : idempotency,
     logger,
     bodyLimitBytes: config.app.server.body_limit_bytes,
     auth,
-    isReady: () => client.status === 'ready',
+    isReady: () => clients.every((each) => each.status === 'ready'),
     metrics: createApiMetrics(),
     ...(config.secrets.admin ? { adminCredentials: config.secrets.admin } : {}),
     ...(config.app.api.cors.allowed_origins.length > 0 ? { cors: config.app.api.cors } : {}),
@@ -58,8 +74,8 @@ export function createApiApp({ config, logger, overrides = {} }: { config: Confi
     app,
     firstConnection,
     async close() {
-      await queue.close().catch((error: unknown) => logger.debug({ err: error }, 'queue close failed'));
-      client.disconnect();
+      for (const each of new Set([queue, writeQueue])) await each.close().catch((error: unknown) => logger.debug({ err: error }, 'queue close failed'));
+      for (const each of clients) each.disconnect();
       rateLimit.close();
     },
   };

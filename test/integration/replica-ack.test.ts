@@ -2,12 +2,14 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { waitFor } from '../../scripts/lib/wait-for.js';
+import { createApiApp } from '../../src/services/api-app.js';
+import { configWithRateLimit } from '../helpers/test-config.js';
 import { createTestApp } from '../helpers/test-app.js';
 import { createSilentLogger } from '../../src/infra/log/logger.js';
 import { createBullmqProducer } from '../../src/infra/queue/bullmq-producer.js';
 import { createLazyQueue } from '../../src/infra/queue/lazy-queue.js';
 import { producerRedisOptions } from '../../src/infra/redis/connection-options.js';
-import { AUTH_HEADERS } from '../helpers/api-keys.js';
+import { AUTH_HEADERS, TEST_API_SECRET } from '../helpers/api-keys.js';
 import { redisConfigFor, uniqueQueueName } from '../helpers/redis-config.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
 
@@ -92,5 +94,65 @@ describe('ack_replicas: 201 only once WAIT confirms a replica holds the job', ()
     expect((await register()).response.status).toBe(503);
     await replica.start();
     await waitFor(async () => (await register()).response.status === 201, { timeoutMs: 15_000, intervalMs: 200, what: 'a 201 once the replica is back' });
+  });
+
+  it('the API\'s status reads do not wait behind a registration\'s WAIT (the producer writes on its own connection)', async () => {
+    const { master, replica, pid } = await setup();
+    const config = configWithRateLimit({ enabled: false });
+    config.cache.redis.jobqueue = redisConfigFor(master.port, { ack_replicas: 1, ack_timeout_ms: ACK_TIMEOUT_MS, command_timeout_ms: 3000 });
+    config.app.jobqueue.queue_name = uniqueQueueName('ack-api');
+    config.secrets.apiSecretKey = TEST_API_SECRET;
+    const api = createApiApp({ config, logger: createSilentLogger() });
+    cleanup.push(() => api.close());
+    await api.firstConnection;
+    const request = (path: string, init: RequestInit = {}) => api.app.request(path, { ...init, headers: { ...AUTH_HEADERS, 'content-type': 'application/json' } });
+    const registered = await request('/api/dm-jobqueue/register', { method: 'POST', body: JSON.stringify({ delay_seconds: 60 }) });
+    expect(registered.status).toBe(201);
+    const { job_id: jobId } = (await registered.json()) as { job_id: string };
+
+    const replicaPid = await pid(replica);
+    process.kill(replicaPid, 'SIGSTOP');
+    cleanup.push(() => void process.kill(replicaPid, 'SIGCONT'));
+    const waiting = request('/api/dm-jobqueue/register', { method: 'POST', body: JSON.stringify({ delay_seconds: 60 }) });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const started = performance.now();
+    const status = await request(`/api/dm-jobqueue/jobs/${jobId}`);
+    const statusMs = performance.now() - started;
+    expect(status.status).toBe(200);
+    // The registration is still waiting for the frozen replica; the read did not wait for it.
+    expect(statusMs).toBeLessThan(ACK_TIMEOUT_MS / 2);
+    expect((await waiting).status).toBe(503);
+  });
+
+  it('an Idempotency-Key retry of a job that was not confirmed answers 503 until a replica holds it, then replays the 201', async () => {
+    const { master, replica, pid } = await setup();
+    const config = configWithRateLimit({ enabled: false });
+    config.cache.redis.jobqueue = redisConfigFor(master.port, { ack_replicas: 1, ack_timeout_ms: ACK_TIMEOUT_MS, command_timeout_ms: 3000 });
+    config.app.jobqueue.queue_name = uniqueQueueName('ack-idem');
+    config.secrets.apiSecretKey = TEST_API_SECRET;
+    const api = createApiApp({ config, logger: createSilentLogger() });
+    cleanup.push(() => api.close());
+    await api.firstConnection;
+    const register = () =>
+      api.app.request('/api/dm-jobqueue/register', { method: 'POST', headers: { ...AUTH_HEADERS, 'content-type': 'application/json', 'idempotency-key': 'order-42' }, body: JSON.stringify({ delay_seconds: 60 }) });
+
+    const replicaPid = await pid(replica);
+    process.kill(replicaPid, 'SIGSTOP');
+    let resumed = false;
+    cleanup.push(() => {
+      if (!resumed) process.kill(replicaPid, 'SIGCONT');
+    });
+    expect((await register()).status).toBe(503);
+    // The job is on the master now; a replay must not call it registered while no replica holds it.
+    const retried = await register();
+    expect(retried.status).toBe(503);
+    expect(((await retried.json()) as { detail: string }).detail).toMatch(/stored but not yet confirmed on enough replicas \(0 of 1/);
+    process.kill(replicaPid, 'SIGCONT');
+    resumed = true;
+    const replayed = await waitFor(async () => {
+      const response = await register();
+      return response.status === 201 ? response : undefined;
+    }, { timeoutMs: 15_000, intervalMs: 200, what: 'the replayed 201 once the replica runs again' });
+    expect(replayed.headers.get('idempotent-replayed')).toBe('true');
   });
 });

@@ -5,7 +5,7 @@ import { isRedisConnectionError, isRedisReplyError } from '../redis/connection-e
 import { toBullmqJobOptions } from './bullmq-job-options.js';
 import type { LazyQueue } from './lazy-queue.js';
 import { NOT_CONNECTED, unavailableReason } from './redis-unavailable.js';
-import { createReplicaAck } from './replica-ack.js';
+import { createReplicaAck, type ReplicaAck } from './replica-ack.js';
 
 /** `redis.jobqueue.ack_replicas` / `ack_timeout_ms`: answer only once N replicas hold the job. */
 export interface AckOptions {
@@ -30,6 +30,8 @@ export interface BullmqProducerOptions {
   redisErrors?: Pick<RedisErrorReporter, 'error' | 'recovered'>;
   /** Off (or replicas 0): 201 once the master stored the job, as a single Redis does. */
   ack?: AckOptions;
+  /** The WAITs to share with other writers on `queue.client` (made here when absent). */
+  replicaAck?: ReplicaAck;
 }
 
 /**
@@ -40,10 +42,10 @@ export interface BullmqProducerOptions {
  * so it is not logged here per request.
  * @example const producer = createBullmqProducer({ queue: createLazyQueue({ client, location, logger }), logger });
  */
-export function createBullmqProducer({ queue, logger, redisErrors, ack }: BullmqProducerOptions): JobProducer {
+export function createBullmqProducer({ queue, logger, redisErrors, ack, replicaAck: shared }: BullmqProducerOptions): JobProducer {
   const { client } = queue;
   // On `client`: the connection BullMQ's queue.add writes on (a Queue given a client uses it, not a copy).
-  const replicaAck = ack && ack.replicas > 0 ? createReplicaAck(client, ack.replicas, ack.timeoutMs) : undefined;
+  const replicaAck = ack && ack.replicas > 0 ? (shared ?? createReplicaAck(client, ack.replicas, ack.timeoutMs)) : undefined;
   return {
     async enqueue(request: EnqueueRequest) {
       if (client.status !== 'ready') throw new QueueUnavailableError(NOT_CONNECTED);
