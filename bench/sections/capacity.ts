@@ -180,7 +180,7 @@ export function renderCapacity(results: CapacityResults, count: number, concurre
     return `| ${name} | ${show((run) => run.sequentialP50Ms, 2)} | ${show((run) => run.registrationsPerSecond)} | ${show((run) => run.latencyP50Ms, 2)} / ${show((run) => run.latencyP99Ms, 2)} | ${show((run) => run.waitsPerRegistration, 2)} | ${registration ? fmtSpread(registration, 1) : '—'} | ${perCore(registration?.median)} | ${fmtSpread(median(runs, (run) => run.bytesPerJob) ?? spread([0]))} | ${job ? fmtSpread(job, 1) : '—'} | ${perCore(job?.median)} |`;
   });
   return [
-    '## 10. Redis capacity: CPU per registration and per job, with and without ack_replicas',
+    '## 9. Redis capacity: CPU per registration and per job, with and without ack_replicas',
     '',
     `${fmt(count)} registrations of a delayed \`demo:delay_print\` job through the API's producer (${concurrency} at a time, no HTTP), after 500 registrations one at a time; then ${fmt(count)} jobs processed by our worker (concurrency ${concurrency}). Redis CPU is the INFO cpu delta (used_cpu_sys + used_cpu_user) of the master; bytes are the used_memory delta per delayed job. "Per core" is 1 s of Redis CPU divided by the CPU per operation: what one Redis core sustains if it did nothing else (the clients here share the machine's cores, so the measured rates are lower).`,
     '',
