@@ -116,8 +116,9 @@ it(`14.6: ${CYCLES} Redis down/up cycles: fast 503s, recovery every time, flat m
     },
     notes:
       'The 503 is answered from the client\'s state (fail fast, no offline queue), so its latency is the HTTP round trip. The time to the first 201 after a restart is the reconnect backoff (redis.jobqueue.retry). ' +
-      'A job that was running when Redis stopped may have printed before its completion reached Redis; if that completion is lost, the job stays active until its lock ' +
-      'expires and a stalled check moves it back (up to lock_duration_ms + stalled_interval_ms, BullMQ\'s 30 s + 30 s here) and then runs again: ' +
-      '"jobs run twice" and the wait for every job to run show how often that happened in this run.',
+      'A job the worker was taking or running when Redis stopped can be left "active" in Redis with the worker\'s lock (the reply that moved it, or its ' +
+      'completion, was lost with the connection); the lock survives the restart (AOF), so the job waits until the lock expires and a stalled check moves it back ' +
+      '(up to lock_duration_ms + stalled_interval_ms, BullMQ\'s 30 s + 30 s here), then runs: late, never lost; twice if it had printed before. ' +
+      '"jobs run twice" and the wait for every job to run show how often that happened in this run; shorter locks (14.2) shorten the wait.',
   });
 });
