@@ -10,6 +10,7 @@ import { registerLoad, registerOnce, statusCounts } from './lib/register-load.js
 import { recordScenario } from './lib/scenario-report.js';
 import { countBy, percentile, round } from './lib/stats.js';
 import { allPrinted } from './lib/worker-output.js';
+import { logEntries } from './lib/slow-jobs.js';
 
 const CYCLES = process.env.RELIABILITY_SOAK === '1' ? 100 : 20;
 const CLIENTS = 8;
@@ -111,6 +112,7 @@ it(`14.6: ${CYCLES} Redis down/up cycles: fast 503s, recovery every time, flat m
       'worker open fds first / last': `${first.workerFds} / ${last.workerFds}`,
       'jobs acknowledged and run': acknowledged,
       'jobs run twice': printedTwice,
+      'jobs left active by a stop and moved back by the stalled check': logEntries(worker, 'job stalled (its worker stopped renewing the lock); it will run again').length,
       'last cycle → every acknowledged job run': `${round(allRunAfterMs / 1000)} s`,
       '503s saying "did not accept the job" (the command that found Redis gone)': notAccepted,
     },
