@@ -167,4 +167,4 @@ const NOTES =
   'A 10 MB body gets its 413 as soon as the headers arrive (Content-Length) or after 16 KiB (chunked); the test sends it the way curl does ' +
   '(`Expect: 100-continue`, reading while writing), because a client that writes the whole body without reading can see a connection reset ' +
   'instead of the 413: Node closes the socket after the answer, with the rest of the body unread. Numbers like `1.5e1` are integers (15) and ' +
-  'accepted; with a key given twice the last one counts (JSON.parse) and is validated like any value. Slowloris connections are not cut by the test: Node closes them after `headersTimeout` (60 s) and `requestTimeout` (300 s).';
+  'accepted; with a key given twice the last one counts (JSON.parse) and is validated like any value. Slowloris connections are not cut by the test: the server closes them with 408 after `server.headers_timeout_ms` (10 s) or `server.request_timeout_ms` (30 s), checked every second (src/infra/http/serve.test.ts).';
