@@ -97,7 +97,10 @@ export function createDmJobqueueRoutes(deps: DmJobqueueRouteDeps) {
         if (scope === undefined) throw new Error('Idempotency-Key needs bearerAuth in front of this route');
         const result = await registerJobIdempotently(deps, demoDelayPrint, input, { scope, key: idempotencyKey.key });
         job = result.job;
-        if (result.replayed) c.header(REPLAYED_HEADER, 'true');
+        if (result.replayed) {
+          c.header(REPLAYED_HEADER, 'true');
+          c.set('idempotentReplay', true);
+        }
       }
       return c.json(
         {

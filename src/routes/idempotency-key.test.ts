@@ -5,18 +5,20 @@ import { AUTH_HEADERS, testKey } from '../../test/helpers/api-keys.js';
 import { createTestApp } from '../../test/helpers/test-app.js';
 import { apiKeyId } from '../infra/http/bearer-auth.js';
 import { idempotentJobId } from '../jobs/idempotent-job-id.js';
+import { createApiMetrics } from '../infra/metrics/api-metrics.js';
 
 function setup() {
   const producer = createFakeProducer();
   const idempotency = createFakeIdempotencyStore(producer.find);
-  const app = createTestApp({ producer, idempotency });
+  const metrics = createApiMetrics();
+  const app = createTestApp({ producer, idempotency, metrics });
   const register = (body: unknown, key: string | undefined, headers: Record<string, string> = AUTH_HEADERS) =>
     app.request('/api/dm-jobqueue/register', {
       method: 'POST',
       headers: { ...headers, 'content-type': 'application/json', ...(key === undefined ? {} : { 'idempotency-key': key }) },
       body: JSON.stringify(body),
     });
-  return { producer, idempotency, register };
+  return { producer, idempotency, register, metrics };
 }
 
 async function problem(response: Response) {
@@ -35,6 +37,15 @@ describe('POST /register with Idempotency-Key', () => {
     expect(second.headers.get('idempotent-replayed')).toBe('true');
     expect(await second.json()).toEqual(await first.json());
     expect(producer.jobs).toHaveLength(1);
+  });
+
+  it('counts a replay as replayed, not as a second stored registration', async () => {
+    const { register, metrics } = setup();
+    await register({}, 'k-metrics');
+    await register({}, 'k-metrics');
+    const text = await metrics.registry.metrics();
+    expect(text).toMatch(/dm_jobqueue_jobs_registered_total\{job_type="demo:delay_print",outcome="stored"\} 1\n/);
+    expect(text).toMatch(/dm_jobqueue_jobs_registered_total\{job_type="demo:delay_print",outcome="replayed"\} 1\n/);
   });
 
   it('treats the quoted (structured-field) and the bare form of a key as the same key', async () => {

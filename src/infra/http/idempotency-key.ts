@@ -5,6 +5,13 @@ export const IDEMPOTENCY_KEY_HEADER = 'Idempotency-Key';
 /** Marks a 201 that replays an earlier request's answer. */
 export const REPLAYED_HEADER = 'Idempotent-Replayed';
 
+declare module 'hono' {
+  interface ContextVariableMap {
+    /** Set by the register route when it replays an earlier answer: the metrics count it apart. */
+    idempotentReplay: boolean | undefined;
+  }
+}
+
 /**
  * The IETF httpapi draft sends the key as a structured-field string
  * (`"8e03978e-…"`); many clients (Stripe's) send it bare. Both are accepted:

@@ -1,7 +1,6 @@
 import type { MiddlewareHandler } from 'hono';
 import { routePath } from 'hono/route';
 import type { ApiMetrics, RegistrationOutcome } from '../metrics/api-metrics.js';
-import { REPLAYED_HEADER } from './idempotency-key.js';
 
 /** Counts and times every request by the route pattern that answered it (bounded labels, never the raw path). */
 export function httpMetrics(metrics: ApiMetrics): MiddlewareHandler {
@@ -14,10 +13,9 @@ export function httpMetrics(metrics: ApiMetrics): MiddlewareHandler {
   };
 }
 
-function outcomeOf(response: Response): RegistrationOutcome | undefined {
-  const { status } = response;
+function outcomeOf(status: number, replayed: boolean): RegistrationOutcome | undefined {
   // A replay (Idempotency-Key) answers for a job stored before: not a second registration.
-  if (status === 201) return response.headers.has(REPLAYED_HEADER) ? 'replayed' : 'stored';
+  if (status === 201) return replayed ? 'replayed' : 'stored';
   if (status === 503) return 'redis_unavailable';
   if (status === 400 || status === 413 || status === 409 || status === 415 || status === 422) return 'rejected';
   // 401/403/429 never got as far as trying to register.
@@ -28,7 +26,8 @@ function outcomeOf(response: Response): RegistrationOutcome | undefined {
 export function registrationMetrics(metrics: ApiMetrics, jobType: string): MiddlewareHandler {
   return async function registrationMetricsMiddleware(c, next) {
     await next();
-    const outcome = outcomeOf(c.res);
+    // From the context, not c.res.headers: reading a response's headers makes the Node adapter build a full Response.
+    const outcome = outcomeOf(c.res.status, c.get('idempotentReplay') === true);
     if (outcome) metrics.jobsRegistered.inc({ job_type: jobType, outcome });
   };
 }
