@@ -30,6 +30,13 @@ describe('requireJsonBody', () => {
     expect(await response.json()).toEqual({ message: 'héllo 😀' });
   });
 
+  it('refuses JSON that is null, not an object or malformed (400), and validates no body as {}', async () => {
+    for (const body of ['null', '[1]', '"x"', '{"message":', '']) expect((await post(body)).status, body).toBe(400);
+    const empty = await post(undefined, '');
+    expect(empty.status).toBe(200);
+    expect(await empty.json()).toEqual({});
+  });
+
   it('answers 415 for a body that is not JSON, and lets an empty body through', async () => {
     expect((await post('a=1', 'text/plain')).status).toBe(415);
     expect((await post(undefined, '')).status).not.toBe(415);
