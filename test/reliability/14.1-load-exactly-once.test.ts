@@ -1,11 +1,7 @@
 import { afterAll, expect, it } from 'vitest';
 import { waitFor } from '../../scripts/lib/wait-for.js';
-import type { NodeProcess } from '../../scripts/lib/node-process.js';
-import { startRedisServer } from '../helpers/redis-server.js';
 import { createCleanup } from './lib/cleanup.js';
-import { NO_RATE_LIMIT, writeConfigDir } from './lib/config-dir.js';
-import { createHttpClient } from './lib/http-client.js';
-import { scenarioEnv, startApi, startWorker, waitUntilReady } from './lib/processes.js';
+import { startScenarioStack } from './lib/scenario-stack.js';
 import { registerLoad, statusCounts } from './lib/register-load.js';
 import { recordScenario } from './lib/scenario-report.js';
 import { countBy, percentile, round, sleep } from './lib/stats.js';
@@ -23,22 +19,7 @@ const delayOf = (index: number) => (index % 2 === 0 ? 0 : 1 + (index % 3));
 const messageOf = (index: number) => `rel14.1 ${index}`;
 
 it('14.1: every acknowledged registration under load runs exactly once', { timeout: 420_000 }, async () => {
-  const redis = await startRedisServer({ appendonly: true });
-  cleanup.add(() => redis.destroy());
-  const config = writeConfigDir([NO_RATE_LIMIT]);
-  cleanup.add(() => config.remove());
-  const env = scenarioEnv(redis.addr, config.dir);
-  const api = await startApi(env);
-  cleanup.add(() => api.stop('SIGKILL'));
-  const workers: NodeProcess[] = [];
-  for (let n = 0; n < WORKERS; n += 1) {
-    const worker = await startWorker(env);
-    cleanup.add(() => worker.stop('SIGKILL'));
-    workers.push(worker);
-  }
-  await waitUntilReady(api.baseUrl);
-  const client = createHttpClient(api.baseUrl, CLIENTS);
-  cleanup.add(() => client.close());
+  const { workers, client } = await startScenarioStack(cleanup, { workers: WORKERS, sockets: CLIENTS });
 
   const started = performance.now();
   const outcomes = await registerLoad({ client, clients: CLIENTS, total: TOTAL, body: (i) => ({ message: messageOf(i), delay_seconds: delayOf(i) }) });

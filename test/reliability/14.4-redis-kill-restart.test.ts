@@ -1,12 +1,8 @@
 import { Redis } from 'ioredis';
 import { afterAll, expect, it } from 'vitest';
 import { waitFor } from '../../scripts/lib/wait-for.js';
-import type { NodeProcess } from '../../scripts/lib/node-process.js';
-import { startRedisServer } from '../helpers/redis-server.js';
 import { createCleanup } from './lib/cleanup.js';
-import { NO_RATE_LIMIT, writeConfigDir } from './lib/config-dir.js';
-import { createHttpClient } from './lib/http-client.js';
-import { scenarioEnv, startApi, startWorker, waitUntilReady } from './lib/processes.js';
+import { startScenarioStack } from './lib/scenario-stack.js';
 import { registerLoad, statusCounts, type RegisterOutcome } from './lib/register-load.js';
 import { recordScenario } from './lib/scenario-report.js';
 import { countBy, percentile, round, sleep } from './lib/stats.js';
@@ -26,22 +22,7 @@ const messageOf = (index: number) => `rel14.4 ${index}`;
 const dueMessageOf = (index: number) => `rel14.4 due ${index}`;
 
 it('14.4: a Redis SIGKILL under load loses no acknowledged job, and everything recovers by itself', { timeout: 240_000 }, async () => {
-  const redis = await startRedisServer({ appendonly: true });
-  cleanup.add(() => redis.destroy());
-  const config = writeConfigDir([NO_RATE_LIMIT]);
-  cleanup.add(() => config.remove());
-  const env = scenarioEnv(redis.addr, config.dir);
-  const api = await startApi(env);
-  cleanup.add(() => api.stop('SIGKILL'));
-  const workers: NodeProcess[] = [];
-  for (let n = 0; n < 2; n += 1) {
-    const worker = await startWorker(env);
-    cleanup.add(() => worker.stop('SIGKILL'));
-    workers.push(worker);
-  }
-  await waitUntilReady(api.baseUrl);
-  const client = createHttpClient(api.baseUrl, CLIENTS + 4);
-  cleanup.add(() => client.close());
+  const { redis, api, workers, client } = await startScenarioStack(cleanup, { workers: 2, sockets: CLIENTS + 4 });
 
   // Jobs due 3 s from now: they come due while Redis is down.
   const dueStarted = Date.now();

@@ -1,11 +1,9 @@
 import { afterAll, expect, it } from 'vitest';
 import { waitFor } from '../../scripts/lib/wait-for.js';
-import { startRedisServer } from '../helpers/redis-server.js';
 import { createCleanup } from './lib/cleanup.js';
-import { NO_RATE_LIMIT, writeConfigDir } from './lib/config-dir.js';
-import { createHttpClient } from './lib/http-client.js';
+import { startScenarioStack } from './lib/scenario-stack.js';
 import { openFds, rssMiB } from './lib/proc-stats.js';
-import { pidOf, scenarioEnv, startApi, startWorker, waitUntilReady } from './lib/processes.js';
+import { pidOf } from './lib/processes.js';
 import { registerLoad, registerOnce, statusCounts } from './lib/register-load.js';
 import { recordScenario } from './lib/scenario-report.js';
 import { countBy, percentile, round } from './lib/stats.js';
@@ -23,18 +21,8 @@ const cleanup = createCleanup();
 afterAll(() => cleanup.run());
 
 it(`14.6: ${CYCLES} Redis down/up cycles: fast 503s, recovery every time, flat memory and descriptors`, { timeout: 300_000 }, async () => {
-  const redis = await startRedisServer({ appendonly: true });
-  cleanup.add(() => redis.destroy());
-  const config = writeConfigDir([NO_RATE_LIMIT]);
-  cleanup.add(() => config.remove());
-  const env = scenarioEnv(redis.addr, config.dir);
-  const api = await startApi(env);
-  cleanup.add(() => api.stop('SIGKILL'));
-  const worker = await startWorker(env);
-  cleanup.add(() => worker.stop('SIGKILL'));
-  await waitUntilReady(api.baseUrl);
-  const client = createHttpClient(api.baseUrl, CLIENTS);
-  cleanup.add(() => client.close());
+  const { redis, api, workers: [worker], client } = await startScenarioStack(cleanup, { workers: 1, sockets: CLIENTS });
+  if (!worker) throw new Error('no worker started');
 
   const samples: { rss: number; fds: number; workerRss: number; workerFds: number }[] = [];
   const unavailableMs: number[] = [];
