@@ -6,7 +6,7 @@
  * removeOnComplete) and RAW_LOG=1 (one pino line per completed job to /dev/null).
  */
 import { openSync, writeSync } from 'node:fs';
-import { Worker, type Job, type KeepJobs } from 'bullmq';
+import { Queue, Worker, type Job, type KeepJobs } from 'bullmq';
 import { pino } from 'pino';
 import { createJobWorker } from '../../src/infra/queue/job-worker.js';
 import { workerRedisOptions } from '../../src/infra/redis/connection-options.js';
@@ -78,6 +78,16 @@ const rssIdleMiB = rssMiB(process.pid);
 const started = performance.now();
 const cpuBefore = process.cpuUsage();
 void run();
+// DELAYED_SPREAD_MS (the delay bench): COUNT delayed jobs are registered once the worker runs, due evenly
+// over that many ms from 2 s later, as the API registers them while workers are up.
+if (process.env.DELAYED_SPREAD_MS) {
+  const spreadMs = Number(process.env.DELAYED_SPREAD_MS);
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  const queue = new Queue(queueName, { connection: { host: '127.0.0.1', port: redisPort } });
+  const firstDue = Date.now() + 2000;
+  await queue.addBulk(Array.from({ length: count }, (_, i) => ({ name: 'bench:noop', data: { n: i }, opts: { delay: firstDue + Math.floor((i * spreadMs) / count) - Date.now() } })));
+  await queue.close();
+}
 await done;
 const ms = performance.now() - started;
 const cpu = process.cpuUsage(cpuBefore);
