@@ -5,6 +5,20 @@ import { runFailover, summarize, type FailoverRun } from './lib/failover-run.js'
 const LOAD = '4 registration loops against the real API (delays 0-2 s, so jobs come due throughout), 2 worker processes (concurrency 10), Redis on Sentinel';
 
 /** The at-least-once window: a job runs twice only when its first run started on the old master. */
+/** The figures both failover scenarios report. */
+function failoverFigures(result: ReturnType<typeof summarize>): Record<string, string | number> {
+  return {
+    'registrations acknowledged (201)': result.acknowledged.length,
+    'acknowledged before the kill': result.acknowledgedBeforeKill.length,
+    'acknowledged jobs lost': result.lost.length,
+    'jobs run twice': result.duplicated.length,
+    '503 answers': result.unavailable.length,
+    'other answers / network errors': result.other.length,
+    'kill to promotion': `${result.promotedAfterMs} ms`,
+    '503 window (kill to first 201)': `${result.windowMs} ms`,
+  };
+}
+
 function checkDuplicates(run: FailoverRun, duplicated: ReturnType<typeof summarize>['duplicated']): void {
   // 1 s slack: a worker's line reaches the test a moment after the job started.
   for (const [message, runs] of duplicated) expect({ message, firstRunBeforeKill: (runs[0]?.at ?? Infinity) <= run.killedAt + 1000 }).toEqual({ message, firstRunBeforeKill: true });
@@ -42,14 +56,7 @@ describe('Redis Sentinel failover under load (issue 15)', () => {
         'a job ran twice only if its first run started before the kill (at-least-once window)',
       ],
       figures: {
-        'registrations acknowledged (201)': result.acknowledged.length,
-        'acknowledged before the kill': result.acknowledgedBeforeKill.length,
-        'acknowledged jobs lost': result.lost.length,
-        'jobs run twice': result.duplicated.length,
-        '503 answers': result.unavailable.length,
-        'other answers / network errors': result.other.length,
-        'kill to promotion': `${result.promotedAfterMs} ms`,
-        '503 window (kill to first 201)': `${result.windowMs} ms`,
+        ...failoverFigures(result),
         'old master restart to ROLE slave': `${run.rejoinedAfterMs} ms`,
       },
       notes: 'Replication is asynchronous: a job acknowledged in the last moment before the kill may not have reached the replica; ack_replicas (15.3) closes that gap.',
@@ -80,14 +87,7 @@ describe('Redis Sentinel failover under load (issue 15)', () => {
         'a job ran twice only if its first run started before the kill',
       ],
       figures: {
-        'registrations acknowledged (201)': result.acknowledged.length,
-        'acknowledged before the kill': result.acknowledgedBeforeKill.length,
-        'acknowledged jobs lost': result.lost.length,
-        'jobs run twice': result.duplicated.length,
-        '503 answers': result.unavailable.length,
-        'other answers / network errors': result.other.length,
-        'kill to promotion': `${result.promotedAfterMs} ms`,
-        '503 window (kill to first 201)': `${result.windowMs} ms`,
+        ...failoverFigures(result),
       },
     });
   });
