@@ -1,10 +1,9 @@
 import type { Logger } from 'pino';
 import { QueueUnavailableError, type EnqueueRequest, type JobProducer } from '../../jobs/job-producer.js';
 import type { RedisErrorReporter } from '../log/redis-error-reporter.js';
-import { isRedisConnectionError, isRedisReplyError } from '../redis/connection-error.js';
 import { toBullmqJobOptions } from './bullmq-job-options.js';
 import type { LazyQueue } from './lazy-queue.js';
-import { NOT_CONNECTED, unavailableReason } from './redis-unavailable.js';
+import { queueCall } from './queue-call.js';
 import { createReplicaAck, type ReplicaAck } from './replica-ack.js';
 
 /** `redis.jobqueue.ack_replicas` / `ack_timeout_ms`: answer only once N replicas hold the job. */
@@ -46,36 +45,29 @@ export function createBullmqProducer({ queue, logger, redisErrors, ack, replicaA
   const { client } = queue;
   // On `client`: the connection BullMQ's queue.add writes on (a Queue given a client uses it, not a copy).
   const replicaAck = ack && ack.replicas > 0 ? (shared ?? createReplicaAck(client, ack.replicas, ack.timeoutMs)) : undefined;
+  const context = { queue, logger, redisErrors };
   return {
     async enqueue(request: EnqueueRequest) {
-      if (client.status !== 'ready') throw new QueueUnavailableError(NOT_CONNECTED);
       try {
-        const job = await queue.current().add(request.type, request.payload, toBullmqJobOptions(request));
-        if (replicaAck && ack) {
-          const confirmed = await replicaAck.confirm();
-          if (confirmed < ack.replicas) throw new ReplicaAckError(`${confirmed} of ${ack.replicas} replica(s) confirmed the job within ${ack.timeoutMs} ms`);
-        }
+        // queueCall: rejects at once while not connected; any Redis failure means "not stored" (503).
+        const job = await queueCall(context, 'Redis did not accept the job', async () => {
+          const added = await queue.current().add(request.type, request.payload, toBullmqJobOptions(request));
+          if (replicaAck && ack) {
+            const confirmed = await replicaAck.confirm();
+            if (confirmed < ack.replicas) throw new ReplicaAckError(`${confirmed} of ${ack.replicas} replica(s) confirmed the job within ${ack.timeoutMs} ms`);
+          }
+          return added;
+        }, { jobId: request.jobId });
         redisErrors?.recovered();
         return { createdAt: job.timestamp };
       } catch (error) {
-        if (error instanceof ReplicaAckError) {
-          // Stored on the master, so it may still run; only a retry with the same Idempotency-Key is safe.
-          logger.warn({ jobId: request.jobId }, `job not acknowledged: ${error.message}`);
-          throw new QueueUnavailableError(
-            `the job was not confirmed on enough replicas (${error.message}); it may still run: retry with the same Idempotency-Key`,
-            { cause: error },
-          );
-        }
-        if (isRedisConnectionError(error)) {
-          redisErrors?.error(error);
-        } else if (isRedisReplyError(error)) {
-          // Redis answered with an error: a fault worth seeing every time, and the job was not stored.
-          logger.error({ err: error, jobId: request.jobId }, 'Redis refused the job');
-        } else {
-          // Not Redis (BullMQ's own option checks, a bug): a 500, not a 503 a client would retry forever.
-          throw error;
-        }
-        throw new QueueUnavailableError(unavailableReason(client, error, 'Redis did not accept the job'), { cause: error });
+        if (!(error instanceof ReplicaAckError)) throw error;
+        // Stored on the master, so it may still run; only a retry with the same Idempotency-Key is safe.
+        logger.warn({ jobId: request.jobId }, `job not acknowledged: ${error.message}`);
+        throw new QueueUnavailableError(
+          `the job was not confirmed on enough replicas (${error.message}); it may still run: retry with the same Idempotency-Key`,
+          { cause: error },
+        );
       }
     },
   };
