@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { IdempotencyStore } from '../../jobs/idempotency-store.js';
 import type { RedisErrorReporter } from '../log/redis-error-reporter.js';
+import type { QueueLocation } from './job-queue.js';
 import type { LazyQueue } from './lazy-queue.js';
 import { queueCall } from './queue-call.js';
 
@@ -19,9 +20,17 @@ export interface BullmqIdempotencyStoreOptions {
  * queue's cluster slot.
  * @example const store = createBullmqIdempotencyStore({ queue, logger }); await store.find(jobId);
  */
+/**
+ * Our own keys for an idempotent registration, beside the queue's: named with
+ * the queue name, so that a hash-tagged queue keeps them in its cluster slot.
+ */
+export function idempotencyKeyOf(location: QueueLocation, jobId: string): string {
+  return `idempotency:${location.name}:${jobId}`;
+}
+
 export function createBullmqIdempotencyStore({ queue, logger, redisErrors }: BullmqIdempotencyStoreOptions): IdempotencyStore {
   const context = { queue, logger, redisErrors };
-  const claimKey = (jobId: string) => `idempotency:${queue.location.name}:${jobId}`;
+  const claimKey = (jobId: string) => idempotencyKeyOf(queue.location, jobId);
   return {
     find: (jobId) =>
       queueCall(context, 'Redis could not read the job', async () => {

@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import type { IdempotencyStore } from '../../jobs/idempotency-store.js';
 import { QueueUnavailableError } from '../../jobs/job-producer.js';
 import type { AckOptions } from './bullmq-producer.js';
+import { idempotencyKeyOf } from './bullmq-idempotency-store.js';
 import type { QueueLocation } from './job-queue.js';
 import type { ReplicaAck } from './replica-ack.js';
 
@@ -19,8 +20,7 @@ export function durableReplay(
   store: IdempotencyStore,
   { writer, replicaAck, ack, location }: { writer: Pick<Redis, 'set'>; replicaAck: ReplicaAck; ack: AckOptions; location: QueueLocation },
 ): IdempotencyStore {
-  // Named with the queue name, as the store's own claim key is, so a hash-tagged queue keeps it in its slot.
-  const markKey = (jobId: string) => `idempotency:${location.name}:${jobId}:confirmed`;
+  const markKey = (jobId: string) => `${idempotencyKeyOf(location, jobId)}:confirmed`;
   return {
     ...store,
     async find(jobId) {
