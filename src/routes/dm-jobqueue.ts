@@ -92,7 +92,7 @@ export function createDmJobqueueRoutes(deps: DmJobqueueRouteDeps) {
       if (idempotencyKey.key === undefined) {
         job = await registerJob(deps, demoDelayPrint, input);
       } else {
-        const scope = c.get('apiKeyId');
+        const scope = c.get('apiKeyId')?.();
         // Keys are scoped per API key; without one, callers could collide or probe each other's keys.
         if (scope === undefined) throw new Error('Idempotency-Key needs bearerAuth in front of this route');
         const result = await registerJobIdempotently(deps, demoDelayPrint, input, { scope, key: idempotencyKey.key });

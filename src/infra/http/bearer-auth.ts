@@ -22,9 +22,9 @@ declare module 'hono' {
   interface ContextVariableMap {
     /**
      * Which API key made the request (a hash of the key, never the key): the
-     * scope of its Idempotency-Keys. Set by bearerAuth on every request it lets through.
+     * scope of its Idempotency-Keys, computed when called. Set by bearerAuth on every request it lets through.
      */
-    apiKeyId: string | undefined;
+    apiKeyId: (() => string) | undefined;
   }
 }
 
@@ -65,7 +65,8 @@ export function bearerAuth(settings: ApiKeySettings): MiddlewareHandler {
         { 'WWW-Authenticate': `Bearer realm="${REALM}", error="insufficient_scope", scope="${needed}"` },
       );
     }
-    c.set('apiKeyId', apiKeyId(token));
+    // Hashed only when asked for (an Idempotency-Key): most requests never need it.
+    c.set('apiKeyId', () => apiKeyId(token));
     await next();
   };
 }
