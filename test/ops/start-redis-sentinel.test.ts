@@ -59,6 +59,12 @@ async function scriptSentinel() {
   return { masterPort, replicaPort, sentinelPorts, ports, dataDir, name, run, ask, role, master };
 }
 
+/** A field of a SENTINEL REPLICAS entry, which comes as a flat name/value list. */
+function fieldOf(entry: string[], name: string): string | undefined {
+  const index = entry.indexOf(name);
+  return index >= 0 && index % 2 === 0 ? entry[index + 1] : undefined;
+}
+
 describe('scripts/start-redis-sentinel.sh (local fallback)', () => {
   it('starts a master with AOF, a replica and three sentinels that the app reaches through Sentinel, and stops them all', async () => {
     const setup = await scriptSentinel();
@@ -98,8 +104,17 @@ describe('scripts/start-redis-sentinel.sh (local fallback)', () => {
   it('keeps the promoted master across a stop and start after a failover', async () => {
     const setup = await scriptSentinel();
     expect((await setup.run('start')).code).toBe(0);
-    await waitFor(async () => (await setup.ask(setup.sentinelPorts[0], (client) => client.call('SENTINEL', 'REPLICAS', setup.name)) as unknown[]).length === 1, { what: 'the sentinel to know the replica' });
-    await setup.ask(setup.sentinelPorts[0], (client) => client.call('SENTINEL', 'FAILOVER', setup.name));
+    // A replica the sentinel has only just discovered is not yet eligible (its INFO is not
+    // refreshed) and FAILOVER answers NOGOODSLAVE: wait for a connected replica, and ask again
+    // until the sentinel accepts.
+    await waitFor(
+      async () => {
+        const replicas = (await setup.ask(setup.sentinelPorts[0], (client) => client.call('SENTINEL', 'REPLICAS', setup.name))) as string[][];
+        return replicas.length === 1 && fieldOf(replicas[0]!, 'flags') === 'slave' && fieldOf(replicas[0]!, 'master-link-status') === 'ok';
+      },
+      { what: 'the sentinel to know a connected replica' },
+    );
+    await waitFor(() => setup.ask(setup.sentinelPorts[0], (client) => client.call('SENTINEL', 'FAILOVER', setup.name)), { timeoutMs: 20_000, intervalMs: 500, what: 'the sentinel to accept FAILOVER' });
     await waitFor(async () => (await setup.master()) === String(setup.replicaPort) && (await setup.role(setup.replicaPort)) === 'master', { timeoutMs: 20_000, what: 'the replica to be promoted' });
     await waitFor(async () => (await setup.role(setup.masterPort)) === 'slave', { timeoutMs: 20_000, what: 'the old master to become a replica' });
 
