@@ -123,5 +123,5 @@ describe('scripts/start-redis-sentinel.sh (local fallback)', () => {
     expect(await setup.master()).toBe(String(setup.replicaPort));
     expect(await setup.role(setup.replicaPort)).toBe('master');
     expect(await setup.role(setup.masterPort)).toBe('slave');
-  });
+  }, 60_000);
 });
