@@ -16,8 +16,7 @@ describe('due-job promoter: delayed jobs start on time whatever Redis hz is', ()
   // worker starts a delayed job anywhere up to a second late.
   const fixture = useRedisFixture({ extraArgs: ['--hz', '1'] });
 
-  function setup({ punctual, prefix = 'bull' }: { punctual: boolean; prefix?: string }) {
-    const location = { name: uniqueQueueName('punctual'), prefix };
+  function setup({ punctual, prefix = 'bull', location = { name: uniqueQueueName('punctual'), prefix } }: { punctual: boolean; prefix?: string; location?: { name: string; prefix: string } }) {
     const printed: string[] = [];
     const worker = createJobWorker({
       location,
@@ -30,7 +29,7 @@ describe('due-job promoter: delayed jobs start on time whatever Redis hz is', ()
       logger: createSilentLogger(),
       punctual,
     });
-    const queue = new Queue(location.name, { connection: { host: '127.0.0.1', port: fixture.redis.port }, prefix });
+    const queue = new Queue(location.name, { connection: { host: '127.0.0.1', port: fixture.redis.port }, prefix: location.prefix });
     const running = worker.run();
     fixture.cleanup.push(async () => {
       await worker.close();
@@ -86,6 +85,29 @@ describe('due-job promoter: delayed jobs start on time whatever Redis hz is', ()
     await waitFor(() => context.printed.length === 1, { what: 'the job to run', timeoutMs: 5_000 });
     const done = await context.queue.getJob(job.id ?? '');
     expect((done?.processedOn ?? 0) - movedAt).toBeGreaterThanOrEqual(1500);
+  });
+
+  it('starts jobs delayed before the worker started at their due time, and a job moved later not before its new one', async () => {
+    const location = { name: uniqueQueueName('punctual'), prefix: 'bull' };
+    const before = new Queue(location.name, { connection: { host: '127.0.0.1', port: fixture.redis.port }, prefix: location.prefix });
+    const onTime = await Promise.all([700, 1000, 1300].map((delay) => before.add('demo:delay_print', { message: `due in ${delay} ms` }, { delay })));
+    const moved = await before.add('demo:delay_print', { message: 'moved later' }, { delay: 300 });
+    const movedAt = Date.now();
+    // Its stream now holds two `delayed` events for this job; the later one must win.
+    await moved.changeDelay(1500);
+    await before.close();
+
+    const context = setup({ punctual: true, location });
+    await waitFor(() => context.printed.length === 4, { what: 'all four jobs to run', timeoutMs: 5_000 });
+    for (const added of onTime) {
+      const job = await context.queue.getJob(added.id ?? '');
+      // On the Redis tick alone (once a second here) at most one of these three is this punctual.
+      const late = (job?.processedOn ?? 0) - firstRunDueAt(job!);
+      expect(late).toBeGreaterThanOrEqual(0);
+      expect(late).toBeLessThan(250);
+    }
+    const movedJob = await context.queue.getJob(moved.id ?? '');
+    expect((movedJob?.processedOn ?? 0) - movedAt).toBeGreaterThanOrEqual(1500);
   });
 
   it('runs nothing while the queue is paused, and the job after resume', async () => {

@@ -34,6 +34,9 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 /** How long close() waits for a clean QUIT before it drops the connections (a Redis that is down never answers). */
 const CLOSE_GRACE_MS = 1000;
 
+/** The first id of a Redis stream. */
+const FROM_STREAM_START = '0-0';
+
 /** Events after which a job is no longer waiting for the due time we knew. */
 const LEFT_DELAYED = ['waiting', 'active', 'completed', 'failed', 'removed'] as const;
 
@@ -50,15 +53,21 @@ const LEFT_DELAYED = ['waiting', 'active', 'completed', 'failed', 'removed'] as 
  * by itself.
  *
  * It does nothing while the queue is paused (`paused` / `resumed` events), and
- * a job another worker process already promoted or took is skipped. Jobs that
- * were delayed before this process started, or beyond `capacity`, are not
- * known here and start on BullMQ's own timing: late by a Redis tick at most,
- * never early and never lost.
+ * a job another worker process already promoted or took is skipped. Jobs
+ * delayed before this process started are learned from the stream's history.
+ * A due time is never guessed from the job (`timestamp + delay` is earlier
+ * than the real one after `changeDelay()` or a retry), only read from its
+ * event. Jobs whose events the stream no longer holds, or beyond `capacity`,
+ * start on BullMQ's own timing: late by a Redis tick at most, never early and
+ * never lost.
  * @example const promoter = createDueJobPromoter({ location, connection, logger }); await promoter.start();
  */
 export function createDueJobPromoter({ location, connection, commandConnection, logger, capacity = 10_000 }: DueJobPromoterOptions): DueJobPromoter {
   const queue = new Queue(location.name, { connection: commandConnection, prefix: location.prefix });
-  const events = new QueueEvents(location.name, { connection, prefix: location.prefix, autorun: false });
+  // Read from the start of the queue's event stream (BullMQ keeps its last ~10,000 events): the
+  // `delayed` events of jobs registered before this process started are replayed in order, with
+  // the later events that moved them on, so those jobs start on time too.
+  const events = new QueueEvents(location.name, { connection, prefix: location.prefix, autorun: false, lastEventId: FROM_STREAM_START });
   // The worker reports Redis outages; anything else (ACL, script, wrong type) would leave the promoter inert: say so.
   const reportError = (what: string) => (error: Error) => {
     if (isRedisConnectionError(error)) logger.debug({ err: error }, `due-job promoter: ${what} connection error`);
