@@ -78,10 +78,25 @@ export function createDueJobPromoter({ location, connection, commandConnection, 
 
   /** Sorted by due time, earliest first; at most `capacity` entries, at most one per job. */
   const pending: Due[] = [];
+  /** The jobs in `pending`: most events (and the whole replayed history at start) are of jobs not in it. */
+  const known = new Set<string>();
 
   function forget(jobId: string): void {
+    if (!known.delete(jobId)) return;
     const index = pending.findIndex((entry) => entry.jobId === jobId);
     if (index >= 0) pending.splice(index, 1);
+  }
+
+  /** Where a due time goes: after every entry due at the same time or earlier. */
+  function insertionIndex(at: number): number {
+    let low = 0;
+    let high = pending.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if ((pending[middle]?.at ?? 0) <= at) low = middle + 1;
+      else high = middle;
+    }
+    return low;
   }
   let paused = false;
   let closed = false;
@@ -91,11 +106,14 @@ export function createDueJobPromoter({ location, connection, commandConnection, 
   function remember(due: Due): void {
     // A retry, or a changed delay: the new due time replaces the old one, which must not fire.
     forget(due.jobId);
-    let index = pending.length;
-    while (index > 0 && (pending[index - 1]?.at ?? 0) > due.at) index -= 1;
+    const index = insertionIndex(due.at);
     if (index >= capacity) return;
     pending.splice(index, 0, due);
-    if (pending.length > capacity) pending.pop();
+    known.add(due.jobId);
+    if (pending.length > capacity) {
+      const dropped = pending.pop();
+      if (dropped) known.delete(dropped.jobId);
+    }
     if (index === 0) arm();
   }
 
@@ -134,6 +152,7 @@ export function createDueJobPromoter({ location, connection, commandConnection, 
     let count = 0;
     while (count < pending.length && (pending[count]?.at ?? 0) <= now) count += 1;
     const due = pending.splice(0, count);
+    for (const entry of due) known.delete(entry.jobId);
     if (due.length === 0 || paused) {
       arm();
       return;
