@@ -92,6 +92,8 @@ describe('due-job promoter: delayed jobs start on time whatever Redis hz is', ()
     const before = new Queue(location.name, { connection: { host: '127.0.0.1', port: fixture.redis.port }, prefix: location.prefix });
     const onTime = await Promise.all([700, 1000, 1300].map((delay) => before.add('demo:delay_print', { message: `due in ${delay} ms` }, { delay })));
     const moved = await before.add('demo:delay_print', { message: 'moved later' }, { delay: 300 });
+    // Long enough that `timestamp + delay` (add time + 1500) would start it visibly early.
+    await new Promise((resolve) => setTimeout(resolve, 200));
     const movedAt = Date.now();
     // Its stream now holds two `delayed` events for this job; the later one must win.
     await moved.changeDelay(1500);
@@ -108,6 +110,14 @@ describe('due-job promoter: delayed jobs start on time whatever Redis hz is', ()
     }
     const movedJob = await context.queue.getJob(moved.id ?? '');
     expect((movedJob?.processedOn ?? 0) - movedAt).toBeGreaterThanOrEqual(1500);
+  });
+
+  it('still starts jobs on time after obliterate(), which pauses the queue and deletes it without a resumed event', async () => {
+    const context = setup({ punctual: true });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await context.queue.obliterate({ force: true });
+    const late = await lateness(context);
+    for (const ms of late) expect(ms).toBeLessThan(250);
   });
 
   it('runs nothing while the queue is paused, and the job after resume', async () => {

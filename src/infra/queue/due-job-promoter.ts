@@ -24,7 +24,11 @@ export interface DueJobPromoter {
 interface Due {
   readonly jobId: string;
   readonly at: number;
-  /** When the event was read: a job that ran after this was taken since, and is not this entry's to promote. */
+  /**
+   * When the event was written (its stream id's time, or when it was read if that is earlier): a
+   * job that ran after this was taken since, and is not this entry's to promote. The read time
+   * alone would be too late for an event replayed at start, after the whole history was read.
+   */
   readonly seenAt: number;
 }
 
@@ -58,9 +62,12 @@ const LEFT_DELAYED = ['waiting', 'active', 'completed', 'failed', 'removed'] as 
  * A due time is never guessed from the job (`timestamp + delay` is earlier
  * than the real one after `changeDelay()` or a retry), only read from its
  * event. Jobs whose events the stream no longer holds, or beyond `capacity`,
- * start on BullMQ's own timing: late by a Redis tick at most, never early and
- * never lost.
- * @example const promoter = createDueJobPromoter({ location, connection, logger }); await promoter.start();
+ * start on BullMQ's own timing: late by a Redis tick at most, never lost.
+ * `promote()` has no condition, so a `changeDelay()` that lands between the
+ * promoter's check and its promote still starts the job at its old due time.
+ * The promoter reads the whole stream history at start (~80 ms of event loop
+ * for a full one).
+ * @example const promoter = createDueJobPromoter({ location, connection, commandConnection, logger }); promoter.start();
  */
 export function createDueJobPromoter({ location, connection, commandConnection, logger, capacity = 10_000 }: DueJobPromoterOptions): DueJobPromoter {
   const queue = new Queue(location.name, { connection: commandConnection, prefix: location.prefix });
@@ -128,10 +135,13 @@ export function createDueJobPromoter({ location, connection, commandConnection, 
 
   /** Promotes the first of `due` that is still delayed for the due time we knew; one is enough to wake a worker. */
   async function promoteOne(due: readonly Due[]): Promise<void> {
-    for (const { jobId, seenAt } of due) {
+    for (const { jobId, at, seenAt } of due) {
       const job = await queue.getJob(jobId);
       // Gone, or run since we learned its due time (then it is delayed again for a later one, or not at all).
       if (!job || (job.processedOn ?? 0) > seenAt) continue;
+      // Its real due time is never before `timestamp + delay` (equal for a new job, later after
+      // changeDelay or a retry): an entry before that is stale (a job id used again, an event missed).
+      if (at < job.timestamp + job.delay) continue;
       try {
         await job.promote();
         return;
@@ -153,13 +163,16 @@ export function createDueJobPromoter({ location, connection, commandConnection, 
     while (count < pending.length && (pending[count]?.at ?? 0) <= now) count += 1;
     const due = pending.splice(0, count);
     for (const entry of due) known.delete(entry.jobId);
-    if (due.length === 0 || paused) {
+    if (due.length === 0) {
       arm();
       return;
     }
     firing = true;
     try {
-      await promoteOne(due);
+      // The flag follows `paused`/`resumed` events; one that never comes (obliterate() deletes a
+      // paused queue's state without a `resumed`) must not leave the promoter idle for good.
+      if (paused) paused = await queue.isPaused();
+      if (!paused) await promoteOne(due);
     } catch (error) {
       // Only the early start is lost: the worker still takes the job on BullMQ's own timing.
       if (isRedisConnectionError(error)) logger.debug({ err: error }, 'due-job promoter: Redis not reachable; the job starts on BullMQ timing');
@@ -170,9 +183,11 @@ export function createDueJobPromoter({ location, connection, commandConnection, 
     }
   }
 
-  events.on('delayed', ({ jobId, delay }) => {
+  events.on('delayed', ({ jobId, delay }, id) => {
     const at = Number(delay);
-    if (Number.isFinite(at)) remember({ jobId, at, seenAt: Date.now() });
+    const writtenAt = Number.parseInt(id, 10);
+    const seenAt = Number.isFinite(writtenAt) ? Math.min(writtenAt, Date.now()) : Date.now();
+    if (Number.isFinite(at)) remember({ jobId, at, seenAt });
   });
   for (const event of LEFT_DELAYED) events.on(event, ({ jobId }: { jobId: string }) => forget(jobId));
   events.on('paused', () => {
