@@ -2,6 +2,7 @@ import { Redis } from 'ioredis';
 import { createSilentLogger } from '../../src/infra/log/logger.js';
 import { createBullmqProducer } from '../../src/infra/queue/bullmq-producer.js';
 import { createLazyQueue } from '../../src/infra/queue/lazy-queue.js';
+import { createReplicaAck } from '../../src/infra/queue/replica-ack.js';
 import { producerRedisOptions } from '../../src/infra/redis/connection-options.js';
 import type { EnqueueRequest } from '../../src/jobs/job-producer.js';
 import { redisConfigFor } from '../../test/helpers/redis-config.js';
@@ -64,7 +65,7 @@ async function registrations(port: number, ackReplicas: number, count: number, c
   const admin = new Redis(port);
   const client = new Redis(producerRedisOptions(redisConfigFor(port, { command_timeout_ms: 5000 })));
   const queue = createLazyQueue({ client, location: { name: 'bench-capacity', prefix: 'bull' }, logger: createSilentLogger() });
-  const producer = createBullmqProducer({ queue, logger: createSilentLogger(), ack: { replicas: ackReplicas, timeoutMs: 2000 } });
+  const producer = createBullmqProducer({ queue, logger: createSilentLogger(), ...(ackReplicas > 0 ? { replicaAck: createReplicaAck(client, ackReplicas, 2000) } : {}) });
   try {
     await admin.flushall();
     await waitFor(() => client.status === 'ready', { what: 'the bench client' });

@@ -50,16 +50,15 @@ export function createApiApp({ config, logger, overrides = {} }: { config: Confi
   const location = { name: jobqueue.queue_name, prefix: jobqueue.prefix };
   const queue = createLazyQueue({ client, location, logger });
   const writeQueue = writer === client ? queue : createLazyQueue({ client: writer, location, logger });
-  const ack = { replicas: redisConfig.ack_replicas, timeoutMs: redisConfig.ack_timeout_ms };
-  const replicaAck = ack.replicas > 0 ? createReplicaAck(writer, ack.replicas, ack.timeoutMs) : undefined;
+  const replicaAck = redisConfig.ack_replicas > 0 ? createReplicaAck(writer, redisConfig.ack_replicas, redisConfig.ack_timeout_ms) : undefined;
   const idempotency = createBullmqIdempotencyStore({ queue, logger, redisErrors });
   const rateLimit = rateLimitFromConfig(config, logger);
   if (!config.secrets.admin) logger.info('metrics (/metrics) and the queue dashboard are off: set ADMIN_USER and ADMIN_PASSWORD to turn them on');
   const app = createApp({
-    producer: createBullmqProducer({ queue: writeQueue, logger, redisErrors, ack, ...(replicaAck ? { replicaAck } : {}) }),
+    producer: createBullmqProducer({ queue: writeQueue, logger, redisErrors, ...(replicaAck ? { replicaAck } : {}) }),
     statusReader: createBullmqStatusReader({ queue, logger, redisErrors }),
     // A replayed 201 is confirmed on the replicas too, as the first one would have been.
-    idempotency: replicaAck ? durableReplay(idempotency, { writer, replicaAck, ack, location }) : idempotency,
+    idempotency: replicaAck ? durableReplay(idempotency, { queue: writeQueue, logger, redisErrors, replicaAck }) : idempotency,
     logger,
     bodyLimitBytes: config.app.server.body_limit_bytes,
     auth,

@@ -8,6 +8,7 @@ import { createTestApp } from '../helpers/test-app.js';
 import { createSilentLogger } from '../../src/infra/log/logger.js';
 import { createBullmqProducer } from '../../src/infra/queue/bullmq-producer.js';
 import { createLazyQueue } from '../../src/infra/queue/lazy-queue.js';
+import { createReplicaAck } from '../../src/infra/queue/replica-ack.js';
 import { producerRedisOptions } from '../../src/infra/redis/connection-options.js';
 import { AUTH_HEADERS, TEST_API_SECRET } from '../helpers/api-keys.js';
 import { redisConfigFor, uniqueQueueName } from '../helpers/redis-config.js';
@@ -38,7 +39,7 @@ describe('ack_replicas: 201 only once WAIT confirms a replica holds the job', ()
       await queue.close();
       client.disconnect();
     });
-    const producer = createBullmqProducer({ queue, logger: createSilentLogger(), ack: { replicas: 1, timeoutMs: ACK_TIMEOUT_MS } });
+    const producer = createBullmqProducer({ queue, logger: createSilentLogger(), replicaAck: createReplicaAck(client, 1, ACK_TIMEOUT_MS) });
     const app = createTestApp({ producer, bodyLimitBytes: 16_384 });
     await waitFor(() => client.status === 'ready', { what: 'Redis connection' });
     const register = async () => {

@@ -4,18 +4,7 @@ import type { RedisErrorReporter } from '../log/redis-error-reporter.js';
 import { toBullmqJobOptions } from './bullmq-job-options.js';
 import type { LazyQueue } from './lazy-queue.js';
 import { queueCall } from './queue-call.js';
-import { createReplicaAck, type ReplicaAck } from './replica-ack.js';
-
-/** `redis.jobqueue.ack_replicas` / `ack_timeout_ms`: answer only once N replicas hold the job. */
-export interface AckOptions {
-  replicas: number;
-  timeoutMs: number;
-}
-
-/** The job is on the master, perhaps not on enough replicas: not acknowledged, but it may still run. */
-export class ReplicaAckError extends Error {
-  override readonly name = 'ReplicaAckError';
-}
+import { ReplicaShortfallError, type ReplicaAck } from './replica-ack.js';
 
 export interface BullmqProducerOptions {
   /** The queue, on a client made with `producerRedisOptions` (offline queue off, command timeout on). */
@@ -27,9 +16,11 @@ export interface BullmqProducerOptions {
    * and a success ends such an outage.
    */
   redisErrors?: Pick<RedisErrorReporter, 'error' | 'recovered'>;
-  /** Off (or replicas 0): 201 once the master stored the job, as a single Redis does. */
-  ack?: AckOptions;
-  /** The WAITs to share with other writers on `queue.client` (made here when absent). */
+  /**
+   * `redis.jobqueue.ack_replicas` above 0: answer only once that many replicas hold the job, through
+   * WAITs on `queue.client`, the connection BullMQ's queue.add writes on (a Queue given a client
+   * uses it, not a copy). Absent: 201 once the master stored the job, as a single Redis does.
+   */
   replicaAck?: ReplicaAck;
 }
 
@@ -41,10 +32,7 @@ export interface BullmqProducerOptions {
  * so it is not logged here per request.
  * @example const producer = createBullmqProducer({ queue: createLazyQueue({ client, location, logger }), logger });
  */
-export function createBullmqProducer({ queue, logger, redisErrors, ack, replicaAck: shared }: BullmqProducerOptions): JobProducer {
-  const { client } = queue;
-  // On `client`: the connection BullMQ's queue.add writes on (a Queue given a client uses it, not a copy).
-  const replicaAck = ack && ack.replicas > 0 ? (shared ?? createReplicaAck(client, ack.replicas, ack.timeoutMs)) : undefined;
+export function createBullmqProducer({ queue, logger, redisErrors, replicaAck }: BullmqProducerOptions): JobProducer {
   const context = { queue, logger, redisErrors };
   return {
     async enqueue(request: EnqueueRequest) {
@@ -52,16 +40,13 @@ export function createBullmqProducer({ queue, logger, redisErrors, ack, replicaA
         // queueCall: rejects at once while not connected; any Redis failure means "not stored" (503).
         const job = await queueCall(context, 'Redis did not accept the job', async () => {
           const added = await queue.current().add(request.type, request.payload, toBullmqJobOptions(request));
-          if (replicaAck && ack) {
-            const confirmed = await replicaAck.confirm();
-            if (confirmed < ack.replicas) throw new ReplicaAckError(`${confirmed} of ${ack.replicas} replica(s) confirmed the job within ${ack.timeoutMs} ms`);
-          }
+          await replicaAck?.require();
           return added;
         }, { jobId: request.jobId });
         redisErrors?.recovered();
         return { createdAt: job.timestamp };
       } catch (error) {
-        if (!(error instanceof ReplicaAckError)) throw error;
+        if (!(error instanceof ReplicaShortfallError)) throw error;
         // Stored on the master, so it may still run; only a retry with the same Idempotency-Key is safe.
         logger.warn({ jobId: request.jobId }, `job not acknowledged: ${error.message}`);
         throw new QueueUnavailableError(

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createReplicaAck } from './replica-ack.js';
+import { createReplicaAck, ReplicaShortfallError } from './replica-ack.js';
 
 /** A client whose WAITs answer when the test says so, recording each call. */
 function fakeClient() {
@@ -24,6 +24,18 @@ describe('createReplicaAck', () => {
     expect(client.calls.map((call) => call.args)).toEqual([[2, 300]]);
     client.calls[0]?.answer(2);
     await expect(confirmed).resolves.toBe(2);
+  });
+
+  it('require() resolves when enough replicas confirmed and otherwise names the shortfall', async () => {
+    const client = fakeClient();
+    const ack = createReplicaAck(client, 2, 300);
+    const enough = ack.require();
+    client.calls[0]?.answer(2);
+    await expect(enough).resolves.toBeUndefined();
+    const short = ack.require();
+    await tick();
+    client.calls[1]?.answer(1);
+    await expect(short).rejects.toThrow(new ReplicaShortfallError('1 of 2 replica(s) confirmed the job within 300 ms'));
   });
 
   it('never answers a caller with a WAIT sent before it asked; callers meanwhile share the next one', async () => {

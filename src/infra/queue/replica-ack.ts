@@ -1,12 +1,23 @@
 import type { Redis } from 'ioredis';
 
+/** Fewer replicas than asked for confirmed the writes within the timeout: they are on the master only. */
+export class ReplicaShortfallError extends Error {
+  override readonly name = 'ReplicaShortfallError';
+}
+
 export interface ReplicaAck {
+  /** How many replicas must hold a write (`ack_replicas`). */
+  readonly replicas: number;
+  /** How long one WAIT waits for them (`ack_timeout_ms`). */
+  readonly timeoutMs: number;
   /**
    * Resolves with how many replicas hold every write this connection made
    * before the call (Redis `WAIT`), at most after the timeout. Call it after
    * the write's reply arrived.
    */
   confirm(): Promise<number>;
+  /** {@link confirm}, then ReplicaShortfallError unless `replicas` of them hold the writes. */
+  require(): Promise<void>;
 }
 
 /**
@@ -22,7 +33,7 @@ export interface ReplicaAck {
  * It relies on BullMQ writing a job on the very client it was given (not a
  * duplicate): test/integration/replica-ack.test.ts fails if an upgrade changes
  * that (a frozen replica would then still be counted and the 503 not come).
- * @example const ack = createReplicaAck(client, 1, 500); await queue.add(…); if ((await ack.confirm()) < 1) throw …;
+ * @example const ack = createReplicaAck(client, 1, 500); await queue.add(…); await ack.require();
  */
 export function createReplicaAck(client: Pick<Redis, 'wait'>, replicas: number, timeoutMs: number): ReplicaAck {
   let inFlight: Promise<number> | undefined;
@@ -38,18 +49,26 @@ export function createReplicaAck(client: Pick<Redis, 'wait'>, replicas: number, 
     return sent;
   }
 
+  function confirm(): Promise<number> {
+    if (!inFlight) return send();
+    // Already queued behind the WAIT in flight: join it; it is sent when that one returns.
+    next ??= inFlight.then(
+      () => undefined,
+      () => undefined,
+    ).then(() => {
+      next = undefined;
+      return send();
+    });
+    return next;
+  }
+
   return {
-    confirm() {
-      if (!inFlight) return send();
-      // Already queued behind the WAIT in flight: join it; it is sent when that one returns.
-      next ??= inFlight.then(
-        () => undefined,
-        () => undefined,
-      ).then(() => {
-        next = undefined;
-        return send();
-      });
-      return next;
+    replicas,
+    timeoutMs,
+    confirm,
+    async require() {
+      const confirmed = await confirm();
+      if (confirmed < replicas) throw new ReplicaShortfallError(`${confirmed} of ${replicas} replica(s) confirmed the job within ${timeoutMs} ms`);
     },
   };
 }
