@@ -1,3 +1,4 @@
+import { formatAddr } from '../../src/infra/config/addr.js';
 import type { Config } from '../../src/infra/config/schema.js';
 
 /** Addresses that mean "the Redis on this machine". */
@@ -24,10 +25,6 @@ export interface InsightTarget {
   notes: string[];
 }
 
-function formatAddr(host: string, port: number): string {
-  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
-}
-
 /**
  * Derives the Redis Insight connection for the job-queue Redis from the
  * validated configuration (D8). Pure: reads nothing, prints nothing.
@@ -42,7 +39,7 @@ export function insightTarget(config: Config): InsightTarget {
   const env: Record<string, string> = {
     RI_REDIS_HOST: target.host,
     RI_REDIS_PORT: String(target.port),
-    RI_REDIS_ALIAS: `dm-jobqueue ${config.env} (${formatAddr(addr.host, addr.port)})`,
+    RI_REDIS_ALIAS: `dm-jobqueue ${config.env} (${formatAddr(addr)})`,
     RI_REDIS_DB: String(redis.db),
     RI_REDIS_TLS: redis.tls === false ? 'false' : 'true',
   };
@@ -56,9 +53,9 @@ export function insightTarget(config: Config): InsightTarget {
     notes.push('an ACL username is set but no password (REDIS_JOBQUEUE_PASSWORD); Redis Insight will ask for it');
   }
   if (redis.sentinel) {
-    notes.push(`redis.jobqueue uses Sentinel: Redis Insight connects to the sentinel ${formatAddr(addr.host, addr.port)} and offers the master group "${redis.sentinel.name}" to add`);
+    notes.push(`redis.jobqueue uses Sentinel: Redis Insight connects to the sentinel ${formatAddr(addr)} and offers the master group "${redis.sentinel.name}" to add`);
   }
-  return { mode, configuredAddr: formatAddr(addr.host, addr.port), env, notes };
+  return { mode, configuredAddr: formatAddr(addr), env, notes };
 }
 
 /**

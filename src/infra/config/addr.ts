@@ -20,6 +20,14 @@ export function parseAddr(text: string): HostPort | undefined {
   return { host: match[1] ?? match[2] ?? '', port };
 }
 
+/**
+ * Writes an address back as `host:port`, brackets around an IPv6 host; the inverse of {@link parseAddr}.
+ * @example formatAddr({ host: '::1', port: 6379 }) // '[::1]:6379'
+ */
+export function formatAddr({ host, port }: HostPort): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
 /** valibot schema: a `host:port` string, transformed into a {@link HostPort}. */
 export const AddrSchema = v.pipe(
   v.string(),

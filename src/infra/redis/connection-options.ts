@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { RedisOptions } from 'ioredis';
+import { formatAddr } from '../config/addr.js';
 import type { RedisConnectionConfig, RedisSentinelConfig } from '../config/schema.js';
 
 /**
@@ -42,10 +43,6 @@ export function baseRedisOptions(config: BaseConnectionConfig): ClientOptions {
     connectTimeout: config.connect_timeout_ms,
     retryStrategy: reconnectDelay(config.retry),
   };
-}
-
-function formatAddr({ host, port }: { host: string; port: number }): string {
-  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
 /**
