@@ -17,6 +17,7 @@ const NEEDS = {
   ],
   reliability: [
     { what: 'redis-server', found: () => onPath('redis-server'), pkg: 'redis-server', why: 'every scenario starts its own' },
+    { what: 'redis-cli', found: () => onPath('redis-cli'), pkg: 'redis-tools', why: 'the many-hosts scenario builds its rate-limit cluster with it' },
     { what: 'ip', found: () => onPath('ip'), pkg: 'iproute2', why: 'the partition scenarios make network namespaces' },
   ],
 };
