@@ -15,6 +15,9 @@ export const PROBLEM_TYPES = {
   http: 'about:blank',
 } as const;
 
+/** The media type of every problem answer, written on raw sockets too. */
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8';
+
 export interface Problem {
   type: string;
   title: string;
@@ -42,6 +45,6 @@ export function validationProblem(c: Context, errors: readonly FieldError[]): Re
 export function problemResponse(c: Context, problem: Problem, headers: Record<string, string> = {}): Response {
   return c.body(JSON.stringify(problem), problem.status, {
     ...headers,
-    'Content-Type': 'application/problem+json; charset=utf-8',
+    'Content-Type': PROBLEM_CONTENT_TYPE,
   });
 }

@@ -13,14 +13,6 @@ export interface BullmqIdempotencyStoreOptions {
 }
 
 /**
- * An {@link IdempotencyStore} over the job queue's Redis: the stored job is
- * read with BullMQ's public `getJob`, so a key lives exactly as long as its
- * job; the short claim is a key of our own (`idempotency:<queue>:<job id>`),
- * named with the queue name so that a hash-tagged queue keeps it in the
- * queue's cluster slot.
- * @example const store = createBullmqIdempotencyStore({ queue, logger }); await store.find(jobId);
- */
-/**
  * Our own keys for an idempotent registration, beside the queue's: named with
  * the queue name, so that a hash-tagged queue keeps them in its cluster slot.
  */
@@ -28,6 +20,12 @@ export function idempotencyKeyOf(location: QueueLocation, jobId: string): string
   return `idempotency:${location.name}:${jobId}`;
 }
 
+/**
+ * An {@link IdempotencyStore} over the job queue's Redis: the stored job is
+ * read with BullMQ's public `getJob`, so a key lives exactly as long as its
+ * job; the short claim is a key of our own ({@link idempotencyKeyOf}).
+ * @example const store = createBullmqIdempotencyStore({ queue, logger }); await store.find(jobId);
+ */
 export function createBullmqIdempotencyStore({ queue, logger, redisErrors }: BullmqIdempotencyStoreOptions): IdempotencyStore {
   const context = { queue, logger, redisErrors };
   const claimKey = (jobId: string) => idempotencyKeyOf(queue.location, jobId);
