@@ -1,7 +1,4 @@
-import { loadConfig } from '../infra/config/load-config.js';
-import { createLogger } from '../infra/log/logger.js';
-import { describeStartupFailure } from '../infra/process/fatal.js';
-import { runService } from '../infra/process/run-service.js';
+import { runProcess } from '../infra/process/run-process.js';
 import type { JobRegistry } from '../jobs/registry.js';
 import { createWorkerService, workerStopTimeoutMs } from './worker-service.js';
 
@@ -13,17 +10,8 @@ import { createWorkerService, workerStopTimeoutMs } from './worker-service.js';
  * @example await runWorkerProcess();
  */
 export async function runWorkerProcess({ registry }: { registry?: JobRegistry } = {}): Promise<void> {
-  try {
-    const config = loadConfig();
-    const logger = await createLogger({ name: 'worker', ...config.app.log });
+  await runProcess({ name: 'worker', logName: 'worker' }, (config, logger) => {
     const jobDeps = { print: (line: string) => void process.stdout.write(`${line}\n`), now: () => new Date(), logger };
-    await runService(createWorkerService({ config, logger, jobDeps, ...(registry ? { registry } : {}) }), {
-      name: 'worker',
-      logger,
-      shutdownTimeoutMs: workerStopTimeoutMs(config),
-    });
-  } catch (error) {
-    process.stderr.write(`${describeStartupFailure('worker', error)}\n`);
-    process.exit(1);
-  }
+    return { service: createWorkerService({ config, logger, jobDeps, ...(registry ? { registry } : {}) }), shutdownTimeoutMs: workerStopTimeoutMs(config) };
+  });
 }
