@@ -8,12 +8,10 @@ import { corsPolicy } from '../../src/infra/http/cors-policy.js';
 import { AUTH_HEADERS, TEST_AUTH, testKey } from '../../test/helpers/api-keys.js';
 import { startBenchServer } from '../lib/bench-server.js';
 import { spread } from '../lib/stats.js';
-import { createApp, type AppDeps } from '../../src/app.js';
 import { createSilentLogger } from '../../src/infra/log/logger.js';
 import { rateLimitFromConfig } from '../../src/infra/rate-limit/rate-limit-from-config.js';
-import { createFakeIdempotencyStore } from '../../test/fakes/fake-idempotency-store.js';
-import { createFakeStatusReader } from '../../test/fakes/fake-status-reader.js';
 import { configWithRateLimit } from '../../test/helpers/test-config.js';
+import { createTestApp } from '../../test/helpers/test-app.js';
 
 const CORS = {
   allowed_origins: ['http://localhost:3000'],
@@ -38,23 +36,16 @@ export interface AuthCost {
 
 /** The register route of the real app (createApp) with every feature on, minus `off`, over a producer that stores nothing. */
 function registerApp(off: 'cors' | 'auth' | 'rateLimit' | 'metrics' | undefined) {
-  const logger = createSilentLogger();
-  const limit = rateLimitFromConfig(configWithRateLimit({ enabled: true, requests_per_minute: 100_000_000, requests_per_hour: 1_000_000_000, storage_type: 'memory' }), logger);
-  const deps: AppDeps = {
+  const limit = rateLimitFromConfig(configWithRateLimit({ enabled: true, requests_per_minute: 100_000_000, requests_per_hour: 1_000_000_000, storage_type: 'memory' }), createSilentLogger());
+  // Authentication is always on in createApp (createTestApp gives it the test's keys); its cost alone is the "authentication" row.
+  return createTestApp({
     producer: { enqueue: async () => ({ createdAt: Date.now() }) },
-    statusReader: createFakeStatusReader(),
-    idempotency: createFakeIdempotencyStore(),
-    logger,
     bodyLimitBytes: 16_384,
-    // Authentication is always on in createApp; its cost alone is the "authentication" row.
-    auth: TEST_AUTH,
     ...(off === 'cors' ? {} : { cors: CORS }),
     ...(off === 'rateLimit' || !limit.options ? {} : { rateLimit: limit.options }),
     ...(off === 'metrics' ? {} : { metrics: createApiMetrics() }),
-  };
-  return createApp(deps);
+  });
 }
-
 
 async function microsPerRequest(app: Hono, headers: Record<string, string>, count: number): Promise<number> {
   for (let i = 0; i < 500; i++) await app.request('/api/x', { method: 'POST', headers });
