@@ -8,7 +8,7 @@ import type { EnqueueRequest } from '../../src/jobs/job-producer.js';
 import { redisConfigFor } from '../../test/helpers/redis-config.js';
 import { startRedisServer, type RedisServer } from '../../test/helpers/redis-server.js';
 import { waitFor } from '../../scripts/lib/wait-for.js';
-import { redisPid } from '../lib/cpu.js';
+import { redisCpuSeconds, redisPid, redisUsedMemory } from '../lib/cpu.js';
 import { roundOrder } from '../lib/rotation.js';
 import { fmt, fmtSpread, percentile, spread } from '../lib/stats.js';
 import { fillQueue, runWorker } from './worker.js';
@@ -46,18 +46,8 @@ const VARIANTS: readonly Variant[] = [
   { name: 'master + 1 replica, ack_replicas 1', server: 'replicated', ackReplicas: 1, processing: false },
 ];
 
-async function redisCpuSeconds(admin: Redis): Promise<number> {
-  const info = await admin.info('cpu');
-  const field = (name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1] ?? Number.NaN);
-  return field('used_cpu_sys') + field('used_cpu_user');
-}
-
 async function waitCalls(admin: Redis): Promise<number> {
   return Number(/^cmdstat_wait:calls=(\d+)/m.exec(await admin.info('commandstats'))?.[1] ?? 0);
-}
-
-async function usedMemory(admin: Redis): Promise<number> {
-  return Number(/^used_memory:(\d+)/m.exec(await admin.info('memory'))?.[1] ?? Number.NaN);
 }
 
 /** `count` registrations of delayed demo jobs through our producer, `concurrency` at a time; Redis's CPU and memory around them. */
@@ -89,7 +79,7 @@ async function registrations(port: number, ackReplicas: number, count: number, c
     const latencies: number[] = [];
     const waitsBefore = await waitCalls(admin);
     const cpuBefore = await redisCpuSeconds(admin);
-    const memoryBefore = await usedMemory(admin);
+    const memoryBefore = await redisUsedMemory(admin);
     const started = performance.now();
     await Promise.all(
       Array.from({ length: concurrency }, async () => {
@@ -103,7 +93,7 @@ async function registrations(port: number, ackReplicas: number, count: number, c
     );
     const seconds = (performance.now() - started) / 1000;
     const cpu = (await redisCpuSeconds(admin)) - cpuBefore;
-    const memory = (await usedMemory(admin)) - memoryBefore;
+    const memory = (await redisUsedMemory(admin)) - memoryBefore;
     const waits = (await waitCalls(admin)) - waitsBefore;
     return {
       waitsPerRegistration: waits / count,

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
+import { redisCpuSeconds } from '../lib/cpu.js';
 import { createSilentLogger } from '../../src/infra/log/logger.js';
 import { createBullmqProducer } from '../../src/infra/queue/bullmq-producer.js';
 import { createLazyQueue } from '../../src/infra/queue/lazy-queue.js';
@@ -27,11 +28,6 @@ function request(): EnqueueRequest {
   return { jobId: randomUUID(), type: 'demo:delay_print', payload: { message: 'bench job' }, delayMs: 180_000, attempts: 11, backoff: { type: 'exponential', delayMs: 30_000, jitter: 0.2 } };
 }
 const bullmqOptions = (job: EnqueueRequest) => ({ jobId: job.jobId, delay: job.delayMs, attempts: job.attempts, backoff: { type: 'exponential', delay: 30_000, jitter: 0.2 } });
-
-async function redisCpuSeconds(admin: Redis): Promise<number> {
-  const info = await admin.info('cpu');
-  return Number(/used_cpu_user:([\d.]+)/.exec(info)?.[1] ?? 0) + Number(/used_cpu_sys:([\d.]+)/.exec(info)?.[1] ?? 0);
-}
 
 async function inFlight(count: number, concurrency: number, one: () => Promise<unknown>): Promise<void> {
   let next = 0;

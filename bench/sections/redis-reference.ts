@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
+import { redisUsedMemory } from '../lib/cpu.js';
 
 /** redis-benchmark SET and ZADD on the same server: what Redis alone does here. */
 export function redisBenchmark(port: number): Record<string, number> {
@@ -20,8 +21,7 @@ export async function bytesPerDelayedJob(port: number, count: number): Promise<n
   try {
     await admin.flushall();
     await queue.add('demo:delay_print', { message: 'warm-up' }, { delay: 180_000 });
-    const usedMemory = async () => Number(/used_memory:(\d+)/.exec(await admin.info('memory'))?.[1] ?? 0);
-    const before = await usedMemory();
+    const before = await redisUsedMemory(admin);
     for (let offset = 0; offset < count; offset += 500) {
       await queue.addBulk(
         Array.from({ length: Math.min(500, count - offset) }, (_, i) => ({
@@ -31,7 +31,7 @@ export async function bytesPerDelayedJob(port: number, count: number): Promise<n
         })),
       );
     }
-    return (await usedMemory() - before) / count;
+    return (await redisUsedMemory(admin) - before) / count;
   } finally {
     await queue.close();
     await admin.flushall();
