@@ -2,9 +2,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Redis } from 'ioredis';
 import { freePort } from '../../scripts/lib/free-port.js';
 import { waitFor } from '../../scripts/lib/wait-for.js';
+import { roleOf, withRedis as ask } from './redis-ask.js';
 import { startRedisServer, type RedisServer } from './redis-server.js';
 
 export interface SentinelSetupOptions {
@@ -49,17 +49,6 @@ const running = new Set<ChildProcess>();
 process.once('exit', () => {
   for (const child of running) child.kill('SIGKILL');
 });
-
-async function ask<T>(port: number, run: (client: Redis) => Promise<T>): Promise<T> {
-  const client = new Redis({ host: '127.0.0.1', port, lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0, connectTimeout: 1000, commandTimeout: 1000 });
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-    return await run(client);
-  } finally {
-    client.disconnect();
-  }
-}
 
 /** `SENTINEL MASTER <name>` as a record (its reply is a flat field/value list). */
 async function sentinelMaster(port: number, name: string): Promise<Record<string, string>> {
@@ -172,12 +161,10 @@ export async function startSentinelSetup(options: SentinelSetupOptions = {}): Pr
     async waitForNewMaster(port, timeoutMs = 30_000) {
       return waitFor(async () => {
         const current = await masterPort();
-        return current !== port && (await ask(current, (client) => client.call('ROLE')) as [string])[0] === 'master' ? current : undefined;
+        return current !== port && (await roleOf(current)) === 'master' ? current : undefined;
       }, { timeoutMs, intervalMs: 100, what: `the sentinels to promote a replica of ${port}` });
     },
-    async role(port) {
-      return ((await ask(port, (client) => client.call('ROLE'))) as [string])[0];
-    },
+    role: roleOf,
     node(port) {
       const found = nodes.find((node) => node.port === port);
       if (!found) throw new Error(`no node on port ${port}`);

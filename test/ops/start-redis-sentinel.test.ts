@@ -11,6 +11,7 @@ import { createLazyQueue } from '../../src/infra/queue/lazy-queue.js';
 import { producerRedisOptions } from '../../src/infra/redis/connection-options.js';
 import { killIfAlive, readPid } from '../helpers/processes.js';
 import { redisConfigFor, uniqueQueueName } from '../helpers/redis-config.js';
+import { roleOf, withRedis } from '../helpers/redis-ask.js';
 import { runScript } from '../helpers/run-script.js';
 
 // scripts/start-redis-sentinel.sh run for real through its local fallback
@@ -44,19 +45,8 @@ async function scriptSentinel() {
     for (const port of ports) killIfAlive(readPid(path.join(dataDir, String(port), 'redis.pid')));
     rmSync(dataDir, { recursive: true, force: true });
   });
-  const ask = async <T>(port: number, command: (client: Redis) => Promise<T>) => {
-    const client = new Redis({ port, lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
-    client.on('error', () => undefined);
-    try {
-      await client.connect();
-      return await command(client);
-    } finally {
-      client.disconnect();
-    }
-  };
-  const role = async (port: number) => ((await ask(port, (client) => client.call('ROLE'))) as [string])[0];
-  const master = async () => ((await ask(sentinelPorts[0], (client) => client.call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', name))) as [string, string])[1];
-  return { masterPort, replicaPort, sentinelPorts, ports, dataDir, name, run, ask, role, master };
+  const master = async () => ((await withRedis(sentinelPorts[0], (client) => client.call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', name))) as [string, string])[1];
+  return { masterPort, replicaPort, sentinelPorts, ports, dataDir, name, run, ask: withRedis, role: roleOf, master };
 }
 
 /** A field of a SENTINEL REPLICAS entry, which comes as a flat name/value list. */
