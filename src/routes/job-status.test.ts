@@ -1,10 +1,8 @@
 import { createTestApp } from '../../test/helpers/test-app.js';
 import { describe, expect, it } from 'vitest';
 import type { JobStatus } from '../jobs/job-status.js';
-import { createSilentLogger } from '../infra/log/logger.js';
-import { createFakeProducer } from '../../test/fakes/fake-producer.js';
 import { createFakeStatusReader } from '../../test/fakes/fake-status-reader.js';
-import { AUTH_HEADERS, TEST_AUTH } from '../../test/helpers/api-keys.js';
+import { AUTH_HEADERS } from '../../test/helpers/api-keys.js';
 
 const JOB_ID = '3f2c1d4e-5b6a-4c7d-8e9f-0a1b2c3d4e5f';
 
@@ -22,7 +20,7 @@ const delayedRetry: JobStatus = {
 
 function setup(statuses: JobStatus[] = [delayedRetry]) {
   const statusReader = createFakeStatusReader(statuses);
-  const app = createTestApp({ auth: TEST_AUTH, producer: createFakeProducer(), statusReader, logger: createSilentLogger(), bodyLimitBytes: 1024 });
+  const app = createTestApp({ statusReader });
   return { app, statusReader, get: (id: string) => app.request(`/api/dm-jobqueue/jobs/${id}`, { headers: AUTH_HEADERS }) };
 }
 

@@ -5,11 +5,9 @@ import { createSilentLogger } from '../../src/infra/log/logger.js';
 import { createRateLimiter } from '../../src/infra/rate-limit/create-rate-limiter.js';
 import { createClusterClient } from '../../src/infra/redis/cluster-client.js';
 import { waitFor } from '../../scripts/lib/wait-for.js';
-import { createFakeProducer } from '../fakes/fake-producer.js';
-import { createFakeStatusReader } from '../fakes/fake-status-reader.js';
 import { startRedisCluster, type RedisCluster } from '../helpers/redis-cluster.js';
 import { configWithRateLimit } from '../helpers/test-config.js';
-import { AUTH_HEADERS, TEST_AUTH } from '../helpers/api-keys.js';
+import { AUTH_HEADERS } from '../helpers/api-keys.js';
 
 describe('rate limiting on a real Redis Cluster', () => {
   let cluster: RedisCluster;
@@ -35,7 +33,7 @@ describe('rate limiting on a real Redis Cluster', () => {
     await waitFor(() => client.status === 'ready', { what: 'the cluster client' });
     const limiter = createRateLimiter(config, { logger: createSilentLogger(), cluster: client, keyPrefix });
     if (!limiter) throw new Error('limiter expected');
-    const app = createTestApp({ auth: TEST_AUTH, producer: createFakeProducer(), statusReader: createFakeStatusReader(), logger: createSilentLogger(), bodyLimitBytes: 1024, rateLimit: { limiter, trustProxy: false, perMinute } });
+    const app = createTestApp({ rateLimit: { limiter, trustProxy: false, perMinute } });
     return (ip: string) =>
       app.request('/api/dm-jobqueue/register', { method: 'POST', headers: AUTH_HEADERS }, { incoming: { socket: { remoteAddress: ip, remotePort: 1, remoteFamily: 'IPv4' } } });
   }

@@ -12,8 +12,7 @@ import { startRedisServer } from '../helpers/redis-server.js';
 import { useRedisFixture } from '../helpers/redis-fixture.js';
 import { redisConfigFor, uniqueQueueName } from '../helpers/redis-config.js';
 import { waitFor } from '../../scripts/lib/wait-for.js';
-import { createFakeStatusReader } from '../fakes/fake-status-reader.js';
-import { AUTH_HEADERS, TEST_AUTH } from '../helpers/api-keys.js';
+import { AUTH_HEADERS } from '../helpers/api-keys.js';
 
 describe('register against a real Redis', () => {
   const fixture = useRedisFixture();
@@ -25,7 +24,7 @@ describe('register against a real Redis', () => {
     client.on('error', () => undefined);
     const queue = createLazyQueue({ client, location: { name: queueName, prefix: 'bull' }, logger: createSilentLogger() });
     const producer = createBullmqProducer({ queue, logger: createSilentLogger() });
-    const app = createTestApp({ auth: TEST_AUTH, producer, statusReader: createFakeStatusReader(), logger: createSilentLogger(), bodyLimitBytes: 16_384 });
+    const app = createTestApp({ producer, bodyLimitBytes: 16_384 });
     const inspector = new Queue(queueName, { connection: { host: '127.0.0.1', port } });
     // The test that starts without Redis expects connection errors; they are not a finding.
     inspector.on('error', () => undefined);

@@ -13,12 +13,11 @@ import { producerRedisOptions, workerRedisOptions } from '../../src/infra/redis/
 import { createJobRegistry } from '../../src/jobs/registry.js';
 import { freePort } from '../../scripts/lib/free-port.js';
 import { waitFor } from '../../scripts/lib/wait-for.js';
-import { createFakeStatusReader } from '../fakes/fake-status-reader.js';
 import { isAlive, killIfAlive, readPid, redisServersOnPort } from '../helpers/processes.js';
 import { redisConfigFor, uniqueQueueName } from '../helpers/redis-config.js';
 import { runScript } from '../helpers/run-script.js';
 import { startRedisServer } from '../helpers/redis-server.js';
-import { AUTH_HEADERS, TEST_AUTH } from '../helpers/api-keys.js';
+import { AUTH_HEADERS } from '../helpers/api-keys.js';
 
 // scripts/start-redis.sh run for real through its local fallback
 // (REDIS_START_MODE=local), each test on its own free port and data directory.
@@ -56,7 +55,7 @@ async function apiFor(port: number) {
   const logger = createSilentLogger();
   const queue = createLazyQueue({ client, location: { name: queueName, prefix: 'bull' }, logger });
   const producer = createBullmqProducer({ queue, logger });
-  const app = createTestApp({ auth: TEST_AUTH, producer, statusReader: createFakeStatusReader(), logger, bodyLimitBytes: 16_384 });
+  const app = createTestApp({ producer, logger, bodyLimitBytes: 16_384 });
   cleanup.push(async () => {
     await queue.close().catch(() => undefined);
     client.disconnect();
