@@ -53,13 +53,36 @@ describe('ack_replicas: 201 only once WAIT confirms a replica holds the job', ()
       cleanup.push(() => inspector.close());
       return inspector;
     };
-    const pid = async (server: RedisServer) => {
-      const probe = new Redis(server.port);
-      const info = await probe.info('server');
+    /**
+     * SIGSTOPs the replica until `resume()` (or the test's end): its connection stays open, so a WAIT on a
+     * connection that wrote nothing would still count it.
+     */
+    const freeze = async () => {
+      const probe = new Redis(replica.port);
+      const replicaPid = Number(/process_id:(\d+)/.exec(await probe.info('server'))?.[1]);
       probe.disconnect();
-      return Number(/process_id:(\d+)/.exec(info)?.[1]);
+      process.kill(replicaPid, 'SIGSTOP');
+      let resumed = false;
+      const resume = () => {
+        if (resumed) return;
+        resumed = true;
+        process.kill(replicaPid, 'SIGCONT');
+      };
+      cleanup.push(resume);
+      return resume;
     };
-    return { master, replica, register, reader, pid };
+    /** The whole API (createApiApp) on this master with ack_replicas 1. */
+    const apiApp = async (queuePrefix: string) => {
+      const config = configWithRateLimit({ enabled: false });
+      config.cache.redis.jobqueue = redisConfigFor(master.port, { ack_replicas: 1, ack_timeout_ms: ACK_TIMEOUT_MS, command_timeout_ms: 3000 });
+      config.app.jobqueue.queue_name = uniqueQueueName(queuePrefix);
+      config.secrets.apiSecretKey = TEST_API_SECRET;
+      const api = createApiApp({ config, logger: createSilentLogger() });
+      cleanup.push(() => api.close());
+      await api.firstConnection;
+      return api;
+    };
+    return { master, replica, register, reader, freeze, apiApp };
   }
 
   it('answers 201 when the replica is in sync, and the replica holds the job', async () => {
@@ -71,21 +94,14 @@ describe('ack_replicas: 201 only once WAIT confirms a replica holds the job', ()
   });
 
   it('waits for the write itself: a replica that is connected but frozen means 503 after the ack timeout, and the job may be on the master', async () => {
-    const { master, replica, register, reader, pid } = await setup();
-    const replicaPid = await pid(replica);
-    // SIGSTOP keeps the replica's connection open: a WAIT on a connection that wrote nothing would still count it.
-    process.kill(replicaPid, 'SIGSTOP');
-    let resumed = false;
-    cleanup.push(() => {
-      if (!resumed) process.kill(replicaPid, 'SIGCONT');
-    });
+    const { master, register, reader, freeze } = await setup();
+    const resume = await freeze();
     const frozen = await register();
     expect(frozen.response.status).toBe(503);
     expect(frozen.body.detail).toMatch(/not confirmed on enough replicas \(0 of 1 replica\(s\) confirmed the job within 1000 ms\); it may still run: retry with the same Idempotency-Key/);
     expect(frozen.ms).toBeGreaterThanOrEqual(ACK_TIMEOUT_MS - 5);
     expect((await reader(master).getJobCounts('delayed')).delayed).toBe(1);
-    process.kill(replicaPid, 'SIGCONT');
-    resumed = true;
+    resume();
     await waitFor(async () => (await register()).response.status === 201, { timeoutMs: 15_000, intervalMs: 200, what: 'a 201 once the replica runs again' });
   });
 
@@ -98,22 +114,14 @@ describe('ack_replicas: 201 only once WAIT confirms a replica holds the job', ()
   });
 
   it('the API\'s status reads do not wait behind a registration\'s WAIT (the producer writes on its own connection)', async () => {
-    const { master, replica, pid } = await setup();
-    const config = configWithRateLimit({ enabled: false });
-    config.cache.redis.jobqueue = redisConfigFor(master.port, { ack_replicas: 1, ack_timeout_ms: ACK_TIMEOUT_MS, command_timeout_ms: 3000 });
-    config.app.jobqueue.queue_name = uniqueQueueName('ack-api');
-    config.secrets.apiSecretKey = TEST_API_SECRET;
-    const api = createApiApp({ config, logger: createSilentLogger() });
-    cleanup.push(() => api.close());
-    await api.firstConnection;
+    const { freeze, apiApp } = await setup();
+    const api = await apiApp('ack-api');
     const request = (path: string, init: RequestInit = {}) => api.app.request(path, { ...init, headers: { ...AUTH_HEADERS, 'content-type': 'application/json' } });
     const registered = await request('/api/dm-jobqueue/register', { method: 'POST', body: JSON.stringify({ delay_seconds: 60 }) });
     expect(registered.status).toBe(201);
     const { job_id: jobId } = (await registered.json()) as { job_id: string };
 
-    const replicaPid = await pid(replica);
-    process.kill(replicaPid, 'SIGSTOP');
-    cleanup.push(() => void process.kill(replicaPid, 'SIGCONT'));
+    await freeze();
     const waiting = request('/api/dm-jobqueue/register', { method: 'POST', body: JSON.stringify({ delay_seconds: 60 }) });
     await new Promise((resolve) => setTimeout(resolve, 100));
     const started = performance.now();
@@ -126,30 +134,18 @@ describe('ack_replicas: 201 only once WAIT confirms a replica holds the job', ()
   });
 
   it('an Idempotency-Key retry of a job that was not confirmed answers 503 until a replica holds it, then replays the 201', async () => {
-    const { master, replica, pid } = await setup();
-    const config = configWithRateLimit({ enabled: false });
-    config.cache.redis.jobqueue = redisConfigFor(master.port, { ack_replicas: 1, ack_timeout_ms: ACK_TIMEOUT_MS, command_timeout_ms: 3000 });
-    config.app.jobqueue.queue_name = uniqueQueueName('ack-idem');
-    config.secrets.apiSecretKey = TEST_API_SECRET;
-    const api = createApiApp({ config, logger: createSilentLogger() });
-    cleanup.push(() => api.close());
-    await api.firstConnection;
+    const { freeze, apiApp } = await setup();
+    const api = await apiApp('ack-idem');
     const register = () =>
       api.app.request('/api/dm-jobqueue/register', { method: 'POST', headers: { ...AUTH_HEADERS, 'content-type': 'application/json', 'idempotency-key': 'order-42' }, body: JSON.stringify({ delay_seconds: 60 }) });
 
-    const replicaPid = await pid(replica);
-    process.kill(replicaPid, 'SIGSTOP');
-    let resumed = false;
-    cleanup.push(() => {
-      if (!resumed) process.kill(replicaPid, 'SIGCONT');
-    });
+    const resume = await freeze();
     expect((await register()).status).toBe(503);
     // The job is on the master now; a replay must not call it registered while no replica holds it.
     const retried = await register();
     expect(retried.status).toBe(503);
     expect(((await retried.json()) as { detail: string }).detail).toMatch(/stored but not yet confirmed on enough replicas \(0 of 1/);
-    process.kill(replicaPid, 'SIGCONT');
-    resumed = true;
+    resume();
     const replayed = await waitFor(async () => {
       const response = await register();
       return response.status === 201 ? response : undefined;
