@@ -4,7 +4,6 @@ import { runFailover, summarize, type FailoverRun } from './lib/failover-run.js'
 
 const LOAD = '4 registration loops against the real API (delays 0-2 s, so jobs come due throughout), 2 worker processes (concurrency 10), Redis on Sentinel';
 
-/** The at-least-once window: a job runs twice only when its first run started on the old master. */
 /** The figures both failover scenarios report. */
 function failoverFigures(result: ReturnType<typeof summarize>): Record<string, string | number> {
   return {
@@ -19,6 +18,7 @@ function failoverFigures(result: ReturnType<typeof summarize>): Record<string, s
   };
 }
 
+/** The at-least-once window: a job runs twice only when its first run started on the old master. */
 function checkDuplicates(run: FailoverRun, duplicated: ReturnType<typeof summarize>['duplicated']): void {
   // 1 s slack: a worker's line reaches the test a moment after the job started.
   for (const [message, runs] of duplicated) expect({ message, firstRunBeforeKill: (runs[0]?.at ?? Infinity) <= run.killedAt + 1000 }).toEqual({ message, firstRunBeforeKill: true });
@@ -86,9 +86,7 @@ describe('Redis Sentinel failover under load (issue 15)', () => {
         'the API acknowledges again after the failover, the old master rejoins as a replica',
         'a job ran twice only if its first run started before the kill',
       ],
-      figures: {
-        ...failoverFigures(result),
-      },
+      figures: failoverFigures(result),
     });
   });
 });
