@@ -1,15 +1,14 @@
 import { afterAll, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../scripts/lib/node-process.js';
 import { TEST_AUTH, testKey } from '../helpers/api-keys.js';
-import { startRedisServer } from '../helpers/redis-server.js';
 import { createCleanup } from './lib/cleanup.js';
-import { NO_RATE_LIMIT, writeConfigDir } from './lib/config-dir.js';
-import { createHttpClient, type HttpRequest } from './lib/http-client.js';
+import type { HttpRequest } from './lib/http-client.js';
 import { badAuthorizations, badJobIdRequest, badRegisterRequest, seededRandom, wrongContentTypeRequest } from './lib/hostile-inputs.js';
 import { rssMiB } from './lib/proc-stats.js';
-import { pidOf, scenarioEnv, startApi, waitUntilReady } from './lib/processes.js';
+import { pidOf } from './lib/processes.js';
 import { rawExchange, type RawAnswer } from './lib/raw-http.js';
 import { recordScenario } from './lib/scenario-report.js';
+import { startScenarioStack } from './lib/scenario-stack.js';
 import { round, sleep } from './lib/stats.js';
 import { RAW_CASES, slowBody, slowHeaders, tenMegabytes } from './lib/raw-cases.js';
 
@@ -30,16 +29,8 @@ interface Seen {
 }
 
 it('14.7: hostile input gets 4xx problem+json, never a 5xx or an internal detail, and the API stays up', { timeout: 300_000 }, async () => {
-  const redis = await startRedisServer({ appendonly: true });
-  cleanup.add(() => redis.destroy());
-  const config = writeConfigDir([NO_RATE_LIMIT]);
-  cleanup.add(() => config.remove());
-  const api = await startApi(scenarioEnv(redis.addr, config.dir));
-  cleanup.add(() => api.stop('SIGKILL'));
-  await waitUntilReady(api.baseUrl);
+  const { redis, api, client } = await startScenarioStack(cleanup, { workers: 0, sockets: CLIENTS });
   const port = Number(new URL(api.baseUrl).port);
-  const client = createHttpClient(api.baseUrl, CLIENTS);
-  cleanup.add(() => client.close());
   const random = seededRandom(SEED);
   const write = { authorization: `Bearer ${await testKey()}` };
   const readOnly = { authorization: `Bearer ${await testKey(['read'])}` };
