@@ -6,9 +6,9 @@ import { writeConfigDir } from './lib/config-dir.js';
 import { scenarioEnv, startWorker, TEST_WORKER_ENTRY } from './lib/processes.js';
 import { recordScenario } from './lib/scenario-report.js';
 import { runBusyHolder } from './lib/busy-holder.js';
-import { addSlowJobs, logEntries, openQueue, sleptJobIds } from './lib/slow-jobs.js';
+import { addSlowJobs, openQueue, sleptJobIds } from './lib/slow-jobs.js';
 import { countBy, sleep } from './lib/stats.js';
-import { completedJobIds } from './lib/worker-output.js';
+import { completedJobIds, logEntries } from './lib/worker-output.js';
 
 const LOCK_MS = 2000;
 const STALLED_INTERVAL_MS = 1000;

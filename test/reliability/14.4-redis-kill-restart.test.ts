@@ -6,8 +6,7 @@ import { startScenarioStack } from './lib/scenario-stack.js';
 import { registerLoad, statusCounts, type RegisterOutcome } from './lib/register-load.js';
 import { recordScenario } from './lib/scenario-report.js';
 import { countBy, percentile, round, sleep } from './lib/stats.js';
-import { allPrinted } from './lib/worker-output.js';
-import { logEntries } from './lib/slow-jobs.js';
+import { allPrinted, logEntries } from './lib/worker-output.js';
 
 const SOAK = process.env.RELIABILITY_SOAK === '1';
 const OUTAGE_MS = SOAK ? 15_000 : 4000;

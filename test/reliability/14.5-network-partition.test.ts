@@ -9,9 +9,9 @@ import { startNetnsRedis } from './lib/netns-redis.js';
 import { scenarioEnv, startApi, startWorker, TEST_WORKER_ENTRY, waitUntilReady } from './lib/processes.js';
 import { registerLoad, registerOnce, statusCounts, type RegisterOutcome } from './lib/register-load.js';
 import { recordScenario } from './lib/scenario-report.js';
-import { addSlowJobs, logEntries, openQueue, sleptJobIds } from './lib/slow-jobs.js';
+import { addSlowJobs, openQueue, sleptJobIds } from './lib/slow-jobs.js';
 import { countBy, percentile, round, sleep } from './lib/stats.js';
-import { allPrinted, completedJobIds } from './lib/worker-output.js';
+import { allPrinted, completedJobIds, logEntries } from './lib/worker-output.js';
 
 const CUT_MS = 30_000;
 const SHORT_CUT_MS = 10_000;

@@ -7,8 +7,7 @@ import { pidOf } from './lib/processes.js';
 import { registerLoad, registerOnce, statusCounts } from './lib/register-load.js';
 import { recordScenario } from './lib/scenario-report.js';
 import { countBy, percentile, round } from './lib/stats.js';
-import { allPrinted } from './lib/worker-output.js';
-import { logEntries } from './lib/slow-jobs.js';
+import { allPrinted, logEntries } from './lib/worker-output.js';
 
 const CYCLES = process.env.RELIABILITY_SOAK === '1' ? 100 : 20;
 const CLIENTS = 8;

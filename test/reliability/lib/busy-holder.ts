@@ -2,8 +2,8 @@ import { waitFor } from '../../../scripts/lib/wait-for.js';
 import { testBusy } from '../../jobs/test-busy.js';
 import { createCleanup } from './cleanup.js';
 import { scenarioEnv, startWorker, TEST_WORKER_ENTRY } from './processes.js';
-import { logEntries, openQueue } from './slow-jobs.js';
-import { completedJobIds } from './worker-output.js';
+import { openQueue } from './slow-jobs.js';
+import { completedJobIds, logEntries } from './worker-output.js';
 
 export interface BusyHolderResult {
   /** `busy N ms` lines of the worker that took the job first / of the other one. */

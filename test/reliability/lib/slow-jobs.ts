@@ -24,12 +24,3 @@ export function sleptJobIds(worker: NodeProcess): string[] {
     return match ? [`slow-${match[1]}`] : [];
   });
 }
-
-/** The pino log entries (JSON lines on stdout and stderr) of a worker with the given `msg`. */
-export function logEntries(worker: NodeProcess, msg: string): { time: number; jobId?: string }[] {
-  return [...worker.stdout, ...worker.stderr].flatMap((line) => {
-    if (!line.startsWith('{') || !line.includes(msg)) return [];
-    const entry = JSON.parse(line) as { msg?: string; time: number; jobId?: string };
-    return entry.msg === msg ? [entry] : [];
-  });
-}

@@ -10,13 +10,21 @@ export function printedMessages(worker: NodeProcess): string[] {
   });
 }
 
-/** The job ids of the worker's `job completed` log lines (pino JSON on stdout). */
-export function completedJobIds(worker: NodeProcess): string[] {
-  return worker.stdout.flatMap((line) => {
-    if (!line.includes('"job completed"')) return [];
-    const entry = JSON.parse(line) as { msg?: string; jobId?: string };
-    return entry.msg === 'job completed' && entry.jobId ? [entry.jobId] : [];
+/**
+ * The pino log entries of a worker with the given `msg`: JSON lines, info and
+ * below on stdout, warn and above (`job stalled …`) on stderr.
+ */
+export function logEntries(worker: NodeProcess, msg: string): { time: number; jobId?: string }[] {
+  return [...worker.stdout, ...worker.stderr].flatMap((line) => {
+    if (!line.startsWith('{') || !line.includes(msg)) return [];
+    const entry = JSON.parse(line) as { msg?: string; time: number; jobId?: string };
+    return entry.msg === msg ? [entry] : [];
   });
+}
+
+/** The job ids of the worker's `job completed` log lines, in order. */
+export function completedJobIds(worker: NodeProcess): string[] {
+  return logEntries(worker, 'job completed').flatMap((entry) => (entry.jobId ? [entry.jobId] : []));
 }
 
 /** Every message the given workers printed, across all of them. */
