@@ -48,11 +48,21 @@ export async function startApi(env: Record<string, string>, options: StartOption
   return Object.assign(api, { baseUrl: `http://${host}:${port}` });
 }
 
+export interface WorkerStartOptions extends StartOptions {
+  /** Another worker entry, e.g. TEST_WORKER_ENTRY. */
+  entry?: string;
+  /** Called with every line the worker prints, as it arrives. */
+  onLine?: (stream: 'stdout' | 'stderr', line: string) => void;
+}
+
 /** A real worker process (src/worker.ts, or `entry`); resolves once it runs. */
-export async function startWorker(env: Record<string, string>, options: StartOptions & { entry?: string } = {}): Promise<NodeProcess> {
+export async function startWorker(env: Record<string, string>, options: WorkerStartOptions = {}): Promise<NodeProcess> {
   const port = options.port ?? (await freePort());
   const workerEnv = { ...env, JOBQUEUE_PORT: String(port), JOBQUEUE_HOST: options.host ?? '127.0.0.1' };
-  const worker = startNodeProcess(options.entry ?? 'src/worker.ts', workerEnv, options.wrapper ? { wrapper: options.wrapper } : {});
+  const worker = startNodeProcess(options.entry ?? 'src/worker.ts', workerEnv, {
+    ...(options.wrapper ? { wrapper: options.wrapper } : {}),
+    ...(options.onLine ? { onLine: options.onLine } : {}),
+  });
   try {
     await worker.waitForLine(/worker started/, { timeoutMs: 30_000 });
   } catch (error) {
