@@ -1,14 +1,12 @@
-import { Queue } from 'bullmq';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { freePort } from '../../../scripts/lib/free-port.js';
-import { startNodeProcess, type NodeProcess } from '../../../scripts/lib/node-process.js';
+import type { NodeProcess } from '../../../scripts/lib/node-process.js';
 import { waitFor } from '../../../scripts/lib/wait-for.js';
-import { DEFAULT_CONFIG_DIR } from '../../../src/infra/config/load-config.js';
-import { AUTH_HEADERS, TEST_API_SECRET } from '../../helpers/api-keys.js';
+import { AUTH_HEADERS } from '../../helpers/api-keys.js';
 import { uniqueQueueName } from '../../helpers/redis-config.js';
 import { startSentinelSetup, type SentinelSetup } from '../../helpers/redis-sentinel.js';
+import { NO_RATE_LIMIT, writeConfigDir } from './config-dir.js';
+import { scenarioEnv, startApi, startWorker, waitUntilReady } from './processes.js';
+import { openQueue } from './slow-jobs.js';
+import { sleep } from './stats.js';
 
 export interface FailoverRunOptions {
   /** `redis.jobqueue.ack_replicas` of the API. */
@@ -56,17 +54,6 @@ export interface FailoverRun {
 
 const RUN_LINE = /^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\] (failover-\d+)$/;
 
-/** config/ with the rate limit off (load from one IP), in a temp dir for CONFIG_DIR. */
-function configWithoutRateLimit(): string {
-  const dir = mkdtempSync(path.join(tmpdir(), 'dm-jobqueue-failover-config-'));
-  cpSync(DEFAULT_CONFIG_DIR, dir, { recursive: true });
-  const file = path.join(dir, 'test', 'config.yaml');
-  const text = readFileSync(file, 'utf8');
-  if (!/rate_limit:\n\s+enabled: true/.test(text)) throw new Error('config/test/config.yaml: rate_limit.enabled not where expected');
-  writeFileSync(file, text.replace(/(rate_limit:\n\s+)enabled: true/, '$1enabled: false'));
-  return dir;
-}
-
 /**
  * The failover scenario of 15.2 / 15.3 with real processes: a master, its
  * replicas and three sentinels; the API and workers on Sentinel; registrations
@@ -77,38 +64,32 @@ function configWithoutRateLimit(): string {
  */
 export async function runFailover(options: FailoverRunOptions): Promise<FailoverRun> {
   const { ackReplicas, replicas, workers: workerCount = 2, clients = 4, loadBeforeKillMs = 3000, loadAfterRecoveryMs = 3000 } = options;
-  const configDir = configWithoutRateLimit();
+  // The rate limit off: the load comes from one IP.
+  const config = writeConfigDir([NO_RATE_LIMIT]);
   let setup: SentinelSetup | undefined;
   const processes: NodeProcess[] = [];
   try {
     setup = await startSentinelSetup({ replicas, downAfterMs: 1000, failoverTimeoutMs: 3000 });
-    const apiPort = await freePort();
     const queueName = uniqueQueueName('failover');
-    const env = {
-      ...setup.env,
-      CONFIG_DIR: configDir,
-      SERVER_PORT: String(apiPort),
-      JOBQUEUE_QUEUE_NAME: queueName,
-      API_SECRET_KEY: TEST_API_SECRET,
-      REDIS_JOBQUEUE_ACK_REPLICAS: String(ackReplicas),
-      LOG_LEVEL: 'warn',
-    };
+    // No address: setup.env names the sentinels (and clears REDIS_JOBQUEUE_ADDR).
+    const env = scenarioEnv('', config.dir, { ...setup.env, JOBQUEUE_QUEUE_NAME: queueName, REDIS_JOBQUEUE_ACK_REPLICAS: String(ackReplicas), LOG_LEVEL: 'info' });
     const runs = new Map<string, { at: number; worker: number }[]>();
-    const api = startNodeProcess('src/server.ts', { ...env, JOBQUEUE_PORT: String(await freePort()), LOG_LEVEL: 'info' });
-    processes.push(api);
-    for (let index = 0; index < workerCount; index++) {
-      const worker = startNodeProcess('src/worker.ts', { ...env, JOBQUEUE_PORT: String(await freePort()), LOG_LEVEL: 'info' }, {
+    const apiStart = startApi(env);
+    const workerStarts = Array.from({ length: workerCount }, (_, index) =>
+      startWorker(env, {
         onLine(stream, line) {
           const message = stream === 'stdout' ? RUN_LINE.exec(line)?.[1] : undefined;
           if (message) runs.set(message, [...(runs.get(message) ?? []), { at: Date.now(), worker: index }]);
         },
-      });
-      processes.push(worker);
-    }
-    await api.waitForLine(/API listening/);
-    for (const worker of processes.slice(1)) await worker.waitForLine(/worker started/);
-    const baseUrl = `http://127.0.0.1:${apiPort}`;
-    await waitFor(async () => (await fetch(`${baseUrl}/ready`)).status === 200, { timeoutMs: 20_000, what: 'the API to be ready on Sentinel' });
+      }),
+    );
+    // All at once; the started ones are stopped in `finally` even if another did not start.
+    const started = await Promise.allSettled([apiStart, ...workerStarts]);
+    for (const each of started) if (each.status === 'fulfilled') processes.push(each.value);
+    const failed = started.find((each) => each.status === 'rejected');
+    if (failed) throw failed.reason;
+    const { baseUrl } = await apiStart;
+    await waitUntilReady(baseUrl);
 
     const registrations: Registration[] = [];
     let counter = 0;
@@ -135,12 +116,12 @@ export async function runFailover(options: FailoverRunOptions): Promise<Failover
         }
         registrations.push({ message, sentAt, answeredAt: Date.now(), status, ...(jobId ? { jobId } : {}) });
         // A 503 answers at once: pace the retries so the log stays readable.
-        await new Promise((resolve) => setTimeout(resolve, status === 201 ? 5 : 50));
+        await sleep(status === 201 ? 5 : 50);
       }
     };
     const loops = Array.from({ length: clients }, loop);
 
-    await new Promise((resolve) => setTimeout(resolve, loadBeforeKillMs));
+    await sleep(loadBeforeKillMs);
     const oldMasterPort = await setup.masterPort();
     const oldMaster = setup.node(oldMasterPort);
     await oldMaster.stop('SIGKILL');
@@ -148,7 +129,7 @@ export async function runFailover(options: FailoverRunOptions): Promise<Failover
     const newMasterPort = await setup.waitForNewMaster(oldMasterPort, 30_000);
     const promotedAt = Date.now();
     const firstAck = await waitFor(() => registrations.find((entry) => entry.sentAt > killedAt && entry.status === 201), { timeoutMs: 30_000, what: 'a 201 after the failover' });
-    await new Promise((resolve) => setTimeout(resolve, loadAfterRecoveryMs));
+    await sleep(loadAfterRecoveryMs);
     stopLoad = true;
     await Promise.all(loops);
 
@@ -166,10 +147,10 @@ export async function runFailover(options: FailoverRunOptions): Promise<Failover
     const acknowledged = registrations.filter((entry) => entry.status === 201);
     await waitFor(() => acknowledged.every((entry) => runs.has(entry.message)), { timeoutMs: 90_000, intervalMs: 500, what: 'the workers to run the acknowledged jobs' }).catch(() => undefined);
     // A run that is in flight (a duplicate) gets a last moment.
-    await new Promise((resolve) => setTimeout(resolve, 2000));
+    await sleep(2000);
     // Not run: still in Redis (late), or gone (lost)?
     const stillQueued = new Map<string, string>();
-    const inspector = new Queue(queueName, { connection: { host: '127.0.0.1', port: newMasterPort, maxRetriesPerRequest: null } });
+    const inspector = openQueue(`127.0.0.1:${newMasterPort}`, queueName);
     try {
       for (const entry of acknowledged.filter((each) => !runs.has(each.message))) {
         const state = entry.jobId ? await inspector.getJobState(entry.jobId) : 'unknown';
@@ -194,7 +175,7 @@ export async function runFailover(options: FailoverRunOptions): Promise<Failover
   } finally {
     await Promise.allSettled(processes.map((child) => child.stop('SIGKILL')));
     await setup?.destroy();
-    rmSync(configDir, { recursive: true, force: true });
+    config.remove();
   }
 }
 
