@@ -13,14 +13,6 @@ export interface FailoverRunOptions {
   ackReplicas: number;
   /** Replicas of the first master. */
   replicas: number;
-  /** Worker processes (default 2). */
-  workers?: number;
-  /** Registration loops running at once (default 4). */
-  clients?: number;
-  /** How long registrations flow before the master is killed (default 3000 ms). */
-  loadBeforeKillMs?: number;
-  /** How long they keep flowing after the API answers 201 again (default 3000 ms). */
-  loadAfterRecoveryMs?: number;
 }
 
 export interface Registration {
@@ -52,6 +44,15 @@ export interface FailoverRun {
   stillQueued: Map<string, string>;
 }
 
+/** Worker processes. */
+const WORKERS = 2;
+/** Registration loops running at once. */
+const CLIENTS = 4;
+/** How long registrations flow before the master is killed. */
+const LOAD_BEFORE_KILL_MS = 3000;
+/** How long they keep flowing after the API answers 201 again. */
+const LOAD_AFTER_RECOVERY_MS = 3000;
+
 const RUN_LINE = /^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\] (failover-\d+)$/;
 
 /**
@@ -62,8 +63,7 @@ const RUN_LINE = /^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\] (failover-\d+)$/;
  * master started again until it is a replica. Everything is stopped at the end,
  * also on failure. Measures; the caller asserts.
  */
-export async function runFailover(options: FailoverRunOptions): Promise<FailoverRun> {
-  const { ackReplicas, replicas, workers: workerCount = 2, clients = 4, loadBeforeKillMs = 3000, loadAfterRecoveryMs = 3000 } = options;
+export async function runFailover({ ackReplicas, replicas }: FailoverRunOptions): Promise<FailoverRun> {
   // The rate limit off: the load comes from one IP.
   const config = writeConfigDir([NO_RATE_LIMIT]);
   let setup: SentinelSetup | undefined;
@@ -75,7 +75,7 @@ export async function runFailover(options: FailoverRunOptions): Promise<Failover
     const env = scenarioEnv('', config.dir, { ...setup.env, JOBQUEUE_QUEUE_NAME: queueName, REDIS_JOBQUEUE_ACK_REPLICAS: String(ackReplicas), LOG_LEVEL: 'info' });
     const runs = new Map<string, { at: number; worker: number }[]>();
     const apiStart = startApi(env);
-    const workerStarts = Array.from({ length: workerCount }, (_, index) =>
+    const workerStarts = Array.from({ length: WORKERS }, (_, index) =>
       startWorker(env, {
         onLine(stream, line) {
           const message = stream === 'stdout' ? RUN_LINE.exec(line)?.[1] : undefined;
@@ -119,9 +119,9 @@ export async function runFailover(options: FailoverRunOptions): Promise<Failover
         await sleep(status === 201 ? 5 : 50);
       }
     };
-    const loops = Array.from({ length: clients }, loop);
+    const loops = Array.from({ length: CLIENTS }, loop);
 
-    await sleep(loadBeforeKillMs);
+    await sleep(LOAD_BEFORE_KILL_MS);
     const oldMasterPort = await setup.masterPort();
     const oldMaster = setup.node(oldMasterPort);
     await oldMaster.stop('SIGKILL');
@@ -129,7 +129,7 @@ export async function runFailover(options: FailoverRunOptions): Promise<Failover
     const newMasterPort = await setup.waitForNewMaster(oldMasterPort, 30_000);
     const promotedAt = Date.now();
     const firstAck = await waitFor(() => registrations.find((entry) => entry.sentAt > killedAt && entry.status === 201), { timeoutMs: 30_000, what: 'a 201 after the failover' });
-    await sleep(loadAfterRecoveryMs);
+    await sleep(LOAD_AFTER_RECOVERY_MS);
     stopLoad = true;
     await Promise.all(loops);
 
