@@ -5,7 +5,18 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   // The bench's framework peers need bench/package.json's own dependencies, which npm ci does not install.
-  { ignores: ['dist/', 'bench/.build/', 'node_modules/', 'bench/node_modules/', 'bench/servers/express-*.ts', 'bench/servers/fastify-*.ts', 'test-output/', 'redis/'] },
+  {
+    ignores: [
+      'dist/',
+      'bench/.build/',
+      'node_modules/',
+      'bench/node_modules/',
+      'bench/servers/express-*.ts',
+      'bench/servers/fastify-*.ts',
+      'test-output/',
+      'redis/',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -27,7 +27,11 @@ interface Variant {
   nodeArgs?: string[];
 }
 
-execFileSync(process.execPath, [path.join(PROJECT_ROOT, 'node_modules/typescript/bin/tsc'), '-p', path.join(PROJECT_ROOT, 'tsconfig.bench.json')], { stdio: 'inherit' });
+execFileSync(
+  process.execPath,
+  [path.join(PROJECT_ROOT, 'node_modules/typescript/bin/tsc'), '-p', path.join(PROJECT_ROOT, 'tsconfig.bench.json')],
+  { stdio: 'inherit' },
+);
 const redis = await startRedisServer({ configFile: path.join(PROJECT_ROOT, 'redis/redis.conf'), appendonly: true });
 const admin = new Redis(redis.port);
 const variants = JSON.parse(process.env.VARIANTS ?? '[]') as Variant[];
@@ -49,7 +53,9 @@ try {
       const before = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, cpuSeconds(pid)]));
       const result = await postLoad(server.url, { seconds: 3 });
       // Share of one core each process used during the load: who is the bottleneck.
-      const used = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, cpuSeconds(pid) - (before[name] ?? 0)]));
+      const used = Object.fromEntries(
+        Object.entries(pids).map(([name, pid]) => [name, cpuSeconds(pid) - (before[name] ?? 0)]),
+      );
       const cpu = Object.entries(used).map(([name, seconds]) => `${name} ${Math.round((seconds / 3) * 100)}%`);
       const micros = ((used.server ?? 0) * 1e6) / (result.requestsPerSecond * 3);
       cpu.push(`server ${Math.round(micros)} µs/req`);
@@ -57,7 +63,9 @@ try {
       sample.rps.push(result.requestsPerSecond);
       sample.micros.push(micros);
       samples.set(server.name, sample);
-      console.log(`${server.name.padEnd(24)} ${Math.round(result.requestsPerSecond)} req/s  p50 ${result.p50Ms} ms  p99 ${result.p99Ms} ms  non-201 ${result.failures}  cpu: ${cpu.join(', ')}`);
+      console.log(
+        `${server.name.padEnd(24)} ${Math.round(result.requestsPerSecond)} req/s  p50 ${result.p50Ms} ms  p99 ${result.p99Ms} ms  non-201 ${result.failures}  cpu: ${cpu.join(', ')}`,
+      );
     }
   }
   for (const server of servers) {
@@ -67,7 +75,12 @@ try {
     );
   }
   const stats = await admin.info('commandstats');
-  console.log(stats.split('\n').filter((line) => /cmdstat_(evalsha|xadd|zadd)/.test(line)).join('\n'));
+  console.log(
+    stats
+      .split('\n')
+      .filter((line) => /cmdstat_(evalsha|xadd|zadd)/.test(line))
+      .join('\n'),
+  );
 } finally {
   // SIGTERM: the bench servers exit through process.exit, so --cpu-prof writes its profile.
   await Promise.all(servers.map((server) => server.process.stop('SIGTERM')));

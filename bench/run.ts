@@ -28,7 +28,7 @@ import { Redis } from 'ioredis';
 async function configuredHz(port: number): Promise<string> {
   const admin = new Redis(port);
   try {
-    return ((await admin.config('GET', 'hz')))[1] ?? '?';
+    return (await admin.config('GET', 'hz'))[1] ?? '?';
   } finally {
     admin.disconnect();
   }
@@ -63,7 +63,9 @@ const SECTIONS = ['http', 'enqueue', 'worker', 'delay', 'memory', 'failfast', 'r
 const only = (process.env.BENCH_ONLY ?? SECTIONS.join(',')).split(',').map((name) => name.trim());
 const unknown = only.filter((name) => !SECTIONS.includes(name));
 if (unknown.length > 0) {
-  process.stderr.write(`[bench] unknown BENCH_ONLY section(s): ${unknown.join(', ')}; choose from ${SECTIONS.join(', ')}\n`);
+  process.stderr.write(
+    `[bench] unknown BENCH_ONLY section(s): ${unknown.join(', ')}; choose from ${SECTIONS.join(', ')}\n`,
+  );
   process.exit(2);
 }
 // Only a complete run replaces the committed bench/RESULTS.md.
@@ -72,7 +74,6 @@ const log = (line: string) => process.stdout.write(`[bench] ${line}\n`);
 const SHIPPED_CONF = path.join(PROJECT_ROOT, 'redis/redis.conf');
 const CAPACITY_COUNT = 10_000;
 const CAPACITY_CONCURRENCY = 32;
-
 
 export const HTTP_TARGETS: HttpTarget[] = [
   { name: 'bare Hono (no Redis)', file: 'bare-hono.ts' },
@@ -89,7 +90,11 @@ export const HTTP_TARGETS: HttpTarget[] = [
 async function main(): Promise<void> {
   ensureBenchDependencies(log);
   log('compiling the bench servers (tsconfig.bench.json)');
-  execFileSync(process.execPath, [path.join(PROJECT_ROOT, 'node_modules/typescript/bin/tsc'), '-p', path.join(PROJECT_ROOT, 'tsconfig.bench.json')], { stdio: 'inherit' });
+  execFileSync(
+    process.execPath,
+    [path.join(PROJECT_ROOT, 'node_modules/typescript/bin/tsc'), '-p', path.join(PROJECT_ROOT, 'tsconfig.bench.json')],
+    { stdio: 'inherit' },
+  );
   // The queue's Redis as we ship it (redis/redis.conf: AOF everysec, noeviction, hz …).
   const redis = await startRedisServer({ configFile: SHIPPED_CONF, appendonly: true });
   const defaultRedis = await startRedisServer({ appendonly: true });
@@ -98,9 +103,17 @@ async function main(): Promise<void> {
   const cluster = only.includes('http') ? await startRedisCluster() : undefined;
   const sections: Parameters<typeof renderReport>[0] = { environment: describeEnvironment(), rounds, seconds };
   try {
-    if (only.includes('http')) sections.http = await benchHttp(HTTP_TARGETS, { redisPort: redis.port, ...(cluster ? { cluster } : {}), rounds, seconds, log });
+    if (only.includes('http'))
+      sections.http = await benchHttp(HTTP_TARGETS, {
+        redisPort: redis.port,
+        ...(cluster ? { cluster } : {}),
+        rounds,
+        seconds,
+        log,
+      });
     if (only.includes('enqueue')) sections.enqueue = await benchEnqueue(redis.port, { count: 20_000, rounds });
-    if (only.includes('worker')) sections.workers = await benchWorkers(redis.port, { count: 20_000, rounds, concurrency: 16, log });
+    if (only.includes('worker'))
+      sections.workers = await benchWorkers(redis.port, { count: 20_000, rounds, concurrency: 16, log });
     if (only.includes('delay')) {
       const variants = {
         'BullMQ Worker, Redis defaults (hz 10)': { port: defaultRedis.port, kind: 'raw' },
@@ -111,14 +124,28 @@ async function main(): Promise<void> {
       sections.delay = await benchDelay(variants, { count: 2000, spreadMs: 2000, rounds, log });
       // The usual case: jobs come due one at a time to an idle worker.
       sections.delaySparse = await benchDelay(variants, { count: 100, spreadMs: 5000, rounds, log });
-      sections.idleCpu = await idleCpu(Object.fromEntries(Object.entries(variants).map(([name, { port }]) => [name, port])), 20);
+      sections.idleCpu = await idleCpu(
+        Object.fromEntries(Object.entries(variants).map(([name, { port }]) => [name, port])),
+        20,
+      );
     }
     if (only.includes('memory')) sections.bytesPerJob = await bytesPerDelayedJob(redis.port, 10_000);
     if (only.includes('failfast')) sections.failFast = await benchFailFast(200);
     if (only.includes('redis')) sections.redisReference = redisBenchmark(redis.port);
     if (only.includes('auth')) sections.auth = await benchAuthCost(redis.port, { rounds, count: 20_000 });
     if (only.includes('coldstart')) sections.coldStart = await benchColdStart(redis.port, { starts: 10, log });
-    if (only.includes('capacity')) sections.capacity = { results: await benchCapacity({ rounds, count: CAPACITY_COUNT, concurrency: CAPACITY_CONCURRENCY, configFile: SHIPPED_CONF, log }), count: CAPACITY_COUNT, concurrency: CAPACITY_CONCURRENCY };
+    if (only.includes('capacity'))
+      sections.capacity = {
+        results: await benchCapacity({
+          rounds,
+          count: CAPACITY_COUNT,
+          concurrency: CAPACITY_CONCURRENCY,
+          configFile: SHIPPED_CONF,
+          log,
+        }),
+        count: CAPACITY_COUNT,
+        concurrency: CAPACITY_CONCURRENCY,
+      };
   } finally {
     await cluster?.destroy();
     await defaultRedis.destroy();

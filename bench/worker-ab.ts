@@ -24,7 +24,11 @@ interface Variant {
   nodeArgs?: string[];
 }
 
-execFileSync(process.execPath, [path.join(PROJECT_ROOT, 'node_modules/typescript/bin/tsc'), '-p', path.join(PROJECT_ROOT, 'tsconfig.bench.json')], { stdio: 'inherit' });
+execFileSync(
+  process.execPath,
+  [path.join(PROJECT_ROOT, 'node_modules/typescript/bin/tsc'), '-p', path.join(PROJECT_ROOT, 'tsconfig.bench.json')],
+  { stdio: 'inherit' },
+);
 const variants = JSON.parse(process.env.WORKER_VARIANTS ?? '[]') as Variant[];
 const count = Number(process.env.COUNT ?? 20_000);
 const rounds = Number(process.env.ROUNDS ?? 3);
@@ -37,7 +41,12 @@ try {
     for (const variant of roundOrder(variants, round)) {
       const queueName = `worker-ab-${round}`;
       await fillQueue(admin, redis.port, queueName, count, { name: 'bench:noop', data: { n: 1 } });
-      const result = await runWorker({ QUEUE_NAME: queueName, REDIS_PORT: String(redis.port), CONCURRENCY: '16', ...variant.env }, count, redisServerPid, variant.nodeArgs);
+      const result = await runWorker(
+        { QUEUE_NAME: queueName, REDIS_PORT: String(redis.port), CONCURRENCY: '16', ...variant.env },
+        count,
+        redisServerPid,
+        variant.nodeArgs,
+      );
       runs.set(variant.name, [...(runs.get(variant.name) ?? []), result]);
       console.log(`round ${round} ${variant.name.padEnd(20)} ${describeRun(result)}`);
     }

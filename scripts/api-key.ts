@@ -33,16 +33,26 @@ function parseDuration(text: string): number {
 }
 
 function parseScopes(text: string): Scope[] {
-  const scopes = text.split(',').map((scope) => scope.trim()).filter(Boolean);
+  const scopes = text
+    .split(',')
+    .map((scope) => scope.trim())
+    .filter(Boolean);
   const unknown = scopes.filter((scope) => !(SCOPES as readonly string[]).includes(scope));
-  if (scopes.length === 0 || unknown.length > 0) fail(`--scope takes ${SCOPES.join(', ')} (comma-separated), not "${text}"`);
+  if (scopes.length === 0 || unknown.length > 0)
+    fail(`--scope takes ${SCOPES.join(', ')} (comma-separated), not "${text}"`);
   return scopes as Scope[];
 }
 
 let values: { scope?: string; 'expires-in'?: string; subject?: string; 'new-secret'?: boolean; help?: boolean };
 try {
   ({ values } = parseArgs({
-    options: { scope: { type: 'string' }, 'expires-in': { type: 'string' }, subject: { type: 'string' }, 'new-secret': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      scope: { type: 'string' },
+      'expires-in': { type: 'string' },
+      subject: { type: 'string' },
+      'new-secret': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
     strict: true,
   }));
 } catch (error) {

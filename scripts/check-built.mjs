@@ -7,6 +7,8 @@ import { fileURLToPath } from 'node:url';
 const entry = process.argv[2] ?? 'server';
 const file = fileURLToPath(new URL(`../dist/${entry}.js`, import.meta.url));
 if (!existsSync(file)) {
-  process.stderr.write(`dist/${entry}.js does not exist yet: run npm run build first (or npm run dev to run from the sources)\n`);
+  process.stderr.write(
+    `dist/${entry}.js does not exist yet: run npm run build first (or npm run dev to run from the sources)\n`,
+  );
   process.exit(1);
 }

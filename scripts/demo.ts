@@ -31,8 +31,17 @@ async function main(): Promise<void> {
   // Own ports and queue, so the demo works next to a running `npm run dev`.
   const [apiPort, workerPort] = [await freePort(), await freePort()];
   const queueName = `dm-jobqueue-demo-${Date.now()}`;
-  const env = { APP_ENV: config.env, API_SECRET_KEY: config.secrets.apiSecretKey ?? '', SERVER_PORT: String(apiPort), JOBQUEUE_PORT: String(workerPort), JOBQUEUE_QUEUE_NAME: queueName, LOG_LEVEL: 'info', LOG_FORMAT: config.app.log.format };
-  const echo = (name: string) => (stream: 'stdout' | 'stderr', line: string) => (stream === 'stdout' ? process.stdout : process.stderr).write(`[${name}] ${line}\n`);
+  const env = {
+    APP_ENV: config.env,
+    API_SECRET_KEY: config.secrets.apiSecretKey ?? '',
+    SERVER_PORT: String(apiPort),
+    JOBQUEUE_PORT: String(workerPort),
+    JOBQUEUE_QUEUE_NAME: queueName,
+    LOG_LEVEL: 'info',
+    LOG_FORMAT: config.app.log.format,
+  };
+  const echo = (name: string) => (stream: 'stdout' | 'stderr', line: string) =>
+    (stream === 'stdout' ? process.stdout : process.stderr).write(`[${name}] ${line}\n`);
   const processes: NodeProcess[] = [];
   try {
     const api = startNodeProcess('src/server.ts', env, { onLine: echo('api') });
@@ -44,7 +53,10 @@ async function main(): Promise<void> {
     const message = `Hello from npm run demo at ${new Date().toISOString()}`;
     const job = await registerJob(`http://127.0.0.1:${apiPort}`, key, message);
     say(`registered job ${job.job_id}; it runs at ${job.run_at} (in ${DELAY_SECONDS} s)`);
-    const printed = await worker.waitForLine(new RegExp(`\\] ${message.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`), { stream: 'stdout', timeoutMs: 30_000 });
+    const printed = await worker.waitForLine(new RegExp(`\\] ${message.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`), {
+      stream: 'stdout',
+      timeoutMs: 30_000,
+    });
     say(`the worker printed: ${printed}`);
     say('done: the API registered the job in Redis and the worker ran it when it was due');
   } finally {

@@ -17,7 +17,13 @@ async function requireFreePorts(config: ReturnType<typeof loadConfig>): Promise<
   const { server, jobqueue, admin } = config.app;
   const wanted = [
     { what: 'the API', host: server.host, port: server.port, variable: 'SERVER_PORT', key: 'server.port' },
-    { what: "the worker's health endpoint", host: jobqueue.host, port: jobqueue.port, variable: 'JOBQUEUE_PORT', key: 'jobqueue.port' },
+    {
+      what: "the worker's health endpoint",
+      host: jobqueue.host,
+      port: jobqueue.port,
+      variable: 'JOBQUEUE_PORT',
+      key: 'jobqueue.port',
+    },
     { what: 'the queue dashboard', host: admin.host, port: admin.port, variable: 'ADMIN_PORT', key: 'admin.port' },
   ];
   let taken = 0;
@@ -44,12 +50,16 @@ async function main(): Promise<void> {
   // The key rides in the fragment: the browser never sends it to a server or a log.
   say(`demo page:     ${base}/dm-jobqueue#key=${key}`);
   say(`API key:       ${key}   (read, write; npm run -s api-key makes more)`);
-  say(`register:      curl -X POST ${base}/api/dm-jobqueue/register -H "Authorization: Bearer ${key}" -H 'content-type: application/json' -d '{"message":"hi","delay_seconds":5}'`);
+  say(
+    `register:      curl -X POST ${base}/api/dm-jobqueue/register -H "Authorization: Bearer ${key}" -H 'content-type: application/json' -d '{"message":"hi","delay_seconds":5}'`,
+  );
   say(`API docs:      ${base}/docs`);
   say(`worker health: http://${jobqueue.host}:${jobqueue.port}/health`);
   if (config.secrets.admin) {
     const { username, password } = config.secrets.admin;
-    say(`dashboard:     http://${admin.host}:${admin.port}/admin/queues   (login ${username} / ${password}, from .env.develop.local)`);
+    say(
+      `dashboard:     http://${admin.host}:${admin.port}/admin/queues   (login ${username} / ${password}, from .env.develop.local)`,
+    );
   }
   const { result } = concurrently(
     [

@@ -11,13 +11,33 @@ const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 /** What the tests need: how to find it, and the Debian package that has it. */
 const NEEDS = {
   test: [
-    { what: 'redis-server', found: () => onPath('redis-server'), pkg: 'redis-server', why: 'every integration test starts its own' },
+    {
+      what: 'redis-server',
+      found: () => onPath('redis-server'),
+      pkg: 'redis-server',
+      why: 'every integration test starts its own',
+    },
     { what: 'redis-cli', found: () => onPath('redis-cli'), pkg: 'redis-tools', why: 'the start-script tests use it' },
-    { what: `chromium (${chromium})`, found: () => existsSync(chromium), pkg: 'chromium', why: 'the browser tests drive it; set CHROMIUM_PATH for another Chromium' },
+    {
+      what: `chromium (${chromium})`,
+      found: () => existsSync(chromium),
+      pkg: 'chromium',
+      why: 'the browser tests drive it; set CHROMIUM_PATH for another Chromium',
+    },
   ],
   reliability: [
-    { what: 'redis-server', found: () => onPath('redis-server'), pkg: 'redis-server', why: 'every scenario starts its own' },
-    { what: 'redis-cli', found: () => onPath('redis-cli'), pkg: 'redis-tools', why: 'the many-hosts scenario builds its rate-limit cluster with it' },
+    {
+      what: 'redis-server',
+      found: () => onPath('redis-server'),
+      pkg: 'redis-server',
+      why: 'every scenario starts its own',
+    },
+    {
+      what: 'redis-cli',
+      found: () => onPath('redis-cli'),
+      pkg: 'redis-tools',
+      why: 'the many-hosts scenario builds its rate-limit cluster with it',
+    },
     { what: 'ip', found: () => onPath('ip'), pkg: 'iproute2', why: 'the partition scenarios make network namespaces' },
   ],
 };
@@ -39,13 +59,21 @@ const packages = [...new Set(missing.map((need) => need.pkg))];
 const list = missing.map((need) => `${need.what} (${need.why})`).join('; ');
 const command = `sudo apt-get install -y ${packages.join(' ')}`;
 const canInstall = process.getuid?.() === 0 && onPath('apt-get') && !process.env.DM_JOBQUEUE_NO_INSTALL;
-if (!canInstall) fail(`npm ${suite === 'test' ? 'test' : `run test:${suite}`} needs ${list}, which this machine lacks: install it with \`${command}\` (Debian/Ubuntu; on other systems their own packages), then run it again.`);
+if (!canInstall)
+  fail(
+    `npm ${suite === 'test' ? 'test' : `run test:${suite}`} needs ${list}, which this machine lacks: install it with \`${command}\` (Debian/Ubuntu; on other systems their own packages), then run it again.`,
+  );
 
 process.stdout.write(`Installing ${packages.join(', ')} from Debian's packages for the tests: ${list}\n`);
 const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
 const run = (args) => spawnSync('apt-get', args, { stdio: ['ignore', 'ignore', 'inherit'], env }).status === 0;
 if (!run(['update', '-qq']) || !run(['install', '-y', '-qq', '--no-install-recommends', ...packages])) {
-  fail(`installing ${packages.join(', ')} failed (see apt-get's message above): run \`${command}\` yourself, then run the tests again.`);
+  fail(
+    `installing ${packages.join(', ')} failed (see apt-get's message above): run \`${command}\` yourself, then run the tests again.`,
+  );
 }
 const still = missing.filter((need) => !need.found());
-if (still.length > 0) fail(`${still.map((need) => need.what).join(', ')} is still missing after apt-get install ${packages.join(' ')}: set CHROMIUM_PATH or install it by hand.`);
+if (still.length > 0)
+  fail(
+    `${still.map((need) => need.what).join(', ')} is still missing after apt-get install ${packages.join(' ')}: set CHROMIUM_PATH or install it by hand.`,
+  );

@@ -30,7 +30,10 @@ async function timed<T>(step: () => Promise<T>): Promise<{ value?: T; error?: st
     const value = await step();
     return { value, ms: Math.round(performance.now() - started) };
   } catch (error) {
-    return { error: error instanceof Error ? error.message : String(error), ms: Math.round(performance.now() - started) };
+    return {
+      error: error instanceof Error ? error.message : String(error),
+      ms: Math.round(performance.now() - started),
+    };
   }
 }
 
@@ -40,13 +43,25 @@ async function httpCheck(name: string, url: string, expect: (status: number, bod
     return { status: response.status, body: (await response.text()).slice(0, 200) };
   });
   const up = result.value !== undefined && expect(result.value.status, result.value.body);
-  const detail = result.value ? `${result.value.status} ${result.value.body.split('\n')[0] ?? ''}`.trim() : (result.error ?? '');
+  const detail = result.value
+    ? `${result.value.status} ${result.value.body.split('\n')[0] ?? ''}`.trim()
+    : (result.error ?? '');
   return { name, address: url, up, required: true, ms: result.ms, detail };
 }
 
 function quickClient(options: ReturnType<typeof baseRedisOptions> & { host?: string; port?: number }): Redis {
   // No retries (sentinels included) and no failover subscription: one look, then the answer.
-  const client = new Redis({ ...options, lazyConnect: true, connectTimeout: TIMEOUT_MS, commandTimeout: TIMEOUT_MS, maxRetriesPerRequest: 0, retryStrategy: () => null, sentinelRetryStrategy: () => null, failoverDetector: false, enableOfflineQueue: false });
+  const client = new Redis({
+    ...options,
+    lazyConnect: true,
+    connectTimeout: TIMEOUT_MS,
+    commandTimeout: TIMEOUT_MS,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    sentinelRetryStrategy: () => null,
+    failoverDetector: false,
+    enableOfflineQueue: false,
+  });
   client.on('error', () => undefined);
   return client;
 }
@@ -60,27 +75,65 @@ async function redisChecks(config: Config): Promise<Check[]> {
       await client.connect();
       return client.ping();
     });
-    if (ping.error) return [{ name: 'job-queue Redis', address, up: false, required: true, ms: ping.ms, detail: ping.error }];
+    if (ping.error)
+      return [{ name: 'job-queue Redis', address, up: false, required: true, ms: ping.ms, detail: ping.error }];
     const info = await client.info();
     const field = (key: string) => new RegExp(`^${key}:(.*)$`, 'm').exec(info)?.[1]?.trim() ?? 'unknown';
     const aof = field('aof_enabled') === '1';
-    const policy = ((await client.config('GET', 'maxmemory-policy').catch(() => [])) as string[])[1] ?? field('maxmemory_policy');
-    const problems = [...(aof ? [] : ['AOF is off: jobs are lost when it restarts (appendonly yes)']), ...(EVICTING.test(policy) ? [`maxmemory-policy ${policy} evicts jobs (use noeviction)`] : [])];
+    const policy =
+      ((await client.config('GET', 'maxmemory-policy').catch(() => [])) as string[])[1] ?? field('maxmemory_policy');
+    const problems = [
+      ...(aof ? [] : ['AOF is off: jobs are lost when it restarts (appendonly yes)']),
+      ...(EVICTING.test(policy) ? [`maxmemory-policy ${policy} evicts jobs (use noeviction)`] : []),
+    ];
     const replicas = Number(field('connected_slaves'));
     const { ack_replicas: ackReplicas } = redisConfig;
-    if (ackReplicas > 0 && !(replicas >= ackReplicas)) problems.push(`ack_replicas is ${ackReplicas} but ${field('connected_slaves')} replica(s) are connected: registrations answer 503`);
+    if (ackReplicas > 0 && !(replicas >= ackReplicas))
+      problems.push(
+        `ack_replicas is ${ackReplicas} but ${field('connected_slaves')} replica(s) are connected: registrations answer 503`,
+      );
     // With Sentinel, say which server the sentinels named master (the one this client reached).
-    const where = redisConfig.sentinel ? `master ${client.stream.remoteAddress ?? '?'}:${client.stream.remotePort ?? '?'}, ` : '';
+    const where = redisConfig.sentinel
+      ? `master ${client.stream.remoteAddress ?? '?'}:${client.stream.remotePort ?? '?'}, `
+      : '';
     const checks: Check[] = [
-      { name: 'job-queue Redis', address, up: true, required: true, ms: ping.ms, detail: `${where}Redis ${field('redis_version')}, role ${field('role')}, ${field('connected_slaves')} replica(s), used memory ${field('used_memory_human')}, appendonly ${aof ? 'yes' : 'no'}, maxmemory-policy ${policy}` },
-      { name: 'job-queue Redis setup', address, up: problems.length === 0, required: true, ms: 0, detail: problems.join('; ') || 'fit for a queue (AOF on, no eviction)' },
+      {
+        name: 'job-queue Redis',
+        address,
+        up: true,
+        required: true,
+        ms: ping.ms,
+        detail: `${where}Redis ${field('redis_version')}, role ${field('role')}, ${field('connected_slaves')} replica(s), used memory ${field('used_memory_human')}, appendonly ${aof ? 'yes' : 'no'}, maxmemory-policy ${policy}`,
+      },
+      {
+        name: 'job-queue Redis setup',
+        address,
+        up: problems.length === 0,
+        required: true,
+        ms: 0,
+        detail: problems.join('; ') || 'fit for a queue (AOF on, no eviction)',
+      },
     ];
     const { jobqueue } = config.app;
     const queue = new Queue(jobqueue.queue_name, { connection: client, prefix: jobqueue.prefix });
     queue.on('error', () => undefined);
-    const counts = await timed(async () => ({ counts: await queue.getJobCounts('delayed', 'waiting', 'active', 'completed', 'failed'), workers: (await queue.getWorkers()).length }));
-    const summary = counts.value ? `${Object.entries(counts.value.counts).map(([state, count]) => `${state} ${count}`).join(', ')}; ${counts.value.workers} worker connection(s)` : (counts.error ?? '');
-    checks.push({ name: 'queue', address: `${jobqueue.prefix}:${jobqueue.queue_name}`, up: counts.value !== undefined, required: true, ms: counts.ms, detail: summary });
+    const counts = await timed(async () => ({
+      counts: await queue.getJobCounts('delayed', 'waiting', 'active', 'completed', 'failed'),
+      workers: (await queue.getWorkers()).length,
+    }));
+    const summary = counts.value
+      ? `${Object.entries(counts.value.counts)
+          .map(([state, count]) => `${state} ${count}`)
+          .join(', ')}; ${counts.value.workers} worker connection(s)`
+      : (counts.error ?? '');
+    checks.push({
+      name: 'queue',
+      address: `${jobqueue.prefix}:${jobqueue.queue_name}`,
+      up: counts.value !== undefined,
+      required: true,
+      ms: counts.ms,
+      detail: summary,
+    });
     return checks;
   } finally {
     client.disconnect();
@@ -97,7 +150,14 @@ async function clusterChecks(config: Config): Promise<Check[]> {
           await client.connect();
           return client.ping();
         });
-        return { name: 'rate-limit cluster node', address: `${addr.host}:${addr.port}`, up: !ping.error, required: true, ms: ping.ms, detail: ping.error ?? 'PONG' };
+        return {
+          name: 'rate-limit cluster node',
+          address: `${addr.host}:${addr.port}`,
+          up: !ping.error,
+          required: true,
+          ms: ping.ms,
+          detail: ping.error ?? 'PONG',
+        };
       } finally {
         client.disconnect();
       }
@@ -125,7 +185,10 @@ async function main(): Promise<void> {
   if (json) {
     process.stdout.write(`${JSON.stringify({ env: config.env, ok: !failed, checks }, null, 2)}\n`);
   } else {
-    for (const check of checks) process.stdout.write(`${check.up ? 'up  ' : 'DOWN'}  ${check.name.padEnd(24)} ${check.address.padEnd(36)} ${String(check.ms).padStart(5)} ms  ${check.detail}\n`);
+    for (const check of checks)
+      process.stdout.write(
+        `${check.up ? 'up  ' : 'DOWN'}  ${check.name.padEnd(24)} ${check.address.padEnd(36)} ${String(check.ms).padStart(5)} ms  ${check.detail}\n`,
+      );
     process.stdout.write(failed ? 'status: a required part is down or misconfigured\n' : 'status: all up\n');
   }
   process.exitCode = failed ? 1 : 0;

@@ -5,4 +5,7 @@
 import { runProcess } from './infra/process/run-process.js';
 import { createApiService } from './services/api-service.js';
 
-await runProcess({ name: 'API server', logName: 'api' }, (config, logger) => ({ service: createApiService({ config, logger }), shutdownTimeoutMs: 10_000 }));
+await runProcess({ name: 'API server', logName: 'api' }, (config, logger) => ({
+  service: createApiService({ config, logger }),
+  shutdownTimeoutMs: 10_000,
+}));

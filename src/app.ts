@@ -71,12 +71,21 @@ export function createApp(deps: AppDeps) {
   app.route('/', createHealthRoutes(deps.isReady));
   app.route(
     '/api/dm-jobqueue',
-    createDmJobqueueRoutes({ producer: deps.producer, statusReader: deps.statusReader, idempotency: deps.idempotency, newJobId: deps.newJobId ?? randomUUID }),
+    createDmJobqueueRoutes({
+      producer: deps.producer,
+      statusReader: deps.statusReader,
+      idempotency: deps.idempotency,
+      newJobId: deps.newJobId ?? randomUUID,
+    }),
   );
   app.route('/', createDemoPageRoutes());
   app.route('/', createApiDocsRoutes({ openApiDocument: openApiDocument(app) }));
   const { metrics, adminCredentials } = deps;
-  if (metrics && adminCredentials) app.route('/', createMetricsRoutes(() => metrics.registry.metrics(), adminCredentials));
+  if (metrics && adminCredentials)
+    app.route(
+      '/',
+      createMetricsRoutes(() => metrics.registry.metrics(), adminCredentials),
+    );
   app.notFound(notFoundHandler);
   app.onError(createErrorHandler(deps.logger));
   return app;

@@ -9,7 +9,11 @@ export const BENCH_BUILD = 'bench/.build';
 
 /** Starts a compiled bench script (`bench/servers/<name>.js`) without the TypeScript loader. */
 export function startCompiled(file: string, env: Record<string, string>, nodeArgs: string[] = []): NodeProcess {
-  return startNodeProcess(`${BENCH_BUILD}/bench/servers/${file}`, { CONFIG_DIR: path.join(PROJECT_ROOT, 'config'), ...env }, { nodeArgs, typescript: false });
+  return startNodeProcess(
+    `${BENCH_BUILD}/bench/servers/${file}`,
+    { CONFIG_DIR: path.join(PROJECT_ROOT, 'config'), ...env },
+    { nodeArgs, typescript: false },
+  );
 }
 
 export interface BenchServer {
@@ -20,7 +24,12 @@ export interface BenchServer {
 }
 
 /** Starts compiled `bench/servers/<file>` and waits for its `listening <port>` line. */
-export async function startBenchServer(name: string, file: string, env: Record<string, string>, nodeArgs: string[] = []): Promise<BenchServer> {
+export async function startBenchServer(
+  name: string,
+  file: string,
+  env: Record<string, string>,
+  nodeArgs: string[] = [],
+): Promise<BenchServer> {
   const child = startCompiled(file.replace(/\.ts$/, '.js'), { PORT: '0', LOG_LEVEL: 'info', ...env }, nodeArgs);
   const line = await child.waitForLine(/^listening \d+$/, { stream: 'stdout', timeoutMs: 30_000 });
   const port = Number(line.split(' ')[1]);

@@ -53,24 +53,35 @@ function httpSection(http: HttpResults, goals: string[]): string {
   const against = (name: string) => pairedRatio(full, rps(http.runs.get(name) ?? [])).median;
   // The same comparison in server CPU per request: ours as a multiple of theirs (below 1: ours is cheaper).
   const cpu = (name: string) => (http.runs.get(name) ?? []).map((run) => run.serverMicrosPerRequest);
-  const cpuNote = (name: string) => `; server CPU per request ${fmt(pairedRatio(cpu(FULL), cpu(name)).median, 2)}× theirs`;
+  const cpuNote = (name: string) =>
+    `; server CPU per request ${fmt(pairedRatio(cpu(FULL), cpu(name)).median, 2)}× theirs`;
   const cpuRatio = (name: string) => pairedRatio(cpu(FULL), cpu(name)).median;
   const fastify = 'Fastify, feature-equivalent';
-  goals.push(`| everything on ≥ 1.1× ${fastify}, and ≤ its server CPU per request | ${fmt(against(fastify), 2)}×${cpuNote(fastify)} | ${verdict(against(fastify) >= 1.1 && cpuRatio(fastify) <= 1)} |`);
-  for (const [name, target] of [['Express, feature-equivalent', 3], ['minimal Hono + queue.add', 0.85]] as const) {
-    goals.push(`| everything on ≥ ${target}× ${name} | ${fmt(against(name), 2)}×${cpuNote(name)} | ${verdict(against(name) >= target)} |`);
+  goals.push(
+    `| everything on ≥ 1.1× ${fastify}, and ≤ its server CPU per request | ${fmt(against(fastify), 2)}×${cpuNote(fastify)} | ${verdict(against(fastify) >= 1.1 && cpuRatio(fastify) <= 1)} |`,
+  );
+  for (const [name, target] of [
+    ['Express, feature-equivalent', 3],
+    ['minimal Hono + queue.add', 0.85],
+  ] as const) {
+    goals.push(
+      `| everything on ≥ ${target}× ${name} | ${fmt(against(name), 2)}×${cpuNote(name)} | ${verdict(against(name) >= target)} |`,
+    );
   }
   const off = http.runs.get('full register, limiter off') ?? [];
   const clusterRuns = http.runs.get('full register, limiter cluster') ?? [];
-  const extra = (pick: (run: LoadResult) => number) => spread(clusterRuns.map((run, i) => pick(run) - pick(off[i] ?? run)));
+  const extra = (pick: (run: LoadResult) => number) =>
+    spread(clusterRuns.map((run, i) => pick(run) - pick(off[i] ?? run)));
   const rss = [...http.rss].map(([name, value]) => `| ${name} | ${fmt(value.idle, 1)} | ${fmt(value.after, 1)} |`);
   const apiRss = http.rss.get(FULL)?.after ?? Number.NaN;
   const minimalRss = http.rss.get('minimal Hono + queue.add')?.after ?? Number.NaN;
-  goals.push(`| API RSS after load, no V8 flags ≤ the minimal Hono + queue.add server's | ${fmt(apiRss, 1)} MiB vs ${fmt(minimalRss, 1)} MiB | ${verdict(apiRss <= minimalRss)} |`);
+  goals.push(
+    `| API RSS after load, no V8 flags ≤ the minimal Hono + queue.add server's | ${fmt(apiRss, 1)} MiB vs ${fmt(minimalRss, 1)} MiB | ${verdict(apiRss <= minimalRss)} |`,
+  );
   return [
     '## 1. Register throughput (50 connections)',
     '',
-    'req/s: median (min–max) over the rounds; ratio: per-round ratio to the bare Hono route in the same round; server CPU: the server process\'s CPU time per answered request (µs), which other load on the machine moves less than req/s; latency: median of the rounds.',
+    "req/s: median (min–max) over the rounds; ratio: per-round ratio to the bare Hono route in the same round; server CPU: the server process's CPU time per answered request (µs), which other load on the machine moves less than req/s; latency: median of the rounds.",
     '',
     '| endpoint | req/s | × bare Hono | server CPU µs/req | p50 ms | p99 ms | non-201 |',
     '|---|---|---|---|---|---|---|',
@@ -95,13 +106,24 @@ function workerSection(workers: Map<string, WorkerRun[]>, goals: string[]): stri
   const rows = [...workers].map(([name, runs]) => {
     const jobs = runs.map((run) => run.jobsPerSecond);
     const cpu = medianCpuPerJob(runs);
-    return `| ${name} | ${fmtSpread(spread(jobs))} | ${fmtSpread(pairedRatio(jobs, raw.map((run) => run.jobsPerSecond)), 2)} | ${fmt(cpu.worker, 0)} | ${fmt(cpu.redis, 0)} | ${fmt(spread(runs.map((run) => run.rssIdleMiB)).median, 1)} | ${fmt(spread(runs.map((run) => run.rssAfterMiB)).median, 1)} |`;
+    return `| ${name} | ${fmtSpread(spread(jobs))} | ${fmtSpread(
+      pairedRatio(
+        jobs,
+        raw.map((run) => run.jobsPerSecond),
+      ),
+      2,
+    )} | ${fmt(cpu.worker, 0)} | ${fmt(cpu.redis, 0)} | ${fmt(spread(runs.map((run) => run.rssIdleMiB)).median, 1)} | ${fmt(spread(runs.map((run) => run.rssAfterMiB)).median, 1)} |`;
   });
   const noop = workers.get('ours: no-op job type') ?? [];
   const plain = [...workers].find(([name]) => name.startsWith('plain BullMQ Worker, same retention'))?.[1] ?? [];
-  const ratio = pairedRatio(noop.map((run) => run.jobsPerSecond), plain.map((run) => run.jobsPerSecond)).median;
+  const ratio = pairedRatio(
+    noop.map((run) => run.jobsPerSecond),
+    plain.map((run) => run.jobsPerSecond),
+  ).median;
   const cpuRatio = totalMicros(noop) / totalMicros(plain);
-  goals.push(`| our worker ≥ 1.0× a plain BullMQ worker with the same retention and one log line per job (no-op, concurrency 16) | ${fmt(ratio, 2)}×; CPU per job (worker + Redis) ${fmt(cpuRatio, 2)}× its | ${verdict(ratio >= 1)} |`);
+  goals.push(
+    `| our worker ≥ 1.0× a plain BullMQ worker with the same retention and one log line per job (no-op, concurrency 16) | ${fmt(ratio, 2)}×; CPU per job (worker + Redis) ${fmt(cpuRatio, 2)}× its | ${verdict(ratio >= 1)} |`,
+  );
   return [
     '## 3. Worker throughput (20,000 queued jobs, concurrency 16)',
     '',
@@ -120,18 +142,29 @@ function latenessRows(delay: Map<string, number[]>, idle: Record<string, number>
   );
 }
 
-const shippedOf = (delay: Map<string, number[]>) => [...delay].find(([name]) => name.startsWith('our worker, shipped'))?.[1] ?? [];
+const shippedOf = (delay: Map<string, number[]>) =>
+  [...delay].find(([name]) => name.startsWith('our worker, shipped'))?.[1] ?? [];
 
-function delaySection(delay: Map<string, number[]>, sparse: Map<string, number[]> | undefined, idle: Record<string, number> | undefined, goals: string[]): string {
+function delaySection(
+  delay: Map<string, number[]>,
+  sparse: Map<string, number[]> | undefined,
+  idle: Record<string, number> | undefined,
+  goals: string[],
+): string {
   const p99 = percentile(shippedOf(delay), 99);
   goals.push(`| start lateness, 2,000 due over 2 s: p99 ≤ 5 ms | ${p99} ms | ${verdict(p99 <= 5)} |`);
   const sparseRows = sparse ? latenessRows(sparse, idle) : [];
   if (sparse) {
     const sparseP99 = percentile(shippedOf(sparse), 99);
     const sparseMax = Math.max(...shippedOf(sparse));
-    goals.push(`| start lateness, jobs due one at a time: p99 ≤ 3 ms, max ≤ 10 ms | p99 ${sparseP99} ms, max ${sparseMax} ms | ${verdict(sparseP99 <= 3 && sparseMax <= 10)} |`);
+    goals.push(
+      `| start lateness, jobs due one at a time: p99 ≤ 3 ms, max ≤ 10 ms | p99 ${sparseP99} ms, max ${sparseMax} ms | ${verdict(sparseP99 <= 3 && sparseMax <= 10)} |`,
+    );
   }
-  const header = ['| worker, Redis | jobs | p50 | p95 | p99 | max | Redis idle CPU (one core) |', '|---|---|---|---|---|---|---|'];
+  const header = [
+    '| worker, Redis | jobs | p50 | p95 | p99 | max | Redis idle CPU (one core) |',
+    '|---|---|---|---|---|---|---|',
+  ];
   return [
     '## 4. Delay precision (2,000 jobs due over 2 s, concurrency 16)',
     '',
@@ -139,7 +172,9 @@ function delaySection(delay: Map<string, number[]>, sparse: Map<string, number[]
     '',
     ...header,
     ...latenessRows(delay, idle),
-    ...(sparse ? ['', 'Jobs due one at a time (100 jobs, 50 ms apart), the usual case:', '', ...header, ...sparseRows] : []),
+    ...(sparse
+      ? ['', 'Jobs due one at a time (100 jobs, 50 ms apart), the usual case:', '', ...header, ...sparseRows]
+      : []),
   ].join('\n');
 }
 
@@ -149,7 +184,7 @@ function enqueueSection(enqueue: Record<EnqueueMethod, EnqueueRun[]>): string {
       `| ${ENQUEUE_METHODS[method]} | ${fmtSpread(spread(runs.map((run) => run.jobsPerSecond)))} | ${fmtSpread(spread(runs.map((run) => run.redisMicrosPerJob)), 1)} | ${fmtSpread(spread(runs.map((run) => run.nodeMicrosPerJob)), 1)} |`,
   );
   return [
-    '## 2. Enqueue ceiling (20,000 delayed jobs with the register endpoint\'s options)',
+    "## 2. Enqueue ceiling (20,000 delayed jobs with the register endpoint's options)",
     '',
     'CPU per job: Redis from `INFO cpu`, Node from `process.cpuUsage()` of the bench process that stores the jobs.',
     '',
@@ -175,14 +210,30 @@ export function renderReport(sections: Sections): string {
   if (sections.enqueue) parts.push(enqueueSection(sections.enqueue), '');
   if (sections.workers) parts.push(workerSection(sections.workers, goals), '');
   if (sections.delay) parts.push(delaySection(sections.delay, sections.delaySparse, sections.idleCpu, goals), '');
-  if (sections.bytesPerJob !== undefined) parts.push('## 5. Redis memory', '', `${fmt(sections.bytesPerJob)} bytes of Redis memory per delayed \`demo:delay_print\` job (10,000 jobs, used_memory delta).`, '');
+  if (sections.bytesPerJob !== undefined)
+    parts.push(
+      '## 5. Redis memory',
+      '',
+      `${fmt(sections.bytesPerJob)} bytes of Redis memory per delayed \`demo:delay_print\` job (10,000 jobs, used_memory delta).`,
+      '',
+    );
   if (sections.failFast) {
     const { p50, p99, max, statuses } = sections.failFast;
     goals.push(`| 503 with Redis down ≤ 50 ms | p99 ${fmt(p99, 2)} ms (max ${fmt(max, 2)}) | ${verdict(p99 <= 50)} |`);
-    parts.push('## 6. Fail-fast with Redis down', '', `200 sequential registrations against a closed Redis port: statuses ${statuses.join(', ')}; p50 ${fmt(p50, 2)} ms, p99 ${fmt(p99, 2)} ms, max ${fmt(max, 2)} ms.`, '');
+    parts.push(
+      '## 6. Fail-fast with Redis down',
+      '',
+      `200 sequential registrations against a closed Redis port: statuses ${statuses.join(', ')}; p50 ${fmt(p50, 2)} ms, p99 ${fmt(p99, 2)} ms, max ${fmt(max, 2)} ms.`,
+      '',
+    );
   }
   if (sections.redisReference) {
-    parts.push('## 7. Redis reference (redis-benchmark, 50 clients, same server)', '', '| command | req/s |', '|---|---|');
+    parts.push(
+      '## 7. Redis reference (redis-benchmark, 50 clients, same server)',
+      '',
+      '| command | req/s |',
+      '|---|---|',
+    );
     parts.push(...Object.entries(sections.redisReference).map(([name, value]) => `| ${name} | ${fmt(value)} |`), '');
   }
   if (sections.auth) {
@@ -195,13 +246,18 @@ export function renderReport(sections: Sections): string {
       '',
       '| middleware | µs per request | added |',
       '|---|---|---|',
-      ...Object.entries(micros).map(([name, value]) => `| ${name} | ${fmt(value, 1)} | ${name === 'bare route' ? '—' : fmt(value - bare, 1)} |`),
+      ...Object.entries(micros).map(
+        ([name, value]) => `| ${name} | ${fmt(value, 1)} | ${name === 'bare route' ? '—' : fmt(value - bare, 1)} |`,
+      ),
       '',
       'The whole app (`createApp`, the register route with validation, request id, request log, CORS, bearer key, rate limit in memory, metrics) over a producer that stores nothing, everything on and then one feature off at a time (Node CPU µs per request; "saves" is what switching it off saves):',
       '',
       '| app | µs per request | saves |',
       '|---|---|---|',
-      ...Object.entries(sections.auth.features).map(([name, value]) => `| ${name} | ${fmt(value, 1)} | ${name === 'everything on' ? '—' : fmt((sections.auth?.features['everything on'] ?? 0) - value, 1)} |`),
+      ...Object.entries(sections.auth.features).map(
+        ([name, value]) =>
+          `| ${name} | ${fmt(value, 1)} | ${name === 'everything on' ? '—' : fmt((sections.auth?.features['everything on'] ?? 0) - value, 1)} |`,
+      ),
       '',
       `One scrape of the API's /metrics registry (process metrics included) costs ${fmt(scrapeMicros)} µs of CPU.`,
       '',
@@ -218,13 +274,21 @@ export function renderReport(sections: Sections): string {
       '',
       '| Node | API: spawn → first 201 (ms) | worker: spawn → first job run (ms) |',
       '|---|---|---|',
-      ...Object.keys(api).map((name) => `| ${name} | ${fmtSpread(api[name] ?? { median: 0, min: 0, max: 0 })} | ${fmtSpread(worker[name] ?? { median: 0, min: 0, max: 0 })} |`),
+      ...Object.keys(api).map(
+        (name) =>
+          `| ${name} | ${fmtSpread(api[name] ?? { median: 0, min: 0, max: 0 })} | ${fmtSpread(worker[name] ?? { median: 0, min: 0, max: 0 })} |`,
+      ),
       '',
     );
     const best = Math.min(...Object.values(api).map((s) => s.median));
-    goals.push(`| API cold start to first 201, compiled ≤ 400 ms | ${Object.entries(api).map(([name, s]) => `${name}: ${fmt(s.median)} ms`).join('; ')} | ${verdict(best <= 400)} |`);
+    goals.push(
+      `| API cold start to first 201, compiled ≤ 400 ms | ${Object.entries(api)
+        .map(([name, s]) => `${name}: ${fmt(s.median)} ms`)
+        .join('; ')} | ${verdict(best <= 400)} |`,
+    );
   }
-  if (sections.capacity) parts.push(renderCapacity(sections.capacity.results, sections.capacity.count, sections.capacity.concurrency), '');
+  if (sections.capacity)
+    parts.push(renderCapacity(sections.capacity.results, sections.capacity.count, sections.capacity.concurrency), '');
   if (goals.length) parts.push('## Goals', '', '| goal | measured | |', '|---|---|---|', ...goals, '');
   return parts.join('\n');
 }

@@ -36,7 +36,15 @@ export interface AuthCost {
 
 /** The register route of the real app (createApp) with every feature on, minus `off`, over a producer that stores nothing. */
 function registerApp(off: 'cors' | 'auth' | 'rateLimit' | 'metrics' | undefined) {
-  const limit = rateLimitFromConfig(configWithRateLimit({ enabled: true, requests_per_minute: 100_000_000, requests_per_hour: 1_000_000_000, storage_type: 'memory' }), createSilentLogger());
+  const limit = rateLimitFromConfig(
+    configWithRateLimit({
+      enabled: true,
+      requests_per_minute: 100_000_000,
+      requests_per_hour: 1_000_000_000,
+      storage_type: 'memory',
+    }),
+    createSilentLogger(),
+  );
   // Authentication is always on in createApp (createTestApp gives it the test's keys); its cost alone is the "authentication" row.
   return createTestApp({
     producer: { enqueue: async () => ({ createdAt: Date.now() }) },
@@ -55,7 +63,12 @@ async function microsPerRequest(app: Hono, headers: Record<string, string>, coun
   return (used.user + used.system) / count;
 }
 
-async function microsPerRegister(app: { request: Hono['request'] }, headers: Record<string, string>, body: string, count: number): Promise<number> {
+async function microsPerRegister(
+  app: { request: Hono['request'] },
+  headers: Record<string, string>,
+  body: string,
+  count: number,
+): Promise<number> {
   // A socket as @hono/node-server passes it: without one, the limiter's client-IP lookup throws and catches each time.
   const env = { incoming: { socket: { remoteAddress: '127.0.0.1', remoteFamily: 'IPv4', remotePort: 40_000 } } };
   const send = () => app.request('/api/dm-jobqueue/register', { method: 'POST', headers, body }, env);
@@ -71,7 +84,10 @@ async function microsPerRegister(app: { request: Hono['request'] }, headers: Rec
  * and both, on a route that only answers 201 (so nothing else is measured);
  * and that refused keys never reach the job-queue Redis.
  */
-export async function benchAuthCost(redisPort: number, { rounds, count }: { rounds: number; count: number }): Promise<AuthCost> {
+export async function benchAuthCost(
+  redisPort: number,
+  { rounds, count }: { rounds: number; count: number },
+): Promise<AuthCost> {
   // Counters that have seen the load, as a real scrape would find them.
   const apiMetrics = createApiMetrics();
   const route = (app: Hono) => app.post('/api/x', (c) => c.json({ ok: true }, 201));
@@ -86,9 +102,12 @@ export async function benchAuthCost(redisPort: number, { rounds, count }: { roun
   const headers = { ...AUTH_HEADERS, origin: 'http://localhost:3000', 'content-type': 'application/json' };
   const samples = new Map<string, number[]>();
   for (let round = 0; round < rounds; round++) {
-    for (const [name, app] of Object.entries(variants)) samples.set(name, [...(samples.get(name) ?? []), await microsPerRequest(app, headers, count)]);
+    for (const [name, app] of Object.entries(variants))
+      samples.set(name, [...(samples.get(name) ?? []), await microsPerRequest(app, headers, count)]);
   }
-  const micros = Object.fromEntries([...samples].map(([name, values]) => [name, spread(values).median])) as AuthCost['micros'];
+  const micros = Object.fromEntries(
+    [...samples].map(([name, values]) => [name, spread(values).median]),
+  ) as AuthCost['micros'];
   const featureVariants = {
     'everything on': registerApp(undefined),
     'without CORS': registerApp('cors'),
@@ -99,7 +118,10 @@ export async function benchAuthCost(redisPort: number, { rounds, count }: { roun
   const registerBody = JSON.stringify({ message: 'bench job', delay_seconds: 180 });
   for (let round = 0; round < rounds; round++) {
     for (const [name, app] of Object.entries(featureVariants)) {
-      featureSamples.set(name, [...(featureSamples.get(name) ?? []), await microsPerRegister(app, { ...headers }, registerBody, count / 4)]);
+      featureSamples.set(name, [
+        ...(featureSamples.get(name) ?? []),
+        await microsPerRegister(app, { ...headers }, registerBody, count / 4),
+      ]);
     }
   }
   const features = Object.fromEntries([...featureSamples].map(([name, values]) => [name, spread(values).median]));
@@ -111,22 +133,40 @@ export async function benchAuthCost(redisPort: number, { rounds, count }: { roun
     scrapes.push(used.user + used.system);
   }
 
-  const server = await startBenchServer('auth', 'full-register.ts', { REDIS_PORT: String(redisPort), QUEUE_NAME: 'bench-auth', RATE_LIMIT: 'memory' });
+  const server = await startBenchServer('auth', 'full-register.ts', {
+    REDIS_PORT: String(redisPort),
+    QUEUE_NAME: 'bench-auth',
+    RATE_LIMIT: 'memory',
+  });
   const admin = new Redis(redisPort);
   try {
-    const calls = async () => [...(await admin.info('commandstats')).matchAll(/calls=(\d+)/g)].reduce((sum, match) => sum + Number(match[1]), 0);
+    const calls = async () =>
+      [...(await admin.info('commandstats')).matchAll(/calls=(\d+)/g)].reduce(
+        (sum, match) => sum + Number(match[1]),
+        0,
+      );
     const readOnly = `Bearer ${await testKey(['read'])}`;
     const before = await calls();
     const statuses = new Set<number>();
     for (let i = 0; i < 1000; i++) {
       for (const authorization of [undefined, readOnly]) {
-        const response = await fetch(server.url, { method: 'POST', headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) }, body: '{}' });
+        const response = await fetch(server.url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) },
+          body: '{}',
+        });
         statuses.add(response.status);
         await response.arrayBuffer();
       }
     }
     // Minus the INFO call that reads the counters.
-    return { micros, features, scrapeMicros: spread(scrapes).median, redisCommandsFor401And403: (await calls()) - before - 1, statuses: [...statuses].sort() };
+    return {
+      micros,
+      features,
+      scrapeMicros: spread(scrapes).median,
+      redisCommandsFor401And403: (await calls()) - before - 1,
+      statuses: [...statuses].sort(),
+    };
   } finally {
     admin.disconnect();
     await server.process.stop('SIGTERM');

@@ -54,8 +54,16 @@ async function waitCalls(admin: Redis): Promise<number> {
 async function registrations(port: number, ackReplicas: number, count: number, concurrency: number) {
   const admin = new Redis(port);
   const client = new Redis(producerRedisOptions(redisConfigFor(port, { command_timeout_ms: 5000 })));
-  const queue = createLazyQueue({ client, location: { name: 'bench-capacity', prefix: 'bull' }, logger: createSilentLogger() });
-  const producer = createBullmqProducer({ queue, logger: createSilentLogger(), ...(ackReplicas > 0 ? { replicaAck: createReplicaAck(client, ackReplicas, 2000) } : {}) });
+  const queue = createLazyQueue({
+    client,
+    location: { name: 'bench-capacity', prefix: 'bull' },
+    logger: createSilentLogger(),
+  });
+  const producer = createBullmqProducer({
+    queue,
+    logger: createSilentLogger(),
+    ...(ackReplicas > 0 ? { replicaAck: createReplicaAck(client, ackReplicas, 2000) } : {}),
+  });
   try {
     await admin.flushall();
     await waitFor(() => client.status === 'ready', { what: 'the bench client' });
@@ -117,16 +125,37 @@ async function registrations(port: number, ackReplicas: number, count: number, c
  * job (INFO cpu deltas), and bytes per job, on one Redis and on a master with
  * a replica, with ack_replicas 0 and 1. Variants interleaved and rotated per round.
  */
-export async function benchCapacity({ rounds, count, concurrency, configFile, log }: { rounds: number; count: number; concurrency: number; configFile: string; log: (line: string) => void }): Promise<CapacityResults> {
+export async function benchCapacity({
+  rounds,
+  count,
+  concurrency,
+  configFile,
+  log,
+}: {
+  rounds: number;
+  count: number;
+  concurrency: number;
+  configFile: string;
+  log: (line: string) => void;
+}): Promise<CapacityResults> {
   const servers: RedisServer[] = [];
   const results: CapacityResults = new Map();
   try {
     const single = await startRedisServer({ configFile, appendonly: true });
     const master = await startRedisServer({ configFile, appendonly: true });
     servers.push(single, master);
-    servers.push(await startRedisServer({ configFile, appendonly: true, extraArgs: ['--replicaof', '127.0.0.1', String(master.port)] }));
+    servers.push(
+      await startRedisServer({
+        configFile,
+        appendonly: true,
+        extraArgs: ['--replicaof', '127.0.0.1', String(master.port)],
+      }),
+    );
     const masterAdmin = new Redis(master.port);
-    await waitFor(async () => (await masterAdmin.info('replication')).includes('state=online'), { timeoutMs: 20_000, what: 'the bench replica to sync' });
+    await waitFor(async () => (await masterAdmin.info('replication')).includes('state=online'), {
+      timeoutMs: 20_000,
+      what: 'the bench replica to sync',
+    });
     masterAdmin.disconnect();
     for (let round = 1; round <= rounds; round++) {
       for (const variant of roundOrder(VARIANTS, round)) {
@@ -135,8 +164,20 @@ export async function benchCapacity({ rounds, count, concurrency, configFile, lo
         if (variant.processing) {
           const admin = new Redis(port);
           try {
-            await fillQueue(admin, port, 'bench-capacity-worker', count, { name: 'demo:delay_print', data: { message: 'bench job' } });
-            const worker = await runWorker({ KIND: 'ours', QUEUE_NAME: 'bench-capacity-worker', REDIS_PORT: String(port), CONCURRENCY: String(concurrency) }, count, await redisPid(admin));
+            await fillQueue(admin, port, 'bench-capacity-worker', count, {
+              name: 'demo:delay_print',
+              data: { message: 'bench job' },
+            });
+            const worker = await runWorker(
+              {
+                KIND: 'ours',
+                QUEUE_NAME: 'bench-capacity-worker',
+                REDIS_PORT: String(port),
+                CONCURRENCY: String(concurrency),
+              },
+              count,
+              await redisPid(admin),
+            );
             run.redisMicrosPerJob = worker.redisMicrosPerJob;
             run.jobsPerSecond = worker.jobsPerSecond;
             await admin.flushall();
@@ -147,7 +188,9 @@ export async function benchCapacity({ rounds, count, concurrency, configFile, lo
         results.set(variant.name, [...(results.get(variant.name) ?? []), run]);
         log(
           `round ${round} capacity, ${variant.name}: ${Math.round(run.registrationsPerSecond)} registrations/s, Redis ${Math.round(run.redisMicrosPerRegistration)} µs and ${Math.round(run.bytesPerJob)} bytes per registration, p99 ${run.latencyP99Ms.toFixed(2)} ms` +
-            (run.redisMicrosPerJob === undefined ? '' : `; Redis ${Math.round(run.redisMicrosPerJob)} µs per processed job`),
+            (run.redisMicrosPerJob === undefined
+              ? ''
+              : `; Redis ${Math.round(run.redisMicrosPerJob)} µs per processed job`),
         );
       }
     }
@@ -167,7 +210,8 @@ export function renderCapacity(results: CapacityResults, count: number, concurre
     const registration = median(runs, (run) => run.redisMicrosPerRegistration);
     const job = median(runs, (run) => run.redisMicrosPerJob);
     const perCore = (micros: number | undefined) => (micros ? fmt(1e6 / micros) : '—');
-    const show = (pick: (run: CapacityRun) => number, digits = 0) => fmtSpread(median(runs, pick) ?? spread([0]), digits);
+    const show = (pick: (run: CapacityRun) => number, digits = 0) =>
+      fmtSpread(median(runs, pick) ?? spread([0]), digits);
     return `| ${name} | ${show((run) => run.sequentialP50Ms, 2)} | ${show((run) => run.registrationsPerSecond)} | ${show((run) => run.latencyP50Ms, 2)} / ${show((run) => run.latencyP99Ms, 2)} | ${show((run) => run.waitsPerRegistration, 2)} | ${registration ? fmtSpread(registration, 1) : '—'} | ${perCore(registration?.median)} | ${fmtSpread(median(runs, (run) => run.bytesPerJob) ?? spread([0]))} | ${job ? fmtSpread(job, 1) : '—'} | ${perCore(job?.median)} |`;
   });
   return [

@@ -18,7 +18,11 @@ export interface ColdStart {
 export function nodeBinaries(log: (line: string) => void): Record<string, string> {
   const binaries: Record<string, string> = { [`Node ${process.versions.node}`]: process.execPath };
   try {
-    const node24 = execFileSync('npx', ['-y', '-p', 'node@24', '--', 'node', '-p', 'process.execPath + " " + process.versions.node'], { encoding: 'utf8' }).trim();
+    const node24 = execFileSync(
+      'npx',
+      ['-y', '-p', 'node@24', '--', 'node', '-p', 'process.execPath + " " + process.versions.node'],
+      { encoding: 'utf8' },
+    ).trim();
     const [binary = '', version = ''] = node24.split(' ');
     if (!version.startsWith(process.versions.node)) binaries[`Node ${version}`] = binary;
   } catch (error) {
@@ -40,7 +44,16 @@ async function until<T>(check: () => Promise<T | undefined>, timeoutMs = 20_000)
 function start(node: string, entry: string, env: Record<string, string>) {
   const child = spawn(node, [path.join(PROJECT_ROOT, 'dist', entry)], {
     cwd: PROJECT_ROOT,
-    env: { ...process.env, APP_ENV: 'test', LOG_LEVEL: 'warn', LOG_FORMAT: 'json', API_SECRET_KEY: TEST_API_SECRET, ADMIN_USER: '', ADMIN_PASSWORD: '', ...env },
+    env: {
+      ...process.env,
+      APP_ENV: 'test',
+      LOG_LEVEL: 'warn',
+      LOG_FORMAT: 'json',
+      API_SECRET_KEY: TEST_API_SECRET,
+      ADMIN_USER: '',
+      ADMIN_PASSWORD: '',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'ignore'],
   });
   let stdout = '';
@@ -52,10 +65,18 @@ function start(node: string, entry: string, env: Record<string, string>) {
 async function apiColdStart(node: string, redisPort: number, queueName: string): Promise<number> {
   const port = await freePort();
   const started = performance.now();
-  const api = start(node, 'server.js', { REDIS_JOBQUEUE_ADDR: `127.0.0.1:${redisPort}`, SERVER_PORT: String(port), JOBQUEUE_QUEUE_NAME: queueName });
+  const api = start(node, 'server.js', {
+    REDIS_JOBQUEUE_ADDR: `127.0.0.1:${redisPort}`,
+    SERVER_PORT: String(port),
+    JOBQUEUE_QUEUE_NAME: queueName,
+  });
   try {
     await until(async () => {
-      const response = await fetch(`http://127.0.0.1:${port}/api/dm-jobqueue/register`, { method: 'POST', headers: { ...AUTH_HEADERS, 'content-type': 'application/json' }, body: '{"delay_seconds":600}' });
+      const response = await fetch(`http://127.0.0.1:${port}/api/dm-jobqueue/register`, {
+        method: 'POST',
+        headers: { ...AUTH_HEADERS, 'content-type': 'application/json' },
+        body: '{"delay_seconds":600}',
+      });
       return response.status === 201 ? true : undefined;
     });
     return performance.now() - started;
@@ -68,7 +89,11 @@ async function workerColdStart(node: string, redisPort: number, queue: Queue, ma
   await queue.add('demo:delay_print', { message: marker }, { jobId: marker });
   const port = await freePort();
   const started = performance.now();
-  const worker = start(node, 'worker.js', { REDIS_JOBQUEUE_ADDR: `127.0.0.1:${redisPort}`, JOBQUEUE_PORT: String(port), JOBQUEUE_QUEUE_NAME: queue.name });
+  const worker = start(node, 'worker.js', {
+    REDIS_JOBQUEUE_ADDR: `127.0.0.1:${redisPort}`,
+    JOBQUEUE_PORT: String(port),
+    JOBQUEUE_QUEUE_NAME: queue.name,
+  });
   try {
     await until(async () => (worker.output().includes(marker) ? true : undefined));
     return performance.now() - started;
@@ -84,7 +109,10 @@ async function workerColdStart(node: string, redisPort: number, queue: Queue, ma
  * interleaved. The OS page cache is warm after the first start, as on a host
  * that restarts a process.
  */
-export async function benchColdStart(redisPort: number, { starts, log }: { starts: number; log: (line: string) => void }): Promise<ColdStart> {
+export async function benchColdStart(
+  redisPort: number,
+  { starts, log }: { starts: number; log: (line: string) => void },
+): Promise<ColdStart> {
   log('building dist/ for the cold start (npm run build)');
   execFileSync('npm', ['run', '-s', 'build'], { cwd: PROJECT_ROOT, stdio: 'inherit' });
   const binaries = nodeBinaries(log);
@@ -95,7 +123,12 @@ export async function benchColdStart(redisPort: number, { starts, log }: { start
     for (let round = 0; round < starts + 1; round++) {
       for (const [name, node] of Object.entries(binaries)) {
         const apiMs = await apiColdStart(node, redisPort, queue.name);
-        const workerMs = await workerColdStart(node, redisPort, queue, `cold-start-${round}-${name.replace(/\W/g, '')}`);
+        const workerMs = await workerColdStart(
+          node,
+          redisPort,
+          queue,
+          `cold-start-${round}-${name.replace(/\W/g, '')}`,
+        );
         // The first round warms the page cache and is not counted.
         if (round === 0) continue;
         (api[name] ??= []).push(apiMs);
@@ -106,6 +139,7 @@ export async function benchColdStart(redisPort: number, { starts, log }: { start
     await queue.obliterate({ force: true }).catch(() => undefined);
     await queue.close();
   }
-  const spreads = (series: Record<string, number[]>) => Object.fromEntries(Object.entries(series).map(([name, values]) => [name, spread(values)]));
+  const spreads = (series: Record<string, number[]>) =>
+    Object.fromEntries(Object.entries(series).map(([name, values]) => [name, spread(values)]));
   return { api: spreads(api), worker: spreads(worker), starts };
 }

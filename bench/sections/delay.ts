@@ -26,7 +26,16 @@ export async function benchDelay(
       const queueName = `bench-delay-${round}`;
       // The runner registers the jobs once its worker runs: the usual case, jobs registered while workers are up.
       // (Jobs already delayed when a worker starts run on BullMQ's own timing, up to a Redis tick late: docs/operations.md.)
-      const result = await runWorker({ KIND: kind, QUEUE_NAME: queueName, REDIS_PORT: String(port), CONCURRENCY: '16', DELAYED_SPREAD_MS: String(spreadMs) }, count);
+      const result = await runWorker(
+        {
+          KIND: kind,
+          QUEUE_NAME: queueName,
+          REDIS_PORT: String(port),
+          CONCURRENCY: '16',
+          DELAYED_SPREAD_MS: String(spreadMs),
+        },
+        count,
+      );
       lateness.set(name, [...(lateness.get(name) ?? []), ...result.lateness]);
       log(`round ${round} ${name}: ${result.lateness.length} lateness samples`);
     }

@@ -25,9 +25,21 @@ export const ENQUEUE_METHODS: Record<EnqueueMethod, string> = {
 
 /** The job the register endpoint stores, with the options it sets. */
 function request(): EnqueueRequest {
-  return { jobId: randomUUID(), type: 'demo:delay_print', payload: { message: 'bench job' }, delayMs: 180_000, attempts: 11, backoff: { type: 'exponential', delayMs: 30_000, jitter: 0.2 } };
+  return {
+    jobId: randomUUID(),
+    type: 'demo:delay_print',
+    payload: { message: 'bench job' },
+    delayMs: 180_000,
+    attempts: 11,
+    backoff: { type: 'exponential', delayMs: 30_000, jitter: 0.2 },
+  };
 }
-const bullmqOptions = (job: EnqueueRequest) => ({ jobId: job.jobId, delay: job.delayMs, attempts: job.attempts, backoff: { type: 'exponential', delay: 30_000, jitter: 0.2 } });
+const bullmqOptions = (job: EnqueueRequest) => ({
+  jobId: job.jobId,
+  delay: job.delayMs,
+  attempts: job.attempts,
+  backoff: { type: 'exponential', delay: 30_000, jitter: 0.2 },
+});
 
 async function inFlight(count: number, concurrency: number, one: () => Promise<unknown>): Promise<void> {
   let next = 0;
@@ -53,17 +65,28 @@ export async function benchEnqueue(redisPort: number, { count, rounds }: { count
   const lazyQueue = createLazyQueue({ client, location: { name: 'bench-enqueue-ours', prefix: 'bull' }, logger });
   const producer = createBullmqProducer({ queue: lazyQueue, logger });
   const methods: Record<EnqueueMethod, () => Promise<void>> = {
-    add64: () => inFlight(count, 64, () => { const job = request(); return queue.add(job.type, job.payload, bullmqOptions(job)); }),
+    add64: () =>
+      inFlight(count, 64, () => {
+        const job = request();
+        return queue.add(job.type, job.payload, bullmqOptions(job));
+      }),
     addBulk: async () => {
       for (let offset = 0; offset < count; offset += 500) {
-        await queue.addBulk(Array.from({ length: Math.min(500, count - offset) }, () => { const job = request(); return { name: job.type, data: job.payload, opts: bullmqOptions(job) }; }));
+        await queue.addBulk(
+          Array.from({ length: Math.min(500, count - offset) }, () => {
+            const job = request();
+            return { name: job.type, data: job.payload, opts: bullmqOptions(job) };
+          }),
+        );
       }
     },
     ours64: () => inFlight(count, 64, () => producer.enqueue(request())),
   };
   const results: Record<EnqueueMethod, EnqueueRun[]> = { add64: [], addBulk: [], ours64: [] };
   try {
-    await new Promise<void>((resolve) => (client.status === 'ready' ? resolve() : client.once('ready', () => resolve())));
+    await new Promise<void>((resolve) =>
+      client.status === 'ready' ? resolve() : client.once('ready', () => resolve()),
+    );
     for (let round = 0; round < rounds; round++) {
       for (const [method, run] of Object.entries(methods) as [EnqueueMethod, () => Promise<void>][]) {
         await admin.flushall();
@@ -74,7 +97,11 @@ export async function benchEnqueue(redisPort: number, { count, rounds }: { count
         const seconds = (performance.now() - started) / 1000;
         const node = process.cpuUsage(nodeBefore);
         const redisSeconds = (await redisCpuSeconds(admin)) - redisBefore;
-        results[method].push({ jobsPerSecond: count / seconds, redisMicrosPerJob: (redisSeconds * 1e6) / count, nodeMicrosPerJob: (node.user + node.system) / count });
+        results[method].push({
+          jobsPerSecond: count / seconds,
+          redisMicrosPerJob: (redisSeconds * 1e6) / count,
+          nodeMicrosPerJob: (node.user + node.system) / count,
+        });
       }
     }
   } finally {

@@ -58,9 +58,14 @@ export async function benchHttp(
         const load = await postLoad(server.url, { seconds: options.seconds });
         // CPU per request moves less than req/s when other work on the machine steals time.
         const served = load.requestsPerSecond * options.seconds;
-        const result = { ...load, serverMicrosPerRequest: served > 0 ? ((cpuSeconds(server.pid) - cpuBefore) * 1e6) / served : Number.NaN };
+        const result = {
+          ...load,
+          serverMicrosPerRequest: served > 0 ? ((cpuSeconds(server.pid) - cpuBefore) * 1e6) / served : Number.NaN,
+        };
         runs.set(server.name, [...(runs.get(server.name) ?? []), result]);
-        options.log(`round ${round} ${server.name}: ${Math.round(result.requestsPerSecond)} req/s, ${Math.round(result.serverMicrosPerRequest)} µs CPU/req, p99 ${result.p99Ms} ms, failures ${result.failures}`);
+        options.log(
+          `round ${round} ${server.name}: ${Math.round(result.requestsPerSecond)} req/s, ${Math.round(result.serverMicrosPerRequest)} µs CPU/req, p99 ${result.p99Ms} ms, failures ${result.failures}`,
+        );
       }
     }
     for (const server of servers) {

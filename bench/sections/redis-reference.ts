@@ -5,7 +5,11 @@ import { redisUsedMemory } from '../lib/cpu.js';
 
 /** redis-benchmark SET and ZADD on the same server: what Redis alone does here. */
 export function redisBenchmark(port: number): Record<string, number> {
-  const csv = execFileSync('redis-benchmark', ['-p', String(port), '-t', 'set,zadd', '-n', '100000', '-c', '50', '--csv'], { encoding: 'utf8' });
+  const csv = execFileSync(
+    'redis-benchmark',
+    ['-p', String(port), '-t', 'set,zadd', '-n', '100000', '-c', '50', '--csv'],
+    { encoding: 'utf8' },
+  );
   const results: Record<string, number> = {};
   for (const line of csv.split('\n').slice(1)) {
     const [name, rps] = line.split(',').map((cell) => cell.replace(/"/g, ''));
@@ -27,11 +31,16 @@ export async function bytesPerDelayedJob(port: number, count: number): Promise<n
         Array.from({ length: Math.min(500, count - offset) }, (_, i) => ({
           name: 'demo:delay_print',
           data: { message: 'Job executed successfully' },
-          opts: { jobId: `00000000-0000-4000-8000-${String(offset + i).padStart(12, '0')}`, delay: 180_000, attempts: 11, backoff: { type: 'exponential', delay: 30_000, jitter: 0.2 } },
+          opts: {
+            jobId: `00000000-0000-4000-8000-${String(offset + i).padStart(12, '0')}`,
+            delay: 180_000,
+            attempts: 11,
+            backoff: { type: 'exponential', delay: 30_000, jitter: 0.2 },
+          },
         })),
       );
     }
-    return (await redisUsedMemory(admin) - before) / count;
+    return ((await redisUsedMemory(admin)) - before) / count;
   } finally {
     await queue.close();
     await admin.flushall();

@@ -26,8 +26,13 @@ function apiKey(req: Request, res: Response, next: NextFunction) {
   const token = /^Bearer (.+)$/.exec(req.get('authorization') ?? '')?.[1];
   if (!token) return void res.status(401).json({ title: 'Unauthorized' });
   try {
-    const claims = jsonwebtoken.verify(token, TEST_API_SECRET, { algorithms: ['HS256'], issuer: 'dm-jobqueue' }) as { type: string; scope: string[]; env: string };
-    if (claims.type !== 'public' || claims.env !== 'test' || !claims.scope.includes('write')) return void res.status(403).json({ title: 'Forbidden' });
+    const claims = jsonwebtoken.verify(token, TEST_API_SECRET, { algorithms: ['HS256'], issuer: 'dm-jobqueue' }) as {
+      type: string;
+      scope: string[];
+      env: string;
+    };
+    if (claims.type !== 'public' || claims.env !== 'test' || !claims.scope.includes('write'))
+      return void res.status(403).json({ title: 'Forbidden' });
     next();
   } catch {
     res.status(401).json({ title: 'Unauthorized' });
@@ -37,7 +42,15 @@ function apiKey(req: Request, res: Response, next: NextFunction) {
 const app = express();
 app.disable('x-powered-by');
 app.use(requestId);
-app.use('/api', cors({ origin: ['http://localhost:3000'], credentials: true, maxAge: 600, exposedHeaders: ['Retry-After', 'X-Request-Id', 'RateLimit'] }));
+app.use(
+  '/api',
+  cors({
+    origin: ['http://localhost:3000'],
+    credentials: true,
+    maxAge: 600,
+    exposedHeaders: ['Retry-After', 'X-Request-Id', 'RateLimit'],
+  }),
+);
 app.use('/api', rateLimit({ windowMs: 60_000, limit: 100_000_000, standardHeaders: 'draft-8', legacyHeaders: false }));
 app.use('/api', apiKey);
 app.use(express.json({ limit: '16kb' }));
@@ -51,11 +64,33 @@ app.post(
   (req: Request, res: Response, next: NextFunction) => {
     const errors = validationResult(req);
     if (!errors.isEmpty()) return void res.status(400).json({ errors: errors.array() });
-    const { message, delay_seconds: delaySeconds = 180, max_retry: maxRetry = 10 } = req.body as { message?: string; delay_seconds?: number; max_retry?: number };
+    const {
+      message,
+      delay_seconds: delaySeconds = 180,
+      max_retry: maxRetry = 10,
+    } = req.body as { message?: string; delay_seconds?: number; max_retry?: number };
     queue
-      .add('demo:delay_print', { message: message ?? 'Job executed successfully' }, { jobId: randomUUID(), delay: delaySeconds * 1000, attempts: maxRetry + 1, backoff: { type: 'exponential', delay: 30_000, jitter: 0.2 } })
+      .add(
+        'demo:delay_print',
+        { message: message ?? 'Job executed successfully' },
+        {
+          jobId: randomUUID(),
+          delay: delaySeconds * 1000,
+          attempts: maxRetry + 1,
+          backoff: { type: 'exponential', delay: 30_000, jitter: 0.2 },
+        },
+      )
       .then((job) =>
-        res.status(201).json({ job_id: job.id, status: 'registered', job_type: 'demo:delay_print', delay_seconds: delaySeconds, max_retry: maxRetry, run_at: new Date(job.timestamp + delaySeconds * 1000).toISOString() }),
+        res
+          .status(201)
+          .json({
+            job_id: job.id,
+            status: 'registered',
+            job_type: 'demo:delay_print',
+            delay_seconds: delaySeconds,
+            max_retry: maxRetry,
+            run_at: new Date(job.timestamp + delaySeconds * 1000).toISOString(),
+          }),
       )
       .catch(next);
   },

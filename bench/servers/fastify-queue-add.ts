@@ -7,7 +7,11 @@ const { port, redisPort, queueName } = benchEnv();
 const queue = new Queue(queueName, { connection: { host: '127.0.0.1', port: redisPort } });
 const app = Fastify();
 app.post<{ Body: { message?: string } }>('/api/dm-jobqueue/register', async (request, reply) => {
-  const job = await queue.add('demo:delay_print', { message: request.body.message }, { delay: BENCH_DELAY_MS, attempts: 11 });
+  const job = await queue.add(
+    'demo:delay_print',
+    { message: request.body.message },
+    { delay: BENCH_DELAY_MS, attempts: 11 },
+  );
   return reply.code(201).send({ job_id: job.id, status: 'registered' });
 });
 const address = await app.listen({ port, host: '127.0.0.1' });

@@ -16,7 +16,12 @@ const mode = process.env.RATE_LIMIT ?? 'memory';
 const clusterAddrs = (process.env.CLUSTER_ADDRS ?? '').split(',').filter(Boolean);
 
 const config = configWithRateLimit(
-  { enabled: mode !== 'off', requests_per_minute: 100_000_000, requests_per_hour: 1_000_000_000, storage_type: mode === 'cluster' ? 'redis' : 'memory' },
+  {
+    enabled: mode !== 'off',
+    requests_per_minute: 100_000_000,
+    requests_per_hour: 1_000_000_000,
+    storage_type: mode === 'cluster' ? 'redis' : 'memory',
+  },
   clusterAddrs,
 );
 config.cache.redis.jobqueue.addr = { host: '127.0.0.1', port: redisPort };
@@ -25,14 +30,22 @@ config.app.jobqueue.queue_name = queueName;
 config.secrets.apiSecretKey = TEST_API_SECRET;
 const logger = await createLogger({ name: 'bench-api', level: 'info', format: 'json' });
 const fakeProducer = { enqueue: async () => ({ createdAt: Date.now() }) };
-const api = createApiService({ config, logger, ...(process.env.BENCH_FAKE_PRODUCER === '1' ? { overrides: { producer: fakeProducer } } : {}) });
+const api = createApiService({
+  config,
+  logger,
+  ...(process.env.BENCH_FAKE_PRODUCER === '1' ? { overrides: { producer: fakeProducer } } : {}),
+});
 await api.start();
 const url = `http://127.0.0.1:${api.port}/api/dm-jobqueue/register`;
 // Wait for Redis so the first requests measure the steady state (not for the
 // fail-fast bench, which runs against a Redis that is down).
 if (process.env.WAIT_FOR_REDIS !== 'no') {
   for (;;) {
-    const response = await fetch(url, { method: 'POST', headers: { ...AUTH_HEADERS, 'content-type': 'application/json' }, body: '{}' });
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { ...AUTH_HEADERS, 'content-type': 'application/json' },
+      body: '{}',
+    });
     if (response.status === 201) break;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }

@@ -22,14 +22,18 @@ const count = Number(process.env.COUNT ?? '10000');
 const concurrency = Number(process.env.CONCURRENCY ?? '16');
 const devNull = openSync('/dev/null', 'w');
 // BENCH_CLIENT_OPTIONS (JSON, experiments) overrides client options, e.g. '{"enableAutoPipelining":true}'.
-const connection = { ...workerRedisOptions(redisConfigFor(redisPort)), ...(JSON.parse(process.env.BENCH_CLIENT_OPTIONS ?? '{}') as object) };
+const connection = {
+  ...workerRedisOptions(redisConfigFor(redisPort)),
+  ...(JSON.parse(process.env.BENCH_CLIENT_OPTIONS ?? '{}') as object),
+};
 
 let completed = 0;
 const lateness: number[] = [];
 let finish: () => void = () => undefined;
 const done = new Promise<void>((resolve) => (finish = resolve));
 function onCompleted(job: Job): void {
-  if (job.processedOn !== undefined && job.opts.delay) lateness.push(job.processedOn - (job.timestamp + job.opts.delay));
+  if (job.processedOn !== undefined && job.opts.delay)
+    lateness.push(job.processedOn - (job.timestamp + job.opts.delay));
   completed += 1;
   if (completed === count) finish();
 }
@@ -37,9 +41,17 @@ function onCompleted(job: Job): void {
 let run: () => Promise<void>;
 let close: () => Promise<void>;
 if (kind === 'raw') {
-  const removeOnComplete = process.env.RAW_REMOVE_ON_COMPLETE ? (JSON.parse(process.env.RAW_REMOVE_ON_COMPLETE) as KeepJobs) : undefined;
-  const worker = new Worker(queueName, async () => undefined, { connection, concurrency, autorun: false, ...(removeOnComplete === undefined ? {} : { removeOnComplete }) });
-  const log = process.env.RAW_LOG === '1' ? pino({ level: 'info' }, pino.destination({ fd: devNull, sync: false })) : undefined;
+  const removeOnComplete = process.env.RAW_REMOVE_ON_COMPLETE
+    ? (JSON.parse(process.env.RAW_REMOVE_ON_COMPLETE) as KeepJobs)
+    : undefined;
+  const worker = new Worker(queueName, async () => undefined, {
+    connection,
+    concurrency,
+    autorun: false,
+    ...(removeOnComplete === undefined ? {} : { removeOnComplete }),
+  });
+  const log =
+    process.env.RAW_LOG === '1' ? pino({ level: 'info' }, pino.destination({ fd: devNull, sync: false })) : undefined;
   worker.on('completed', (job) => {
     log?.info({ jobId: job.id, jobType: job.name, attempt: job.attemptsMade }, 'job completed');
     onCompleted(job);
@@ -68,7 +80,10 @@ if (kind === 'raw') {
     registry: createJobRegistry([...jobDefinitions, benchNoop]),
     jobDeps: { print: (line) => writeSync(devNull, `${line}\n`), now: () => new Date(), logger },
     concurrency,
-    retention: { keep_completed: { count: 1000, age_seconds: 86_400 }, keep_failed: { count: 5000, age_seconds: 604_800 } },
+    retention: {
+      keep_completed: { count: 1000, age_seconds: 86_400 },
+      keep_failed: { count: 5000, age_seconds: 604_800 },
+    },
     logger: logger.child({ kind }),
   });
   run = () => worker.run();
@@ -85,7 +100,13 @@ if (process.env.DELAYED_SPREAD_MS) {
   await new Promise((resolve) => setTimeout(resolve, 1000));
   const queue = new Queue(queueName, { connection: { host: '127.0.0.1', port: redisPort } });
   const firstDue = Date.now() + 2000;
-  await queue.addBulk(Array.from({ length: count }, (_, i) => ({ name: 'bench:noop', data: { n: i }, opts: { delay: firstDue + Math.floor((i * spreadMs) / count) - Date.now() } })));
+  await queue.addBulk(
+    Array.from({ length: count }, (_, i) => ({
+      name: 'bench:noop',
+      data: { n: i },
+      opts: { delay: firstDue + Math.floor((i * spreadMs) / count) - Date.now() },
+    })),
+  );
   await queue.close();
 }
 await done;

@@ -56,7 +56,10 @@ async function call(path, init, okStatus) {
   try {
     const key = currentKey();
     const authorization = key ? { authorization: `Bearer ${key}` } : {};
-    response = await fetch(`${API}${path}`, { ...init, headers: { accept: 'application/json', ...authorization, ...init.headers } });
+    response = await fetch(`${API}${path}`, {
+      ...init,
+      headers: { accept: 'application/json', ...authorization, ...init.headers },
+    });
   } catch {
     return { kind: 'network' };
   }
@@ -65,7 +68,11 @@ async function call(path, init, okStatus) {
 
 /** `POST /register`; 201 → `{ job_id, run_at, ... }`. */
 export function registerJob(body) {
-  return call('/register', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }, 201);
+  return call(
+    '/register',
+    { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) },
+    201,
+  );
 }
 
 /** `GET /jobs/:id`; 200 → `{ state, run_at, next_run_at, attempts_made, max_retry, finished_at, failure_reason, ... }`. */

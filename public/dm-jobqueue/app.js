@@ -63,7 +63,10 @@ function registrationFailed(outcome) {
       const first = showFieldErrors(form, outcome.errors, t);
       const others = otherErrors(outcome.errors);
       if (others.length > 0 || !first) {
-        const detail = others.length > 0 ? others.map((error) => `${error.field}: ${t.phrase(error.reason)}`).join('; ') : outcome.detail;
+        const detail =
+          others.length > 0
+            ? others.map((error) => `${error.field}: ${t.phrase(error.reason)}`).join('; ')
+            : outcome.detail;
         showNotice('error', t('error.body', { detail }));
       } else {
         showNotice('error', t('error.fields'));

@@ -9,7 +9,8 @@ const EN = {
   'form.heading': 'Register a job',
   'message.label': 'Message',
   'message.placeholder': '(empty: “Job executed successfully”)',
-  'message.hint': 'Optional. One line, up to 1000 characters; the worker prints it. Leave it empty for the default message.',
+  'message.hint':
+    'Optional. One line, up to 1000 characters; the worker prints it. Leave it empty for the default message.',
   'delay.label': 'Delay (seconds)',
   'delay.hint': '0 runs it now; at most 2592000 (30 days).',
   'retry.label': 'Max retry',
@@ -19,7 +20,8 @@ const EN = {
   registered: 'Job registered: {id}. It runs at {time}.',
   'error.fields': 'Nothing was registered: please correct the fields marked in the form.',
   'key.label': 'API key',
-  'key.hint': 'Sent as “Authorization: Bearer …”, kept in this tab only. npm run dev prints a link that fills it in; npm run api-key makes one.',
+  'key.hint':
+    'Sent as “Authorization: Bearer …”, kept in this tab only. npm run dev prints a link that fills it in; npm run api-key makes one.',
   'error.unauthorized': 'Nothing was registered: the API refused the API key (401 Unauthorized): {detail}',
   'error.forbidden': 'Nothing was registered: the API key may not do this (403 Forbidden): {detail}',
   'error.body': 'Nothing was registered: {detail}',
@@ -77,7 +79,8 @@ const JA = {
   registered: 'ジョブを登録しました: {id}。実行予定は {time} です。',
   'error.fields': '登録されていません。フォームの印の付いた項目を直してください。',
   'key.label': 'API キー',
-  'key.hint': '「Authorization: Bearer …」として送信し、このタブの中だけに保存します。npm run dev が表示するリンクで自動入力され、npm run api-key で作れます。',
+  'key.hint':
+    '「Authorization: Bearer …」として送信し、このタブの中だけに保存します。npm run dev が表示するリンクで自動入力され、npm run api-key で作れます。',
   'error.unauthorized': '登録されていません。API が API キーを拒否しました（401 Unauthorized）: {detail}',
   'error.forbidden': '登録されていません。この API キーではこの操作はできません（403 Forbidden）: {detail}',
   'error.body': '登録されていません: {detail}',
@@ -106,7 +109,8 @@ const JA = {
   'progress.completed': '完了: ワーカーがメッセージを出力しました。',
   'progress.failed': '失敗しました。リトライは残っていません。',
   'check.rateLimited': 'リクエストが多すぎます。{seconds} 秒後にもう一度確認します。',
-  'check.unavailable': 'ジョブを確認できません: ジョブキューを利用できません（{reason}）。{seconds} 秒後にもう一度確認します。',
+  'check.unavailable':
+    'ジョブを確認できません: ジョブキューを利用できません（{reason}）。{seconds} 秒後にもう一度確認します。',
   'check.network': 'API サーバーに接続できません。{seconds} 秒後にもう一度確認します。',
   'check.other': 'サーバーの応答 {status}。{seconds} 秒後にもう一度確認します。',
   'check.notFound': 'このジョブはキューにもうありません。終了したジョブはしばらくすると削除されます。',
@@ -131,10 +135,22 @@ const JA_PHRASES = [
   [/^must be at most (\d+)$/, '$1 以下にしてください'],
   [/^must not be empty$/, '空にはできません'],
   [/^must be a string$/, '文字列を入力してください'],
-  [/^must not contain (U\+[0-9A-F]+) \(a control character.*\) at position (\d+)$/, '$2 文字目の $1 は制御文字（改行、タブ、エスケープなど）のため使えません'],
-  [/^must not contain (U\+[0-9A-F]+) \(an invisible format character.*\) at position (\d+)$/, '$2 文字目の $1 は文字の並びを変えたり隠したりする不可視の書式文字のため使えません'],
-  [/^must not contain (U\+[0-9A-F]+) \(a line or paragraph separator\) at position (\d+)$/, '$2 文字目の $1 は行・段落区切り文字のため使えません'],
-  [/^must not contain (U\+[0-9A-F]+) \(a lone surrogate.*\) at position (\d+)$/, '$2 文字目の $1 は不正な文字（孤立サロゲート）のため使えません'],
+  [
+    /^must not contain (U\+[0-9A-F]+) \(a control character.*\) at position (\d+)$/,
+    '$2 文字目の $1 は制御文字（改行、タブ、エスケープなど）のため使えません',
+  ],
+  [
+    /^must not contain (U\+[0-9A-F]+) \(an invisible format character.*\) at position (\d+)$/,
+    '$2 文字目の $1 は文字の並びを変えたり隠したりする不可視の書式文字のため使えません',
+  ],
+  [
+    /^must not contain (U\+[0-9A-F]+) \(a line or paragraph separator\) at position (\d+)$/,
+    '$2 文字目の $1 は行・段落区切り文字のため使えません',
+  ],
+  [
+    /^must not contain (U\+[0-9A-F]+) \(a lone surrogate.*\) at position (\d+)$/,
+    '$2 文字目の $1 は不正な文字（孤立サロゲート）のため使えません',
+  ],
   [/^is not a known field$/, '不明な項目です'],
 ];
 
@@ -157,7 +173,9 @@ export function pickLanguage(languages) {
 export function translator(lang) {
   const texts = TEXTS[lang] ?? EN;
   const t = (key, params = {}) =>
-    (texts[key] ?? EN[key] ?? key).replace(/\{(\w+)\}/g, (whole, name) => (name in params ? String(params[name]) : whole));
+    (texts[key] ?? EN[key] ?? key).replace(/\{(\w+)\}/g, (whole, name) =>
+      name in params ? String(params[name]) : whole,
+    );
   t.lang = lang;
   /** An English phrase from the API in the page's language (unknown ones unchanged). */
   t.phrase = (text) => {
@@ -172,5 +190,6 @@ export function translator(lang) {
 export function applyTranslations(root, t) {
   root.documentElement.lang = t.lang;
   for (const element of root.querySelectorAll('[data-i18n]')) element.textContent = t(element.dataset.i18n);
-  for (const element of root.querySelectorAll('[data-i18n-placeholder]')) element.placeholder = t(element.dataset.i18nPlaceholder);
+  for (const element of root.querySelectorAll('[data-i18n-placeholder]'))
+    element.placeholder = t(element.dataset.i18nPlaceholder);
 }

@@ -16,7 +16,9 @@ export function progressText(job, t, now = Date.now()) {
     const due = (job.nextRunAt ?? job.runAt).getTime();
     if (due <= now) return t('progress.due');
     const countdown = formatCountdown(due - now);
-    return job.attemptsMade > 0 ? t('progress.retry', { made: job.attemptsMade, countdown }) : t('progress.delayed', { countdown });
+    return job.attemptsMade > 0
+      ? t('progress.retry', { made: job.attemptsMade, countdown })
+      : t('progress.delayed', { countdown });
   }
   return t(`progress.${job.state}`);
 }

@@ -19,7 +19,11 @@ export async function ensureApiSecret(
   let secret = config.secrets.apiSecretKey;
   if (secret === undefined && config.env === 'develop') {
     secret = newSecret();
-    appendDevSettings(file, 'Made by npm run dev / npm run demo: signs API keys in develop only; never use it elsewhere.', { API_SECRET_KEY: secret });
+    appendDevSettings(
+      file,
+      'Made by npm run dev / npm run demo: signs API keys in develop only; never use it elsewhere.',
+      { API_SECRET_KEY: secret },
+    );
     say(`created a develop-only API secret in ${path.basename(file)} (git-ignored)`);
   }
   const withSecret: Config = { ...config, secrets: { ...config.secrets, apiSecretKey: secret } };

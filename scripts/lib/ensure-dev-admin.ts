@@ -13,7 +13,10 @@ import { appendDevSettings, DEV_ENV_FILE } from './dev-env-file.js';
 export function ensureDevAdmin(config: Config, say: (line: string) => void, file = DEV_ENV_FILE): Config {
   if (config.secrets.admin || config.env !== 'develop') return config;
   const admin = { username: 'admin', password: randomBytes(18).toString('base64url') };
-  appendDevSettings(file, 'Made by npm run dev: the queue dashboard and /metrics login, develop only.', { ADMIN_USER: admin.username, ADMIN_PASSWORD: admin.password });
+  appendDevSettings(file, 'Made by npm run dev: the queue dashboard and /metrics login, develop only.', {
+    ADMIN_USER: admin.username,
+    ADMIN_PASSWORD: admin.password,
+  });
   say(`created a develop-only dashboard login in ${path.basename(file)} (git-ignored)`);
   return { ...config, secrets: { ...config.secrets, admin } };
 }

@@ -42,10 +42,14 @@ export async function ensureRedis(config: Config, say: (line: string) => void): 
   let result = await probe(config);
   if (!result.reachable) {
     if (!addr) {
-      throw new Error(`the job-queue Redis (${label}) is not reachable (${result.reason}); for the development setup run: npm run redis-sentinel:start`);
+      throw new Error(
+        `the job-queue Redis (${label}) is not reachable (${result.reason}); for the development setup run: npm run redis-sentinel:start`,
+      );
     }
     if (!LOCAL_HOSTS.has(addr.host)) {
-      throw new Error(`the job-queue Redis at ${label} is not reachable (${result.reason}); start it or fix redis.jobqueue.addr in config/${config.env}/cacheserver.yaml`);
+      throw new Error(
+        `the job-queue Redis at ${label} is not reachable (${result.reason}); start it or fix redis.jobqueue.addr in config/${config.env}/cacheserver.yaml`,
+      );
     }
     say(`the job-queue Redis at ${label} is not running; starting it`);
     const started = spawnSync('bash', [path.join(PROJECT_ROOT, 'scripts/start-redis.sh'), 'start'], {

@@ -47,13 +47,21 @@ export function startNodeProcess(
   } = {},
 ): NodeProcess {
   const loader = options.typescript === false ? [] : ['--import', 'tsx'];
-  const nodeArgs = [...(options.nodeArgs ?? []), ...loader, path.isAbsolute(entry) ? entry : path.join(PROJECT_ROOT, entry)];
+  const nodeArgs = [
+    ...(options.nodeArgs ?? []),
+    ...loader,
+    path.isAbsolute(entry) ? entry : path.join(PROJECT_ROOT, entry),
+  ];
   const [wrapper, ...wrapperArgs] = options.wrapper ?? [];
-  const child = spawn(wrapper ?? process.execPath, wrapper ? [...wrapperArgs, process.execPath, ...nodeArgs] : nodeArgs, {
-    cwd: options.cwd ?? PROJECT_ROOT,
-    env: { ...process.env, APP_ENV: 'test', LOG_FORMAT: 'json', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    wrapper ?? process.execPath,
+    wrapper ? [...wrapperArgs, process.execPath, ...nodeArgs] : nodeArgs,
+    {
+      cwd: options.cwd ?? PROJECT_ROOT,
+      env: { ...process.env, APP_ENV: 'test', LOG_FORMAT: 'json', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   const stdout: string[] = [];
   const stderr: string[] = [];
   const { onLine } = options;

@@ -13,7 +13,10 @@ try {
     if (!sentinel) throw new Error('redis.jobqueue has no sentinel setting (it uses addr)');
     process.stdout.write(`${sentinel.name}\n${sentinel.addrs.map(({ host, port }) => `${host}:${port}\n`).join('')}`);
   } else {
-    if (!addr) throw new Error('redis.jobqueue uses Sentinel, not one addr: start the development setup with npm run redis-sentinel:start');
+    if (!addr)
+      throw new Error(
+        'redis.jobqueue uses Sentinel, not one addr: start the development setup with npm run redis-sentinel:start',
+      );
     process.stdout.write(`${addr.host}:${addr.port}\n`);
   }
 } catch (error) {

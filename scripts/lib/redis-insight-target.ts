@@ -47,13 +47,17 @@ export function insightTarget(config: Config): InsightTarget {
   if (redis.password) env.RI_REDIS_PASSWORD = redis.password;
   const notes: string[] = [];
   if (typeof redis.tls === 'object' && redis.tls.ca_file) {
-    notes.push(`tls.ca_file (${redis.tls.ca_file}) is a host path the container cannot read: mount it and set RI_REDIS_TLS_CA_PATH, or add the CA in Redis Insight`);
+    notes.push(
+      `tls.ca_file (${redis.tls.ca_file}) is a host path the container cannot read: mount it and set RI_REDIS_TLS_CA_PATH, or add the CA in Redis Insight`,
+    );
   }
   if (redis.username && !redis.password) {
     notes.push('an ACL username is set but no password (REDIS_JOBQUEUE_PASSWORD); Redis Insight will ask for it');
   }
   if (redis.sentinel) {
-    notes.push(`redis.jobqueue uses Sentinel: Redis Insight connects to the sentinel ${formatAddr(addr)} and offers the master group "${redis.sentinel.name}" to add`);
+    notes.push(
+      `redis.jobqueue uses Sentinel: Redis Insight connects to the sentinel ${formatAddr(addr)} and offers the master group "${redis.sentinel.name}" to add`,
+    );
   }
   return { mode, configuredAddr: formatAddr(addr), env, notes };
 }

@@ -44,7 +44,10 @@ export const MessageSchema = v.pipe(
   v.trim(),
   v.minLength(1, 'must not be empty'),
   v.maxLength(MESSAGE_MAX_LENGTH, `must be at most ${MESSAGE_MAX_LENGTH} characters`),
-  v.regex(ONLY_PRINTABLE, (issue) => forbiddenCharacterReason(String(issue.input)) ?? 'contains a character that cannot be printed'),
+  v.regex(
+    ONLY_PRINTABLE,
+    (issue) => forbiddenCharacterReason(String(issue.input)) ?? 'contains a character that cannot be printed',
+  ),
   v.description(
     'Printed by the worker as `[YYYY-MM-DD HH:mm:ss] <message>`. Trimmed; 1–1000 characters; no control characters, ' +
       'invisible format characters (bidi overrides, zero-width characters), line/paragraph separators or lone surrogates.',

@@ -2,7 +2,15 @@ import { isDeepStrictEqual } from 'node:util';
 import { IdempotencyConflictError } from './idempotency-conflict-error.js';
 import type { IdempotencyStore, StoredRegistration } from './idempotency-store.js';
 import { idempotentJobId } from './idempotent-job-id.js';
-import { registeredJob, resolveRegistration, type KnownJobDefinition, type RegisterJobDeps, type RegisteredJob, type RegisterJobInput, type ResolvedRegistration } from './register-job.js';
+import {
+  registeredJob,
+  resolveRegistration,
+  type KnownJobDefinition,
+  type RegisterJobDeps,
+  type RegisteredJob,
+  type RegisterJobInput,
+  type ResolvedRegistration,
+} from './register-job.js';
 
 export interface IdempotentRegisterDeps {
   producer: RegisterJobDeps['producer'];
@@ -29,7 +37,12 @@ export interface IdempotentRegistration {
 const CLAIM_TTL_MS = 10_000;
 
 function sameRegistration(stored: StoredRegistration, wanted: ResolvedRegistration): boolean {
-  return stored.type === wanted.type && stored.delayMs === wanted.delayMs && stored.attempts === wanted.attempts && isDeepStrictEqual(stored.payload, wanted.payload);
+  return (
+    stored.type === wanted.type &&
+    stored.delayMs === wanted.delayMs &&
+    stored.attempts === wanted.attempts &&
+    isDeepStrictEqual(stored.payload, wanted.payload)
+  );
 }
 
 /**

@@ -10,7 +10,9 @@ import { registerJob } from './register-job.js';
 describe('registerJob', () => {
   it("refuses a payload the job type's own schema refuses, storing nothing", async () => {
     const producer = createFakeProducer();
-    const attempt = registerJob({ producer, newJobId: () => 'id-1' }, demoDelayPrint, { payload: { message: '   ', extra: 1 } });
+    const attempt = registerJob({ producer, newJobId: () => 'id-1' }, demoDelayPrint, {
+      payload: { message: '   ', extra: 1 },
+    });
     await expect(attempt).rejects.toBeInstanceOf(InvalidJobPayloadError);
     await expect(attempt).rejects.toMatchObject({
       errors: [
@@ -36,6 +38,10 @@ describe('registerJob', () => {
     const response = await app.request('/x', { method: 'POST' });
     expect(response.status).toBe(400);
     expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-    expect(await response.json()).toMatchObject({ status: 400, detail: 'message: must not be empty', errors: [{ field: 'message', reason: 'must not be empty' }] });
+    expect(await response.json()).toMatchObject({
+      status: 400,
+      detail: 'message: must not be empty',
+      errors: [{ field: 'message', reason: 'must not be empty' }],
+    });
   });
 });

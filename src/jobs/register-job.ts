@@ -43,11 +43,21 @@ export function resolveRegistration(definition: KnownJobDefinition, input: Regis
   if (!parsed.success) throw new InvalidJobPayloadError(definition.type, toFieldErrors(parsed.issues));
   const delaySeconds = input.delaySeconds ?? definition.delaySeconds;
   const maxRetry = input.maxRetry ?? definition.maxRetry;
-  return { type: definition.type, payload: parsed.output, delayMs: delaySeconds * 1000, attempts: maxRetry + 1, backoff: definition.backoff };
+  return {
+    type: definition.type,
+    payload: parsed.output,
+    delayMs: delaySeconds * 1000,
+    attempts: maxRetry + 1,
+    backoff: definition.backoff,
+  };
 }
 
 /** What the caller is told about a stored job. */
-export function registeredJob(jobId: string, registration: { type: string; delayMs: number; attempts: number }, createdAt: number): RegisteredJob {
+export function registeredJob(
+  jobId: string,
+  registration: { type: string; delayMs: number; attempts: number },
+  createdAt: number,
+): RegisteredJob {
   return {
     jobId,
     jobType: registration.type,
@@ -62,7 +72,11 @@ export function registeredJob(jobId: string, registration: { type: string; delay
  * the producer has stored it, so a returned job is never a job that was lost.
  * @example await registerJob(deps, demoDelayPrint, { payload: { message: 'hi' }, delaySeconds: 5 })
  */
-export async function registerJob(deps: RegisterJobDeps, definition: KnownJobDefinition, input: RegisterJobInput): Promise<RegisteredJob> {
+export async function registerJob(
+  deps: RegisterJobDeps,
+  definition: KnownJobDefinition,
+  input: RegisterJobInput,
+): Promise<RegisteredJob> {
   const registration = resolveRegistration(definition, input);
   const jobId = deps.newJobId();
   const { createdAt } = await deps.producer.enqueue({ jobId, ...registration });

@@ -10,7 +10,13 @@ import { createFakeStatusReader } from '../../test/fakes/fake-status-reader.js';
 import { AUTH_HEADERS, TEST_AUTH } from '../../test/helpers/api-keys.js';
 
 function appWithRealPage() {
-  return createTestApp({ auth: TEST_AUTH, producer: createFakeProducer(), statusReader: createFakeStatusReader(), logger: createSilentLogger(), bodyLimitBytes: 1024 });
+  return createTestApp({
+    auth: TEST_AUTH,
+    producer: createFakeProducer(),
+    statusReader: createFakeStatusReader(),
+    logger: createSilentLogger(),
+    bodyLimitBytes: 1024,
+  });
 }
 
 describe('the demo page', () => {
@@ -55,11 +61,14 @@ describe('the demo page', () => {
     }
   });
 
-  it.for(['..%2Fpackage.json', '.env', 'index.html', 'missing.js', 'APP.JS'])('answers 404 problem+json for %j', async (name) => {
-    const response = await appWithRealPage().request(`/dm-jobqueue/${name}`);
-    expect(response.status).toBe(404);
-    expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-  });
+  it.for(['..%2Fpackage.json', '.env', 'index.html', 'missing.js', 'APP.JS'])(
+    'answers 404 problem+json for %j',
+    async (name) => {
+      const response = await appWithRealPage().request(`/dm-jobqueue/${name}`);
+      expect(response.status).toBe(404);
+      expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    },
+  );
 
   it('reads the files on each request, from the directory it is given', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'demo-page-'));
@@ -72,7 +81,10 @@ describe('the demo page', () => {
   });
 
   it('does not add its headers to the API', async () => {
-    const response = await appWithRealPage().request('/api/dm-jobqueue/register', { method: 'POST', headers: AUTH_HEADERS });
+    const response = await appWithRealPage().request('/api/dm-jobqueue/register', {
+      method: 'POST',
+      headers: AUTH_HEADERS,
+    });
     expect(response.status).toBe(201);
     expect(response.headers.get('content-security-policy')).toBeNull();
   });

@@ -29,7 +29,13 @@ function setup() {
 
 async function problem(response: Response) {
   expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-  return (await response.json()) as { type: string; title: string; status: number; detail: string; errors?: { field: string; reason: string }[] };
+  return (await response.json()) as {
+    type: string;
+    title: string;
+    status: number;
+    detail: string;
+    errors?: { field: string; reason: string }[];
+  };
 }
 
 describe('POST /api/dm-jobqueue/register', () => {
@@ -72,15 +78,24 @@ describe('POST /api/dm-jobqueue/register', () => {
     expect(producer.jobs[0]).toMatchObject({ payload: { message: 'hello' }, delayMs: 0, attempts: 1 });
   });
 
-  it.for(['👨\u200D👩\u200D👧 family', 'می\u200Cخواهم', 'ｗｉｄｅ　ｓｐａｃｅ'])('accepts real text that needs joiners or wide spaces: %s', async (message) => {
-    const { register, producer } = setup();
-    expect((await register({ message })).status).toBe(201);
-    expect(producer.jobs[0]?.payload).toEqual({ message });
-  });
+  it.for(['👨\u200D👩\u200D👧 family', 'می\u200Cخواهم', 'ｗｉｄｅ　ｓｐａｃｅ'])(
+    'accepts real text that needs joiners or wide spaces: %s',
+    async (message) => {
+      const { register, producer } = setup();
+      expect((await register({ message })).status).toBe(201);
+      expect(producer.jobs[0]?.payload).toEqual({ message });
+    },
+  );
 
   it('gives every job an unguessable id by default', async () => {
     const producer = createFakeProducer();
-    const app = createTestApp({ auth: TEST_AUTH, producer, statusReader: createFakeStatusReader(), logger: createSilentLogger(), bodyLimitBytes: 1024 });
+    const app = createTestApp({
+      auth: TEST_AUTH,
+      producer,
+      statusReader: createFakeStatusReader(),
+      logger: createSilentLogger(),
+      bodyLimitBytes: 1024,
+    });
     const ids = new Set<string>();
     for (let i = 0; i < 3; i++) {
       const response = await app.request('/api/dm-jobqueue/register', { method: 'POST', headers: AUTH_HEADERS });
@@ -100,14 +115,42 @@ describe('POST /api/dm-jobqueue/register', () => {
     [{ message: '   ' }, 'message', 'must not be empty'],
     [{ message: 42 }, 'message', 'must be a string'],
     [{ message: 'x'.repeat(1001) }, 'message', 'must be at most 1000 characters'],
-    [{ message: 'line\nbreak' }, 'message', 'must not contain U+000A (a control character (newline, tab, escape, …)) at position 4'],
-    [{ message: 'esc\u001b[2J' }, 'message', 'must not contain U+001B (a control character (newline, tab, escape, …)) at position 3'],
-    [{ message: 'invoice\u202Efdp.exe' }, 'message', 'must not contain U+202E (an invisible format character that can reorder or hide text) at position 7'],
-    [{ message: 'zero\u200Bwidth' }, 'message', 'must not contain U+200B (an invisible format character that can reorder or hide text) at position 4'],
+    [
+      { message: 'line\nbreak' },
+      'message',
+      'must not contain U+000A (a control character (newline, tab, escape, …)) at position 4',
+    ],
+    [
+      { message: 'esc\u001b[2J' },
+      'message',
+      'must not contain U+001B (a control character (newline, tab, escape, …)) at position 3',
+    ],
+    [
+      { message: 'invoice\u202Efdp.exe' },
+      'message',
+      'must not contain U+202E (an invisible format character that can reorder or hide text) at position 7',
+    ],
+    [
+      { message: 'zero\u200Bwidth' },
+      'message',
+      'must not contain U+200B (an invisible format character that can reorder or hide text) at position 4',
+    ],
     [{ message: 'two\u2028lines' }, 'message', 'must not contain U+2028 (a line or paragraph separator) at position 3'],
-    [{ message: 'para\u2029graph' }, 'message', 'must not contain U+2029 (a line or paragraph separator) at position 4'],
-    [{ message: 'half \uD800 pair' }, 'message', 'must not contain U+D800 (a lone surrogate (not a valid character)) at position 5'],
-    [{ message: '😀\u202Eab' }, 'message', 'must not contain U+202E (an invisible format character that can reorder or hide text) at position 1'],
+    [
+      { message: 'para\u2029graph' },
+      'message',
+      'must not contain U+2029 (a line or paragraph separator) at position 4',
+    ],
+    [
+      { message: 'half \uD800 pair' },
+      'message',
+      'must not contain U+D800 (a lone surrogate (not a valid character)) at position 5',
+    ],
+    [
+      { message: '😀\u202Eab' },
+      'message',
+      'must not contain U+202E (an invisible format character that can reorder or hide text) at position 1',
+    ],
     [{ delay: 5 }, 'delay', 'is not a known field'],
     [[1, 2], '(body)', 'must be a JSON object'],
     ['"text"', '(body)', 'must be a JSON object'],
@@ -116,7 +159,11 @@ describe('POST /api/dm-jobqueue/register', () => {
     const response = await register(body);
     expect(response.status).toBe(400);
     const details = await problem(response);
-    expect(details).toMatchObject({ status: 400, title: 'Invalid request body', type: 'urn:dm-jobqueue:problem:validation-error' });
+    expect(details).toMatchObject({
+      status: 400,
+      title: 'Invalid request body',
+      type: 'urn:dm-jobqueue:problem:validation-error',
+    });
     expect(details.errors).toContainEqual({ field, reason });
     expect(details.detail).toContain(`${field}: ${reason}`);
     expect(producer.jobs).toHaveLength(0);
@@ -164,7 +211,7 @@ describe('POST /api/dm-jobqueue/register', () => {
 
   it('hides unexpected errors behind a generic 500', async () => {
     const app = createTestApp({
-    auth: TEST_AUTH,
+      auth: TEST_AUTH,
       producer: { enqueue: async () => Promise.reject(new Error('secret internals')) },
       statusReader: createFakeStatusReader(),
       logger: createSilentLogger(),

@@ -30,7 +30,8 @@ const describeRegister = describeRoute({
   operationId: 'registerJob',
   tags: TAGS,
   summary: 'Register a demo:delay_print job',
-  description: 'Stores the job in Redis; the worker prints the message when it is due. Every field is optional; an empty body registers the defaults.',
+  description:
+    'Stores the job in Redis; the worker prints the message when it is due. Every field is optional; an empty body registers the defaults.',
   security: [{ bearerAuth: ['write'] }],
   parameters: [
     {
@@ -43,10 +44,19 @@ const describeRegister = describeRoute({
     },
   ],
   // The body is optional (curl -X POST works); the converter would not say so by itself.
-  requestBody: { required: false, content: { 'application/json': { schema: resolver(RegisterRequestSchema), example: { message: 'hello', delay_seconds: 5, max_retry: 3 } } } },
+  requestBody: {
+    required: false,
+    content: {
+      'application/json': {
+        schema: resolver(RegisterRequestSchema),
+        example: { message: 'hello', delay_seconds: 5, max_retry: 3 },
+      },
+    },
+  },
   responses: {
     201: {
-      description: 'Stored: the job will run at run_at (or, with Idempotent-Replayed: true, stored by an earlier request with the same Idempotency-Key)',
+      description:
+        'Stored: the job will run at run_at (or, with Idempotent-Replayed: true, stored by an earlier request with the same Idempotency-Key)',
       headers: { [REPLAYED_HEADER]: { description: '"true" on a replay', schema: { type: 'string', enum: ['true'] } } },
       content: { 'application/json': { schema: resolver(RegisterResponseSchema) } },
     },
@@ -65,7 +75,15 @@ const describeStatus = describeRoute({
   summary: "A job's state",
   description: 'Where the job is in its life; the payload is left out. Poll it no more than every few seconds.',
   security: [{ bearerAuth: ['read'] }],
-  parameters: [{ name: 'id', in: 'path', required: true, description: 'The job_id register answered', schema: { type: 'string', format: 'uuid' } }],
+  parameters: [
+    {
+      name: 'id',
+      in: 'path',
+      required: true,
+      description: 'The job_id register answered',
+      schema: { type: 'string', format: 'uuid' },
+    },
+  ],
   responses: {
     200: { description: 'The job', content: { 'application/json': { schema: resolver(JobStatusResponseSchema) } } },
     404: problem('No such job: never registered, or removed after its retention time'),
@@ -81,7 +99,8 @@ export function createDmJobqueueRoutes(deps: DmJobqueueRouteDeps) {
   return new Hono()
     .post('/register', describeRegister, requireJsonBody(), jsonBody(RegisterRequestSchema), async (c) => {
       const idempotencyKey = readIdempotencyKey(c);
-      if (!idempotencyKey.ok) return validationProblem(c, [{ field: `${IDEMPOTENCY_KEY_HEADER} (header)`, reason: idempotencyKey.reason }]);
+      if (!idempotencyKey.ok)
+        return validationProblem(c, [{ field: `${IDEMPOTENCY_KEY_HEADER} (header)`, reason: idempotencyKey.reason }]);
       const body = c.req.valid('json');
       const input: RegisterJobInput = {
         payload: { message: body.message ?? DEFAULT_DEMO_MESSAGE },

@@ -19,7 +19,12 @@ export function createHealthRoutes(isReady: ReadinessCheck = () => true) {
       if (isReady()) return c.text('ready');
       return problemResponse(
         c,
-        { type: PROBLEM_TYPES.unavailable, title: 'Service Unavailable', status: 503, detail: 'Not ready: the job-queue Redis is not reachable' },
+        {
+          type: PROBLEM_TYPES.unavailable,
+          title: 'Service Unavailable',
+          status: 503,
+          detail: 'Not ready: the job-queue Redis is not reachable',
+        },
         { 'Retry-After': '5' },
       );
     });

@@ -15,7 +15,11 @@ function setup() {
   const register = (body: unknown, key: string | undefined, headers: Record<string, string> = AUTH_HEADERS) =>
     app.request('/api/dm-jobqueue/register', {
       method: 'POST',
-      headers: { ...headers, 'content-type': 'application/json', ...(key === undefined ? {} : { 'idempotency-key': key }) },
+      headers: {
+        ...headers,
+        'content-type': 'application/json',
+        ...(key === undefined ? {} : { 'idempotency-key': key }),
+      },
       body: JSON.stringify(body),
     });
   return { producer, idempotency, register, metrics };
@@ -23,7 +27,12 @@ function setup() {
 
 async function problem(response: Response) {
   expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-  return (await response.json()) as { type: string; status: number; detail: string; errors?: { field: string; reason: string }[] };
+  return (await response.json()) as {
+    type: string;
+    status: number;
+    detail: string;
+    errors?: { field: string; reason: string }[];
+  };
 }
 
 describe('POST /register with Idempotency-Key', () => {

@@ -7,9 +7,17 @@ const Timestamp = v.pipe(v.string(), v.isoTimestamp());
 export const JobStatusResponseSchema = v.object({
   job_id: v.string(),
   job_type: v.string(),
-  state: v.pipe(v.picklist(JOB_STATES), v.description('delayed: not due yet or waiting for a retry; waiting: due; active: running; completed / failed: finished for good.')),
+  state: v.pipe(
+    v.picklist(JOB_STATES),
+    v.description(
+      'delayed: not due yet or waiting for a retry; waiting: due; active: running; completed / failed: finished for good.',
+    ),
+  ),
   run_at: v.pipe(Timestamp, v.description('When the first run was due.')),
-  next_run_at: v.pipe(v.nullable(Timestamp), v.description('While delayed: the earliest the next run (first or retry) starts.')),
+  next_run_at: v.pipe(
+    v.nullable(Timestamp),
+    v.description('While delayed: the earliest the next run (first or retry) starts.'),
+  ),
   attempts_made: v.pipe(v.number(), v.integer()),
   max_retry: v.pipe(v.number(), v.integer()),
   finished_at: v.nullable(Timestamp),

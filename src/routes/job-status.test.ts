@@ -21,7 +21,11 @@ const delayedRetry: JobStatus = {
 function setup(statuses: JobStatus[] = [delayedRetry]) {
   const statusReader = createFakeStatusReader(statuses);
   const app = createTestApp({ statusReader });
-  return { app, statusReader, get: (id: string) => app.request(`/api/dm-jobqueue/jobs/${id}`, { headers: AUTH_HEADERS }) };
+  return {
+    app,
+    statusReader,
+    get: (id: string) => app.request(`/api/dm-jobqueue/jobs/${id}`, { headers: AUTH_HEADERS }),
+  };
 }
 
 async function problem(response: Response) {
@@ -50,7 +54,14 @@ describe('GET /api/dm-jobqueue/jobs/:id', () => {
 
   it('reports a finished job with its finish time and null for what does not apply', async () => {
     const { get } = setup([
-      { ...delayedRetry, state: 'completed', nextRunAt: undefined, attemptsMade: 1, failureReason: undefined, finishedAt: new Date('2026-01-02T03:07:06.250Z') },
+      {
+        ...delayedRetry,
+        state: 'completed',
+        nextRunAt: undefined,
+        attemptsMade: 1,
+        failureReason: undefined,
+        finishedAt: new Date('2026-01-02T03:07:06.250Z'),
+      },
     ]);
     expect(await (await get(JOB_ID)).json()).toMatchObject({
       state: 'completed',

@@ -16,7 +16,10 @@ const CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
  */
 export function createMetricsRoutes(render: () => Promise<string>, credentials: AdminCredentials) {
   return new Hono()
-    .use('/metrics', basicAuth({ username: credentials.username, password: credentials.password, realm: 'dm-jobqueue metrics' }))
+    .use(
+      '/metrics',
+      basicAuth({ username: credentials.username, password: credentials.password, realm: 'dm-jobqueue metrics' }),
+    )
     .get('/metrics', async (c) => {
       c.header('Cache-Control', 'no-store');
       return c.body(await render(), 200, { 'Content-Type': CONTENT_TYPE });

@@ -19,7 +19,12 @@ export function openApiDocument(app: Hono) {
       tags: [{ name: 'dm-jobqueue', description: 'The reference job queue' }],
       components: {
         securitySchemes: {
-          bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'An API key from npm run api-key: a JWT (HS256) with scope read and/or write' },
+          bearerAuth: {
+            type: 'http',
+            scheme: 'bearer',
+            bearerFormat: 'JWT',
+            description: 'An API key from npm run api-key: a JWT (HS256) with scope read and/or write',
+          },
         },
       },
     },

@@ -21,10 +21,16 @@ export const RegisterRequestSchema = v.pipe(
   v.strictObject({
     message: v.optional(MessageSchema),
     delay_seconds: v.optional(
-      v.pipe(boundedInteger(MAX_DELAY_SECONDS, ' (30 days)'), v.description('Seconds until the first run; 0 = now. Absent: the job type\'s default (180).')),
+      v.pipe(
+        boundedInteger(MAX_DELAY_SECONDS, ' (30 days)'),
+        v.description("Seconds until the first run; 0 = now. Absent: the job type's default (180)."),
+      ),
     ),
     max_retry: v.optional(
-      v.pipe(boundedInteger(MAX_RETRY_LIMIT, ''), v.description('Retries after a failed run; 0 = one attempt, no retry. Absent: the job type\'s default (10).')),
+      v.pipe(
+        boundedInteger(MAX_RETRY_LIMIT, ''),
+        v.description("Retries after a failed run; 0 = one attempt, no retry. Absent: the job type's default (10)."),
+      ),
     ),
   }),
 );

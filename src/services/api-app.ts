@@ -29,11 +29,23 @@ export interface ApiApp {
  * both run the same app. Throws ConfigError first when API_SECRET_KEY is missing.
  * @example const { app, close } = createApiApp({ config, logger });
  */
-export function createApiApp({ config, logger, overrides = {} }: { config: Config; logger: Logger; overrides?: Partial<AppDeps> }): ApiApp {
+export function createApiApp({
+  config,
+  logger,
+  overrides = {},
+}: {
+  config: Config;
+  logger: Logger;
+  overrides?: Partial<AppDeps>;
+}): ApiApp {
   const auth = apiKeySettings(config);
   const redisConfig = config.cache.redis.jobqueue;
   const { jobqueue } = config.app;
-  const redisErrors = createRedisErrorReporter(logger, `job-queue Redis at ${redisLabel(redisConfig)}`, 'registering a job answers 503 until it is back');
+  const redisErrors = createRedisErrorReporter(
+    logger,
+    `job-queue Redis at ${redisLabel(redisConfig)}`,
+    'registering a job answers 503 until it is back',
+  );
   const connect = () => {
     const created = new Redis({ ...producerRedisOptions(redisConfig), lazyConnect: true });
     created.on('error', redisErrors.error);
@@ -50,15 +62,23 @@ export function createApiApp({ config, logger, overrides = {} }: { config: Confi
   const location = { name: jobqueue.queue_name, prefix: jobqueue.prefix };
   const queue = createLazyQueue({ client, location, logger });
   const writeQueue = writer === client ? queue : createLazyQueue({ client: writer, location, logger });
-  const replicaAck = redisConfig.ack_replicas > 0 ? createReplicaAck(writer, redisConfig.ack_replicas, redisConfig.ack_timeout_ms) : undefined;
+  const replicaAck =
+    redisConfig.ack_replicas > 0
+      ? createReplicaAck(writer, redisConfig.ack_replicas, redisConfig.ack_timeout_ms)
+      : undefined;
   const idempotency = createBullmqIdempotencyStore({ queue, logger, redisErrors });
   const rateLimit = rateLimitFromConfig(config, logger);
-  if (!config.secrets.admin) logger.info('metrics (/metrics) and the queue dashboard are off: set ADMIN_USER and ADMIN_PASSWORD to turn them on');
+  if (!config.secrets.admin)
+    logger.info(
+      'metrics (/metrics) and the queue dashboard are off: set ADMIN_USER and ADMIN_PASSWORD to turn them on',
+    );
   const app = createApp({
     producer: createBullmqProducer({ queue: writeQueue, logger, redisErrors, ...(replicaAck ? { replicaAck } : {}) }),
     statusReader: createBullmqStatusReader({ queue, logger, redisErrors }),
     // A replayed 201 is confirmed on the replicas too, as the first one would have been.
-    idempotency: replicaAck ? durableReplay(idempotency, { queue: writeQueue, logger, redisErrors, replicaAck }) : idempotency,
+    idempotency: replicaAck
+      ? durableReplay(idempotency, { queue: writeQueue, logger, redisErrors, replicaAck })
+      : idempotency,
     logger,
     bodyLimitBytes: config.app.server.body_limit_bytes,
     auth,
@@ -73,7 +93,8 @@ export function createApiApp({ config, logger, overrides = {} }: { config: Confi
     app,
     firstConnection,
     async close() {
-      for (const each of new Set([queue, writeQueue])) await each.close().catch((error: unknown) => logger.debug({ err: error }, 'queue close failed'));
+      for (const each of new Set([queue, writeQueue]))
+        await each.close().catch((error: unknown) => logger.debug({ err: error }, 'queue close failed'));
       for (const each of clients) each.disconnect();
       rateLimit.close();
     },

@@ -21,7 +21,12 @@ async function startDashboard(config: Config, credentials: AdminCredentials, log
   // Loaded only when the dashboard is on: bull-board's import is a large share of a cold start (bench section 10).
   const { createDashboardApp, DASHBOARD_PATH } = await import('../infra/admin/queue-dashboard.js');
   const { jobqueue, admin } = config.app;
-  const queue = createFailFastQueue({ name: jobqueue.queue_name, prefix: jobqueue.prefix }, config.cache.redis.jobqueue, logger, 'dashboard');
+  const queue = createFailFastQueue(
+    { name: jobqueue.queue_name, prefix: jobqueue.prefix },
+    config.cache.redis.jobqueue,
+    logger,
+    'dashboard',
+  );
   const server = await startHttpServer(createDashboardApp({ queue, credentials, readOnly: admin.read_only }), {
     host: admin.host,
     port: admin.port,
@@ -71,10 +76,18 @@ export function createApiService({ config, logger, overrides = {} }: ApiServiceO
     async start() {
       api = createApiApp({ config, logger, overrides });
       const { host, port, headers_timeout_ms, request_timeout_ms } = config.app.server;
-      server = await startHttpServer(api.app, { host, port, timeouts: { headersMs: headers_timeout_ms, requestMs: request_timeout_ms }, setting: `SERVER_PORT (server.port in config/${config.env}/config.yaml)` });
+      server = await startHttpServer(api.app, {
+        host,
+        port,
+        timeouts: { headersMs: headers_timeout_ms, requestMs: request_timeout_ms },
+        setting: `SERVER_PORT (server.port in config/${config.env}/config.yaml)`,
+      });
       if (config.secrets.admin) dashboard = await startDashboard(config, config.secrets.admin, logger);
       // Last: "API listening" means every listener of the service is up.
-      logger.info({ env: config.env, redis: label, queue: jobqueue.queue_name, prefix: jobqueue.prefix }, `API listening on http://${config.app.server.host}:${server.port}`);
+      logger.info(
+        { env: config.env, redis: label, queue: jobqueue.queue_name, prefix: jobqueue.prefix },
+        `API listening on http://${config.app.server.host}:${server.port}`,
+      );
     },
     stop,
   };

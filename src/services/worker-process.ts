@@ -12,6 +12,9 @@ import { createWorkerService, workerStopTimeoutMs } from './worker-service.js';
 export async function runWorkerProcess({ registry }: { registry?: JobRegistry } = {}): Promise<void> {
   await runProcess({ name: 'worker', logName: 'worker' }, (config, logger) => {
     const jobDeps = { print: (line: string) => void process.stdout.write(`${line}\n`), now: () => new Date(), logger };
-    return { service: createWorkerService({ config, logger, jobDeps, ...(registry ? { registry } : {}) }), shutdownTimeoutMs: workerStopTimeoutMs(config) };
+    return {
+      service: createWorkerService({ config, logger, jobDeps, ...(registry ? { registry } : {}) }),
+      shutdownTimeoutMs: workerStopTimeoutMs(config),
+    };
   });
 }

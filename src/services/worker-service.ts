@@ -44,7 +44,12 @@ export function workerStopTimeoutMs(config: Config): number {
  * `failure` rejects when the worker's run loop does.
  * @example const worker = createWorkerService({ config, logger, jobDeps }); await worker.start();
  */
-export function createWorkerService({ config, logger, jobDeps, registry = createJobRegistry() }: WorkerServiceOptions): WorkerService {
+export function createWorkerService({
+  config,
+  logger,
+  jobDeps,
+  registry = createJobRegistry(),
+}: WorkerServiceOptions): WorkerService {
   const { jobqueue } = config.app;
   const redisConfig = config.cache.redis.jobqueue;
   const { failure, fail } = failureSignal();
@@ -72,9 +77,16 @@ export function createWorkerService({ config, logger, jobDeps, registry = create
       return health?.port;
     },
     async start() {
-      const healthApp = new Hono().route('/', createHealthRoutes(() => worker?.isReady() ?? false));
+      const healthApp = new Hono().route(
+        '/',
+        createHealthRoutes(() => worker?.isReady() ?? false),
+      );
       const admin = config.secrets.admin;
-      if (admin) healthApp.route('/', createMetricsRoutes(async () => joinMetrics([await metrics.registry.metrics(), await queueDepth()]), admin));
+      if (admin)
+        healthApp.route(
+          '/',
+          createMetricsRoutes(async () => joinMetrics([await metrics.registry.metrics(), await queueDepth()]), admin),
+        );
       else logger.info('metrics (/metrics) are off: set ADMIN_USER and ADMIN_PASSWORD to turn them on');
       health = await startHttpServer(healthApp, {
         host: jobqueue.host,

@@ -6,12 +6,18 @@ import { literal, startStack, type Stack } from '../helpers/stack.js';
 import { AUTH_HEADERS, testKey } from '../helpers/api-keys.js';
 
 const DESKTOP = { viewport: { width: 960, height: 800 } } satisfies BrowserContextOptions;
-const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true } satisfies BrowserContextOptions;
+const PHONE = {
+  viewport: { width: 390, height: 844 },
+  deviceScaleFactor: 2,
+  isMobile: true,
+  hasTouch: true,
+} satisfies BrowserContextOptions;
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/;
 const STATUS_PATH = '/api/dm-jobqueue/jobs/';
 
 /** The worker's line for `message`: `[YYYY-MM-DD HH:mm:ss] <message>`. */
-const printedLine = (message: string) => new RegExp(`^\\[\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\] ${literal(message).source}$`);
+const printedLine = (message: string) =>
+  new RegExp(`^\\[\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\] ${literal(message).source}$`);
 
 interface OpenPage {
   page: Page;
@@ -38,7 +44,12 @@ describe('the demo page in chromium', () => {
   });
 
   /** Opens the page as the link `npm run dev` prints does: with an API key in the fragment, unless `apiKey` is ''. */
-  async function openPage(baseUrl: string, options: BrowserContextOptions = DESKTOP, path = '/dm-jobqueue', apiKey = AUTH_HEADERS.authorization?.slice('Bearer '.length) ?? ''): Promise<OpenPage> {
+  async function openPage(
+    baseUrl: string,
+    options: BrowserContextOptions = DESKTOP,
+    path = '/dm-jobqueue',
+    apiKey = AUTH_HEADERS.authorization?.slice('Bearer '.length) ?? '',
+  ): Promise<OpenPage> {
     const context = await browser.newContext({ locale: 'en-US', ...options });
     cleanup.push(() => context.close());
     const page = await context.newPage();
@@ -48,7 +59,8 @@ describe('the demo page in chromium', () => {
     });
     page.on('pageerror', (error) => result.errors.push(error.message));
     page.on('console', (message) => {
-      if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) result.errors.push(message.text());
+      if (message.type() === 'error' && !message.text().startsWith('Failed to load resource'))
+        result.errors.push(message.text());
     });
     opened.push(result);
     await page.goto(`${baseUrl}${path}${apiKey ? `#key=${apiKey}` : ''}`);
@@ -97,7 +109,9 @@ describe('the demo page in chromium', () => {
       await page.getByRole('button', { name: 'Register' }).click();
       const job = (await (await registered).json()) as { job_id: string; run_at: string };
 
-      await expect.poll(() => text(page, '#notice'), { timeout: 10_000 }).toMatch(new RegExp(`^Job registered: ${job.job_id}\\. It runs at .+\\.$`));
+      await expect
+        .poll(() => text(page, '#notice'), { timeout: 10_000 })
+        .toMatch(new RegExp(`^Job registered: ${job.job_id}\\. It runs at .+\\.$`));
       expect(await text(page, '#job-id')).toBe(job.job_id);
       expect(await text(page, '#job-message')).toBe(message);
       await screenshot(page, '02-registered');
@@ -170,11 +184,17 @@ describe('the demo page in chromium', () => {
       const { page } = await openPage(stack.baseUrl, DESKTOP, '/dm-jobqueue', '');
       await page.getByLabel('Delay (seconds)').fill('0');
       await page.getByRole('button', { name: 'Register' }).click();
-      await expect.poll(() => text(page, '#notice'), { timeout: 10_000 }).toMatch(/^Nothing was registered: the API refused the API key \(401 Unauthorized\): Authorization header is required/);
+      await expect
+        .poll(() => text(page, '#notice'), { timeout: 10_000 })
+        .toMatch(
+          /^Nothing was registered: the API refused the API key \(401 Unauthorized\): Authorization header is required/,
+        );
       expect(await focusedId(page)).toBe('api_key');
       await page.getByLabel('API key').fill(await testKey(['read']));
       await page.getByRole('button', { name: 'Register' }).click();
-      await expect.poll(() => text(page, '#notice'), { timeout: 10_000 }).toMatch(/^Nothing was registered: the API key may not do this \(403 Forbidden\): Insufficient scope/);
+      await expect
+        .poll(() => text(page, '#notice'), { timeout: 10_000 })
+        .toMatch(/^Nothing was registered: the API key may not do this \(403 Forbidden\): Insufficient scope/);
     });
 
     it('registers the default message from the untouched form, as the API does for an absent message', async () => {
@@ -197,7 +217,9 @@ describe('the demo page in chromium', () => {
       const delayError = page.locator('#delay_seconds-error');
       await delayError.waitFor({ timeout: 10_000 });
       expect(await delayError.textContent()).toBe('Must be at most 2592000 (30 days)');
-      expect(await text(page, '#message-error')).toBe('Must not contain U+202E (an invisible format character that can reorder or hide text) at position 7');
+      expect(await text(page, '#message-error')).toBe(
+        'Must not contain U+202E (an invisible format character that can reorder or hide text) at position 7',
+      );
       for (const field of ['message', 'delay_seconds']) {
         const input = page.locator(`#${field}`);
         expect(await input.getAttribute('aria-invalid')).toBe('true');
@@ -230,7 +252,12 @@ describe('the demo page in chromium', () => {
         route.fulfill({
           status: 429,
           headers: { 'content-type': 'application/problem+json', 'retry-after': '17' },
-          body: JSON.stringify({ type: 'urn:dm-jobqueue:problem:rate-limited', title: 'Too Many Requests', status: 429, detail: 'Rate limit exceeded' }),
+          body: JSON.stringify({
+            type: 'urn:dm-jobqueue:problem:rate-limited',
+            title: 'Too Many Requests',
+            status: 429,
+            detail: 'Rate limit exceeded',
+          }),
         }),
       );
       await page.getByLabel('Message').fill('not now');
@@ -249,13 +276,20 @@ describe('the demo page in chromium', () => {
         return route.fulfill({
           status: 429,
           headers: { 'content-type': 'application/problem+json', 'retry-after': '3' },
-          body: JSON.stringify({ type: 'urn:dm-jobqueue:problem:rate-limited', title: 'Too Many Requests', status: 429, detail: 'Rate limit exceeded' }),
+          body: JSON.stringify({
+            type: 'urn:dm-jobqueue:problem:rate-limited',
+            title: 'Too Many Requests',
+            status: 429,
+            detail: 'Rate limit exceeded',
+          }),
         });
       });
       await page.getByLabel('Message').fill('checked later');
       await page.getByLabel('Delay (seconds)').fill('0');
       await page.getByRole('button', { name: 'Register' }).click();
-      await expect.poll(() => text(page, '#job-check'), { timeout: 10_000 }).toBe('Too many requests; checking again in 3 s.');
+      await expect
+        .poll(() => text(page, '#job-check'), { timeout: 10_000 })
+        .toBe('Too many requests; checking again in 3 s.');
       await page.locator('#job-state[data-state="completed"]').waitFor({ timeout: 20_000 });
       expect(await page.locator('#job-check').isVisible()).toBe(false);
       expect(statusRequests.length).toBe(2);
@@ -286,7 +320,9 @@ describe('the demo page in chromium', () => {
       await page.getByRole('button', { name: '登録' }).click();
       await page.locator('#delay_seconds-error').waitFor({ timeout: 10_000 });
       expect(await text(page, '#delay_seconds-error')).toBe('2592000（30 日）以下にしてください');
-      expect(await text(page, '#message-error')).toBe('1 文字目の U+200B は文字の並びを変えたり隠したりする不可視の書式文字のため使えません');
+      expect(await text(page, '#message-error')).toBe(
+        '1 文字目の U+200B は文字の並びを変えたり隠したりする不可視の書式文字のため使えません',
+      );
       await screenshot(page, '08-japanese');
     });
   });
@@ -306,13 +342,17 @@ describe('the demo page in chromium', () => {
     // The page's check of the job answers 503 too, and says so.
     const check = page.locator('#job-check');
     await check.waitFor({ timeout: 15_000 });
-    expect(await check.textContent()).toMatch(/^Cannot check the job: the job queue is unavailable \(Redis is not connected\)\. Checking again in 5 s\.$/);
+    expect(await check.textContent()).toMatch(
+      /^Cannot check the job: the job queue is unavailable \(Redis is not connected\)\. Checking again in 5 s\.$/,
+    );
     await screenshot(page, '09-status-unavailable');
 
     await page.getByRole('button', { name: 'Register' }).click();
-    await expect.poll(() => text(page, '#notice'), { timeout: 10_000 }).toBe(
-      'The job queue is unavailable: Redis is not connected. Nothing was registered; try again in a few seconds.',
-    );
+    await expect
+      .poll(() => text(page, '#notice'), { timeout: 10_000 })
+      .toBe(
+        'The job queue is unavailable: Redis is not connected. Nothing was registered; try again in a few seconds.',
+      );
     expect(await page.getByLabel('Message').inputValue()).toBe(message);
     await screenshot(page, '10-unavailable');
 

@@ -64,7 +64,10 @@ describe("the original template's client on another origin, in chromium", () => 
     browser = await launchChromium();
     redis = await startRedisServer();
     allowedPort = await freePort();
-    stack = await startStack(redis, 'cors', { API_CORS_ALLOWED_ORIGINS: `http://127.0.0.1:${allowedPort}`, LOG_LEVEL: 'debug' });
+    stack = await startStack(redis, 'cors', {
+      API_CORS_ALLOWED_ORIGINS: `http://127.0.0.1:${allowedPort}`,
+      LOG_LEVEL: 'debug',
+    });
   });
   afterAll(async () => {
     await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
@@ -74,14 +77,18 @@ describe("the original template's client on another origin, in chromium", () => 
   });
 
   async function clickRegister(port: number): Promise<string> {
-    if (!servers.some((server) => (server.address() as AddressInfo).port === port)) servers.push(await serveClient(port, () => clientPage(stack.baseUrl, token)));
+    if (!servers.some((server) => (server.address() as AddressInfo).port === port))
+      servers.push(await serveClient(port, () => clientPage(stack.baseUrl, token)));
     const context = await browser.newContext();
     try {
       const page = await context.newPage();
       await page.goto(`http://127.0.0.1:${port}/`);
       await page.click('#register');
       await expect.poll(() => page.textContent('#result'), { timeout: 10_000 }).not.toBe('');
-      await screenshot(page, `original-client-${token ? 'key' : 'no-key'}-${port === allowedPort ? 'allowed' : 'other'}`);
+      await screenshot(
+        page,
+        `original-client-${token ? 'key' : 'no-key'}-${port === allowedPort ? 'allowed' : 'other'}`,
+      );
       return (await page.textContent('#result')) ?? '';
     } finally {
       await context.close();
@@ -93,18 +100,25 @@ describe("the original template's client on another origin, in chromium", () => 
     const shown = await clickRegister(allowedPort);
     expect(shown).toMatch(/^registered [0-9a-f-]{36} registered$/);
     const jobId = shown.split(' ')[1] ?? '';
-    const status = await fetch(`${stack.baseUrl}/api/dm-jobqueue/jobs/${jobId}`, { headers: { authorization: `Bearer ${token}` } });
+    const status = await fetch(`${stack.baseUrl}/api/dm-jobqueue/jobs/${jobId}`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
     expect(await status.json()).toMatchObject({ job_id: jobId, state: 'delayed', job_type: 'demo:delay_print' });
   });
 
   it("shows the 401 in the client's own way (the body's message) without a key", async () => {
     token = '';
-    expect(await clickRegister(allowedPort)).toBe('error 401: Authorization header is required: send "Authorization: Bearer <API key>" (make a key with npm run api-key)');
+    expect(await clickRegister(allowedPort)).toBe(
+      'error 401: Authorization header is required: send "Authorization: Bearer <API key>" (make a key with npm run api-key)',
+    );
   });
 
   it('is blocked by the browser from an origin not in api.cors, and registers nothing', async () => {
     token = await testKey(['read', 'write']);
-    const registered = () => stack.api.stdout.filter((line) => line.includes('"path":"/api/dm-jobqueue/register"') && line.includes('"status":201')).length;
+    const registered = () =>
+      stack.api.stdout.filter(
+        (line) => line.includes('"path":"/api/dm-jobqueue/register"') && line.includes('"status":201'),
+      ).length;
     const before = registered();
     expect(await clickRegister(await freePort())).toBe('failed: Failed to fetch');
     await new Promise((resolve) => setTimeout(resolve, 500));

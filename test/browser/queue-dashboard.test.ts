@@ -19,7 +19,12 @@ describe('the queue dashboard (/admin/queues) in chromium', () => {
     const basic = `Basic ${Buffer.from(`${ADMIN.ADMIN_USER}:${ADMIN.ADMIN_PASSWORD}`).toString('base64')}`;
     const response = await fetch(`${fixture.stack.adminUrl}/admin/queues/api/queues/any/retry/failed`, {
       method: 'PUT',
-      headers: { authorization: basic, origin: 'http://evil.example', 'sec-fetch-site': 'cross-site', 'content-type': 'text/plain' },
+      headers: {
+        authorization: basic,
+        origin: 'http://evil.example',
+        'sec-fetch-site': 'cross-site',
+        'content-type': 'text/plain',
+      },
     });
     expect(response.status).toBe(403);
     // The same call from the dashboard's own page passes the check (and then finds no such queue).
@@ -32,31 +37,49 @@ describe('the queue dashboard (/admin/queues) in chromium', () => {
 
   it('logs in, shows a delayed demo:delay_print job with its data, promotes it, and shows it completed', async () => {
     const message = `from the dashboard ${Date.now()}`;
-    const registered = await waitFor(async () => {
-      const response = await fetch(`${fixture.stack.baseUrl}/api/dm-jobqueue/register`, {
-        method: 'POST',
-        headers: { ...AUTH_HEADERS, 'content-type': 'application/json' },
-        body: JSON.stringify({ message, delay_seconds: 3600 }),
-      });
-      return response.status === 201 ? ((await response.json()) as { job_id: string }) : undefined;
-    }, { what: 'a registration' });
+    const registered = await waitFor(
+      async () => {
+        const response = await fetch(`${fixture.stack.baseUrl}/api/dm-jobqueue/register`, {
+          method: 'POST',
+          headers: { ...AUTH_HEADERS, 'content-type': 'application/json' },
+          body: JSON.stringify({ message, delay_seconds: 3600 }),
+        });
+        return response.status === 201 ? ((await response.json()) as { job_id: string }) : undefined;
+      },
+      { what: 'a registration' },
+    );
 
-    const context = await fixture.browser.newContext({ httpCredentials: { username: ADMIN.ADMIN_USER, password: ADMIN.ADMIN_PASSWORD }, viewport: { width: 1280, height: 900 } });
+    const context = await fixture.browser.newContext({
+      httpCredentials: { username: ADMIN.ADMIN_USER, password: ADMIN.ADMIN_PASSWORD },
+      viewport: { width: 1280, height: 900 },
+    });
     try {
       const page = await context.newPage();
       await page.goto(`${fixture.stack.adminUrl}/admin/queues`);
-      await page.getByRole('link', { name: /stack|dashboard/ }).first().click();
-      await page.getByRole('link', { name: /Delayed/i }).first().click();
+      await page
+        .getByRole('link', { name: /stack|dashboard/ })
+        .first()
+        .click();
+      await page
+        .getByRole('link', { name: /Delayed/i })
+        .first()
+        .click();
       await page.getByText(registered.job_id).first().waitFor({ timeout: 15_000 });
       await page.getByText(message).first().waitFor({ timeout: 5_000 });
       await screenshot(page, 'dashboard-delayed');
       // The job card's first action is Promote (bull-board's icon buttons carry no names); it asks to confirm.
-      const card = page.locator('div', { hasText: registered.job_id }).filter({ has: page.getByRole('tab', { name: 'Data' }) }).last();
+      const card = page
+        .locator('div', { hasText: registered.job_id })
+        .filter({ has: page.getByRole('tab', { name: 'Data' }) })
+        .last();
       await card.locator('ul[class^="jobActions"] button').first().click();
       const confirm = page.getByRole('button', { name: 'Confirm' });
       if (await confirm.isVisible().catch(() => false)) await confirm.click();
       await fixture.stack.worker.waitForLine(new RegExp(`\\] ${message}$`), { stream: 'stdout' });
-      await page.getByRole('link', { name: /Completed/i }).first().click();
+      await page
+        .getByRole('link', { name: /Completed/i })
+        .first()
+        .click();
       await page.getByText(registered.job_id).first().waitFor({ timeout: 15_000 });
       await screenshot(page, 'dashboard-completed');
     } finally {

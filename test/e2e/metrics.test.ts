@@ -9,7 +9,13 @@ const basic = `Basic ${Buffer.from(`${ADMIN.ADMIN_USER}:${ADMIN.ADMIN_PASSWORD}`
 
 /** The value of the first sample line matching `name{…labels…}`, or 0. */
 function sample(text: string, name: string, labels: Record<string, string> = {}): number {
-  const line = text.split('\n').find((entry) => entry.startsWith(`${name}{`) && Object.entries(labels).every(([key, value]) => entry.includes(`${key}="${value}"`)));
+  const line = text
+    .split('\n')
+    .find(
+      (entry) =>
+        entry.startsWith(`${name}{`) &&
+        Object.entries(labels).every(([key, value]) => entry.includes(`${key}="${value}"`)),
+    );
   return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
 }
 
@@ -44,34 +50,61 @@ describe('Prometheus metrics of the real processes', () => {
   it('moves with real traffic: requests, registrations, completions, lateness and queue depth', async () => {
     const [apiUrl, workerUrl] = metricsUrl();
     const register = (body: unknown, headers = AUTH_HEADERS) =>
-      fetch(`${stack.baseUrl}/api/dm-jobqueue/register`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    await waitFor(async () => (await register({ message: 'warm-up', delay_seconds: 0 })).status === 201, { what: 'the API to reach Redis' });
+      fetch(`${stack.baseUrl}/api/dm-jobqueue/register`, {
+        method: 'POST',
+        headers: { ...headers, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    await waitFor(async () => (await register({ message: 'warm-up', delay_seconds: 0 })).status === 201, {
+      what: 'the API to reach Redis',
+    });
     const apiBefore = await scrape(apiUrl);
-    const workerBefore = await waitFor(async () => {
-      const text = await scrape(workerUrl);
-      return sample(text, 'dm_jobqueue_jobs_completed_total', { job_type: 'demo:delay_print' }) >= 1 ? text : undefined;
-    }, { what: 'the warm-up job to complete' });
+    const workerBefore = await waitFor(
+      async () => {
+        const text = await scrape(workerUrl);
+        return sample(text, 'dm_jobqueue_jobs_completed_total', { job_type: 'demo:delay_print' }) >= 1
+          ? text
+          : undefined;
+      },
+      { what: 'the warm-up job to complete' },
+    );
 
-    for (let i = 0; i < 5; i++) expect((await register({ message: `counted ${i}`, delay_seconds: 0 })).status).toBe(201);
+    for (let i = 0; i < 5; i++)
+      expect((await register({ message: `counted ${i}`, delay_seconds: 0 })).status).toBe(201);
     expect((await register({ delay_seconds: -1 })).status).toBe(400);
     expect((await register({}, {})).status).toBe(401);
 
     const api = await scrape(apiUrl);
-    const delta = (name: string, labels: Record<string, string>) => sample(api, name, labels) - sample(apiBefore, name, labels);
+    const delta = (name: string, labels: Record<string, string>) =>
+      sample(api, name, labels) - sample(apiBefore, name, labels);
     expect(delta('dm_jobqueue_jobs_registered_total', { job_type: 'demo:delay_print', outcome: 'stored' })).toBe(5);
     expect(delta('dm_jobqueue_jobs_registered_total', { job_type: 'demo:delay_print', outcome: 'rejected' })).toBe(1);
     expect(delta('http_requests_total', { route: '/api/dm-jobqueue/register', status: '201' })).toBe(5);
-    expect(delta('http_requests_total', { route: '/api/dm-jobqueue/register', status: '401' }) + delta('http_requests_total', { route: '/api/*', status: '401' })).toBe(1);
-    expect(sample(api, 'http_request_duration_seconds_count', { route: '/api/dm-jobqueue/register' })).toBeGreaterThanOrEqual(7);
+    expect(
+      delta('http_requests_total', { route: '/api/dm-jobqueue/register', status: '401' }) +
+        delta('http_requests_total', { route: '/api/*', status: '401' }),
+    ).toBe(1);
+    expect(
+      sample(api, 'http_request_duration_seconds_count', { route: '/api/dm-jobqueue/register' }),
+    ).toBeGreaterThanOrEqual(7);
     expect(api).toContain('process_resident_memory_bytes');
 
-    const worker = await waitFor(async () => {
-      const text = await scrape(workerUrl);
-      const done = sample(text, 'dm_jobqueue_jobs_completed_total', { job_type: 'demo:delay_print' }) - sample(workerBefore, 'dm_jobqueue_jobs_completed_total', { job_type: 'demo:delay_print' });
-      return done >= 5 ? text : undefined;
-    }, { what: 'the five jobs to complete' });
-    expect(sample(worker, 'dm_jobqueue_job_start_lateness_seconds_count', { job_type: 'demo:delay_print' })).toBeGreaterThanOrEqual(6);
-    expect(sample(worker, 'dm_jobqueue_job_processing_seconds_count', { job_type: 'demo:delay_print' })).toBeGreaterThanOrEqual(6);
+    const worker = await waitFor(
+      async () => {
+        const text = await scrape(workerUrl);
+        const done =
+          sample(text, 'dm_jobqueue_jobs_completed_total', { job_type: 'demo:delay_print' }) -
+          sample(workerBefore, 'dm_jobqueue_jobs_completed_total', { job_type: 'demo:delay_print' });
+        return done >= 5 ? text : undefined;
+      },
+      { what: 'the five jobs to complete' },
+    );
+    expect(
+      sample(worker, 'dm_jobqueue_job_start_lateness_seconds_count', { job_type: 'demo:delay_print' }),
+    ).toBeGreaterThanOrEqual(6);
+    expect(
+      sample(worker, 'dm_jobqueue_job_processing_seconds_count', { job_type: 'demo:delay_print' }),
+    ).toBeGreaterThanOrEqual(6);
     // Queue depth from BullMQ's exportPrometheusMetrics(), joined with a newline.
     expect(worker).toMatch(/bullmq_job_count\{[^}]*state="completed"[^}]*\} \d+\n/);
     expect(worker.endsWith('\n')).toBe(true);

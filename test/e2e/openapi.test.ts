@@ -52,19 +52,38 @@ describe('the OpenAPI document of the running API', () => {
     expect(result.valid).toBe(true);
     expect(document.openapi).toBe('3.1.0');
     expect(Object.keys(document.paths).sort()).toEqual(['/api/dm-jobqueue/jobs/{id}', '/api/dm-jobqueue/register']);
-    const register = document.paths['/api/dm-jobqueue/register']?.post as Operation & { security: unknown; requestBody: { required: boolean }; parameters?: { name: string; in: string }[] };
+    const register = document.paths['/api/dm-jobqueue/register']?.post as Operation & {
+      security: unknown;
+      requestBody: { required: boolean };
+      parameters?: { name: string; in: string }[];
+    };
     expect(register.operationId).toBe('registerJob');
     expect(register.security).toEqual([{ bearerAuth: ['write'] }]);
     expect(register.requestBody.required).toBe(false);
-    expect(register.parameters?.map((parameter) => `${parameter.in}:${parameter.name}`)).toEqual(['header:Idempotency-Key']);
-    expect(Object.keys(register.responses).sort()).toEqual(['201', '400', '401', '403', '409', '413', '415', '422', '429', '503']);
+    expect(register.parameters?.map((parameter) => `${parameter.in}:${parameter.name}`)).toEqual([
+      'header:Idempotency-Key',
+    ]);
+    expect(Object.keys(register.responses).sort()).toEqual([
+      '201',
+      '400',
+      '401',
+      '403',
+      '409',
+      '413',
+      '415',
+      '422',
+      '429',
+      '503',
+    ]);
     const status = document.paths['/api/dm-jobqueue/jobs/{id}']?.get as Operation;
     expect(status.operationId).toBe('getJobStatus');
     expect(Object.keys(status.responses).sort()).toEqual(['200', '401', '403', '404', '429', '503']);
   });
 
-  it("carries the message rule the handler checks with a custom message (the converter would drop a plain check)", () => {
-    const register = document.paths['/api/dm-jobqueue/register']?.post as unknown as { requestBody: { content: Record<string, { schema: { properties: Record<string, { pattern?: string }> } }> } };
+  it('carries the message rule the handler checks with a custom message (the converter would drop a plain check)', () => {
+    const register = document.paths['/api/dm-jobqueue/register']?.post as unknown as {
+      requestBody: { content: Record<string, { schema: { properties: Record<string, { pattern?: string }> } }> };
+    };
     const pattern = register.requestBody.content['application/json']?.schema.properties.message?.pattern ?? '';
     const printable = new RegExp(pattern, 'u');
     expect(printable.test('hello ｗｏｒｌｄ')).toBe(true);
@@ -74,25 +93,50 @@ describe('the OpenAPI document of the running API', () => {
 
   it('describes the real answers: 201, 200, 400, 401, 403, 404, 413, 415 and 503', async () => {
     const post = (body: string, headers: Record<string, string> = AUTH_HEADERS, contentType = 'application/json') =>
-      fetch(`${stack.baseUrl}/api/dm-jobqueue/register`, { method: 'POST', headers: { ...headers, 'content-type': contentType }, body });
-    const created = await waitFor(async () => {
-      const response = await post('{"message":"documented","delay_seconds":60}');
-      return response.status === 201 ? response : undefined;
-    }, { what: 'the API to reach Redis' });
-    const { job_id: jobId } = (await expectDocumented('/api/dm-jobqueue/register', 'post', created)) as { job_id: string };
-    const statusOf = (id: string, headers = AUTH_HEADERS) => fetch(`${stack.baseUrl}/api/dm-jobqueue/jobs/${id}`, { headers });
+      fetch(`${stack.baseUrl}/api/dm-jobqueue/register`, {
+        method: 'POST',
+        headers: { ...headers, 'content-type': contentType },
+        body,
+      });
+    const created = await waitFor(
+      async () => {
+        const response = await post('{"message":"documented","delay_seconds":60}');
+        return response.status === 201 ? response : undefined;
+      },
+      { what: 'the API to reach Redis' },
+    );
+    const { job_id: jobId } = (await expectDocumented('/api/dm-jobqueue/register', 'post', created)) as {
+      job_id: string;
+    };
+    const statusOf = (id: string, headers = AUTH_HEADERS) =>
+      fetch(`${stack.baseUrl}/api/dm-jobqueue/jobs/${id}`, { headers });
     await expectDocumented('/api/dm-jobqueue/jobs/{id}', 'get', await statusOf(jobId));
     await expectDocumented('/api/dm-jobqueue/jobs/{id}', 'get', await statusOf('8a0b7d5e-1c2f-4a3b-9c4d-5e6f7a8b9c0d'));
     await expectDocumented('/api/dm-jobqueue/register', 'post', await post('{"delay_seconds":-1}'));
     await expectDocumented('/api/dm-jobqueue/register', 'post', await post('{}', {}));
-    await expectDocumented('/api/dm-jobqueue/register', 'post', await post('{}', { authorization: `Bearer ${await testKey(['read'])}` }));
-    await expectDocumented('/api/dm-jobqueue/register', 'post', await post(JSON.stringify({ message: 'x'.repeat(20_000) })));
-    await expectDocumented('/api/dm-jobqueue/register', 'post', await post('message=hi', AUTH_HEADERS, 'application/x-www-form-urlencoded'));
+    await expectDocumented(
+      '/api/dm-jobqueue/register',
+      'post',
+      await post('{}', { authorization: `Bearer ${await testKey(['read'])}` }),
+    );
+    await expectDocumented(
+      '/api/dm-jobqueue/register',
+      'post',
+      await post(JSON.stringify({ message: 'x'.repeat(20_000) })),
+    );
+    await expectDocumented(
+      '/api/dm-jobqueue/register',
+      'post',
+      await post('message=hi', AUTH_HEADERS, 'application/x-www-form-urlencoded'),
+    );
     await redis.stop('SIGKILL');
-    const down = await waitFor(async () => {
-      const response = await post('{}');
-      return response.status === 503 ? response : undefined;
-    }, { what: 'a 503 with Redis down' });
+    const down = await waitFor(
+      async () => {
+        const response = await post('{}');
+        return response.status === 503 ? response : undefined;
+      },
+      { what: 'a 503 with Redis down' },
+    );
     await expectDocumented('/api/dm-jobqueue/register', 'post', down);
   });
 
@@ -102,7 +146,12 @@ describe('the OpenAPI document of the running API', () => {
     const html = await page.text();
     expect(html).not.toMatch(/https?:\/\//);
     expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
-    for (const asset of ['/docs/swagger-ui-bundle.js', '/docs/swagger-ui-standalone-preset.js', '/docs/swagger-ui.css', '/docs/init.js']) {
+    for (const asset of [
+      '/docs/swagger-ui-bundle.js',
+      '/docs/swagger-ui-standalone-preset.js',
+      '/docs/swagger-ui.css',
+      '/docs/init.js',
+    ]) {
       const response = await fetch(`${stack.baseUrl}${asset}`);
       expect(response.status, asset).toBe(200);
       expect((await response.arrayBuffer()).byteLength, asset).toBeGreaterThan(10);

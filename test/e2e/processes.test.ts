@@ -35,12 +35,15 @@ describe('the real API and worker processes', () => {
    * that answer; any other one is returned for the test to check.
    */
   async function registerOnceConnected(stack: Stack, body: unknown): Promise<Response> {
-    return waitFor(async () => {
-      const response = await register(stack, body);
-      if (response.status !== 503) return response;
-      const { detail } = (await response.clone().json()) as { detail: string };
-      return detail.endsWith('Redis is not connected') ? undefined : response;
-    }, { what: 'the API to reach Redis' });
+    return waitFor(
+      async () => {
+        const response = await register(stack, body);
+        if (response.status !== 503) return response;
+        const { detail } = (await response.clone().json()) as { detail: string };
+        return detail.endsWith('Redis is not connected') ? undefined : response;
+      },
+      { what: 'the API to reach Redis' },
+    );
   }
 
   async function newRedis(options: { appendonly?: boolean } = {}) {
@@ -82,7 +85,9 @@ describe('the real API and worker processes', () => {
       const notReady = await fetch(url);
       expect(notReady.status, url).toBe(503);
       expect(notReady.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-      expect(((await notReady.json()) as { detail: string }).detail).toBe('Not ready: the job-queue Redis is not reachable');
+      expect(((await notReady.json()) as { detail: string }).detail).toBe(
+        'Not ready: the job-queue Redis is not reachable',
+      );
     }
 
     const started = performance.now();
@@ -90,7 +95,10 @@ describe('the real API and worker processes', () => {
     expect(down.status).toBe(503);
     expect(performance.now() - started).toBeLessThan(1000);
     expect(down.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-    expect(await down.json()).toMatchObject({ status: 503, detail: 'Job queue service is unavailable: Redis is not connected' });
+    expect(await down.json()).toMatchObject({
+      status: 503,
+      detail: 'Job queue service is unavailable: Redis is not connected',
+    });
 
     // More 503s during the same outage: still one warning in all, not one per answer.
     for (let i = 0; i < 5; i++) expect((await register(stack, {})).status).toBe(503);
@@ -103,7 +111,9 @@ describe('the real API and worker processes', () => {
 
     await redis.start();
     const message = `after outage ${Date.now()}`;
-    await waitFor(async () => (await register(stack, { message, delay_seconds: 0 })).status === 201, { what: 'a 201 after Redis came up' });
+    await waitFor(async () => (await register(stack, { message, delay_seconds: 0 })).status === 201, {
+      what: 'a 201 after Redis came up',
+    });
     await stack.worker.waitForLine(new RegExp(`${message}$`), { stream: 'stdout' });
     await stack.api.waitForLine(/is reachable again/);
     for (const url of readyUrls) {
@@ -128,12 +138,15 @@ describe('the real API and worker processes', () => {
     expect(stack.worker.stdout.filter((output) => output.endsWith(message))).toHaveLength(1);
   });
 
-  it('answers every request with an X-Request-Id that its log line carries, keeping a caller\'s own', async () => {
+  it("answers every request with an X-Request-Id that its log line carries, keeping a caller's own", async () => {
     const stack = await startStack(await newRedis());
     const response = await registerOnceConnected(stack, { delay_seconds: 60 });
     const id = response.headers.get('x-request-id') ?? '';
     expect(id).toMatch(/^[0-9a-f-]{36}$/);
-    const own = await fetch(`${stack.baseUrl}/api/dm-jobqueue/register`, { method: 'POST', headers: { 'x-request-id': 'trace-abc-123' } });
+    const own = await fetch(`${stack.baseUrl}/api/dm-jobqueue/register`, {
+      method: 'POST',
+      headers: { 'x-request-id': 'trace-abc-123' },
+    });
     expect(own.status).toBe(401);
     expect(own.headers.get('x-request-id')).toBe('trace-abc-123');
     const line = await stack.api.waitForLine(/"requestId":"trace-abc-123"/);
@@ -161,31 +174,51 @@ describe('the real API and worker processes', () => {
   it.for([
     ['src/server.ts', 'SERVER_PORT', 'API server'],
     ['src/worker.ts', 'JOBQUEUE_PORT', 'worker'],
-  ] as const)('%s exits 1 at once when its port is taken, saying which port and how to choose another', async ([entry, variable, name]) => {
-    const blocker = createServer();
-    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
-    cleanup.push(() => new Promise((resolve) => blocker.close(resolve)));
-    const port = (blocker.address() as AddressInfo).port;
-    const redis = await newRedis();
-    const child = startNodeProcess(entry, { REDIS_JOBQUEUE_ADDR: redis.addr, SERVER_PORT: String(port), JOBQUEUE_PORT: String(port), API_SECRET_KEY: TEST_API_SECRET });
-    cleanup.push(() => child.stop('SIGKILL'));
-    const code = await Promise.race([child.exited, new Promise((resolve) => setTimeout(() => resolve('still running'), 8000))]);
-    expect(code).toBe(1);
-    const stderr = child.stderr.join('\n');
-    expect(stderr).toContain(`${name} could not start: port ${port} on 127.0.0.1 is already in use by another program`);
-    expect(stderr).toContain(variable);
-    expect(stderr).not.toMatch(/\n\s+at /);
-  });
+  ] as const)(
+    '%s exits 1 at once when its port is taken, saying which port and how to choose another',
+    async ([entry, variable, name]) => {
+      const blocker = createServer();
+      await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+      cleanup.push(() => new Promise((resolve) => blocker.close(resolve)));
+      const port = (blocker.address() as AddressInfo).port;
+      const redis = await newRedis();
+      const child = startNodeProcess(entry, {
+        REDIS_JOBQUEUE_ADDR: redis.addr,
+        SERVER_PORT: String(port),
+        JOBQUEUE_PORT: String(port),
+        API_SECRET_KEY: TEST_API_SECRET,
+      });
+      cleanup.push(() => child.stop('SIGKILL'));
+      const code = await Promise.race([
+        child.exited,
+        new Promise((resolve) => setTimeout(() => resolve('still running'), 8000)),
+      ]);
+      expect(code).toBe(1);
+      const stderr = child.stderr.join('\n');
+      expect(stderr).toContain(
+        `${name} could not start: port ${port} on 127.0.0.1 is already in use by another program`,
+      );
+      expect(stderr).toContain(variable);
+      expect(stderr).not.toMatch(/\n\s+at /);
+    },
+  );
 
-  it.for(['staging', 'test'])('refuses to start in %s without API_SECRET_KEY, in one line saying how to make one', async (appEnv) => {
-    const api = startNodeProcess('src/server.ts', { APP_ENV: appEnv, API_SECRET_KEY: '', SERVER_PORT: String(await freePort()) });
-    cleanup.push(() => api.stop('SIGKILL'));
-    expect(await api.exited).toBe(1);
-    const lines = api.stderr.filter((line) => line.trim() !== '');
-    expect(lines).toEqual([
-      `API server could not start: invalid configuration: API_SECRET_KEY: is not set; make one with: npm run api-key -- --new-secret, and put API_SECRET_KEY=<it> in the environment or in .env.${appEnv}.local (git-ignored)`,
-    ]);
-  });
+  it.for(['staging', 'test'])(
+    'refuses to start in %s without API_SECRET_KEY, in one line saying how to make one',
+    async (appEnv) => {
+      const api = startNodeProcess('src/server.ts', {
+        APP_ENV: appEnv,
+        API_SECRET_KEY: '',
+        SERVER_PORT: String(await freePort()),
+      });
+      cleanup.push(() => api.stop('SIGKILL'));
+      expect(await api.exited).toBe(1);
+      const lines = api.stderr.filter((line) => line.trim() !== '');
+      expect(lines).toEqual([
+        `API server could not start: invalid configuration: API_SECRET_KEY: is not set; make one with: npm run api-key -- --new-secret, and put API_SECRET_KEY=<it> in the environment or in .env.${appEnv}.local (git-ignored)`,
+      ]);
+    },
+  );
 
   it('refuses to start with a bad configuration value and says which', async () => {
     const api = startNodeProcess('src/server.ts', { SERVER_PORT: 'eighty' });

@@ -10,9 +10,15 @@ interface StatusReport {
   checks: { name: string; address: string; up: boolean; detail: string }[];
 }
 
-function runStatus(env: Record<string, string>, args: string[] = ['--json']): Promise<{ code: number | null; stdout: string }> {
+function runStatus(
+  env: Record<string, string>,
+  args: string[] = ['--json'],
+): Promise<{ code: number | null; stdout: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/status.ts', ...args], { cwd: PROJECT_ROOT, env: { ...process.env, APP_ENV: 'test', ...env } });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/status.ts', ...args], {
+      cwd: PROJECT_ROOT,
+      env: { ...process.env, APP_ENV: 'test', ...env },
+    });
     let stdout = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
     child.once('exit', (code) => resolve({ code, stdout }));
@@ -31,7 +37,12 @@ describe('npm run status', () => {
     const stack = await startStack(redis, 'status');
     cleanup.push(() => stack.stop());
     const [apiPort, workerPort] = [new URL(stack.baseUrl).port, new URL(stack.healthUrl).port];
-    const env = { REDIS_JOBQUEUE_ADDR: redis.addr, SERVER_PORT: apiPort, JOBQUEUE_PORT: workerPort, JOBQUEUE_QUEUE_NAME: /"queue":"([^"]+)"/.exec(stack.worker.stdout.join('\n'))?.[1] ?? '' };
+    const env = {
+      REDIS_JOBQUEUE_ADDR: redis.addr,
+      SERVER_PORT: apiPort,
+      JOBQUEUE_PORT: workerPort,
+      JOBQUEUE_QUEUE_NAME: /"queue":"([^"]+)"/.exec(stack.worker.stdout.join('\n'))?.[1] ?? '',
+    };
     const { code, stdout } = await runStatus(env);
     const report = JSON.parse(stdout) as StatusReport;
     expect(report.checks.map((check) => [check.name, check.up])).toEqual([
@@ -43,7 +54,9 @@ describe('npm run status', () => {
       ['job-queue Redis setup', true],
       ['queue', true],
     ]);
-    expect(report.checks.find((check) => check.name === 'queue')?.detail).toMatch(/delayed 0, .*; [1-9]\d* worker connection\(s\)$/);
+    expect(report.checks.find((check) => check.name === 'queue')?.detail).toMatch(
+      /delayed 0, .*; [1-9]\d* worker connection\(s\)$/,
+    );
     expect(report.ok).toBe(true);
     expect(code).toBe(0);
   });
@@ -51,7 +64,10 @@ describe('npm run status', () => {
   it('exits 1 naming what is wrong: the API and worker down, a Redis without AOF', async () => {
     const redis = await startRedisServer({ appendonly: false });
     cleanup.push(() => redis.destroy());
-    const { code, stdout } = await runStatus({ REDIS_JOBQUEUE_ADDR: redis.addr, SERVER_PORT: '1', JOBQUEUE_PORT: '2' }, []);
+    const { code, stdout } = await runStatus(
+      { REDIS_JOBQUEUE_ADDR: redis.addr, SERVER_PORT: '1', JOBQUEUE_PORT: '2' },
+      [],
+    );
     expect(code).toBe(1);
     expect(stdout).toMatch(/^DOWN {2}API liveness/m);
     expect(stdout).toMatch(/^DOWN {2}job-queue Redis setup .*AOF is off/m);
@@ -66,9 +82,13 @@ describe('npm run status', () => {
     const report = JSON.parse((await runStatus(env)).stdout) as StatusReport;
     const redis = report.checks.find((check) => check.name === 'job-queue Redis');
     expect(redis?.address).toBe(`sentinel master "${setup.name}" via ${setup.sentinelAddrs.join(',')}`);
-    expect(redis?.detail).toMatch(new RegExp(`^master 127\\.0\\.0\\.1:${setup.nodes[0]?.port ?? 0}, Redis [\\d.]+, role master, 1 replica\\(s\\)`));
+    expect(redis?.detail).toMatch(
+      new RegExp(`^master 127\\.0\\.0\\.1:${setup.nodes[0]?.port ?? 0}, Redis [\\d.]+, role master, 1 replica\\(s\\)`),
+    );
     expect(report.checks.find((check) => check.name === 'job-queue Redis setup')?.up).toBe(true);
     const strict = JSON.parse((await runStatus({ ...env, REDIS_JOBQUEUE_ACK_REPLICAS: '2' })).stdout) as StatusReport;
-    expect(strict.checks.find((check) => check.name === 'job-queue Redis setup')?.detail).toBe('ack_replicas is 2 but 1 replica(s) are connected: registrations answer 503');
+    expect(strict.checks.find((check) => check.name === 'job-queue Redis setup')?.detail).toBe(
+      'ack_replicas is 2 but 1 replica(s) are connected: registrations answer 503',
+    );
   });
 });

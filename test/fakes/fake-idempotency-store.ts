@@ -2,7 +2,9 @@ import type { IdempotencyStore, StoredRegistration } from '../../src/jobs/idempo
 import { QueueUnavailableError } from '../../src/jobs/job-producer.js';
 
 /** An IdempotencyStore that reads jobs back through `lookup` (e.g. a fake producer's `find`) and keeps claims in a set. */
-export function createFakeIdempotencyStore(lookup: (jobId: string) => StoredRegistration | undefined = () => undefined) {
+export function createFakeIdempotencyStore(
+  lookup: (jobId: string) => StoredRegistration | undefined = () => undefined,
+) {
   const claims = new Set<string>();
   let unavailable = false;
   const check = () => {

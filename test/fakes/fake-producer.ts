@@ -17,7 +17,15 @@ export function createFakeProducer(options: { now?: () => number } = {}) {
     /** The stored job with this id, as the idempotency store reads it back. */
     find: (jobId: string): StoredRegistration | undefined => {
       const job = jobs.find((stored) => stored.jobId === jobId);
-      return job && { type: job.type, payload: job.payload, delayMs: job.delayMs, attempts: job.attempts, createdAt: createdAt.get(jobId) ?? 0 };
+      return (
+        job && {
+          type: job.type,
+          payload: job.payload,
+          delayMs: job.delayMs,
+          attempts: job.attempts,
+          createdAt: createdAt.get(jobId) ?? 0,
+        }
+      );
     },
     async enqueue(request: EnqueueRequest) {
       if (unavailable) throw new QueueUnavailableError('Redis is not connected');

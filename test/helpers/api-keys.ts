@@ -4,10 +4,20 @@ import { signApiKey, type ApiKeySettings, type Scope } from '../../src/infra/aut
 export const TEST_API_SECRET = 'test-only-secret-0123456789abcdef0123456789';
 
 /** API-key settings as the API derives them for APP_ENV=test with TEST_API_SECRET. */
-export const TEST_AUTH: ApiKeySettings = { secret: TEST_API_SECRET, issuer: 'dm-jobqueue', env: 'test', keyVersion: '1', invalidVersions: [] };
+export const TEST_AUTH: ApiKeySettings = {
+  secret: TEST_API_SECRET,
+  issuer: 'dm-jobqueue',
+  env: 'test',
+  keyVersion: '1',
+  invalidVersions: [],
+};
 
 /** A key with `scopes` (default read and write) for `settings` (default the test settings). */
-export function testKey(scopes: readonly Scope[] = ['read', 'write'], settings: ApiKeySettings = TEST_AUTH, extra: { expiresInSeconds?: number; now?: number } = {}): Promise<string> {
+export function testKey(
+  scopes: readonly Scope[] = ['read', 'write'],
+  settings: ApiKeySettings = TEST_AUTH,
+  extra: { expiresInSeconds?: number; now?: number } = {},
+): Promise<string> {
   return signApiKey(settings, { scopes, ...extra });
 }
 

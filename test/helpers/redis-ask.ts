@@ -7,7 +7,15 @@ import { Redis } from 'ioredis';
  * @example const info = await withRedis(port, (client) => client.info('replication'));
  */
 export async function withRedis<T>(port: number, run: (client: Redis) => Promise<T>): Promise<T> {
-  const client = new Redis({ host: '127.0.0.1', port, lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0, connectTimeout: 1000, commandTimeout: 1000 });
+  const client = new Redis({
+    host: '127.0.0.1',
+    port,
+    lazyConnect: true,
+    retryStrategy: () => null,
+    maxRetriesPerRequest: 0,
+    connectTimeout: 1000,
+    commandTimeout: 1000,
+  });
   client.on('error', () => undefined);
   try {
     await client.connect();

@@ -25,7 +25,18 @@ export async function startRedisCluster(size = 3): Promise<RedisCluster> {
   const nodes: RedisServer[] = [];
   for (let i = 0; i < size; i++) {
     // A short node timeout so a killed node is noticed (and its return) within a second or two.
-    nodes.push(await startRedisServer({ extraArgs: ['--cluster-enabled', 'yes', '--cluster-node-timeout', '1000', '--cluster-config-file', 'nodes.conf'] }));
+    nodes.push(
+      await startRedisServer({
+        extraArgs: [
+          '--cluster-enabled',
+          'yes',
+          '--cluster-node-timeout',
+          '1000',
+          '--cluster-config-file',
+          'nodes.conf',
+        ],
+      }),
+    );
   }
   const addrs = nodes.map((node) => node.addr);
   await run('redis-cli', ['--cluster', 'create', ...addrs, '--cluster-replicas', '0', '--cluster-yes']);

@@ -58,7 +58,11 @@ async function sentinelMaster(port: number, name: string): Promise<Record<string
   return record;
 }
 
-async function startSentinel(name: string, masterPort: number, options: Required<SentinelSetupOptions>): Promise<SentinelProcess> {
+async function startSentinel(
+  name: string,
+  masterPort: number,
+  options: Required<SentinelSetupOptions>,
+): Promise<SentinelProcess> {
   const port = await freePort();
   const dir = mkdtempSync(path.join(tmpdir(), 'dm-jobqueue-sentinel-'));
   const file = path.join(dir, 'sentinel.conf');
@@ -85,7 +89,10 @@ async function startSentinel(name: string, masterPort: number, options: Required
   child.stdout?.on('data', (chunk: Buffer) => {
     output += chunk.toString();
   });
-  await waitFor(() => output.includes('+monitor master'), { timeoutMs: 10_000, what: `sentinel on ${port} to monitor ${name}` }).catch((error: unknown) => {
+  await waitFor(() => output.includes('+monitor master'), {
+    timeoutMs: 10_000,
+    what: `sentinel on ${port} to monitor ${name}`,
+  }).catch((error: unknown) => {
     child.kill('SIGKILL');
     throw new Error(`${error instanceof Error ? error.message : String(error)}\n${output}`);
   });
@@ -108,7 +115,13 @@ async function startSentinel(name: string, masterPort: number, options: Required
  * @example const setup = await startSentinelSetup(); startStack(setup.nodes[0], 'x', setup.env); … await setup.destroy();
  */
 export async function startSentinelSetup(options: SentinelSetupOptions = {}): Promise<SentinelSetup> {
-  const settings: Required<SentinelSetupOptions> = { replicas: 1, sentinels: 3, downAfterMs: 1000, failoverTimeoutMs: 3000, ...options };
+  const settings: Required<SentinelSetupOptions> = {
+    replicas: 1,
+    sentinels: 3,
+    downAfterMs: 1000,
+    failoverTimeoutMs: 3000,
+    ...options,
+  };
   const name = `dm-jobqueue-${process.pid}`;
   const nodes: RedisServer[] = [];
   const sentinels: SentinelProcess[] = [];
@@ -120,17 +133,29 @@ export async function startSentinelSetup(options: SentinelSetupOptions = {}): Pr
     const master = await startRedisServer({ appendonly: true });
     nodes.push(master);
     for (let index = 0; index < settings.replicas; index++) {
-      nodes.push(await startRedisServer({ appendonly: true, extraArgs: ['--replicaof', '127.0.0.1', String(master.port)] }));
+      nodes.push(
+        await startRedisServer({ appendonly: true, extraArgs: ['--replicaof', '127.0.0.1', String(master.port)] }),
+      );
     }
-    await waitFor(async () => (await ask(master.port, (client) => client.info('replication'))).split('state=online').length - 1 === settings.replicas, {
-      timeoutMs: 15_000,
-      what: 'the replicas to be in sync',
-    });
-    for (let index = 0; index < settings.sentinels; index++) sentinels.push(await startSentinel(name, master.port, settings));
+    await waitFor(
+      async () =>
+        (await ask(master.port, (client) => client.info('replication'))).split('state=online').length - 1 ===
+        settings.replicas,
+      {
+        timeoutMs: 15_000,
+        what: 'the replicas to be in sync',
+      },
+    );
+    for (let index = 0; index < settings.sentinels; index++)
+      sentinels.push(await startSentinel(name, master.port, settings));
     await waitFor(
       async () => {
         const views = await Promise.all(sentinels.map((sentinel) => sentinelMaster(sentinel.port, name)));
-        return views.every((view) => Number(view['num-slaves']) === settings.replicas && Number(view['num-other-sentinels']) === settings.sentinels - 1);
+        return views.every(
+          (view) =>
+            Number(view['num-slaves']) === settings.replicas &&
+            Number(view['num-other-sentinels']) === settings.sentinels - 1,
+        );
       },
       { timeoutMs: 20_000, intervalMs: 200, what: 'every sentinel to know the replicas and the other sentinels' },
     );
@@ -143,7 +168,9 @@ export async function startSentinelSetup(options: SentinelSetupOptions = {}): Pr
     const errors: unknown[] = [];
     for (const sentinel of sentinels) {
       try {
-        const [, port] = (await ask(sentinel.port, (client) => client.call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', name))) as [string, string];
+        const [, port] = (await ask(sentinel.port, (client) =>
+          client.call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', name),
+        )) as [string, string];
         return Number(port);
       } catch (error) {
         errors.push(error);
@@ -156,13 +183,20 @@ export async function startSentinelSetup(options: SentinelSetupOptions = {}): Pr
     nodes,
     sentinels,
     sentinelAddrs,
-    env: { REDIS_JOBQUEUE_ADDR: '', REDIS_JOBQUEUE_SENTINEL_NAME: name, REDIS_JOBQUEUE_SENTINEL_ADDRS: sentinelAddrs.join(',') },
+    env: {
+      REDIS_JOBQUEUE_ADDR: '',
+      REDIS_JOBQUEUE_SENTINEL_NAME: name,
+      REDIS_JOBQUEUE_SENTINEL_ADDRS: sentinelAddrs.join(','),
+    },
     masterPort,
     async waitForNewMaster(port, timeoutMs = 30_000) {
-      return waitFor(async () => {
-        const current = await masterPort();
-        return current !== port && (await roleOf(current)) === 'master' ? current : undefined;
-      }, { timeoutMs, intervalMs: 100, what: `the sentinels to promote a replica of ${port}` });
+      return waitFor(
+        async () => {
+          const current = await masterPort();
+          return current !== port && (await roleOf(current)) === 'master' ? current : undefined;
+        },
+        { timeoutMs, intervalMs: 100, what: `the sentinels to promote a replica of ${port}` },
+      );
     },
     role: roleOf,
     node(port) {

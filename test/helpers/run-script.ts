@@ -12,11 +12,25 @@ export interface ScriptResult {
 
 /** Variables a developer's shell may hold that would change what the scripts read. */
 const INHERITED_TO_DROP = [
-  'APP_ENV', 'CONFIG_DIR', 'REDIS_JOBQUEUE_ADDR', 'REDIS_JOBQUEUE_USERNAME', 'REDIS_JOBQUEUE_PASSWORD',
-  'REDIS_PORT', 'REDIS_BIND', 'REDIS_DATA_DIR', 'REDIS_START_MODE', 'REDIS_CLUSTER_BASE_PORT',
-  'REDIS_CLUSTER_DATA_DIR', 'REDIS_INSIGHT_PORT', 'REDIS_INSIGHT_DATA_DIR',
-  'REDIS_JOBQUEUE_SENTINEL_ADDRS', 'REDIS_JOBQUEUE_SENTINEL_NAME', 'REDIS_SENTINEL_MASTER_PORT', 'REDIS_SENTINEL_REPLICA_PORT',
-  'REDIS_SENTINEL_DATA_DIR', 'REDIS_SENTINEL_DOWN_AFTER_MS',
+  'APP_ENV',
+  'CONFIG_DIR',
+  'REDIS_JOBQUEUE_ADDR',
+  'REDIS_JOBQUEUE_USERNAME',
+  'REDIS_JOBQUEUE_PASSWORD',
+  'REDIS_PORT',
+  'REDIS_BIND',
+  'REDIS_DATA_DIR',
+  'REDIS_START_MODE',
+  'REDIS_CLUSTER_BASE_PORT',
+  'REDIS_CLUSTER_DATA_DIR',
+  'REDIS_INSIGHT_PORT',
+  'REDIS_INSIGHT_DATA_DIR',
+  'REDIS_JOBQUEUE_SENTINEL_ADDRS',
+  'REDIS_JOBQUEUE_SENTINEL_NAME',
+  'REDIS_SENTINEL_MASTER_PORT',
+  'REDIS_SENTINEL_REPLICA_PORT',
+  'REDIS_SENTINEL_DATA_DIR',
+  'REDIS_SENTINEL_DOWN_AFTER_MS',
 ];
 
 /**
@@ -24,7 +38,12 @@ const INHERITED_TO_DROP = [
  * this process's environment (minus the variables above) and collects its output.
  * @example const { code, stdout } = await runScript('start-redis.sh', ['status'], { REDIS_PORT: '16400' });
  */
-export function runScript(script: string, args: string[], env: Record<string, string>, timeoutMs = 90_000): Promise<ScriptResult> {
+export function runScript(
+  script: string,
+  args: string[],
+  env: Record<string, string>,
+  timeoutMs = 90_000,
+): Promise<ScriptResult> {
   const base: NodeJS.ProcessEnv = { ...process.env };
   for (const name of INHERITED_TO_DROP) delete base[name];
   const started = performance.now();
@@ -40,7 +59,9 @@ export function runScript(script: string, args: string[], env: Record<string, st
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`${script} ${args.join(' ')} took more than ${timeoutMs} ms\nstdout:\n${stdout}\nstderr:\n${stderr}`));
+      reject(
+        new Error(`${script} ${args.join(' ')} took more than ${timeoutMs} ms\nstdout:\n${stdout}\nstderr:\n${stderr}`),
+      );
     }, timeoutMs);
     child.once('error', reject);
     child.once('close', (code) => {

@@ -17,7 +17,11 @@ export interface Stack {
 }
 
 /** The real API and worker processes (APP_ENV=test) on free ports, with their own queue on `redis`. */
-export async function startStack(redis: RedisServer, queuePrefix = 'stack', extraEnv: Record<string, string> = {}): Promise<Stack> {
+export async function startStack(
+  redis: RedisServer,
+  queuePrefix = 'stack',
+  extraEnv: Record<string, string> = {},
+): Promise<Stack> {
   const [apiPort, workerPort, adminPort] = [await freePort(), await freePort(), await freePort()];
   const env = {
     REDIS_JOBQUEUE_ADDR: redis.addr,
@@ -40,7 +44,14 @@ export async function startStack(redis: RedisServer, queuePrefix = 'stack', extr
     await stop();
     throw error;
   }
-  return { api, worker, baseUrl: `http://127.0.0.1:${apiPort}`, healthUrl: `http://127.0.0.1:${workerPort}/health`, adminUrl: `http://127.0.0.1:${adminPort}`, stop };
+  return {
+    api,
+    worker,
+    baseUrl: `http://127.0.0.1:${apiPort}`,
+    healthUrl: `http://127.0.0.1:${workerPort}/health`,
+    adminUrl: `http://127.0.0.1:${adminPort}`,
+    stop,
+  };
 }
 
 /** `text` as a RegExp matching itself literally. */

@@ -16,7 +16,15 @@ describe('due-job promoter: delayed jobs start on time whatever Redis hz is', ()
   // worker starts a delayed job anywhere up to a second late.
   const fixture = useRedisFixture({ extraArgs: ['--hz', '1'] });
 
-  function setup({ punctual, prefix = 'bull', location = { name: uniqueQueueName('punctual'), prefix } }: { punctual: boolean; prefix?: string; location?: { name: string; prefix: string } }) {
+  function setup({
+    punctual,
+    prefix = 'bull',
+    location = { name: uniqueQueueName('punctual'), prefix },
+  }: {
+    punctual: boolean;
+    prefix?: string;
+    location?: { name: string; prefix: string };
+  }) {
     const printed: string[] = [];
     const worker = createJobWorker({
       location,
@@ -29,7 +37,10 @@ describe('due-job promoter: delayed jobs start on time whatever Redis hz is', ()
       logger: createSilentLogger(),
       punctual,
     });
-    const queue = new Queue(location.name, { connection: { host: '127.0.0.1', port: fixture.redis.port }, prefix: location.prefix });
+    const queue = new Queue(location.name, {
+      connection: { host: '127.0.0.1', port: fixture.redis.port },
+      prefix: location.prefix,
+    });
     const running = worker.run();
     fixture.cleanup.push(async () => {
       await worker.close();
@@ -48,7 +59,9 @@ describe('due-job promoter: delayed jobs start on time whatever Redis hz is', ()
     for (const [index, delay] of DELAYS_MS.entries()) {
       const added = await queue.add('demo:delay_print', { message: `due in ${delay} ms` }, { delay });
       await waitFor(() => printed.length === index + 1, { what: 'the job to run', timeoutMs: 5_000 });
-      const job = await waitFor(async () => ((await added.isCompleted()) ? queue.getJob(added.id ?? '') : undefined), { what: 'completion' });
+      const job = await waitFor(async () => ((await added.isCompleted()) ? queue.getJob(added.id ?? '') : undefined), {
+        what: 'completion',
+      });
       late.push((job.processedOn ?? 0) - firstRunDueAt(job));
     }
     return late;
@@ -89,8 +102,13 @@ describe('due-job promoter: delayed jobs start on time whatever Redis hz is', ()
 
   it('starts jobs delayed before the worker started at their due time, and a job moved later not before its new one', async () => {
     const location = { name: uniqueQueueName('punctual'), prefix: 'bull' };
-    const before = new Queue(location.name, { connection: { host: '127.0.0.1', port: fixture.redis.port }, prefix: location.prefix });
-    const onTime = await Promise.all([700, 1000, 1300].map((delay) => before.add('demo:delay_print', { message: `due in ${delay} ms` }, { delay })));
+    const before = new Queue(location.name, {
+      connection: { host: '127.0.0.1', port: fixture.redis.port },
+      prefix: location.prefix,
+    });
+    const onTime = await Promise.all(
+      [700, 1000, 1300].map((delay) => before.add('demo:delay_print', { message: `due in ${delay} ms` }, { delay })),
+    );
     const moved = await before.add('demo:delay_print', { message: 'moved later' }, { delay: 300 });
     // Long enough that `timestamp + delay` (add time + 1500) would start it visibly early.
     await new Promise((resolve) => setTimeout(resolve, 200));

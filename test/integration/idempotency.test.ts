@@ -34,7 +34,11 @@ describe('Idempotency-Key against a real Redis', () => {
         return real.enqueue(request);
       },
     };
-    const app = createTestApp({ producer, idempotency: createBullmqIdempotencyStore({ queue, logger }), bodyLimitBytes: 16_384 });
+    const app = createTestApp({
+      producer,
+      idempotency: createBullmqIdempotencyStore({ queue, logger }),
+      bodyLimitBytes: 16_384,
+    });
     const admin = new Redis(port);
     const inspector = new Queue(queueName, { connection: { host: '127.0.0.1', port } });
     cleanup.push(async () => {
@@ -79,10 +83,13 @@ describe('Idempotency-Key against a real Redis', () => {
     const during = await register('k-2');
     expect([409, 503]).toContain(during.status);
     // Redis resumes and runs the job it was sent: the retry finds it and replays it.
-    const replayed = await waitFor(async () => {
-      const response = await register('k-2');
-      return response.status === 201 ? response : undefined;
-    }, { what: 'a 201 replay after the pause', timeoutMs: 10_000 });
+    const replayed = await waitFor(
+      async () => {
+        const response = await register('k-2');
+        return response.status === 201 ? response : undefined;
+      },
+      { what: 'a 201 replay after the pause', timeoutMs: 10_000 },
+    );
     expect(replayed.headers.get('idempotent-replayed')).toBe('true');
     const { job_id } = (await replayed.json()) as { job_id: string };
     expect((await inspector.getJob(job_id))?.data).toEqual({ message: 'once' });
@@ -93,10 +100,13 @@ describe('Idempotency-Key against a real Redis', () => {
     const { register, admin, jobCount } = await setup();
     await admin.call('CLIENT', 'PAUSE', '800', 'ALL');
     expect((await register('k-3')).status).toBe(503);
-    const stored = await waitFor(async () => {
-      const response = await register('k-3');
-      return response.status === 201 ? response : undefined;
-    }, { what: 'a 201 after the pause', timeoutMs: 10_000 });
+    const stored = await waitFor(
+      async () => {
+        const response = await register('k-3');
+        return response.status === 201 ? response : undefined;
+      },
+      { what: 'a 201 after the pause', timeoutMs: 10_000 },
+    );
     expect(stored.status).toBe(201);
     expect(await jobCount()).toBe(1);
   });

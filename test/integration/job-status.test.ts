@@ -70,7 +70,9 @@ describe('job status against a real Redis', () => {
 
   /** A worker that runs `processor` for every job of the queue. */
   function startWorker(queueName: string, processor: () => Promise<void>) {
-    const worker = new Worker(queueName, processor, { connection: { host: '127.0.0.1', port: fixture.redis.port, maxRetriesPerRequest: null } });
+    const worker = new Worker(queueName, processor, {
+      connection: { host: '127.0.0.1', port: fixture.redis.port, maxRetriesPerRequest: null },
+    });
     worker.on('error', () => undefined);
     cleanup.push(() => worker.close());
   }
@@ -96,10 +98,13 @@ describe('job status against a real Redis', () => {
     const job = await register({ message: 'now', delay_seconds: 0 });
     expect((await statusBody(job.job_id)).state).toBe('waiting');
     startWorker(queueName, async () => undefined);
-    const done = await waitFor(async () => {
-      const body = await statusBody(job.job_id);
-      return body.state === 'completed' ? body : undefined;
-    }, { what: 'the job to complete' });
+    const done = await waitFor(
+      async () => {
+        const body = await statusBody(job.job_id);
+        return body.state === 'completed' ? body : undefined;
+      },
+      { what: 'the job to complete' },
+    );
     expect(done).toMatchObject({ attempts_made: 1, next_run_at: null, failure_reason: null });
     expect(Date.parse(done.finished_at ?? '')).toBeGreaterThanOrEqual(Date.parse(job.run_at));
   });
@@ -108,15 +113,27 @@ describe('job status against a real Redis', () => {
     const { queueName, inspector, statusBody } = await setup();
     // A long fixed backoff keeps the job in the delayed set for the test's lifetime.
     const id = '8a0b7d5e-1c2f-4a3b-9c4d-5e6f7a8b9c0d';
-    await inspector.add('demo:delay_print', { message: 'x' }, { jobId: id, attempts: 3, backoff: { type: 'fixed', delay: 60_000 } });
+    await inspector.add(
+      'demo:delay_print',
+      { message: 'x' },
+      { jobId: id, attempts: 3, backoff: { type: 'fixed', delay: 60_000 } },
+    );
     const failedAt = Date.now();
     startWorker(queueName, async () => Promise.reject(new Error('printer on fire')));
-    const body = await waitFor(async () => {
-      const current = await statusBody(id);
-      // Polled while the run ends: the state and the counters must come from the same moment.
-      return current.attempts_made === 1 ? current : undefined;
-    }, { what: 'the first run to fail' });
-    expect(body).toMatchObject({ state: 'delayed', max_retry: 2, failure_reason: 'printer on fire', finished_at: null });
+    const body = await waitFor(
+      async () => {
+        const current = await statusBody(id);
+        // Polled while the run ends: the state and the counters must come from the same moment.
+        return current.attempts_made === 1 ? current : undefined;
+      },
+      { what: 'the first run to fail' },
+    );
+    expect(body).toMatchObject({
+      state: 'delayed',
+      max_retry: 2,
+      failure_reason: 'printer on fire',
+      finished_at: null,
+    });
     const nextRun = Date.parse(body.next_run_at ?? '');
     expect(nextRun).toBeGreaterThanOrEqual(failedAt + 60_000);
     expect(nextRun).toBeLessThan(Date.now() + 60_000 + 1000);
@@ -128,10 +145,13 @@ describe('job status against a real Redis', () => {
     const id = '0f1e2d3c-4b5a-4678-9abc-def012345678';
     await inspector.add('demo:delay_print', { message: 'x' }, { jobId: id, attempts: 1 });
     startWorker(queueName, async () => Promise.reject(new Error('no paper')));
-    const body = await waitFor(async () => {
-      const current = await statusBody(id);
-      return current.state === 'failed' ? current : undefined;
-    }, { what: 'the job to fail' });
+    const body = await waitFor(
+      async () => {
+        const current = await statusBody(id);
+        return current.state === 'failed' ? current : undefined;
+      },
+      { what: 'the job to fail' },
+    );
     expect(body).toMatchObject({ attempts_made: 1, max_retry: 0, failure_reason: 'no paper', next_run_at: null });
     expect(body.finished_at).not.toBeNull();
   });
@@ -155,7 +175,9 @@ describe('job status against a real Redis', () => {
     const down = await status(job.job_id);
     expect(down.status).toBe(503);
     expect(down.headers.get('retry-after')).toBe('5');
-    expect(((await down.json()) as { detail: string }).detail).toBe('Job queue service is unavailable: Redis is not connected');
+    expect(((await down.json()) as { detail: string }).detail).toBe(
+      'Job queue service is unavailable: Redis is not connected',
+    );
 
     await own.start();
     // No persistence on this server: the job is gone, but the endpoint answers again.

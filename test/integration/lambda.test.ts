@@ -7,7 +7,12 @@ import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
 import { uniqueQueueName } from '../helpers/redis-config.js';
 
 /** A sample API Gateway HTTP API (payload 2.0) event, as AWS documents it. */
-function httpApiEvent(method: string, path: string, body: string | undefined, headers: Record<string, string>): LambdaEvent {
+function httpApiEvent(
+  method: string,
+  path: string,
+  body: string | undefined,
+  headers: Record<string, string>,
+): LambdaEvent {
   return {
     version: '2.0',
     routeKey: '$default',
@@ -40,7 +45,13 @@ describe('the AWS Lambda entry (src/lambda.ts) against a real Redis', () => {
 
   beforeAll(async () => {
     redis = await startRedisServer();
-    Object.assign(process.env, { APP_ENV: 'test', API_SECRET_KEY: TEST_API_SECRET, REDIS_JOBQUEUE_ADDR: redis.addr, JOBQUEUE_QUEUE_NAME: queueName, LOG_LEVEL: 'silent' });
+    Object.assign(process.env, {
+      APP_ENV: 'test',
+      API_SECRET_KEY: TEST_API_SECRET,
+      REDIS_JOBQUEUE_ADDR: redis.addr,
+      JOBQUEUE_QUEUE_NAME: queueName,
+      LOG_LEVEL: 'silent',
+    });
   });
   afterAll(async () => {
     process.env = saved;
@@ -49,13 +60,21 @@ describe('the AWS Lambda entry (src/lambda.ts) against a real Redis', () => {
 
   it('registers a job from an HTTP API event, reusing its clients on the next invocation', async () => {
     const { handler } = await import('../../src/lambda.js');
-    const event = httpApiEvent('POST', '/api/dm-jobqueue/register', JSON.stringify({ message: 'from lambda', delay_seconds: 60 }), { ...AUTH_HEADERS, 'content-type': 'application/json' });
+    const event = httpApiEvent(
+      'POST',
+      '/api/dm-jobqueue/register',
+      JSON.stringify({ message: 'from lambda', delay_seconds: 60 }),
+      { ...AUTH_HEADERS, 'content-type': 'application/json' },
+    );
     const first = await handler(event);
     expect(first.statusCode, first.body).toBe(201);
     const { job_id: jobId } = JSON.parse(first.body) as { job_id: string };
     const inspector = new Queue(queueName, { connection: { host: '127.0.0.1', port: redis.port } });
     const admin = new Redis(redis.port);
-    const connections = async () => String(await admin.call('CLIENT', 'LIST')).split('\n').filter(Boolean).length;
+    const connections = async () =>
+      String(await admin.call('CLIENT', 'LIST'))
+        .split('\n')
+        .filter(Boolean).length;
     try {
       expect((await inspector.getJob(jobId))?.data).toEqual({ message: 'from lambda' });
       const clientsBefore = await connections();
@@ -64,7 +83,9 @@ describe('the AWS Lambda entry (src/lambda.ts) against a real Redis', () => {
       expect(JSON.parse(second.body)).toMatchObject({ job_id: jobId, state: 'delayed' });
       const clientsAfter = await connections();
       expect(clientsAfter).toBe(clientsBefore);
-      const unauthorized = await handler(httpApiEvent('POST', '/api/dm-jobqueue/register', '{}', { 'content-type': 'application/json' }));
+      const unauthorized = await handler(
+        httpApiEvent('POST', '/api/dm-jobqueue/register', '{}', { 'content-type': 'application/json' }),
+      );
       expect(unauthorized.statusCode).toBe(401);
     } finally {
       admin.disconnect();

@@ -24,7 +24,10 @@ describe('rate limiting on a real Redis Cluster', () => {
 
   /** One API instance: its own cluster client and limiter, as a separate process would have. */
   async function apiInstance(perMinute: number, perHour: number, keyPrefix: string) {
-    const config = configWithRateLimit({ requests_per_minute: perMinute, requests_per_hour: perHour, storage_type: 'redis' }, cluster.addrs);
+    const config = configWithRateLimit(
+      { requests_per_minute: perMinute, requests_per_hour: perHour, storage_type: 'redis' },
+      cluster.addrs,
+    );
     config.cache.redis.default.cluster.retry = { min_delay_ms: 50, max_delay_ms: 200 };
     const client = createClusterClient(config.cache.redis.default.cluster);
     client.on('error', () => undefined);
@@ -35,7 +38,11 @@ describe('rate limiting on a real Redis Cluster', () => {
     if (!limiter) throw new Error('limiter expected');
     const app = createTestApp({ rateLimit: { limiter, trustProxy: false, perMinute } });
     return (ip: string) =>
-      app.request('/api/dm-jobqueue/register', { method: 'POST', headers: AUTH_HEADERS }, { incoming: { socket: { remoteAddress: ip, remotePort: 1, remoteFamily: 'IPv4' } } });
+      app.request(
+        '/api/dm-jobqueue/register',
+        { method: 'POST', headers: AUTH_HEADERS },
+        { incoming: { socket: { remoteAddress: ip, remotePort: 1, remoteFamily: 'IPv4' } } },
+      );
   }
 
   function prefix() {

@@ -22,7 +22,11 @@ describe('register against a real Redis', () => {
     const queueName = uniqueQueueName();
     const client = new Redis(producerRedisOptions(redisConfigFor(port)));
     client.on('error', () => undefined);
-    const queue = createLazyQueue({ client, location: { name: queueName, prefix: 'bull' }, logger: createSilentLogger() });
+    const queue = createLazyQueue({
+      client,
+      location: { name: queueName, prefix: 'bull' },
+      logger: createSilentLogger(),
+    });
     const producer = createBullmqProducer({ queue, logger: createSilentLogger() });
     const app = createTestApp({ producer, bodyLimitBytes: 16_384 });
     const inspector = new Queue(queueName, { connection: { host: '127.0.0.1', port } });
@@ -67,7 +71,11 @@ describe('register against a real Redis', () => {
     expect(await job?.getState()).toBe('delayed');
     expect(job?.name).toBe('demo:delay_print');
     expect(job?.data).toEqual({ message: 'stored' });
-    expect(job?.opts).toMatchObject({ delay: 90_000, attempts: 5, backoff: { type: 'exponential', delay: 30_000, jitter: 0.2 } });
+    expect(job?.opts).toMatchObject({
+      delay: 90_000,
+      attempts: 5,
+      backoff: { type: 'exponential', delay: 30_000, jitter: 0.2 },
+    });
     expect(Date.parse(body.run_at)).toBe((job?.timestamp ?? 0) + 90_000);
     expect(job?.timestamp).toBeGreaterThanOrEqual(before);
   });
@@ -85,7 +93,10 @@ describe('register against a real Redis', () => {
     const own = await startRedisServer();
     cleanup.push(() => own.destroy());
     const lines: { level: number; msg: string }[] = [];
-    const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line) as { level: number; msg: string }) });
+    const logger = pino(
+      { level: 'info' },
+      { write: (line: string) => void lines.push(JSON.parse(line) as { level: number; msg: string }) },
+    );
     const client = new Redis(producerRedisOptions(redisConfigFor(own.port, { command_timeout_ms: 300 })));
     client.on('error', () => undefined);
     const queue = createLazyQueue({ client, location: { name: uniqueQueueName('timeout'), prefix: 'bull' }, logger });
@@ -95,17 +106,33 @@ describe('register against a real Redis', () => {
       await queue.close().catch(() => undefined);
       client.disconnect();
     });
-    const request = (jobId: string) => ({ jobId, type: 'demo:delay_print' as const, payload: { message: 'm' }, delayMs: 60_000, attempts: 1, backoff: { type: 'fixed' as const, delayMs: 1 } });
+    const request = (jobId: string) => ({
+      jobId,
+      type: 'demo:delay_print' as const,
+      payload: { message: 'm' },
+      delayMs: 60_000,
+      attempts: 1,
+      backoff: { type: 'fixed' as const, delayMs: 1 },
+    });
     await waitFor(() => client.status === 'ready', { what: 'Redis connection' });
     await producer.enqueue(request('a0000000-0000-4000-8000-000000000001'));
     const admin = new Redis(own.port);
     cleanup.push(() => void admin.disconnect());
     await admin.call('CLIENT', 'PAUSE', '1500', 'ALL');
     for (const id of ['a0000000-0000-4000-8000-000000000002', 'a0000000-0000-4000-8000-000000000003']) {
-      await expect(producer.enqueue(request(id))).rejects.toThrow('Job queue service is unavailable: Redis did not answer in time');
+      await expect(producer.enqueue(request(id))).rejects.toThrow(
+        'Job queue service is unavailable: Redis did not answer in time',
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, 1600));
-    await waitFor(async () => producer.enqueue(request('a0000000-0000-4000-8000-000000000004')).then(() => true, () => false), { what: 'a stored job after the pause' });
+    await waitFor(
+      async () =>
+        producer.enqueue(request('a0000000-0000-4000-8000-000000000004')).then(
+          () => true,
+          () => false,
+        ),
+      { what: 'a stored job after the pause' },
+    );
     expect(lines.map((line) => [line.level, line.msg])).toEqual([
       [40, `job-queue Redis at ${own.addr} is not reachable (Command timed out); retrying in the background`],
       [30, `job-queue Redis at ${own.addr} is reachable again`],
@@ -124,14 +151,19 @@ describe('register against a real Redis', () => {
     const down = await register({ delay_seconds: 1 });
     const elapsed = performance.now() - started;
     expect(down.status).toBe(503);
-    expect(((await down.json()) as { detail: string }).detail).toBe('Job queue service is unavailable: Redis is not connected');
+    expect(((await down.json()) as { detail: string }).detail).toBe(
+      'Job queue service is unavailable: Redis is not connected',
+    );
     expect(elapsed).toBeLessThan(1000);
 
     await own.start();
-    const back = await waitFor(async () => {
-      const response = await register({ delay_seconds: 1 });
-      return response.status === 201 ? response : undefined;
-    }, { what: 'registration to work again' });
+    const back = await waitFor(
+      async () => {
+        const response = await register({ delay_seconds: 1 });
+        return response.status === 201 ? response : undefined;
+      },
+      { what: 'registration to work again' },
+    );
     expect(back.status).toBe(201);
   });
 
@@ -159,15 +191,23 @@ describe('register against a real Redis', () => {
     const response = await register({});
     expect(response.status).toBe(503);
     expect(performance.now() - started).toBeLessThan(2500);
-    expect(((await response.json()) as { detail: string }).detail).toBe('Job queue service is unavailable: Redis did not answer in time');
+    expect(((await response.json()) as { detail: string }).detail).toBe(
+      'Job queue service is unavailable: Redis did not answer in time',
+    );
   });
 
   it('stores every one of many concurrent registrations, each 201 a job BullMQ can read', async () => {
     const { register, inspector } = await setupOnOwnRedis();
-    const responses = await Promise.all(Array.from({ length: 40 }, async (_, i) => register({ message: `job ${i}`, delay_seconds: 60 })));
+    const responses = await Promise.all(
+      Array.from({ length: 40 }, async (_, i) => register({ message: `job ${i}`, delay_seconds: 60 })),
+    );
     expect(responses.map((response) => response.status)).toEqual(responses.map(() => 201));
-    const ids = await Promise.all(responses.map(async (response) => ((await response.json()) as { job_id: string }).job_id));
-    const stored: unknown[] = await Promise.all(ids.map(async (id): Promise<unknown> => (await inspector.getJob(id))?.data));
+    const ids = await Promise.all(
+      responses.map(async (response) => ((await response.json()) as { job_id: string }).job_id),
+    );
+    const stored: unknown[] = await Promise.all(
+      ids.map(async (id): Promise<unknown> => (await inspector.getJob(id))?.data),
+    );
     expect(stored).toEqual(ids.map((_, i) => ({ message: `job ${i}` })));
   });
 
@@ -178,7 +218,9 @@ describe('register against a real Redis', () => {
 
     const refused = await Promise.all(Array.from({ length: 5 }, async () => register({ delay_seconds: 60 })));
     expect(refused.map((response) => response.status)).toEqual([503, 503, 503, 503, 503]);
-    expect(((await refused[0]?.json()) as { detail: string }).detail).toBe('Job queue service is unavailable: Redis did not accept the job');
+    expect(((await refused[0]?.json()) as { detail: string }).detail).toBe(
+      'Job queue service is unavailable: Redis did not accept the job',
+    );
     expect(await admin.zcard(`bull:${queueName}:delayed`)).toBe(0);
 
     await admin.del(`bull:${queueName}:meta`);

@@ -30,26 +30,46 @@ describe('ack_replicas: 201 only once WAIT confirms a replica holds the job', ()
     cleanup.push(() => replica.destroy());
     const admin = new Redis(master.port);
     cleanup.push(() => void admin.disconnect());
-    await waitFor(async () => (await admin.info('replication')).includes('state=online'), { what: 'the replica to sync' });
+    await waitFor(async () => (await admin.info('replication')).includes('state=online'), {
+      what: 'the replica to sync',
+    });
     const queueName = uniqueQueueName('ack');
     const client = new Redis(producerRedisOptions(redisConfigFor(master.port, { command_timeout_ms: 3000 })));
     client.on('error', () => undefined);
-    const queue = createLazyQueue({ client, location: { name: queueName, prefix: 'bull' }, logger: createSilentLogger() });
+    const queue = createLazyQueue({
+      client,
+      location: { name: queueName, prefix: 'bull' },
+      logger: createSilentLogger(),
+    });
     cleanup.push(async () => {
       await queue.close();
       client.disconnect();
     });
-    const producer = createBullmqProducer({ queue, logger: createSilentLogger(), replicaAck: createReplicaAck(client, 1, ACK_TIMEOUT_MS) });
+    const producer = createBullmqProducer({
+      queue,
+      logger: createSilentLogger(),
+      replicaAck: createReplicaAck(client, 1, ACK_TIMEOUT_MS),
+    });
     const app = createTestApp({ producer, bodyLimitBytes: 16_384 });
     await waitFor(() => client.status === 'ready', { what: 'Redis connection' });
     const register = async () => {
       const started = performance.now();
-      const response = await app.request('/api/dm-jobqueue/register', { method: 'POST', headers: { ...AUTH_HEADERS, 'content-type': 'application/json' }, body: JSON.stringify({ message: 'acked', delay_seconds: 60 }) });
-      return { response, ms: performance.now() - started, body: (await response.json()) as { job_id?: string; detail?: string } };
+      const response = await app.request('/api/dm-jobqueue/register', {
+        method: 'POST',
+        headers: { ...AUTH_HEADERS, 'content-type': 'application/json' },
+        body: JSON.stringify({ message: 'acked', delay_seconds: 60 }),
+      });
+      return {
+        response,
+        ms: performance.now() - started,
+        body: (await response.json()) as { job_id?: string; detail?: string },
+      };
     };
     /** A Queue reading `server` (the replica answers reads). */
     const reader = (server: RedisServer) => {
-      const inspector = new Queue(queueName, { connection: { host: '127.0.0.1', port: server.port, maxRetriesPerRequest: null } });
+      const inspector = new Queue(queueName, {
+        connection: { host: '127.0.0.1', port: server.port, maxRetriesPerRequest: null },
+      });
       cleanup.push(() => inspector.close());
       return inspector;
     };
@@ -74,7 +94,11 @@ describe('ack_replicas: 201 only once WAIT confirms a replica holds the job', ()
     /** The whole API (createApiApp) on this master with ack_replicas 1. */
     const apiApp = async (queuePrefix: string) => {
       const config = configWithRateLimit({ enabled: false });
-      config.cache.redis.jobqueue = redisConfigFor(master.port, { ack_replicas: 1, ack_timeout_ms: ACK_TIMEOUT_MS, command_timeout_ms: 3000 });
+      config.cache.redis.jobqueue = redisConfigFor(master.port, {
+        ack_replicas: 1,
+        ack_timeout_ms: ACK_TIMEOUT_MS,
+        command_timeout_ms: 3000,
+      });
       config.app.jobqueue.queue_name = uniqueQueueName(queuePrefix);
       config.secrets.apiSecretKey = TEST_API_SECRET;
       const api = createApiApp({ config, logger: createSilentLogger() });
@@ -98,11 +122,17 @@ describe('ack_replicas: 201 only once WAIT confirms a replica holds the job', ()
     const resume = await freeze();
     const frozen = await register();
     expect(frozen.response.status).toBe(503);
-    expect(frozen.body.detail).toMatch(/not confirmed on enough replicas \(0 of 1 replica\(s\) confirmed the job within 1000 ms\); it may still run: retry with the same Idempotency-Key/);
+    expect(frozen.body.detail).toMatch(
+      /not confirmed on enough replicas \(0 of 1 replica\(s\) confirmed the job within 1000 ms\); it may still run: retry with the same Idempotency-Key/,
+    );
     expect(frozen.ms).toBeGreaterThanOrEqual(ACK_TIMEOUT_MS - 5);
     expect((await reader(master).getJobCounts('delayed')).delayed).toBe(1);
     resume();
-    await waitFor(async () => (await register()).response.status === 201, { timeoutMs: 15_000, intervalMs: 200, what: 'a 201 once the replica runs again' });
+    await waitFor(async () => (await register()).response.status === 201, {
+      timeoutMs: 15_000,
+      intervalMs: 200,
+      what: 'a 201 once the replica runs again',
+    });
   });
 
   it('answers 503 while the replica is stopped and 201 once it runs again', async () => {
@@ -110,19 +140,30 @@ describe('ack_replicas: 201 only once WAIT confirms a replica holds the job', ()
     await replica.stop();
     expect((await register()).response.status).toBe(503);
     await replica.start();
-    await waitFor(async () => (await register()).response.status === 201, { timeoutMs: 15_000, intervalMs: 200, what: 'a 201 once the replica is back' });
+    await waitFor(async () => (await register()).response.status === 201, {
+      timeoutMs: 15_000,
+      intervalMs: 200,
+      what: 'a 201 once the replica is back',
+    });
   });
 
-  it('the API\'s status reads do not wait behind a registration\'s WAIT (the producer writes on its own connection)', async () => {
+  it("the API's status reads do not wait behind a registration's WAIT (the producer writes on its own connection)", async () => {
     const { freeze, apiApp } = await setup();
     const api = await apiApp('ack-api');
-    const request = (path: string, init: RequestInit = {}) => api.app.request(path, { ...init, headers: { ...AUTH_HEADERS, 'content-type': 'application/json' } });
-    const registered = await request('/api/dm-jobqueue/register', { method: 'POST', body: JSON.stringify({ delay_seconds: 60 }) });
+    const request = (path: string, init: RequestInit = {}) =>
+      api.app.request(path, { ...init, headers: { ...AUTH_HEADERS, 'content-type': 'application/json' } });
+    const registered = await request('/api/dm-jobqueue/register', {
+      method: 'POST',
+      body: JSON.stringify({ delay_seconds: 60 }),
+    });
     expect(registered.status).toBe(201);
     const { job_id: jobId } = (await registered.json()) as { job_id: string };
 
     await freeze();
-    const waiting = request('/api/dm-jobqueue/register', { method: 'POST', body: JSON.stringify({ delay_seconds: 60 }) });
+    const waiting = request('/api/dm-jobqueue/register', {
+      method: 'POST',
+      body: JSON.stringify({ delay_seconds: 60 }),
+    });
     await new Promise((resolve) => setTimeout(resolve, 100));
     const started = performance.now();
     const status = await request(`/api/dm-jobqueue/jobs/${jobId}`);
@@ -137,19 +178,28 @@ describe('ack_replicas: 201 only once WAIT confirms a replica holds the job', ()
     const { freeze, apiApp } = await setup();
     const api = await apiApp('ack-idem');
     const register = () =>
-      api.app.request('/api/dm-jobqueue/register', { method: 'POST', headers: { ...AUTH_HEADERS, 'content-type': 'application/json', 'idempotency-key': 'order-42' }, body: JSON.stringify({ delay_seconds: 60 }) });
+      api.app.request('/api/dm-jobqueue/register', {
+        method: 'POST',
+        headers: { ...AUTH_HEADERS, 'content-type': 'application/json', 'idempotency-key': 'order-42' },
+        body: JSON.stringify({ delay_seconds: 60 }),
+      });
 
     const resume = await freeze();
     expect((await register()).status).toBe(503);
     // The job is on the master now; a replay must not call it registered while no replica holds it.
     const retried = await register();
     expect(retried.status).toBe(503);
-    expect(((await retried.json()) as { detail: string }).detail).toMatch(/stored but not yet confirmed on enough replicas \(0 of 1/);
+    expect(((await retried.json()) as { detail: string }).detail).toMatch(
+      /stored but not yet confirmed on enough replicas \(0 of 1/,
+    );
     resume();
-    const replayed = await waitFor(async () => {
-      const response = await register();
-      return response.status === 201 ? response : undefined;
-    }, { timeoutMs: 15_000, intervalMs: 200, what: 'the replayed 201 once the replica runs again' });
+    const replayed = await waitFor(
+      async () => {
+        const response = await register();
+        return response.status === 201 ? response : undefined;
+      },
+      { timeoutMs: 15_000, intervalMs: 200, what: 'the replayed 201 once the replica runs again' },
+    );
     expect(replayed.headers.get('idempotent-replayed')).toBe('true');
   });
 });

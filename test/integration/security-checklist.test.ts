@@ -28,20 +28,36 @@ describe('security checklist', () => {
     const routes = bodyRoutes(app);
     expect(routes.map((route) => `${route.method} ${route.path}`)).toContain('POST /api/dm-jobqueue/register');
     for (const route of routes) {
-      const response = await app.request(route.path, { method: route.method, headers: { ...AUTH_HEADERS, 'content-type': 'application/json' }, body: 'x'.repeat(limit + 1) });
+      const response = await app.request(route.path, {
+        method: route.method,
+        headers: { ...AUTH_HEADERS, 'content-type': 'application/json' },
+        body: 'x'.repeat(limit + 1),
+      });
       expect(response.status, `${route.method} ${route.path}`).toBe(413);
     }
   });
 
   it('the dashboard refuses every route without credentials (wrong password of any length too) and limits every body', async () => {
-    const queue = new Queue(uniqueQueueName('security'), { connection: { host: '127.0.0.1', port: fixture.redis.port } });
+    const queue = new Queue(uniqueQueueName('security'), {
+      connection: { host: '127.0.0.1', port: fixture.redis.port },
+    });
     try {
       const app = createDashboardApp({ queue, credentials: ADMIN, readOnly: false });
-      const everyRoute = app.routes.filter((route) => route.method !== 'ALL').map((route) => ({ method: route.method, path: route.path.replace(/:\w+/g, 'x').replace('*', 'x') }));
+      const everyRoute = app.routes
+        .filter((route) => route.method !== 'ALL')
+        .map((route) => ({ method: route.method, path: route.path.replace(/:\w+/g, 'x').replace('*', 'x') }));
       expect(everyRoute.length).toBeGreaterThan(5);
       for (const route of everyRoute) {
-        for (const authorization of [undefined, basic('admin', 'wrong'), basic('admin', `${ADMIN.password}x`), basic('root', ADMIN.password)]) {
-          const response = await app.request(route.path, { method: route.method, headers: authorization ? { authorization } : {} });
+        for (const authorization of [
+          undefined,
+          basic('admin', 'wrong'),
+          basic('admin', `${ADMIN.password}x`),
+          basic('root', ADMIN.password),
+        ]) {
+          const response = await app.request(route.path, {
+            method: route.method,
+            headers: authorization ? { authorization } : {},
+          });
           expect(response.status, `${route.method} ${route.path} with ${authorization ?? 'no credentials'}`).toBe(401);
         }
       }
@@ -55,7 +71,9 @@ describe('security checklist', () => {
         });
         expect(response.status, `${route.method} ${route.path}`).toBe(413);
       }
-      const page = await app.request('/admin/queues', { headers: { authorization: basic(ADMIN.username, ADMIN.password) } });
+      const page = await app.request('/admin/queues', {
+        headers: { authorization: basic(ADMIN.username, ADMIN.password) },
+      });
       expect(page.headers.get('x-frame-options')).toBe('SAMEORIGIN');
       expect(page.headers.get('x-content-type-options')).toBe('nosniff');
     } finally {
@@ -64,7 +82,10 @@ describe('security checklist', () => {
   });
 
   it('the page and the docs carry a same-origin CSP; /metrics needs the admin credentials', async () => {
-    const app = createTestApp({ metrics: (await import('../../src/infra/metrics/api-metrics.js')).createApiMetrics(), adminCredentials: ADMIN });
+    const app = createTestApp({
+      metrics: (await import('../../src/infra/metrics/api-metrics.js')).createApiMetrics(),
+      adminCredentials: ADMIN,
+    });
     for (const path of ['/dm-jobqueue', '/docs']) {
       const csp = (await app.request(path)).headers.get('content-security-policy') ?? '';
       expect(csp, path).toContain("default-src 'none'");
@@ -73,6 +94,8 @@ describe('security checklist', () => {
     }
     expect((await app.request('/metrics')).status).toBe(401);
     expect((await app.request('/metrics', { headers: { authorization: basic('admin', 'nope') } })).status).toBe(401);
-    expect((await app.request('/metrics', { headers: { authorization: basic(ADMIN.username, ADMIN.password) } })).status).toBe(200);
+    expect(
+      (await app.request('/metrics', { headers: { authorization: basic(ADMIN.username, ADMIN.password) } })).status,
+    ).toBe(200);
   });
 });

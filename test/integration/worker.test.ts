@@ -26,7 +26,11 @@ describe('the job worker against a real Redis', () => {
   const fixture = useRedisFixture();
   const { cleanup } = fixture;
 
-  function setup(server: RedisServer = fixture.redis, retention = { keep_completed: { count: 100, age_seconds: 3600 }, keep_failed: { count: 100, age_seconds: 3600 } }, handBackAfterMs?: number) {
+  function setup(
+    server: RedisServer = fixture.redis,
+    retention = { keep_completed: { count: 100, age_seconds: 3600 }, keep_failed: { count: 100, age_seconds: 3600 } },
+    handBackAfterMs?: number,
+  ) {
     const queueName = uniqueQueueName('worker');
     const printed: string[] = [];
     const worker = createJobWorker({
@@ -40,7 +44,9 @@ describe('the job worker against a real Redis', () => {
       logger: createSilentLogger(),
       ...(handBackAfterMs !== undefined && { handBackAfterMs }),
     });
-    const queue = new Queue(queueName, { connection: { host: '127.0.0.1', port: server.port, maxRetriesPerRequest: null } });
+    const queue = new Queue(queueName, {
+      connection: { host: '127.0.0.1', port: server.port, maxRetriesPerRequest: null },
+    });
     queue.on('error', () => undefined);
     const running = worker.run();
     cleanup.push(async () => {
@@ -61,7 +67,11 @@ describe('the job worker against a real Redis', () => {
 
   it('retries a failing job with its backoff and then completes it', async () => {
     const { queue, printed } = setup();
-    await queue.add('test:flaky', { key: 'flaky', fail_times: 2 }, { jobId: 'flaky-ok', attempts: 4, backoff: { type: 'fixed', delay: 50 } });
+    await queue.add(
+      'test:flaky',
+      { key: 'flaky', fail_times: 2 },
+      { jobId: 'flaky-ok', attempts: 4, backoff: { type: 'fixed', delay: 50 } },
+    );
     const job = await settled(queue, 'flaky-ok', 'completed', 'completion after retries');
     expect(job.attemptsMade).toBe(3);
     expect(printed).toEqual(['flaky succeeded on attempt 3']);
@@ -69,7 +79,11 @@ describe('the job worker against a real Redis', () => {
 
   it('keeps a job as failed once its retries are used up', async () => {
     const { queue, printed } = setup();
-    await queue.add('test:flaky', { key: 'never', fail_times: 99 }, { jobId: 'flaky-bad', attempts: 3, backoff: { type: 'fixed', delay: 20 } });
+    await queue.add(
+      'test:flaky',
+      { key: 'never', fail_times: 99 },
+      { jobId: 'flaky-bad', attempts: 3, backoff: { type: 'fixed', delay: 20 } },
+    );
     const job = await settled(queue, 'flaky-bad', 'failed', 'final failure');
     expect(job.attemptsMade).toBe(3);
     expect(job.failedReason).toBe('planned failure 3 of never');
@@ -77,7 +91,12 @@ describe('the job worker against a real Redis', () => {
   });
 
   it.for([
-    ['an invalid payload', 'demo:delay_print', { message: 42 }, 'invalid payload for "demo:delay_print": message: must be a string'],
+    [
+      'an invalid payload',
+      'demo:delay_print',
+      { message: 42 },
+      'invalid payload for "demo:delay_print": message: must be a string',
+    ],
     ['an unknown job type', 'demo:unknown', {}, 'unknown job type "demo:unknown"'],
   ] as const)('fails %s at once, without retries', async ([, name, data, reason]) => {
     const { queue, printed } = setup();
@@ -89,9 +108,16 @@ describe('the job worker against a real Redis', () => {
   });
 
   it('trims completed jobs to the configured count', async () => {
-    const { queue } = setup(fixture.redis, { keep_completed: { count: 2, age_seconds: 3600 }, keep_failed: { count: 2, age_seconds: 3600 } });
+    const { queue } = setup(fixture.redis, {
+      keep_completed: { count: 2, age_seconds: 3600 },
+      keep_failed: { count: 2, age_seconds: 3600 },
+    });
     for (let i = 0; i < 5; i++) await queue.add('demo:delay_print', { message: `m${i}` });
-    await waitFor(async () => (await queue.getJobCounts('wait', 'active', 'delayed')).wait === 0 && (await queue.getActiveCount()) === 0, { what: 'the queue to drain' });
+    await waitFor(
+      async () =>
+        (await queue.getJobCounts('wait', 'active', 'delayed')).wait === 0 && (await queue.getActiveCount()) === 0,
+      { what: 'the queue to drain' },
+    );
     await waitFor(async () => (await queue.getCompletedCount()) === 2, { what: 'trimming to 2' });
   });
 
@@ -110,7 +136,10 @@ describe('the job worker against a real Redis', () => {
   });
 
   it('on close, hands a job that outlasts handBackAfterMs back to waiting, unfinished and not failed', async () => {
-    const retention = { keep_completed: { count: 100, age_seconds: 3600 }, keep_failed: { count: 100, age_seconds: 3600 } };
+    const retention = {
+      keep_completed: { count: 100, age_seconds: 3600 },
+      keep_failed: { count: 100, age_seconds: 3600 },
+    };
     const { worker, queue, printed } = setup(fixture.redis, retention, 200);
     await queue.add('test:slow', { ms: 100 }, { jobId: 'quick-1' });
     await queue.add('test:slow', { ms: 5000 }, { jobId: 'long-1' });

@@ -32,11 +32,18 @@ describe('npm run api-key', () => {
     expect(lines).toHaveLength(1);
     const verified = await verifyApiKey(lines[0] ?? '', TEST_AUTH);
     expect(verified).toMatchObject({ ok: true, scopes: ['read'] });
-    const payload = JSON.parse(Buffer.from((lines[0] ?? '').split('.')[1] ?? '', 'base64url').toString()) as { exp: number; iat: number; env: string };
+    const payload = JSON.parse(Buffer.from((lines[0] ?? '').split('.')[1] ?? '', 'base64url').toString()) as {
+      exp: number;
+      iat: number;
+      env: string;
+    };
     expect(payload.exp - payload.iat).toBe(30 * 86_400);
     expect(payload.env).toBe('test');
     // Thirty-one days on, the key has expired.
-    expect(await verifyApiKey(lines[0] ?? '', TEST_AUTH, Date.now() + 31 * 86_400_000)).toMatchObject({ ok: false, reason: 'expired' });
+    expect(await verifyApiKey(lines[0] ?? '', TEST_AUTH, Date.now() + 31 * 86_400_000)).toMatchObject({
+      ok: false,
+      reason: 'expired',
+    });
   });
 
   it('--new-secret prints a fresh 32-byte secret', () => {
@@ -71,7 +78,10 @@ describe('npm run dev / demo in develop', () => {
     cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
     const file = path.join(dir, '.env.develop.local');
     const said: string[] = [];
-    const develop = { ...loadConfig({ environment: { APP_ENV: 'develop' }, dotenv: false }), secrets: { apiSecretKey: undefined, admin: undefined } };
+    const develop = {
+      ...loadConfig({ environment: { APP_ENV: 'develop' }, dotenv: false }),
+      secrets: { apiSecretKey: undefined, admin: undefined },
+    };
     const previous = process.env.API_SECRET_KEY;
     cleanup.push(() => {
       if (previous === undefined) delete process.env.API_SECRET_KEY;
@@ -89,7 +99,12 @@ describe('npm run dev / demo in develop', () => {
   });
 
   it('never creates one outside develop', async () => {
-    const staging = { ...loadConfig({ environment: { APP_ENV: 'staging' }, dotenv: false }), secrets: { apiSecretKey: undefined, admin: undefined } };
-    await expect(ensureApiSecret(staging, () => undefined, path.join(tmpdir(), 'never-written'))).rejects.toThrow(/API_SECRET_KEY: is not set/);
+    const staging = {
+      ...loadConfig({ environment: { APP_ENV: 'staging' }, dotenv: false }),
+      secrets: { apiSecretKey: undefined, admin: undefined },
+    };
+    await expect(ensureApiSecret(staging, () => undefined, path.join(tmpdir(), 'never-written'))).rejects.toThrow(
+      /API_SECRET_KEY: is not set/,
+    );
   });
 });

@@ -36,7 +36,10 @@ function read(file: string): string {
 
 /** `${VAR:-default}` and `${VAR}` resolved as docker compose does, from `env`. */
 function interpolate(text: string, env: Record<string, string> = {}): string {
-  return text.replace(/\$\{(\w+)(?::-([^}]*))?\}/g, (_, name: string, fallback?: string) => env[name] || fallback || '');
+  return text.replace(
+    /\$\{(\w+)(?::-([^}]*))?\}/g,
+    (_, name: string, fallback?: string) => env[name] || fallback || '',
+  );
 }
 
 function compose(file: string, env: Record<string, string> = {}) {
@@ -85,7 +88,10 @@ describe('docker-compose.redis.yml (the job-queue Redis, D1-D4)', () => {
 
   it('publishes 6379 on the host, on 127.0.0.1 unless told otherwise', () => {
     expect(redis.ports).toEqual(['127.0.0.1:6379:6379']);
-    const moved = service(compose('docker-compose.redis.yml', { REDIS_PORT: '6380', REDIS_BIND: '10.0.0.5' }), 'redis-jobqueue');
+    const moved = service(
+      compose('docker-compose.redis.yml', { REDIS_PORT: '6380', REDIS_BIND: '10.0.0.5' }),
+      'redis-jobqueue',
+    );
     expect(moved.ports).toEqual(['10.0.0.5:6380:6379']);
   });
 
@@ -135,19 +141,34 @@ describe('docker-compose.redis-insight.yml (D2)', () => {
 
   it('preconfigures the connection through RI_REDIS_*, defaulting to the Redis service of docker-compose.redis.yml', () => {
     const env = insight.environment ?? {};
-    expect(env).toMatchObject({ RI_REDIS_HOST: REDIS_COMPOSE_SERVICE.host, RI_REDIS_PORT: REDIS_COMPOSE_SERVICE.port, RI_REDIS_ALIAS: 'dm-jobqueue', RI_REDIS_TLS: false });
+    expect(env).toMatchObject({
+      RI_REDIS_HOST: REDIS_COMPOSE_SERVICE.host,
+      RI_REDIS_PORT: REDIS_COMPOSE_SERVICE.port,
+      RI_REDIS_ALIAS: 'dm-jobqueue',
+      RI_REDIS_TLS: false,
+    });
     // The same name and container port docker-compose.redis.yml gives its Redis.
     const redis = compose('docker-compose.redis.yml');
     expect(Object.keys(redis.services)).toContain(REDIS_COMPOSE_SERVICE.host);
-    expect(service(redis, REDIS_COMPOSE_SERVICE.host).ports?.[0]).toMatch(new RegExp(`:${REDIS_COMPOSE_SERVICE.port}$`));
+    expect(service(redis, REDIS_COMPOSE_SERVICE.host).ports?.[0]).toMatch(
+      new RegExp(`:${REDIS_COMPOSE_SERVICE.port}$`),
+    );
   });
 
   it('takes the address the start script read from cacheserver.yaml', () => {
     const remote = service(
-      compose('docker-compose.redis-insight.yml', { RI_REDIS_HOST: 'redis.internal', RI_REDIS_PORT: '6380', RI_REDIS_ALIAS: 'dm-jobqueue staging' }),
+      compose('docker-compose.redis-insight.yml', {
+        RI_REDIS_HOST: 'redis.internal',
+        RI_REDIS_PORT: '6380',
+        RI_REDIS_ALIAS: 'dm-jobqueue staging',
+      }),
       'redis-insight',
     );
-    expect(remote.environment).toMatchObject({ RI_REDIS_HOST: 'redis.internal', RI_REDIS_PORT: 6380, RI_REDIS_ALIAS: 'dm-jobqueue staging' });
+    expect(remote.environment).toMatchObject({
+      RI_REDIS_HOST: 'redis.internal',
+      RI_REDIS_PORT: 6380,
+      RI_REDIS_ALIAS: 'dm-jobqueue staging',
+    });
   });
 
   it('passes the username and password through from the environment, never from the file', () => {
@@ -193,7 +214,11 @@ describe('docker-compose.redis-cluster.yml (redis.default.cluster.addrs, D9)', (
       expect(command.get('cluster-announce-ip')).toBe('127.0.0.1');
       expect(command.get('cluster-announce-port')).toBe(command.get('port'));
     }
-    expect(service(file, 'redis-cluster-1').ports).toEqual(['127.0.0.1:7000:7000', '127.0.0.1:7001:7001', '127.0.0.1:7002:7002']);
+    expect(service(file, 'redis-cluster-1').ports).toEqual([
+      '127.0.0.1:7000:7000',
+      '127.0.0.1:7001:7001',
+      '127.0.0.1:7002:7002',
+    ]);
     expect(service(file, 'redis-cluster-2').network_mode).toBe('service:redis-cluster-1');
     expect(service(file, 'redis-cluster-3').network_mode).toBe('service:redis-cluster-1');
   });
@@ -207,15 +232,27 @@ describe('docker-compose.redis-cluster.yml (redis.default.cluster.addrs, D9)', (
   });
 
   it('follows the ports the start script passes', () => {
-    const moved = compose('docker-compose.redis-cluster.yml', { REDIS_CLUSTER_PORT_1: '7100', REDIS_CLUSTER_PORT_2: '7101', REDIS_CLUSTER_PORT_3: '7102' });
-    expect(service(moved, 'redis-cluster-1').ports).toEqual(['127.0.0.1:7100:7100', '127.0.0.1:7101:7101', '127.0.0.1:7102:7102']);
-    expect(service(moved, 'redis-cluster-init').command?.join(' ')).toContain('127.0.0.1:7100 127.0.0.1:7101 127.0.0.1:7102');
+    const moved = compose('docker-compose.redis-cluster.yml', {
+      REDIS_CLUSTER_PORT_1: '7100',
+      REDIS_CLUSTER_PORT_2: '7101',
+      REDIS_CLUSTER_PORT_3: '7102',
+    });
+    expect(service(moved, 'redis-cluster-1').ports).toEqual([
+      '127.0.0.1:7100:7100',
+      '127.0.0.1:7101:7101',
+      '127.0.0.1:7102:7102',
+    ]);
+    expect(service(moved, 'redis-cluster-init').command?.join(' ')).toContain(
+      '127.0.0.1:7100 127.0.0.1:7101 127.0.0.1:7102',
+    );
   });
 
   it('creates the cluster once with a one-shot init service', () => {
     const init = service(file, 'redis-cluster-init');
     const script = init.command?.join(' ') ?? '';
-    expect(script).toMatch(/redis-cli --cluster create 127\.0\.0\.1:7000 127\.0\.0\.1:7001 127\.0\.0\.1:7002 --cluster-replicas 0 --cluster-yes/);
+    expect(script).toMatch(
+      /redis-cli --cluster create 127\.0\.0\.1:7000 127\.0\.0\.1:7001 127\.0\.0\.1:7002 --cluster-replicas 0 --cluster-yes/,
+    );
     expect(script).toContain('cluster_slots_assigned:0');
     expect(init.restart).toBe('no');
     expect(init.depends_on).toEqual({
@@ -231,7 +268,13 @@ describe('docker-compose.redis-sentinel.yml (redis.jobqueue.sentinel, D9)', () =
   const script = (name: string) => service(file, name).command?.join(' ') ?? '';
 
   it('runs a master, a replica and three sentinels from the pinned image, on the host network', () => {
-    expect(Object.keys(file.services).sort()).toEqual(['redis-sentinel-master', 'redis-sentinel-replica', 'sentinel-1', 'sentinel-2', 'sentinel-3']);
+    expect(Object.keys(file.services).sort()).toEqual([
+      'redis-sentinel-master',
+      'redis-sentinel-replica',
+      'sentinel-1',
+      'sentinel-2',
+      'sentinel-3',
+    ]);
     for (const each of Object.values(file.services)) {
       expect(each.image).toBe(service(compose('docker-compose.redis.yml'), 'redis-jobqueue').image);
       expect(each.network_mode).toBe('host');
@@ -239,18 +282,24 @@ describe('docker-compose.redis-sentinel.yml (redis.jobqueue.sentinel, D9)', () =
   });
 
   it('gives the data nodes AOF (everysec) and noeviction, and the replica its master', () => {
-    for (const name of ['redis-sentinel-master', 'redis-sentinel-replica']) expect(script(name)).toMatch(/appendonly yes\\nappendfsync everysec\\nmaxmemory-policy noeviction/);
+    for (const name of ['redis-sentinel-master', 'redis-sentinel-replica'])
+      expect(script(name)).toMatch(/appendonly yes\\nappendfsync everysec\\nmaxmemory-policy noeviction/);
     expect(script('redis-sentinel-replica')).toMatch(/replicaof 127\.0\.0\.1/);
   });
 
   it('runs each sentinel with redis-server --sentinel and a quorum of 2, on its own port', () => {
-    for (const name of ['sentinel-1', 'sentinel-2', 'sentinel-3']) expect(script(name)).toMatch(/sentinel monitor %s 127\.0\.0\.1 %s 2.*redis-server \/data\/\$\$\{P\}\/sentinel\.conf --sentinel/);
+    for (const name of ['sentinel-1', 'sentinel-2', 'sentinel-3'])
+      expect(script(name)).toMatch(
+        /sentinel monitor %s 127\.0\.0\.1 %s 2.*redis-server \/data\/\$\$\{P\}\/sentinel\.conf --sentinel/,
+      );
     const ports = ['sentinel-1', 'sentinel-2', 'sentinel-3'].map((name) => service(file, name).environment?.P);
     expect(new Set(ports).size).toBe(3);
   });
 
   it('keeps the data in ./redis/data/sentinel', () => {
-    expect(service(file, 'redis-sentinel-master').volumes).toContain('${REDIS_SENTINEL_DATA_DIR:-./redis/data/sentinel}:/data');
+    expect(service(file, 'redis-sentinel-master').volumes).toContain(
+      '${REDIS_SENTINEL_DATA_DIR:-./redis/data/sentinel}:/data',
+    );
   });
 });
 
@@ -264,7 +313,12 @@ describe('the redis/ layout', () => {
     }
   };
 
-  it.for(['redis/data/jobqueue/.gitkeep', 'redis/insight/.gitkeep', 'redis/data/cluster/.gitkeep', 'redis/data/sentinel/.gitkeep'])('keeps %s in the repository', (file) => {
+  it.for([
+    'redis/data/jobqueue/.gitkeep',
+    'redis/insight/.gitkeep',
+    'redis/data/cluster/.gitkeep',
+    'redis/data/sentinel/.gitkeep',
+  ])('keeps %s in the repository', (file) => {
     expect(existsSync(path.join(PROJECT_ROOT, file))).toBe(true);
     expect(ignored(file)).toBe(false);
   });

@@ -18,9 +18,12 @@ const shape = (schema: unknown): SchemaShape => (typeof schema === 'object' && s
 function leafKeys(schema: unknown, prefix = ''): string[] {
   const { wrapped, entries, options } = shape(schema);
   if (wrapped) return leafKeys(wrapped, prefix);
-  if (entries) return Object.entries(entries).flatMap(([key, child]) => leafKeys(child, prefix ? `${prefix}.${key}` : key));
+  if (entries)
+    return Object.entries(entries).flatMap(([key, child]) => leafKeys(child, prefix ? `${prefix}.${key}` : key));
   // A union of a scalar and an object (tls: true | { ca_file, … }): the key itself and the object's keys.
-  const nested = (options ?? []).filter((option) => shape(option).entries || shape(option).wrapped).flatMap((option) => leafKeys(option, prefix));
+  const nested = (options ?? [])
+    .filter((option) => shape(option).entries || shape(option).wrapped)
+    .flatMap((option) => leafKeys(option, prefix));
   return [...new Set([prefix, ...nested])];
 }
 
@@ -34,6 +37,8 @@ describe('docs/configuration.md', () => {
   });
 
   it('names every environment override', () => {
-    expect(ENV_OVERRIDES.map((override) => override.variable).filter((variable) => !doc.includes(`\`${variable}\``))).toEqual([]);
+    expect(
+      ENV_OVERRIDES.map((override) => override.variable).filter((variable) => !doc.includes(`\`${variable}\``)),
+    ).toEqual([]);
   });
 });

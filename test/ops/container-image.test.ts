@@ -37,13 +37,21 @@ describe('Dockerfile and docker-compose.jobqueue.yml (content: no Docker engine 
   });
 
   it('runs the API and N workers from one image on the Redis network of docker-compose.redis.yml', () => {
-    const jobqueue = parse(read('docker-compose.jobqueue.yml'), { merge: true }) as { services: Record<string, ComposeService>; networks: Record<string, { external?: boolean }> };
-    const redis = parse(read('docker-compose.redis.yml')) as { services: Record<string, unknown>; networks: Record<string, { name?: string }> };
+    const jobqueue = parse(read('docker-compose.jobqueue.yml'), { merge: true }) as {
+      services: Record<string, ComposeService>;
+      networks: Record<string, { external?: boolean }>;
+    };
+    const redis = parse(read('docker-compose.redis.yml')) as {
+      services: Record<string, unknown>;
+      networks: Record<string, { name?: string }>;
+    };
     const { api, worker } = jobqueue.services;
     expect(api?.command).toEqual(['node', 'dist/server.js']);
     expect(worker?.command).toEqual(['node', 'dist/worker.js']);
     expect(api?.image).toBe(worker?.image);
-    expect(Number(String(worker?.deploy?.replicas).replace(/^\$\{WORKER_REPLICAS:-(\d+)\}$/, '$1'))).toBeGreaterThanOrEqual(2);
+    expect(
+      Number(String(worker?.deploy?.replicas).replace(/^\$\{WORKER_REPLICAS:-(\d+)\}$/, '$1')),
+    ).toBeGreaterThanOrEqual(2);
     const redisNetwork = Object.values(redis.networks)[0]?.name;
     for (const service of [api, worker]) {
       expect(service?.networks).toEqual([redisNetwork]);
@@ -66,11 +74,22 @@ describe("the Dockerfile's commands, for real, in a clean copy", () => {
 
   it('npm ci --omit=dev on the built output, then the API and a worker started as a non-root user register and run a job', async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'dm-jobqueue-image-'));
-    for (const file of ['package.json', 'package-lock.json']) cpSync(path.join(PROJECT_ROOT, file), path.join(dir, file));
-    execFileSync(process.execPath, [path.join(PROJECT_ROOT, 'node_modules/typescript/bin/tsc'), '-p', path.join(PROJECT_ROOT, 'tsconfig.build.json'), '--outDir', path.join(dir, 'dist')]);
+    for (const file of ['package.json', 'package-lock.json'])
+      cpSync(path.join(PROJECT_ROOT, file), path.join(dir, file));
+    execFileSync(process.execPath, [
+      path.join(PROJECT_ROOT, 'node_modules/typescript/bin/tsc'),
+      '-p',
+      path.join(PROJECT_ROOT, 'tsconfig.build.json'),
+      '--outDir',
+      path.join(dir, 'dist'),
+    ]);
     cpSync(path.join(PROJECT_ROOT, 'config'), path.join(dir, 'config'), { recursive: true });
     cpSync(path.join(PROJECT_ROOT, 'public'), path.join(dir, 'public'), { recursive: true });
-    const install = spawnSync('npm', ['ci', '--omit=dev', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: dir, encoding: 'utf8', timeout: 240_000 });
+    const install = spawnSync('npm', ['ci', '--omit=dev', '--no-audit', '--no-fund', '--loglevel=error'], {
+      cwd: dir,
+      encoding: 'utf8',
+      timeout: 240_000,
+    });
     expect(install.status, install.stderr).toBe(0);
     // No dev dependency made it in (typescript may: valibot names it as an optional peer).
     for (const devOnly of ['vitest', 'tsx', 'fastify', 'express', 'playwright-core', 'autocannon']) {
@@ -80,11 +99,24 @@ describe("the Dockerfile's commands, for real, in a clean copy", () => {
 
     redis = await startRedisServer();
     const [apiPort, workerPort, adminPort] = [await freePort(), await freePort(), await freePort()];
-    const env = { APP_ENV: 'test', LOG_FORMAT: 'json', API_SECRET_KEY: TEST_API_SECRET, REDIS_JOBQUEUE_ADDR: redis.addr, SERVER_PORT: String(apiPort), JOBQUEUE_PORT: String(workerPort), ADMIN_PORT: String(adminPort), JOBQUEUE_QUEUE_NAME: `image-${Date.now()}` };
+    const env = {
+      APP_ENV: 'test',
+      LOG_FORMAT: 'json',
+      API_SECRET_KEY: TEST_API_SECRET,
+      REDIS_JOBQUEUE_ADDR: redis.addr,
+      SERVER_PORT: String(apiPort),
+      JOBQUEUE_PORT: String(workerPort),
+      ADMIN_PORT: String(adminPort),
+      JOBQUEUE_QUEUE_NAME: `image-${Date.now()}`,
+    };
     // As root (CI), drop to nobody as USER node would; otherwise this user is already unprivileged.
     const asUser = process.getuid?.() === 0 ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'] : [];
     const start = (entry: string) => {
-      const child = startNodeProcess(path.join(dir ?? '', entry), env, { typescript: false, wrapper: asUser, cwd: dir ?? '' });
+      const child = startNodeProcess(path.join(dir ?? '', entry), env, {
+        typescript: false,
+        wrapper: asUser,
+        cwd: dir ?? '',
+      });
       processes.push(child);
       return child;
     };
@@ -93,10 +125,17 @@ describe("the Dockerfile's commands, for real, in a clean copy", () => {
     await api.waitForLine(/API listening/);
     await worker.waitForLine(/worker started/);
     const message = `from the image ${Date.now()}`;
-    await waitFor(async () => {
-      const response = await fetch(`http://127.0.0.1:${apiPort}/api/dm-jobqueue/register`, { method: 'POST', headers: { ...AUTH_HEADERS, 'content-type': 'application/json' }, body: JSON.stringify({ message, delay_seconds: 0 }) });
-      return response.status === 201;
-    }, { what: 'a 201 from the copied API' });
+    await waitFor(
+      async () => {
+        const response = await fetch(`http://127.0.0.1:${apiPort}/api/dm-jobqueue/register`, {
+          method: 'POST',
+          headers: { ...AUTH_HEADERS, 'content-type': 'application/json' },
+          body: JSON.stringify({ message, delay_seconds: 0 }),
+        });
+        return response.status === 201;
+      },
+      { what: 'a 201 from the copied API' },
+    );
     await worker.waitForLine(new RegExp(`\\] ${message}$`), { stream: 'stdout' });
     expect((await fetch(`http://127.0.0.1:${workerPort}/health`)).status).toBe(200);
   }, 300_000);

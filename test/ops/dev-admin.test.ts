@@ -9,14 +9,20 @@ describe('npm run dev turns the dashboard on in develop (ensureDevAdmin)', () =>
   const saved = { user: process.env.ADMIN_USER, password: process.env.ADMIN_PASSWORD };
   const dirs: string[] = [];
   afterEach(() => {
-    for (const [name, value] of [['ADMIN_USER', saved.user], ['ADMIN_PASSWORD', saved.password]] as const) {
+    for (const [name, value] of [
+      ['ADMIN_USER', saved.user],
+      ['ADMIN_PASSWORD', saved.password],
+    ] as const) {
       if (value === undefined) delete process.env[name];
       else process.env[name] = value;
     }
     for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
   });
 
-  const configFor = (env: 'develop' | 'staging') => ({ ...loadConfig({ environment: { APP_ENV: env, API_SECRET_KEY: 'x'.repeat(40) }, dotenv: false }), secrets: { apiSecretKey: undefined, admin: undefined } });
+  const configFor = (env: 'develop' | 'staging') => ({
+    ...loadConfig({ environment: { APP_ENV: env, API_SECRET_KEY: 'x'.repeat(40) }, dotenv: false }),
+    secrets: { apiSecretKey: undefined, admin: undefined },
+  });
 
   it('creates a login once, in a file only its owner can read, and hands it to the processes it starts', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'dm-jobqueue-dev-'));
@@ -38,6 +44,8 @@ describe('npm run dev turns the dashboard on in develop (ensureDevAdmin)', () =>
 
   it('never creates one outside develop', () => {
     const staging = configFor('staging');
-    expect(ensureDevAdmin(staging, () => undefined, path.join(tmpdir(), 'never-written')).secrets.admin).toBeUndefined();
+    expect(
+      ensureDevAdmin(staging, () => undefined, path.join(tmpdir(), 'never-written')).secrets.admin,
+    ).toBeUndefined();
   });
 });

@@ -45,11 +45,17 @@ describe('the start scripts', () => {
       killIfAlive(readPid(path.join(dataDir, `redis-server-${second}.pid`)));
     });
 
-    const started = await runScript('start-redis.sh', ['start'], { ...base, REDIS_JOBQUEUE_ADDR: `localhost:${first}` });
+    const started = await runScript('start-redis.sh', ['start'], {
+      ...base,
+      REDIS_JOBQUEUE_ADDR: `localhost:${first}`,
+    });
     expect(started.code, started.stderr).toBe(0);
     expect(started.stdout).toContain(`on 127.0.0.1:${first}`);
 
-    const refused = await runScript('start-redis.sh', ['start'], { ...base, REDIS_JOBQUEUE_ADDR: `localhost:${second}` });
+    const refused = await runScript('start-redis.sh', ['start'], {
+      ...base,
+      REDIS_JOBQUEUE_ADDR: `localhost:${second}`,
+    });
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain(`is already the data directory of the Redis on port ${first}`);
     expect(refused.stderr).toContain(`REDIS_DATA_DIR=redis/data/jobqueue-${second}`);
@@ -64,7 +70,11 @@ describe('the start scripts', () => {
   });
 
   it('start-redis.sh refuses an address on another machine', async () => {
-    const result = await runScript('start-redis.sh', ['start'], { REDIS_START_MODE: 'local', REDIS_DATA_DIR: tempDir(), REDIS_JOBQUEUE_ADDR: 'redis.internal:6379' });
+    const result = await runScript('start-redis.sh', ['start'], {
+      REDIS_START_MODE: 'local',
+      REDIS_DATA_DIR: tempDir(),
+      REDIS_JOBQUEUE_ADDR: 'redis.internal:6379',
+    });
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('on another machine');
   });
@@ -72,9 +82,13 @@ describe('the start scripts', () => {
 
 describe('the start commands', () => {
   it('npm run start:api before npm run build says to build first, without a stack trace', () => {
-    const result = spawnSync(process.execPath, [path.join(PROJECT_ROOT, 'scripts/check-built.mjs'), 'no-such-entry'], { encoding: 'utf8' });
+    const result = spawnSync(process.execPath, [path.join(PROJECT_ROOT, 'scripts/check-built.mjs'), 'no-such-entry'], {
+      encoding: 'utf8',
+    });
     expect(result.status).toBe(1);
-    expect(result.stderr).toBe('dist/no-such-entry.js does not exist yet: run npm run build first (or npm run dev to run from the sources)\n');
+    expect(result.stderr).toBe(
+      'dist/no-such-entry.js does not exist yet: run npm run build first (or npm run dev to run from the sources)\n',
+    );
   });
 
   it('npm run dev with the API port taken says which port and how to choose another, and stops before printing URLs', async () => {
@@ -96,7 +110,11 @@ describe('the start commands', () => {
   });
 
   it('npm run bench -- --help prints usage and starts nothing', () => {
-    const result = spawnSync(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'bench/run.ts'), '--help'], { cwd: PROJECT_ROOT, encoding: 'utf8', timeout: 20_000 });
+    const result = spawnSync(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'bench/run.ts'), '--help'], {
+      cwd: PROJECT_ROOT,
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
     expect(result.status).toBe(0);
     expect(result.stdout).toMatch(/^usage: npm run bench/);
     expect(result.stdout).toContain('BENCH_ONLY');

@@ -54,13 +54,26 @@ describe("the README's worked examples (adding a job type and an endpoint)", () 
       'src/app.ts',
       'src/routes/mail.test.ts',
     ]);
-    for (const entry of ['src', 'test', 'scripts', 'config', 'public', 'package.json', 'tsconfig.json', 'vitest.config.ts', 'vitest.reliability.config.ts']) {
+    for (const entry of [
+      'src',
+      'test',
+      'scripts',
+      'config',
+      'public',
+      'package.json',
+      'tsconfig.json',
+      'vitest.config.ts',
+      'vitest.reliability.config.ts',
+    ]) {
       cpSync(path.join(PROJECT_ROOT, entry), path.join(copy, entry), { recursive: true });
     }
     symlinkSync(path.join(PROJECT_ROOT, 'node_modules'), path.join(copy, 'node_modules'));
     for (const { file, code } of examples) {
       const target = path.join(copy, file);
-      writeFileSync(target, existsSync(target) ? applyExcerpt(readFileSync(target, 'utf8'), code) : `${code.join('\n')}\n`);
+      writeFileSync(
+        target,
+        existsSync(target) ? applyExcerpt(readFileSync(target, 'utf8'), code) : `${code.join('\n')}\n`,
+      );
     }
     const bin = (name: string) => path.join(PROJECT_ROOT, 'node_modules', '.bin', name);
     const run = (command: string, args: string[]) => {

@@ -17,8 +17,15 @@ afterEach(async () => {
 });
 
 function clusterInfo(port: number): Map<string, string> {
-  const text = execFileSync('redis-cli', ['-c', '-h', '127.0.0.1', '-p', String(port), 'CLUSTER', 'INFO'], { encoding: 'utf8' });
-  return new Map(text.split(/\r?\n/).filter((line) => line.includes(':')).map((line) => line.split(':', 2) as [string, string]));
+  const text = execFileSync('redis-cli', ['-c', '-h', '127.0.0.1', '-p', String(port), 'CLUSTER', 'INFO'], {
+    encoding: 'utf8',
+  });
+  return new Map(
+    text
+      .split(/\r?\n/)
+      .filter((line) => line.includes(':'))
+      .map((line) => line.split(':', 2) as [string, string]),
+  );
 }
 
 describe('scripts/start-redis-cluster.sh (local fallback)', () => {
@@ -40,9 +47,13 @@ describe('scripts/start-redis-cluster.sh (local fallback)', () => {
     const started = await run('start');
     expect(started.code, started.stderr).toBe(0);
     pids().forEach((pid) => seen.add(pid));
-    console.log(`[figures] start-redis-cluster.sh start -> cluster_state ok: ${started.ms} ms (3 local nodes, cluster created)`);
+    console.log(
+      `[figures] start-redis-cluster.sh start -> cluster_state ok: ${started.ms} ms (3 local nodes, cluster created)`,
+    );
     expect(started.stdout).toContain(`data in ${dataDir}/<port>`);
-    expect(started.stdout).toContain(`REDIS_DEFAULT_CLUSTER_ADDRS=${ports.map((port) => `127.0.0.1:${port}`).join(',')}`);
+    expect(started.stdout).toContain(
+      `REDIS_DEFAULT_CLUSTER_ADDRS=${ports.map((port) => `127.0.0.1:${port}`).join(',')}`,
+    );
 
     const info = clusterInfo(base);
     expect(info.get('cluster_state')).toBe('ok');
@@ -79,7 +90,9 @@ describe('scripts/start-redis-cluster.sh (local fallback)', () => {
     expect(restarted.code, restarted.stderr).toBe(0);
     pids().forEach((pid) => seen.add(pid));
     expect(restarted.stdout).not.toMatch(/creating the cluster/);
-    console.log(`[figures] start-redis-cluster.sh start -> cluster_state ok: ${restarted.ms} ms (restart of an existing cluster)`);
+    console.log(
+      `[figures] start-redis-cluster.sh start -> cluster_state ok: ${restarted.ms} ms (restart of an existing cluster)`,
+    );
     const reconnected = new Cluster([{ host: '127.0.0.1', port: base + 2 }], { lazyConnect: true });
     reconnected.on('error', () => undefined);
     cleanup.push(() => reconnected.disconnect());

@@ -58,7 +58,13 @@ describe('the Redis Insight connection derived from cacheserver.yaml', () => {
     const base = config({ REDIS_JOBQUEUE_ADDR: 'redis.internal:6380' });
     const withCa: Config = {
       ...base,
-      cache: { ...base.cache, redis: { ...base.cache.redis, jobqueue: { ...base.cache.redis.jobqueue, tls: { ca_file: '/etc/ca.pem', reject_unauthorized: true } } } },
+      cache: {
+        ...base.cache,
+        redis: {
+          ...base.cache.redis,
+          jobqueue: { ...base.cache.redis.jobqueue, tls: { ca_file: '/etc/ca.pem', reject_unauthorized: true } },
+        },
+      },
     };
     const target = insightTarget(withCa);
     expect(target.env.RI_REDIS_TLS).toBe('true');
@@ -67,7 +73,9 @@ describe('the Redis Insight connection derived from cacheserver.yaml', () => {
 
   it('refuses a value that would break the line format', () => {
     const target = insightTarget(config({}));
-    expect(() => formatTargetLines({ ...target, env: { ...target.env, RI_REDIS_ALIAS: 'a\nMODE=remote' } }, 'x')).toThrow(/line break/);
+    expect(() =>
+      formatTargetLines({ ...target, env: { ...target.env, RI_REDIS_ALIAS: 'a\nMODE=remote' } }, 'x'),
+    ).toThrow(/line break/);
   });
 });
 
@@ -79,25 +87,43 @@ describe('scripts/start-redis-insight.sh without a Docker engine', () => {
   it('prints the address read from config/test/cacheserver.yaml and exits non-zero with instructions', async () => {
     const result = await runScript('start-redis-insight.sh', ['start'], await insightEnv({ APP_ENV: 'test' }));
     expect(result.code).toBe(1);
-    expect(result.stdout).toContain('job-queue Redis: 127.0.0.1:6390 (from redis.jobqueue.addr in config/test/cacheserver.yaml, APP_ENV=test)');
+    expect(result.stdout).toContain(
+      'job-queue Redis: 127.0.0.1:6390 (from redis.jobqueue.addr in config/test/cacheserver.yaml, APP_ENV=test)',
+    );
     expect(result.stderr).toMatch(/no Docker engine answers here.*nothing was started/);
     expect(result.stderr).toMatch(/install the Redis Insight desktop app/);
     expect(result.stderr).toContain('host 127.0.0.1, port 6390, database index 0, TLS false');
   });
 
   it('gives the remote address from another configuration, and never prints the password', async () => {
-    const dir = configDir('redis:\n  jobqueue:\n    addr: "redis.example.internal:6380"\n    username: "ops"\n    db: 2\n');
-    const result = await runScript('start-redis-insight.sh', ['start'], await insightEnv({ CONFIG_DIR: dir, REDIS_JOBQUEUE_PASSWORD: 'pa55-word' }));
+    const dir = configDir(
+      'redis:\n  jobqueue:\n    addr: "redis.example.internal:6380"\n    username: "ops"\n    db: 2\n',
+    );
+    const result = await runScript(
+      'start-redis-insight.sh',
+      ['start'],
+      await insightEnv({ CONFIG_DIR: dir, REDIS_JOBQUEUE_PASSWORD: 'pa55-word' }),
+    );
     expect(result.code).toBe(1);
-    expect(result.stdout).toContain(`job-queue Redis: redis.example.internal:6380 (from redis.jobqueue.addr in ${path.join(dir, 'develop', 'cacheserver.yaml')}`);
-    expect(result.stderr).toContain('host redis.example.internal, port 6380, database index 2, TLS false, username ops, password: the value of REDIS_JOBQUEUE_PASSWORD');
+    expect(result.stdout).toContain(
+      `job-queue Redis: redis.example.internal:6380 (from redis.jobqueue.addr in ${path.join(dir, 'develop', 'cacheserver.yaml')}`,
+    );
+    expect(result.stderr).toContain(
+      'host redis.example.internal, port 6380, database index 2, TLS false, username ops, password: the value of REDIS_JOBQUEUE_PASSWORD',
+    );
     expect(result.stdout + result.stderr).not.toContain('pa55-word');
   });
 
   it('says when REDIS_JOBQUEUE_ADDR overrides the file', async () => {
-    const result = await runScript('start-redis-insight.sh', ['start'], await insightEnv({ REDIS_JOBQUEUE_ADDR: '10.1.2.3:6379' }));
+    const result = await runScript(
+      'start-redis-insight.sh',
+      ['start'],
+      await insightEnv({ REDIS_JOBQUEUE_ADDR: '10.1.2.3:6379' }),
+    );
     expect(result.code).toBe(1);
-    expect(result.stdout).toContain('job-queue Redis: 10.1.2.3:6379 (from REDIS_JOBQUEUE_ADDR (overrides redis.jobqueue.addr in config/develop/cacheserver.yaml)');
+    expect(result.stdout).toContain(
+      'job-queue Redis: 10.1.2.3:6379 (from REDIS_JOBQUEUE_ADDR (overrides redis.jobqueue.addr in config/develop/cacheserver.yaml)',
+    );
   });
 
   it('fails naming the file and key when the address is bad', async () => {
@@ -119,6 +145,8 @@ describe('scripts/start-redis-insight.sh without a Docker engine', () => {
     cleanup.push(() => new Promise((resolve) => busy.close(resolve)));
     const start = await runScript('start-redis-insight.sh', ['start'], env);
     expect(start.code).toBe(0);
-    expect(start.stdout).toContain(`something already answers on 127.0.0.1:${env.REDIS_INSIGHT_PORT}; starting nothing`);
+    expect(start.stdout).toContain(
+      `something already answers on 127.0.0.1:${env.REDIS_INSIGHT_PORT}; starting nothing`,
+    );
   });
 });

@@ -45,7 +45,13 @@ async function scriptSentinel() {
     for (const port of ports) killIfAlive(readPid(path.join(dataDir, String(port), 'redis.pid')));
     rmSync(dataDir, { recursive: true, force: true });
   });
-  const master = async () => ((await withRedis(sentinelPorts[0], (client) => client.call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', name))) as [string, string])[1];
+  const master = async () =>
+    (
+      (await withRedis(sentinelPorts[0], (client) => client.call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', name))) as [
+        string,
+        string,
+      ]
+    )[1];
   return { masterPort, replicaPort, sentinelPorts, ports, dataDir, name, run, ask: withRedis, role: roleOf, master };
 }
 
@@ -63,15 +69,32 @@ describe('scripts/start-redis-sentinel.sh (local fallback)', () => {
     expect(started.stdout).toContain(`REDIS_JOBQUEUE_SENTINEL_NAME=${setup.name}`);
     expect(await setup.role(setup.masterPort)).toBe('master');
     expect(await setup.role(setup.replicaPort)).toBe('slave');
-    expect(await setup.ask(setup.masterPort, (client) => client.config('GET', 'appendonly'))).toEqual(['appendonly', 'yes']);
-    expect(await setup.ask(setup.masterPort, (client) => client.config('GET', 'dir'))).toEqual(['dir', path.join(setup.dataDir, String(setup.masterPort))]);
+    expect(await setup.ask(setup.masterPort, (client) => client.config('GET', 'appendonly'))).toEqual([
+      'appendonly',
+      'yes',
+    ]);
+    expect(await setup.ask(setup.masterPort, (client) => client.config('GET', 'dir'))).toEqual([
+      'dir',
+      path.join(setup.dataDir, String(setup.masterPort)),
+    ]);
     expect(await setup.master()).toBe(String(setup.masterPort));
 
     // The app's own connection options find the master through the sentinels and store a job.
-    const config = redisConfigFor(1, { addr: undefined, sentinel: { name: setup.name, addrs: setup.sentinelPorts.map((port) => ({ host: '127.0.0.1', port })), tls: false } });
+    const config = redisConfigFor(1, {
+      addr: undefined,
+      sentinel: {
+        name: setup.name,
+        addrs: setup.sentinelPorts.map((port) => ({ host: '127.0.0.1', port })),
+        tls: false,
+      },
+    });
     const client = new Redis(producerRedisOptions(config));
     client.on('error', () => undefined);
-    const queue = createLazyQueue({ client, location: { name: uniqueQueueName('ops-sentinel'), prefix: 'bull' }, logger: createSilentLogger() });
+    const queue = createLazyQueue({
+      client,
+      location: { name: uniqueQueueName('ops-sentinel'), prefix: 'bull' },
+      logger: createSilentLogger(),
+    });
     cleanup.push(async () => {
       await queue.close();
       client.disconnect();
@@ -79,7 +102,14 @@ describe('scripts/start-redis-sentinel.sh (local fallback)', () => {
     await waitFor(() => client.status === 'ready', { what: 'the client to reach the master through the sentinels' });
     expect(client.stream.remotePort).toBe(setup.masterPort);
     const producer = createBullmqProducer({ queue, logger: createSilentLogger() });
-    await producer.enqueue({ jobId: 'ops-1', type: 'demo:delay_print', payload: { message: 'via sentinel' }, delayMs: 60_000, attempts: 1, backoff: { type: 'fixed', delayMs: 1000 } });
+    await producer.enqueue({
+      jobId: 'ops-1',
+      type: 'demo:delay_print',
+      payload: { message: 'via sentinel' },
+      delayMs: 60_000,
+      attempts: 1,
+      backoff: { type: 'fixed', delayMs: 1000 },
+    });
 
     const status = await setup.run('status');
     expect(status.code).toBe(0);
@@ -88,7 +118,8 @@ describe('scripts/start-redis-sentinel.sh (local fallback)', () => {
     const stopped = await setup.run('stop');
     expect(stopped.code).toBe(0);
     expect((await setup.run('status')).code).toBe(3);
-    for (const port of setup.ports) expect(readPid(path.join(setup.dataDir, String(port), 'redis.pid'))).toBeUndefined();
+    for (const port of setup.ports)
+      expect(readPid(path.join(setup.dataDir, String(port), 'redis.pid'))).toBeUndefined();
   });
 
   it('keeps the promoted master across a stop and start after a failover', async () => {
@@ -99,14 +130,30 @@ describe('scripts/start-redis-sentinel.sh (local fallback)', () => {
     // until the sentinel accepts.
     await waitFor(
       async () => {
-        const replicas = (await setup.ask(setup.sentinelPorts[0], (client) => client.call('SENTINEL', 'REPLICAS', setup.name))) as string[][];
-        return replicas.length === 1 && fieldOf(replicas[0]!, 'flags') === 'slave' && fieldOf(replicas[0]!, 'master-link-status') === 'ok';
+        const replicas = (await setup.ask(setup.sentinelPorts[0], (client) =>
+          client.call('SENTINEL', 'REPLICAS', setup.name),
+        )) as string[][];
+        return (
+          replicas.length === 1 &&
+          fieldOf(replicas[0]!, 'flags') === 'slave' &&
+          fieldOf(replicas[0]!, 'master-link-status') === 'ok'
+        );
       },
       { what: 'the sentinel to know a connected replica' },
     );
-    await waitFor(() => setup.ask(setup.sentinelPorts[0], (client) => client.call('SENTINEL', 'FAILOVER', setup.name)), { timeoutMs: 20_000, intervalMs: 500, what: 'the sentinel to accept FAILOVER' });
-    await waitFor(async () => (await setup.master()) === String(setup.replicaPort) && (await setup.role(setup.replicaPort)) === 'master', { timeoutMs: 20_000, what: 'the replica to be promoted' });
-    await waitFor(async () => (await setup.role(setup.masterPort)) === 'slave', { timeoutMs: 20_000, what: 'the old master to become a replica' });
+    await waitFor(
+      () => setup.ask(setup.sentinelPorts[0], (client) => client.call('SENTINEL', 'FAILOVER', setup.name)),
+      { timeoutMs: 20_000, intervalMs: 500, what: 'the sentinel to accept FAILOVER' },
+    );
+    await waitFor(
+      async () =>
+        (await setup.master()) === String(setup.replicaPort) && (await setup.role(setup.replicaPort)) === 'master',
+      { timeoutMs: 20_000, what: 'the replica to be promoted' },
+    );
+    await waitFor(async () => (await setup.role(setup.masterPort)) === 'slave', {
+      timeoutMs: 20_000,
+      what: 'the old master to become a replica',
+    });
 
     expect((await setup.run('stop')).code).toBe(0);
     expect((await setup.run('start')).code).toBe(0);

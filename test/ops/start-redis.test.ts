@@ -93,7 +93,9 @@ describe('scripts/start-redis.sh (local fallback)', () => {
     const admin = new Redis({ port: redis.port, lazyConnect: true });
     cleanup.push(() => admin.disconnect());
     expect(await admin.ping()).toBe('PONG');
-    console.log(`[figures] start-redis.sh start -> PING answered: ${started.ms} ms (local redis-server, empty data dir)`);
+    console.log(
+      `[figures] start-redis.sh start -> PING answered: ${started.ms} ms (local redis-server, empty data dir)`,
+    );
     expect(await admin.config('GET', 'appendonly')).toEqual(['appendonly', 'yes']);
     expect(await admin.config('GET', 'appendfsync')).toEqual(['appendfsync', 'everysec']);
     expect(await admin.config('GET', 'maxmemory-policy')).toEqual(['maxmemory-policy', 'noeviction']);
@@ -104,7 +106,9 @@ describe('scripts/start-redis.sh (local fallback)', () => {
     expect(pid).toBeDefined();
     const status = await redis.run('status');
     expect(status.code).toBe(0);
-    expect(status.stdout).toContain(`running: local redis-server (pid ${pid}) on 127.0.0.1:${redis.port}, appendonly=yes`);
+    expect(status.stdout).toContain(
+      `running: local redis-server (pid ${pid}) on 127.0.0.1:${redis.port}, appendonly=yes`,
+    );
 
     const again = await redis.run('start');
     expect(again.code).toBe(0);
@@ -158,7 +162,9 @@ describe('scripts/start-redis.sh (local fallback)', () => {
     expect(redisServersOnPort(redis.port)).toEqual([]);
     const restarted = await redis.run('start');
     expect(restarted.code, restarted.stderr).toBe(0);
-    console.log(`[figures] start-redis.sh start -> PING answered: ${restarted.ms} ms (local redis-server, loading its AOF)`);
+    console.log(
+      `[figures] start-redis.sh start -> PING answered: ${restarted.ms} ms (local redis-server, loading its AOF)`,
+    );
 
     const queue = inspectorFor(redis.port, api.queueName);
     expect(await queue.getJobState(jobId)).toBe('delayed');
@@ -181,7 +187,10 @@ describe('scripts/start-redis.sh (local fallback)', () => {
       await running.catch(() => undefined);
     });
 
-    await waitFor(async () => (await queue.getJobState(jobId)) === 'completed', { timeoutMs: 20_000, what: 'the job to complete' });
+    await waitFor(async () => (await queue.getJobState(jobId)) === 'completed', {
+      timeoutMs: 20_000,
+      what: 'the job to complete',
+    });
     const job = await queue.getJob(jobId);
     expect(job?.processedOn).toBeGreaterThanOrEqual(runAt);
     expect(printed.filter((line) => line.endsWith(`] ${message}`))).toHaveLength(1);
@@ -201,7 +210,8 @@ describe('scripts/start-redis.sh (local fallback)', () => {
         const { status, body } = await api.register({ message: 'crash test', delay_seconds: 3600 });
         const at = performance.now();
         if (status === 201) acked.push({ id: body.job_id, at });
-        else if (crash.at !== undefined) return; // Redis is gone: 503 from now on
+        else if (crash.at !== undefined)
+          return; // Redis is gone: 503 from now on
         else throw new Error(`register answered ${status} before the kill`);
       }
     };

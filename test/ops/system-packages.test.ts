@@ -19,7 +19,10 @@ describe('npm test installs what it needs (scripts/ensure-system-packages.mjs)',
     dirs.push(dir);
     const log = path.join(dir, 'apt.log');
     const chromium = path.join(dir, 'chromium');
-    writeFileSync(path.join(dir, 'apt-get'), `#!/bin/sh\necho "$@" >> ${log}\n${body.replaceAll('$CHROMIUM', chromium)}\n`);
+    writeFileSync(
+      path.join(dir, 'apt-get'),
+      `#!/bin/sh\necho "$@" >> ${log}\n${body.replaceAll('$CHROMIUM', chromium)}\n`,
+    );
     chmodSync(path.join(dir, 'apt-get'), 0o755);
     return { dir, log, chromium };
   }
@@ -34,7 +37,10 @@ describe('npm test installs what it needs (scripts/ensure-system-packages.mjs)',
     const result = run({ CHROMIUM_PATH: apt.chromium, PATH: `${apt.dir}:${process.env.PATH ?? ''}` });
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
-    expect(readFileSync(apt.log, 'utf8').trim().split('\n')).toEqual(['update -qq', 'install -y -qq --no-install-recommends chromium']);
+    expect(readFileSync(apt.log, 'utf8').trim().split('\n')).toEqual([
+      'update -qq',
+      'install -y -qq --no-install-recommends chromium',
+    ]);
     expect(result.stdout).toContain('Installing chromium');
   });
 
@@ -42,16 +48,25 @@ describe('npm test installs what it needs (scripts/ensure-system-packages.mjs)',
     const apt = fakeAptGet('exit 100');
     const result = run({ CHROMIUM_PATH: apt.chromium, PATH: `${apt.dir}:${process.env.PATH ?? ''}` });
     expect(result.status).toBe(1);
-    expect(result.stderr.trim().split('\n').at(-1)).toMatch(/^installing chromium failed .*`sudo apt-get install -y chromium`/);
+    expect(result.stderr.trim().split('\n').at(-1)).toMatch(
+      /^installing chromium failed .*`sudo apt-get install -y chromium`/,
+    );
     expect(result.stderr).not.toMatch(/\n\s+at /);
   });
 
   it('as another user, names the missing program and the command in one line, without a stack trace', () => {
-    const result = run({ CHROMIUM_PATH: '/nonexistent/chromium' }, ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups']);
+    const result = run({ CHROMIUM_PATH: '/nonexistent/chromium' }, [
+      'setpriv',
+      '--reuid=65534',
+      '--regid=65534',
+      '--clear-groups',
+    ]);
     expect(result.status).toBe(1);
     const lines = result.stderr.trim().split('\n');
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/^npm test needs chromium \(\/nonexistent\/chromium\).*`sudo apt-get install -y chromium`/);
+    expect(lines[0]).toMatch(
+      /^npm test needs chromium \(\/nonexistent\/chromium\).*`sudo apt-get install -y chromium`/,
+    );
   });
 
   it('exits 0 and prints nothing when everything is there', () => {

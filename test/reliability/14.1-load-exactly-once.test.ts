@@ -22,14 +22,23 @@ it('14.1: every acknowledged registration under load runs exactly once', { timeo
   const { workers, client } = await startScenarioStack(cleanup, { workers: WORKERS, sockets: CLIENTS });
 
   const started = performance.now();
-  const outcomes = await registerLoad({ client, clients: CLIENTS, total: TOTAL, body: (i) => ({ message: messageOf(i), delay_seconds: delayOf(i) }) });
+  const outcomes = await registerLoad({
+    client,
+    clients: CLIENTS,
+    total: TOTAL,
+    body: (i) => ({ message: messageOf(i), delay_seconds: delayOf(i) }),
+  });
   const loadSeconds = (performance.now() - started) / 1000;
   const acknowledged = outcomes.filter((outcome) => outcome.status === 201);
   expect(statusCounts(outcomes)).toEqual({ 201: TOTAL });
 
   // Every job is printed once; then a quiet second shows that no second run follows.
   const expected = new Set(acknowledged.map((outcome) => messageOf(outcome.index)));
-  await waitFor(() => allPrinted(workers).filter((message) => expected.has(message)).length >= expected.size, { timeoutMs: 180_000, intervalMs: 500, what: 'every job to be printed' });
+  await waitFor(() => allPrinted(workers).filter((message) => expected.has(message)).length >= expected.size, {
+    timeoutMs: 180_000,
+    intervalMs: 500,
+    what: 'every job to be printed',
+  });
   const drained = (performance.now() - started) / 1000;
   await sleep(2000);
 
@@ -71,6 +80,7 @@ it('14.1: every acknowledged registration under load runs exactly once', { timeo
       'printed twice': duplicates.length,
       lost: TOTAL - printed.size,
     },
-    notes: 'Throughput and latency are measured by a load loop in the test process on the same 2 shared cores as Redis, the API and three workers; they are figures, not limits.',
+    notes:
+      'Throughput and latency are measured by a load loop in the test process on the same 2 shared cores as Redis, the API and three workers; they are figures, not limits.',
   });
 });

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { recordScenario } from './lib/scenario-report.js';
 import { runFailover, summarize, type FailoverRun } from './lib/failover-run.js';
 
-const LOAD = '4 registration loops against the real API (delays 0-2 s, so jobs come due throughout), 2 worker processes (concurrency 10), Redis on Sentinel';
+const LOAD =
+  '4 registration loops against the real API (delays 0-2 s, so jobs come due throughout), 2 worker processes (concurrency 10), Redis on Sentinel';
 
 /** The figures both failover scenarios report. */
 function failoverFigures(result: ReturnType<typeof summarize>): Record<string, string | number> {
@@ -21,7 +22,11 @@ function failoverFigures(result: ReturnType<typeof summarize>): Record<string, s
 /** The at-least-once window: a job runs twice only when its first run started on the old master. */
 function checkDuplicates(run: FailoverRun, duplicated: ReturnType<typeof summarize>['duplicated']): void {
   // 1 s slack: a worker's line reaches the test a moment after the job started.
-  for (const [message, runs] of duplicated) expect({ message, firstRunBeforeKill: (runs[0]?.at ?? Infinity) <= run.killedAt + 1000 }).toEqual({ message, firstRunBeforeKill: true });
+  for (const [message, runs] of duplicated)
+    expect({ message, firstRunBeforeKill: (runs[0]?.at ?? Infinity) <= run.killedAt + 1000 }).toEqual({
+      message,
+      firstRunBeforeKill: true,
+    });
 }
 
 describe('Redis Sentinel failover under load (issue 15)', () => {
@@ -38,7 +43,9 @@ describe('Redis Sentinel failover under load (issue 15)', () => {
     // Every 201 either ran or is counted as lost (async replication may lose the last writes before the kill);
     // none is left waiting in Redis 90 s later (that would be a stuck job, not a lost one).
     expect([...run.stillQueued]).toEqual([]);
-    expect(result.acknowledged.length).toBe(result.acknowledged.filter((entry) => run.runs.has(entry.message)).length + result.lost.length);
+    expect(result.acknowledged.length).toBe(
+      result.acknowledged.filter((entry) => run.runs.has(entry.message)).length + result.lost.length,
+    );
     for (const entry of result.lost) expect(entry.answeredAt).toBeLessThanOrEqual(run.killedAt + 1000);
     expect(run.oldMasterRoleAfterRestart).toBe('slave');
     checkDuplicates(run, result.duplicated);
@@ -46,7 +53,8 @@ describe('Redis Sentinel failover under load (issue 15)', () => {
     recordScenario({
       id: '15.2',
       title: 'Sentinel failover under load (ack_replicas 0)',
-      injected: 'SIGKILL of the master (down-after-milliseconds 1000, failover-timeout 3000), then the old master started again',
+      injected:
+        'SIGKILL of the master (down-after-milliseconds 1000, failover-timeout 3000), then the old master started again',
       load: LOAD,
       checked: [
         'the sentinels promote the replica',
@@ -59,7 +67,8 @@ describe('Redis Sentinel failover under load (issue 15)', () => {
         ...failoverFigures(result),
         'old master restart to ROLE slave': `${run.rejoinedAfterMs} ms`,
       },
-      notes: 'Replication is asynchronous: a job acknowledged in the last moment before the kill may not have reached the replica; ack_replicas (15.3) closes that gap.',
+      notes:
+        'Replication is asynchronous: a job acknowledged in the last moment before the kill may not have reached the replica; ack_replicas (15.3) closes that gap.',
     });
   });
 
@@ -79,7 +88,8 @@ describe('Redis Sentinel failover under load (issue 15)', () => {
     recordScenario({
       id: '15.3',
       title: 'Sentinel failover with durable acknowledgement (ack_replicas 1)',
-      injected: 'SIGKILL of the master while 201s flow (master + 2 replicas + 3 sentinels), then the old master started again',
+      injected:
+        'SIGKILL of the master while 201s flow (master + 2 replicas + 3 sentinels), then the old master started again',
       load: LOAD,
       checked: [
         'zero acknowledged jobs lost (every 201 ran), none still queued at the end',

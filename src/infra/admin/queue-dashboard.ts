@@ -37,12 +37,17 @@ export function createDashboardApp({ queue, credentials, readOnly }: DashboardOp
     serverAdapter,
     options: { uiConfig: { boardTitle: 'dm-jobqueue' } },
   });
-  return new Hono()
-    .use('*', basicAuth({ username: credentials.username, password: credentials.password, realm: 'dm-jobqueue admin' }))
-    .use('*', csrf())
-    // bull-board's page runs inline scripts, so no CSP here; the other headers (no framing, nosniff, …) apply.
-    .use('*', secureHeaders())
-    .use('*', bodyLimitBytes(DASHBOARD_BODY_LIMIT_BYTES))
-    .get('/', (c) => c.redirect(DASHBOARD_PATH))
-    .route(DASHBOARD_PATH, serverAdapter.registerPlugin());
+  return (
+    new Hono()
+      .use(
+        '*',
+        basicAuth({ username: credentials.username, password: credentials.password, realm: 'dm-jobqueue admin' }),
+      )
+      .use('*', csrf())
+      // bull-board's page runs inline scripts, so no CSP here; the other headers (no framing, nosniff, …) apply.
+      .use('*', secureHeaders())
+      .use('*', bodyLimitBytes(DASHBOARD_BODY_LIMIT_BYTES))
+      .get('/', (c) => c.redirect(DASHBOARD_PATH))
+      .route(DASHBOARD_PATH, serverAdapter.registerPlugin())
+  );
 }

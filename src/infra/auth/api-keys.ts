@@ -31,7 +31,13 @@ const ClaimsSchema = v.object({
   iss: v.string(),
   type: v.picklist(['public', 'private']),
   // A list, as the original issues it; a space-separated string (OAuth 2.0 style) is accepted too.
-  scope: v.union([v.array(v.string()), v.pipe(v.string(), v.transform((text) => text.split(' ').filter(Boolean)))]),
+  scope: v.union([
+    v.array(v.string()),
+    v.pipe(
+      v.string(),
+      v.transform((text) => text.split(' ').filter(Boolean)),
+    ),
+  ]),
   version: v.optional(v.string(), ''),
   env: v.string(),
 });
@@ -50,7 +56,13 @@ function verifierFor(settings: ApiKeySettings): Verify {
   let verifier = verifiers.get(settings);
   if (!verifier) {
     // Payloads are plain JSON objects; fast-jwt types them as any.
-    verifier = createVerifier({ key: settings.secret, algorithms: ['HS256'], ignoreExpiration: true, ignoreNotBefore: true, cache: 1000 }) as Verify;
+    verifier = createVerifier({
+      key: settings.secret,
+      algorithms: ['HS256'],
+      ignoreExpiration: true,
+      ignoreNotBefore: true,
+      cache: 1000,
+    }) as Verify;
     verifiers.set(settings, verifier);
   }
   return verifier;
@@ -58,7 +70,11 @@ function verifierFor(settings: ApiKeySettings): Verify {
 
 export type Verification =
   | { readonly ok: true; readonly scopes: readonly string[]; readonly subject: string | undefined }
-  | { readonly ok: false; readonly reason: 'invalid' | 'expired' | 'other-issuer' | 'other-env' | 'revoked'; readonly detail: string };
+  | {
+      readonly ok: false;
+      readonly reason: 'invalid' | 'expired' | 'other-issuer' | 'other-env' | 'revoked';
+      readonly detail: string;
+    };
 
 /**
  * Checks an API key: signature (HS256; fast-jwt compares it in constant time), expiry,
@@ -72,17 +88,43 @@ export async function verifyApiKey(token: string, settings: ApiKeySettings, now?
     // Expiry is checked below, after the signature: only a genuine key is told it expired.
     payload = verifierFor(settings)(token);
   } catch {
-    return { ok: false, reason: 'invalid', detail: 'The API key is not valid for this API: check that it was copied whole, or make a new one with npm run api-key' };
+    return {
+      ok: false,
+      reason: 'invalid',
+      detail:
+        'The API key is not valid for this API: check that it was copied whole, or make a new one with npm run api-key',
+    };
   }
   if (typeof payload.exp === 'number' && payload.exp <= (now ?? Date.now()) / 1000) {
     return { ok: false, reason: 'expired', detail: 'The API key has expired: make a new one with npm run api-key' };
   }
   const claims = v.safeParse(ClaimsSchema, payload);
-  if (!claims.success) return { ok: false, reason: 'invalid', detail: 'The API key lacks the claims this API needs (type, scope, env): make a new one with npm run api-key' };
+  if (!claims.success)
+    return {
+      ok: false,
+      reason: 'invalid',
+      detail: 'The API key lacks the claims this API needs (type, scope, env): make a new one with npm run api-key',
+    };
   const { iss, scope, version, env } = claims.output;
-  if (iss !== settings.issuer) return { ok: false, reason: 'other-issuer', detail: 'The API key was issued for another service: make one for this API with npm run api-key' };
-  if (env !== settings.env) return { ok: false, reason: 'other-env', detail: `The API key is for APP_ENV=${env}, and this API runs as ${settings.env}: make one with APP_ENV=${settings.env} npm run api-key` };
-  if (settings.invalidVersions.includes(version)) return { ok: false, reason: 'revoked', detail: 'The API key has been revoked (its version is listed in api.auth.invalid_versions): make a new one with npm run api-key' };
+  if (iss !== settings.issuer)
+    return {
+      ok: false,
+      reason: 'other-issuer',
+      detail: 'The API key was issued for another service: make one for this API with npm run api-key',
+    };
+  if (env !== settings.env)
+    return {
+      ok: false,
+      reason: 'other-env',
+      detail: `The API key is for APP_ENV=${env}, and this API runs as ${settings.env}: make one with APP_ENV=${settings.env} npm run api-key`,
+    };
+  if (settings.invalidVersions.includes(version))
+    return {
+      ok: false,
+      reason: 'revoked',
+      detail:
+        'The API key has been revoked (its version is listed in api.auth.invalid_versions): make a new one with npm run api-key',
+    };
   return { ok: true, scopes: scope, subject: typeof payload.sub === 'string' ? payload.sub : undefined };
 }
 

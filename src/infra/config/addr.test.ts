@@ -12,6 +12,7 @@ describe('addresses', () => {
   });
 
   it('refuses text that is not one address with a port from 1 to 65535', () => {
-    for (const text of ['localhost', 'localhost:0', 'localhost:65536', '::1:6379', 'a b:1', '']) expect(parseAddr(text)).toBeUndefined();
+    for (const text of ['localhost', 'localhost:0', 'localhost:65536', '::1:6379', 'a b:1', ''])
+      expect(parseAddr(text)).toBeUndefined();
   });
 });

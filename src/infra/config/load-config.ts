@@ -86,7 +86,12 @@ function adminCredentials(environment: NodeJS.ProcessEnv): Config['secrets']['ad
   const username = environment.ADMIN_USER?.trim() ?? '';
   const password = environment.ADMIN_PASSWORD ?? '';
   if (username === '' && password === '') return undefined;
-  if (username === '' || password === '') throw new ConfigError(username ? 'ADMIN_PASSWORD' : 'ADMIN_USER', '', 'is not set: set ADMIN_USER and ADMIN_PASSWORD together (or neither, which turns the dashboard and /metrics off)');
+  if (username === '' || password === '')
+    throw new ConfigError(
+      username ? 'ADMIN_PASSWORD' : 'ADMIN_USER',
+      '',
+      'is not set: set ADMIN_USER and ADMIN_PASSWORD together (or neither, which turns the dashboard and /metrics off)',
+    );
   if (password.length < 12) throw new ConfigError('ADMIN_PASSWORD', '', 'must be at least 12 characters');
   return { username, password };
 }

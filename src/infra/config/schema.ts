@@ -11,7 +11,10 @@ const PositiveInt = v.pipe(v.number(), v.integer(), v.minValue(1));
  */
 const KeyPart = v.pipe(
   v.string(),
-  v.regex(/^(?:[\w.-]{1,100}|\{[\w.-]{1,98}\})$/, 'letters, digits, "_", "." or "-" only, optionally in braces as a hash tag ("{dm-jobqueue}")'),
+  v.regex(
+    /^(?:[\w.-]{1,100}|\{[\w.-]{1,98}\})$/,
+    'letters, digits, "_", "." or "-" only, optionally in braces as a hash tag ("{dm-jobqueue}")',
+  ),
 );
 
 const RetentionSchema = v.strictObject({
@@ -21,13 +24,20 @@ const RetentionSchema = v.strictObject({
 
 const Origin = v.pipe(
   v.string(),
-  v.regex(/^https?:\/\/[^/\s]+$/, 'must be an origin: scheme, host and optional port, no path (e.g. "http://localhost:3000")'),
+  v.regex(
+    /^https?:\/\/[^/\s]+$/,
+    'must be an origin: scheme, host and optional port, no path (e.g. "http://localhost:3000")',
+  ),
 );
 
 /** Cross-origin browser clients of `/api/*` (Hono's cors middleware). */
 const CorsSchema = v.strictObject({
   allowed_origins: v.array(Origin),
-  allowed_methods: v.optional(v.array(v.pipe(v.string(), v.regex(/^[A-Z]+$/, 'an HTTP method in capitals'))), ['GET', 'POST', 'OPTIONS']),
+  allowed_methods: v.optional(v.array(v.pipe(v.string(), v.regex(/^[A-Z]+$/, 'an HTTP method in capitals'))), [
+    'GET',
+    'POST',
+    'OPTIONS',
+  ]),
   allowed_headers: v.optional(v.array(v.string()), ['Content-Type', 'Authorization', 'Idempotency-Key']),
   exposed_headers: v.optional(v.array(v.string()), [
     'Location',
@@ -83,7 +93,10 @@ export const AppConfigSchema = v.strictObject({
     cors: v.optional(CorsSchema, { allowed_origins: [] }),
     auth: v.optional(AuthSchema, {}),
     // false: socket address only; true: one reverse proxy; N: N proxies in front.
-    trust_proxy: v.optional(v.union([v.boolean(), v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(10))]), false),
+    trust_proxy: v.optional(
+      v.union([v.boolean(), v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(10))]),
+      false,
+    ),
     rate_limit: v.strictObject({
       enabled: v.boolean(),
       requests_per_minute: PositiveInt,
@@ -125,10 +138,10 @@ const ConnectionFields = {
   tls: v.optional(TlsSchema, false),
   connect_timeout_ms: v.optional(PositiveInt, 2000),
   command_timeout_ms: v.optional(PositiveInt, 1000),
-  retry: v.optional(
-    v.strictObject({ min_delay_ms: PositiveInt, max_delay_ms: PositiveInt }),
-    { min_delay_ms: 100, max_delay_ms: 2000 },
-  ),
+  retry: v.optional(v.strictObject({ min_delay_ms: PositiveInt, max_delay_ms: PositiveInt }), {
+    min_delay_ms: 100,
+    max_delay_ms: 2000,
+  }),
 };
 
 /**
@@ -138,8 +151,17 @@ const ConnectionFields = {
  */
 const SentinelSchema = v.strictObject({
   // The master group name, as in `sentinel monitor <name> …`.
-  name: v.pipe(v.string(), v.regex(/^[\w.-]{1,100}$/, 'must be the master group name of "sentinel monitor" (letters, digits, "_", "." or "-")')),
-  addrs: v.pipe(v.array(AddrSchema), v.minLength(1, 'must list at least one sentinel "host:port" (three or more in production)')),
+  name: v.pipe(
+    v.string(),
+    v.regex(
+      /^[\w.-]{1,100}$/,
+      'must be the master group name of "sentinel monitor" (letters, digits, "_", "." or "-")',
+    ),
+  ),
+  addrs: v.pipe(
+    v.array(AddrSchema),
+    v.minLength(1, 'must list at least one sentinel "host:port" (three or more in production)'),
+  ),
   username: v.optional(v.string()),
   password: v.optional(v.string()),
   tls: v.optional(TlsSchema, false),
@@ -160,11 +182,19 @@ const JobqueueRedisSchema = v.pipe(
     ...ConnectionFields,
   }),
   v.forward(
-    v.partialCheck([['addr'], ['sentinel']], (input) => input.addr !== undefined || input.sentinel !== undefined, 'is required: set addr ("host:port") or sentinel ({ name, addrs })'),
+    v.partialCheck(
+      [['addr'], ['sentinel']],
+      (input) => input.addr !== undefined || input.sentinel !== undefined,
+      'is required: set addr ("host:port") or sentinel ({ name, addrs })',
+    ),
     ['addr'],
   ),
   v.forward(
-    v.partialCheck([['addr'], ['sentinel']], (input) => input.addr === undefined || input.sentinel === undefined, 'cannot be set together with addr: set exactly one of addr or sentinel'),
+    v.partialCheck(
+      [['addr'], ['sentinel']],
+      (input) => input.addr === undefined || input.sentinel === undefined,
+      'cannot be set together with addr: set exactly one of addr or sentinel',
+    ),
     ['sentinel'],
   ),
   v.forward(

@@ -45,10 +45,13 @@ export function bearerAuth(settings: ApiKeySettings): MiddlewareHandler {
         { 'WWW-Authenticate': `Bearer realm="${REALM}"${error ? `, error="${error}"` : ''}` },
       );
     if (header === undefined || header.trim() === '') {
-      return unauthorized('Authorization header is required: send "Authorization: Bearer <API key>" (make a key with npm run api-key)');
+      return unauthorized(
+        'Authorization header is required: send "Authorization: Bearer <API key>" (make a key with npm run api-key)',
+      );
     }
     const token = BEARER.exec(header.trim())?.[1];
-    if (!token) return unauthorized('Invalid authorization header format: it must be "Bearer <API key>"', 'invalid_request');
+    if (!token)
+      return unauthorized('Invalid authorization header format: it must be "Bearer <API key>"', 'invalid_request');
     const result = await verifyApiKey(token, settings);
     if (!result.ok) return unauthorized(result.detail, 'invalid_token');
     const needed = scopeFor(c.req.method);

@@ -18,13 +18,21 @@ function exchange(port: number, bytes: string): Promise<string> {
 describe('requests the HTTP parser refuses', () => {
   let server: RunningServer;
   beforeAll(async () => {
-    server = await startHttpServer(new Hono().get('/', (c) => c.text('ok')), { host: '127.0.0.1', port: 0 });
+    server = await startHttpServer(
+      new Hono().get('/', (c) => c.text('ok')),
+      { host: '127.0.0.1', port: 0 },
+    );
   });
   afterAll(() => server.close());
 
   it.for([
     ['a garbage request line', 'GARBAGE\r\n\r\n', 400, /HPE_/],
-    ['Content-Length with Transfer-Encoding', 'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n', 400, /HPE_/],
+    [
+      'Content-Length with Transfer-Encoding',
+      'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n',
+      400,
+      /HPE_/,
+    ],
     ['a 20 KiB header', `GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20 * 1024)}\r\n\r\n`, 431, /too large/],
   ] as const)('answers %s with problem+json, not a bare status line', async ([, bytes, status, detail]) => {
     const answer = await exchange(server.port, bytes);

@@ -1,7 +1,11 @@
 import type { Duplex } from 'node:stream';
 import { PROBLEM_CONTENT_TYPE, PROBLEM_TYPES } from './problem.js';
 
-const TITLES: Record<400 | 408 | 431, string> = { 400: 'Bad Request', 408: 'Request Timeout', 431: 'Request Header Fields Too Large' };
+const TITLES: Record<400 | 408 | 431, string> = {
+  400: 'Bad Request',
+  408: 'Request Timeout',
+  431: 'Request Header Fields Too Large',
+};
 
 /** What Node's HTTP parser reported, as the status it would answer (its own default mapping). */
 function statusOf(code: string | undefined): 400 | 408 | 431 {
@@ -30,7 +34,14 @@ export function answerClientError(error: NodeJS.ErrnoException, socket: Duplex):
     type: PROBLEM_TYPES.http,
     title,
     status,
-    detail: status === 431 ? 'The request headers are too large' : status === 408 ? 'The request was not received in time' : `The request is not valid HTTP/1.1 (${error.code ?? 'parse error'})`,
+    detail:
+      status === 431
+        ? 'The request headers are too large'
+        : status === 408
+          ? 'The request was not received in time'
+          : `The request is not valid HTTP/1.1 (${error.code ?? 'parse error'})`,
   });
-  socket.end(`HTTP/1.1 ${status} ${title}\r\nContent-Type: ${PROBLEM_CONTENT_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  socket.end(
+    `HTTP/1.1 ${status} ${title}\r\nContent-Type: ${PROBLEM_CONTENT_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
 }

@@ -2,7 +2,6 @@ import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Context } from 'hono';
 import type { TrustProxy } from '../rate-limit/rate-limiter.js';
 
-
 function socketAddress(c: Context): string | undefined {
   try {
     return getConnInfo(c).remote.address;

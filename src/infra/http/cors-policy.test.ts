@@ -17,7 +17,10 @@ const CORS = {
 };
 
 function setup() {
-  const limiter = createRateLimiter(configWithRateLimit({ requests_per_minute: 1, requests_per_hour: 0, storage_type: 'memory' }), { logger: createSilentLogger() });
+  const limiter = createRateLimiter(
+    configWithRateLimit({ requests_per_minute: 1, requests_per_hour: 0, storage_type: 'memory' }),
+    { logger: createSilentLogger() },
+  );
   if (!limiter) throw new Error('rate limiting is off in the test configuration');
   const app = createTestApp({
     auth: TEST_AUTH,
@@ -30,9 +33,24 @@ function setup() {
   });
   const env = { incoming: { socket: { remoteAddress: '203.0.113.9', remotePort: 1, remoteFamily: 'IPv4' } } };
   const preflight = (origin: string) =>
-    app.request('/api/dm-jobqueue/register', { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type,authorization' } }, env);
+    app.request(
+      '/api/dm-jobqueue/register',
+      {
+        method: 'OPTIONS',
+        headers: {
+          origin,
+          'access-control-request-method': 'POST',
+          'access-control-request-headers': 'content-type,authorization',
+        },
+      },
+      env,
+    );
   const post = (origin: string, headers: Record<string, string> = AUTH_HEADERS) =>
-    app.request('/api/dm-jobqueue/register', { method: 'POST', headers: { origin, 'content-type': 'application/json', ...headers }, body: '{}' }, env);
+    app.request(
+      '/api/dm-jobqueue/register',
+      { method: 'POST', headers: { origin, 'content-type': 'application/json', ...headers }, body: '{}' },
+      env,
+    );
   return { preflight, post };
 }
 

@@ -40,8 +40,17 @@ export function createErrorHandler(logger: Logger): ErrorHandler {
     }
     if (error instanceof IdempotencyConflictError) {
       return error.reason === 'in-progress'
-        ? problemResponse(c, { type: PROBLEM_TYPES.idempotencyKeyInUse, title: 'Conflict', status: 409, detail: error.message }, { 'Retry-After': '1' })
-        : problemResponse(c, { type: PROBLEM_TYPES.idempotencyKeyReused, title: 'Unprocessable Content', status: 422, detail: error.message });
+        ? problemResponse(
+            c,
+            { type: PROBLEM_TYPES.idempotencyKeyInUse, title: 'Conflict', status: 409, detail: error.message },
+            { 'Retry-After': '1' },
+          )
+        : problemResponse(c, {
+            type: PROBLEM_TYPES.idempotencyKeyReused,
+            title: 'Unprocessable Content',
+            status: 422,
+            detail: error.message,
+          });
     }
     if (error instanceof InvalidJobPayloadError) {
       // The job type's own schema refused what the route accepted: still the caller's input.
@@ -51,19 +60,34 @@ export function createErrorHandler(logger: Logger): ErrorHandler {
       const status = error.status;
       // Basic auth's 401 carries its challenge on the exception's own response.
       const challenge = error.res?.headers.get('www-authenticate');
-      return problemResponse(c, {
-        type: PROBLEM_TYPES.http,
-        title: STATUS_TITLES[status] ?? 'Request Error',
-        status,
-        detail: error.message || STATUS_TITLES[status] || 'The request cannot be served',
-      }, challenge ? { 'WWW-Authenticate': challenge } : {});
+      return problemResponse(
+        c,
+        {
+          type: PROBLEM_TYPES.http,
+          title: STATUS_TITLES[status] ?? 'Request Error',
+          status,
+          detail: error.message || STATUS_TITLES[status] || 'The request cannot be served',
+        },
+        challenge ? { 'WWW-Authenticate': challenge } : {},
+      );
     }
     if (isClientAbort(error)) {
       // Nobody is left to read an answer; not a fault of ours, so no stack trace in the error log.
-      logger.debug({ requestId: c.get('requestId'), method: c.req.method, path: c.req.path }, 'client closed the connection before its request ended');
-      return problemResponse(c, { type: PROBLEM_TYPES.http, title: 'Bad Request', status: 400, detail: 'The request body ended early' });
+      logger.debug(
+        { requestId: c.get('requestId'), method: c.req.method, path: c.req.path },
+        'client closed the connection before its request ended',
+      );
+      return problemResponse(c, {
+        type: PROBLEM_TYPES.http,
+        title: 'Bad Request',
+        status: 400,
+        detail: 'The request body ended early',
+      });
     }
-    logger.error({ err: error, requestId: c.get('requestId'), method: c.req.method, path: c.req.path }, 'unhandled error');
+    logger.error(
+      { err: error, requestId: c.get('requestId'), method: c.req.method, path: c.req.path },
+      'unhandled error',
+    );
     return problemResponse(c, {
       type: PROBLEM_TYPES.http,
       title: 'Internal Server Error',

@@ -20,7 +20,10 @@ declare module 'hono' {
 const IdempotencyKeySchema = v.pipe(
   v.string(),
   v.transform((raw) => raw.trim()),
-  v.regex(/^(?:"[!#-[\]-~ ]{1,255}"|[!#-[\]-~]{1,255})$/, 'must be 1 to 255 visible ASCII characters (no quote or backslash), optionally in double quotes, e.g. "order-42"'),
+  v.regex(
+    /^(?:"[!#-[\]-~ ]{1,255}"|[!#-[\]-~]{1,255})$/,
+    'must be 1 to 255 visible ASCII characters (no quote or backslash), optionally in double quotes, e.g. "order-42"',
+  ),
   v.transform((key) => (key.startsWith('"') ? key.slice(1, -1) : key)),
 );
 

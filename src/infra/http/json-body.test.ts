@@ -5,10 +5,16 @@ import { createSilentLogger } from '../log/logger.js';
 import { createErrorHandler } from './error-handler.js';
 import { jsonBody, requireJsonBody } from './json-body.js';
 
-const app = new Hono().post('/', requireJsonBody(), jsonBody(v.strictObject({ message: v.optional(v.string()) })), (c) => c.json(c.req.valid('json')));
+const app = new Hono().post(
+  '/',
+  requireJsonBody(),
+  jsonBody(v.strictObject({ message: v.optional(v.string()) })),
+  (c) => c.json(c.req.valid('json')),
+);
 app.onError(createErrorHandler(createSilentLogger()));
 
-const post = (body: string | Uint8Array | undefined, type = 'application/json') => app.request('/', { method: 'POST', body: body ?? null, headers: type ? { 'content-type': type } : {} });
+const post = (body: string | Uint8Array | undefined, type = 'application/json') =>
+  app.request('/', { method: 'POST', body: body ?? null, headers: type ? { 'content-type': type } : {} });
 
 describe('requireJsonBody', () => {
   it.for([

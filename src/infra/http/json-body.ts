@@ -31,7 +31,9 @@ export function requireJsonBody(): MiddlewareHandler {
     // Reading is bounded by the body-limit middleware.
     const body = await c.req.arrayBuffer();
     if (!isJson && body.byteLength > 0) {
-      throw new HTTPException(415, { message: `Content-Type must be application/json, not "${mediaType || '(none)'}"` });
+      throw new HTTPException(415, {
+        message: `Content-Type must be application/json, not "${mediaType || '(none)'}"`,
+      });
     }
     if (isJson) {
       let text: string;

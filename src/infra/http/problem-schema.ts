@@ -12,6 +12,13 @@ export const ProblemSchema = v.object({
       v.description('On 400: each invalid field (dotted path; "(body)" for the body itself) and why.'),
     ),
   ),
-  retry_after_seconds: v.optional(v.pipe(v.number(), v.integer(), v.description('On 429: when to try again; also in Retry-After.'))),
-  message: v.optional(v.pipe(v.string(), v.description('On 401/403: the same text as detail, where the original Go template\'s client looks for it.'))),
+  retry_after_seconds: v.optional(
+    v.pipe(v.number(), v.integer(), v.description('On 429: when to try again; also in Retry-After.')),
+  ),
+  message: v.optional(
+    v.pipe(
+      v.string(),
+      v.description("On 401/403: the same text as detail, where the original Go template's client looks for it."),
+    ),
+  ),
 });

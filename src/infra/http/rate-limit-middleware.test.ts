@@ -25,12 +25,24 @@ function appWith(limiter: RateLimiter | undefined, trustProxy: TrustProxy = fals
 }
 
 /** app.request with a socket address, as @hono/node-server provides it. */
-function requestFrom(app: ReturnType<typeof appWith>, ip: string, path = '/api/dm-jobqueue/register', headers: Record<string, string> = {}) {
-  return app.request(path, { method: path.startsWith('/api') ? 'POST' : 'GET', headers: { ...AUTH_HEADERS, ...headers } }, { incoming: { socket: { remoteAddress: ip, remotePort: 5000, remoteFamily: 'IPv4' } } });
+function requestFrom(
+  app: ReturnType<typeof appWith>,
+  ip: string,
+  path = '/api/dm-jobqueue/register',
+  headers: Record<string, string> = {},
+) {
+  return app.request(
+    path,
+    { method: path.startsWith('/api') ? 'POST' : 'GET', headers: { ...AUTH_HEADERS, ...headers } },
+    { incoming: { socket: { remoteAddress: ip, remotePort: 5000, remoteFamily: 'IPv4' } } },
+  );
 }
 
 function memoryLimiter(perMinute: number, perHour: number) {
-  return createRateLimiter(configWithRateLimit({ requests_per_minute: perMinute, requests_per_hour: perHour, storage_type: 'memory' }), { logger: createSilentLogger() });
+  return createRateLimiter(
+    configWithRateLimit({ requests_per_minute: perMinute, requests_per_hour: perHour, storage_type: 'memory' }),
+    { logger: createSilentLogger() },
+  );
 }
 
 describe('rate limiting on /api/*', () => {
@@ -60,7 +72,12 @@ describe('rate limiting on /api/*', () => {
     const retryAfter = Number(limited.headers.get('retry-after'));
     expect(retryAfter).toBeGreaterThanOrEqual(59);
     expect(retryAfter).toBeLessThanOrEqual(60);
-    expect(await limited.json()).toMatchObject({ status: 429, title: 'Too Many Requests', detail: `Rate limit of 3 requests per minute exceeded; retry in ${retryAfter} s`, retry_after_seconds: retryAfter });
+    expect(await limited.json()).toMatchObject({
+      status: 429,
+      title: 'Too Many Requests',
+      detail: `Rate limit of 3 requests per minute exceeded; retry in ${retryAfter} s`,
+      retry_after_seconds: retryAfter,
+    });
   });
 
   it('enforces the hourly window on its own', async () => {
@@ -70,7 +87,9 @@ describe('rate limiting on /api/*', () => {
     const limited = await requestFrom(app, '10.0.0.2');
     expect(limited.status).toBe(429);
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(3500);
-    expect(((await limited.json()) as { detail: string }).detail).toMatch(/^Rate limit of 2 requests per hour exceeded/);
+    expect(((await limited.json()) as { detail: string }).detail).toMatch(
+      /^Rate limit of 2 requests per hour exceeded/,
+    );
   });
 
   it('sends no hourly headers when requests_per_hour is 0', async () => {
@@ -104,19 +123,34 @@ describe('rate limiting on /api/*', () => {
 
   it('ignores X-Forwarded-For and X-Real-IP unless trust_proxy is set, so a spoofed header does not escape the limit', async () => {
     const app = appWith(memoryLimiter(1, 0), false);
-    expect((await requestFrom(app, '10.0.0.8', '/api/dm-jobqueue/register', { 'x-forwarded-for': '1.1.1.1' })).status).toBe(201);
-    expect((await requestFrom(app, '10.0.0.8', '/api/dm-jobqueue/register', { 'x-forwarded-for': '2.2.2.2' })).status).toBe(429);
-    expect((await requestFrom(app, '10.0.0.8', '/api/dm-jobqueue/register', { 'x-real-ip': '3.3.3.3' })).status).toBe(429);
+    expect(
+      (await requestFrom(app, '10.0.0.8', '/api/dm-jobqueue/register', { 'x-forwarded-for': '1.1.1.1' })).status,
+    ).toBe(201);
+    expect(
+      (await requestFrom(app, '10.0.0.8', '/api/dm-jobqueue/register', { 'x-forwarded-for': '2.2.2.2' })).status,
+    ).toBe(429);
+    expect((await requestFrom(app, '10.0.0.8', '/api/dm-jobqueue/register', { 'x-real-ip': '3.3.3.3' })).status).toBe(
+      429,
+    );
   });
 
   it('behind a trusted proxy, limits by the address the proxy saw (right-most X-Forwarded-For entry)', async () => {
     const app = appWith(memoryLimiter(1, 0), true);
     const proxy = '192.168.1.10';
-    expect((await requestFrom(app, proxy, '/api/dm-jobqueue/register', { 'x-forwarded-for': '203.0.113.7' })).status).toBe(201);
+    expect(
+      (await requestFrom(app, proxy, '/api/dm-jobqueue/register', { 'x-forwarded-for': '203.0.113.7' })).status,
+    ).toBe(201);
     // The client prepends a forged entry; the proxy appended the real one on the right.
-    expect((await requestFrom(app, proxy, '/api/dm-jobqueue/register', { 'x-forwarded-for': '6.6.6.6, 203.0.113.7' })).status).toBe(429);
-    expect((await requestFrom(app, proxy, '/api/dm-jobqueue/register', { 'x-forwarded-for': '203.0.113.8' })).status).toBe(201);
-    expect((await requestFrom(app, proxy, '/api/dm-jobqueue/register', { 'x-real-ip': '203.0.113.9' })).status).toBe(201);
+    expect(
+      (await requestFrom(app, proxy, '/api/dm-jobqueue/register', { 'x-forwarded-for': '6.6.6.6, 203.0.113.7' }))
+        .status,
+    ).toBe(429);
+    expect(
+      (await requestFrom(app, proxy, '/api/dm-jobqueue/register', { 'x-forwarded-for': '203.0.113.8' })).status,
+    ).toBe(201);
+    expect((await requestFrom(app, proxy, '/api/dm-jobqueue/register', { 'x-real-ip': '203.0.113.9' })).status).toBe(
+      201,
+    );
   });
 
   it('fails open when the store errors, logs once per outage, and limits again when the store is back', async () => {
@@ -132,7 +166,16 @@ describe('rate limiting on /api/*', () => {
     const lines: string[] = [];
     const logger = pino({ level: 'info' }, { write: (line: string) => lines.push(line) });
     let clock = 1_000_000;
-    const app = appWith(createFlexibleRateLimiter([{ name: 'minute', limit: 1, limiter: flaky }], { logger, storeLabel: 'test', timeoutMs: 500, now: () => clock }), false, 1);
+    const app = appWith(
+      createFlexibleRateLimiter([{ name: 'minute', limit: 1, limiter: flaky }], {
+        logger,
+        storeLabel: 'test',
+        timeoutMs: 500,
+        now: () => clock,
+      }),
+      false,
+      1,
+    );
 
     for (let i = 0; i < 5; i++) {
       const response = await requestFrom(app, '10.0.0.9');
@@ -151,10 +194,15 @@ describe('rate limiting on /api/*', () => {
     expect(lines.filter((line) => line.includes('is reachable again'))).toHaveLength(1);
   });
 
-  it('served by @hono/node-server, sends the same headers on 201 and 429 (written onto Node\'s response)', async () => {
+  it("served by @hono/node-server, sends the same headers on 201 and 429 (written onto Node's response)", async () => {
     const server = await startHttpServer(appWith(memoryLimiter(1, 5)), { host: '127.0.0.1', port: 0 });
     try {
-      const post = () => fetch(`http://127.0.0.1:${server.port}/api/dm-jobqueue/register`, { method: 'POST', headers: { ...AUTH_HEADERS, 'content-type': 'application/json' }, body: '{}' });
+      const post = () =>
+        fetch(`http://127.0.0.1:${server.port}/api/dm-jobqueue/register`, {
+          method: 'POST',
+          headers: { ...AUTH_HEADERS, 'content-type': 'application/json' },
+          body: '{}',
+        });
       const created = await post();
       expect(created.status).toBe(201);
       expect(created.headers.get('content-type')).toMatch(/^application\/json/);

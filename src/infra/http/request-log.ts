@@ -12,7 +12,13 @@ export function requestLog(logger: Logger): MiddlewareHandler {
     await next();
     const status = c.res.status;
     // requestId is set by Hono's requestId middleware, which runs first.
-    const entry = { requestId: c.get('requestId') as string | undefined, method: c.req.method, path: c.req.path, status, ms: Math.round(performance.now() - started) };
+    const entry = {
+      requestId: c.get('requestId') as string | undefined,
+      method: c.req.method,
+      path: c.req.path,
+      status,
+      ms: Math.round(performance.now() - started),
+    };
     if (status === 500) logger.error(entry, 'request failed');
     else if (status === 503) logger.info(entry, 'request not served: job queue unavailable');
     else if (status >= 500) logger.warn(entry, 'request not served');

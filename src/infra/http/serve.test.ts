@@ -25,7 +25,9 @@ describe('startHttpServer against slow clients', () => {
   });
 
   async function start() {
-    const app = new Hono().post('/', async (c) => c.text(await c.req.text())).onError(createErrorHandler(createSilentLogger()));
+    const app = new Hono()
+      .post('/', async (c) => c.text(await c.req.text()))
+      .onError(createErrorHandler(createSilentLogger()));
     server = await startHttpServer(app, { host: '127.0.0.1', port: 0, timeouts: { headersMs: 300, requestMs: 600 } });
     return server.port;
   }
@@ -38,7 +40,10 @@ describe('startHttpServer against slow clients', () => {
   });
 
   it('closes a connection whose body never ends with 408', async () => {
-    const { answer, closedAfterMs } = await stallAfter(await start(), 'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nonly ten b');
+    const { answer, closedAfterMs } = await stallAfter(
+      await start(),
+      'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nonly ten b',
+    );
     expect(answer).toMatch(/^HTTP\/1\.1 408/);
     expect(closedAfterMs).toBeLessThan(5_000);
   });

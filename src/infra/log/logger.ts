@@ -12,7 +12,13 @@ export interface LoggerOptions {
 async function destination(fd: 1 | 2, format: LoggerOptions['format']): Promise<DestinationStream> {
   if (format === 'json') return pino.destination({ fd, sync: true });
   const { default: pretty } = await import('pino-pretty');
-  return pretty({ destination: fd, sync: true, colorize: process.stdout.isTTY, ignore: 'pid,hostname', singleLine: true });
+  return pretty({
+    destination: fd,
+    sync: true,
+    colorize: process.stdout.isTTY,
+    ignore: 'pid,hostname',
+    singleLine: true,
+  });
 }
 
 /**

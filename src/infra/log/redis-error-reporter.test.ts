@@ -4,7 +4,10 @@ import { createRedisErrorReporter } from './redis-error-reporter.js';
 
 function capture() {
   const lines: { level: number; msg: string }[] = [];
-  const logger = pino({ level: 'debug' }, { write: (line: string) => void lines.push(JSON.parse(line) as { level: number; msg: string }) });
+  const logger = pino(
+    { level: 'debug' },
+    { write: (line: string) => void lines.push(JSON.parse(line) as { level: number; msg: string }) },
+  );
   return { logger, lines };
 }
 
@@ -13,12 +16,19 @@ const refused = () => Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:63
 describe('createRedisErrorReporter', () => {
   it('logs one warning when an outage starts and one line when it ends, however many errors come between', () => {
     const { logger, lines } = capture();
-    const report = createRedisErrorReporter(logger, 'job-queue Redis at 127.0.0.1:6390', 'registering a job answers 503 until it is back');
+    const report = createRedisErrorReporter(
+      logger,
+      'job-queue Redis at 127.0.0.1:6390',
+      'registering a job answers 503 until it is back',
+    );
     for (let i = 0; i < 50; i++) report.error(refused());
     report.recovered();
     report.recovered();
     expect(lines.map((line) => [line.level, line.msg])).toEqual([
-      [40, 'job-queue Redis at 127.0.0.1:6390 is not reachable (connect ECONNREFUSED 127.0.0.1:6390); registering a job answers 503 until it is back'],
+      [
+        40,
+        'job-queue Redis at 127.0.0.1:6390 is not reachable (connect ECONNREFUSED 127.0.0.1:6390); registering a job answers 503 until it is back',
+      ],
       [30, 'job-queue Redis at 127.0.0.1:6390 is reachable again'],
     ]);
   });

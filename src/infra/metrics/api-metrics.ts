@@ -21,7 +21,12 @@ export function createApiMetrics(): ApiMetrics {
   collectDefaultMetrics({ register: registry });
   return {
     registry,
-    httpRequests: new Counter({ name: 'http_requests_total', help: 'HTTP requests answered, by route pattern and status', labelNames: ['method', 'route', 'status'], registers: [registry] }),
+    httpRequests: new Counter({
+      name: 'http_requests_total',
+      help: 'HTTP requests answered, by route pattern and status',
+      labelNames: ['method', 'route', 'status'],
+      registers: [registry],
+    }),
     httpDuration: new Histogram({
       name: 'http_request_duration_seconds',
       help: 'Time to answer an HTTP request, by route pattern',
@@ -29,6 +34,11 @@ export function createApiMetrics(): ApiMetrics {
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers: [registry],
     }),
-    jobsRegistered: new Counter({ name: 'dm_jobqueue_jobs_registered_total', help: 'Registration attempts by job type and outcome', labelNames: ['job_type', 'outcome'], registers: [registry] }),
+    jobsRegistered: new Counter({
+      name: 'dm_jobqueue_jobs_registered_total',
+      help: 'Registration attempts by job type and outcome',
+      labelNames: ['job_type', 'outcome'],
+      registers: [registry],
+    }),
   };
 }

@@ -19,7 +19,10 @@ export interface ProcessParts {
  * stderr and exit 1, never a stack trace.
  * @example await runProcess({ name: 'API server', logName: 'api' }, (config, logger) => ({ service: createApiService({ config, logger }), shutdownTimeoutMs: 10_000 }));
  */
-export async function runProcess({ name, logName }: { name: string; logName: string }, build: (config: Config, logger: Logger) => ProcessParts): Promise<void> {
+export async function runProcess(
+  { name, logName }: { name: string; logName: string },
+  build: (config: Config, logger: Logger) => ProcessParts,
+): Promise<void> {
   try {
     const config = loadConfig();
     const logger = await createLogger({ name: logName, ...config.app.log });

@@ -28,7 +28,9 @@ export async function runService(service: Service, options: RunServiceOptions): 
   const giveUp = async (error: unknown, what: string) => {
     writeError(describeStartupFailure(options.name, error, what));
     // Bounded like a SIGTERM: a stop that hangs (Redis down, a job that never ends) must not keep the process up.
-    const stopped = service.stop().catch((stopError: unknown) => options.logger.error({ err: stopError }, 'stop after a failure failed'));
+    const stopped = service
+      .stop()
+      .catch((stopError: unknown) => options.logger.error({ err: stopError }, 'stop after a failure failed'));
     await Promise.race([stopped, new Promise((resolve) => setTimeout(resolve, options.shutdownTimeoutMs).unref())]);
     exit(1);
   };

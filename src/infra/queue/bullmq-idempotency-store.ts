@@ -26,22 +26,47 @@ export function idempotencyKeyOf(location: QueueLocation, jobId: string): string
  * job; the short claim is a key of our own ({@link idempotencyKeyOf}).
  * @example const store = createBullmqIdempotencyStore({ queue, logger }); await store.find(jobId);
  */
-export function createBullmqIdempotencyStore({ queue, logger, redisErrors }: BullmqIdempotencyStoreOptions): IdempotencyStore {
+export function createBullmqIdempotencyStore({
+  queue,
+  logger,
+  redisErrors,
+}: BullmqIdempotencyStoreOptions): IdempotencyStore {
   const context = { queue, logger, redisErrors };
   const claimKey = (jobId: string) => idempotencyKeyOf(queue.location, jobId);
   return {
     find: (jobId) =>
-      queueCall(context, 'Redis could not read the job', async () => {
-        const job = await queue.current().getJob(jobId);
-        if (!job) return undefined;
-        // opts.delay, not job.delay: promote() zeroes the latter (see firstRunDueAt).
-        return { type: job.name, payload: job.data, delayMs: job.opts.delay ?? 0, attempts: job.opts.attempts ?? 1, createdAt: job.timestamp };
-      }, { jobId }),
+      queueCall(
+        context,
+        'Redis could not read the job',
+        async () => {
+          const job = await queue.current().getJob(jobId);
+          if (!job) return undefined;
+          // opts.delay, not job.delay: promote() zeroes the latter (see firstRunDueAt).
+          return {
+            type: job.name,
+            payload: job.data,
+            delayMs: job.opts.delay ?? 0,
+            attempts: job.opts.attempts ?? 1,
+            createdAt: job.timestamp,
+          };
+        },
+        { jobId },
+      ),
     claim: (jobId, ttlMs) =>
-      queueCall(context, 'Redis could not claim the idempotency key', async () => (await queue.client.set(claimKey(jobId), '1', 'PX', ttlMs, 'NX')) === 'OK', { jobId }),
+      queueCall(
+        context,
+        'Redis could not claim the idempotency key',
+        async () => (await queue.client.set(claimKey(jobId), '1', 'PX', ttlMs, 'NX')) === 'OK',
+        { jobId },
+      ),
     release: (jobId) =>
-      queueCall(context, 'Redis could not release the idempotency key', async () => {
-        await queue.client.del(claimKey(jobId));
-      }, { jobId }),
+      queueCall(
+        context,
+        'Redis could not release the idempotency key',
+        async () => {
+          await queue.client.del(claimKey(jobId));
+        },
+        { jobId },
+      ),
   };
 }

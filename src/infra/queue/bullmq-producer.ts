@@ -38,11 +38,16 @@ export function createBullmqProducer({ queue, logger, redisErrors, replicaAck }:
     async enqueue(request: EnqueueRequest) {
       try {
         // queueCall: rejects at once while not connected; any Redis failure means "not stored" (503).
-        const job = await queueCall(context, 'Redis did not accept the job', async () => {
-          const added = await queue.current().add(request.type, request.payload, toBullmqJobOptions(request));
-          await replicaAck?.require();
-          return added;
-        }, { jobId: request.jobId });
+        const job = await queueCall(
+          context,
+          'Redis did not accept the job',
+          async () => {
+            const added = await queue.current().add(request.type, request.payload, toBullmqJobOptions(request));
+            await replicaAck?.require();
+            return added;
+          },
+          { jobId: request.jobId },
+        );
         redisErrors?.recovered();
         return { createdAt: job.timestamp };
       } catch (error) {

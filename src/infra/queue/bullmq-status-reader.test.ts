@@ -23,7 +23,13 @@ const running: Snapshot = {
 const failedOnce: Snapshot = {
   state: 'delayed',
   // BullMQ stores the retry's backoff as the job's delay; the run that failed started at processedOn.
-  job: { attemptsStarted: 1, attemptsMade: 1, processedOn: RETRY_AT - 30_000, delay: 30_000, failedReason: 'printer on fire' },
+  job: {
+    attemptsStarted: 1,
+    attemptsMade: 1,
+    processedOn: RETRY_AT - 30_000,
+    delay: 30_000,
+    failedReason: 'printer on fire',
+  },
 };
 
 /**
@@ -38,7 +44,15 @@ function queueMovingThrough(timeline: Snapshot[]): LazyQueue & { hashReads(): nu
     async getJob(id: string) {
       const snapshot = now();
       step += 1;
-      return snapshot.job && { id, name: 'demo:delay_print', timestamp: REGISTERED_AT, opts: { delay: 5_000, attempts: 3 }, ...snapshot.job };
+      return (
+        snapshot.job && {
+          id,
+          name: 'demo:delay_print',
+          timestamp: REGISTERED_AT,
+          opts: { delay: 5_000, attempts: 3 },
+          ...snapshot.job,
+        }
+      );
     },
     async getJobState() {
       return now().state;
@@ -56,11 +70,19 @@ function queueMovingThrough(timeline: Snapshot[]): LazyQueue & { hashReads(): nu
 
 describe('BullMQ status reader', () => {
   it('pairs the state with the counters of the same moment when a run ends between its reads', async () => {
-    const reader = createBullmqStatusReader({ queue: queueMovingThrough([running, failedOnce]), logger: createSilentLogger() });
+    const reader = createBullmqStatusReader({
+      queue: queueMovingThrough([running, failedOnce]),
+      logger: createSilentLogger(),
+    });
 
     const status = await reader.read(JOB_ID);
 
-    expect(status).toMatchObject({ state: 'delayed', attemptsMade: 1, failureReason: 'printer on fire', nextRunAt: new Date(RETRY_AT) });
+    expect(status).toMatchObject({
+      state: 'delayed',
+      attemptsMade: 1,
+      failureReason: 'printer on fire',
+      nextRunAt: new Date(RETRY_AT),
+    });
   });
 
   it('reports a running job as active with no failure yet', async () => {
@@ -70,7 +92,10 @@ describe('BullMQ status reader', () => {
   });
 
   it('answers "no such job" when the job is removed between its reads', async () => {
-    const reader = createBullmqStatusReader({ queue: queueMovingThrough([running, { state: 'unknown' }]), logger: createSilentLogger() });
+    const reader = createBullmqStatusReader({
+      queue: queueMovingThrough([running, { state: 'unknown' }]),
+      logger: createSilentLogger(),
+    });
 
     expect(await reader.read(JOB_ID)).toBeUndefined();
   });

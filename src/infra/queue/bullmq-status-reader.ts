@@ -96,6 +96,9 @@ export function createBullmqStatusReader({ queue, logger, redisErrors }: BullmqS
   }
 
   return {
-    read: (jobId) => queueCall({ queue, logger, redisErrors }, 'Redis could not read the job', () => readConsistently(jobId), { jobId }),
+    read: (jobId) =>
+      queueCall({ queue, logger, redisErrors }, 'Redis could not read the job', () => readConsistently(jobId), {
+        jobId,
+      }),
   };
 }

@@ -69,12 +69,23 @@ const LEFT_DELAYED = ['waiting', 'active', 'completed', 'failed', 'removed'] as 
  * for a full one).
  * @example const promoter = createDueJobPromoter({ location, connection, commandConnection, logger }); promoter.start();
  */
-export function createDueJobPromoter({ location, connection, commandConnection, logger, capacity = 10_000 }: DueJobPromoterOptions): DueJobPromoter {
+export function createDueJobPromoter({
+  location,
+  connection,
+  commandConnection,
+  logger,
+  capacity = 10_000,
+}: DueJobPromoterOptions): DueJobPromoter {
   const queue = new Queue(location.name, { connection: commandConnection, prefix: location.prefix });
   // Read from the start of the queue's event stream (BullMQ keeps its last ~10,000 events): the
   // `delayed` events of jobs registered before this process started are replayed in order, with
   // the later events that moved them on, so those jobs start on time too.
-  const events = new QueueEvents(location.name, { connection, prefix: location.prefix, autorun: false, lastEventId: FROM_STREAM_START });
+  const events = new QueueEvents(location.name, {
+    connection,
+    prefix: location.prefix,
+    autorun: false,
+    lastEventId: FROM_STREAM_START,
+  });
   // The worker reports Redis outages; anything else (ACL, script, wrong type) would leave the promoter inert: say so.
   const reportError = (what: string) => (error: Error) => {
     if (isRedisConnectionError(error)) logger.debug({ err: error }, `due-job promoter: ${what} connection error`);
@@ -175,8 +186,13 @@ export function createDueJobPromoter({ location, connection, commandConnection, 
       if (!paused) await promoteOne(due);
     } catch (error) {
       // Only the early start is lost: the worker still takes the job on BullMQ's own timing.
-      if (isRedisConnectionError(error)) logger.debug({ err: error }, 'due-job promoter: Redis not reachable; the job starts on BullMQ timing');
-      else logger.warn({ err: error, jobIds: due.map((entry) => entry.jobId) }, 'due-job promoter: could not promote a due job; it starts on BullMQ timing');
+      if (isRedisConnectionError(error))
+        logger.debug({ err: error }, 'due-job promoter: Redis not reachable; the job starts on BullMQ timing');
+      else
+        logger.warn(
+          { err: error, jobIds: due.map((entry) => entry.jobId) },
+          'due-job promoter: could not promote a due job; it starts on BullMQ timing',
+        );
     } finally {
       firing = false;
       arm();
@@ -201,7 +217,9 @@ export function createDueJobPromoter({ location, connection, commandConnection, 
   let closing: Promise<void> | undefined;
   return {
     start() {
-      void events.run().catch((error: unknown) => logger.warn({ err: error }, 'due-job promoter: events reader stopped'));
+      void events
+        .run()
+        .catch((error: unknown) => logger.warn({ err: error }, 'due-job promoter: events reader stopped'));
       // Learned again on every (re)connection: a `resumed` event lost in an outage must not leave it paused for good.
       events.backend.on('ready', () => {
         queue.isPaused().then(

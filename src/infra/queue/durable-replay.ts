@@ -15,7 +15,10 @@ import { ReplicaShortfallError, type ReplicaAck } from './replica-ack.js';
  * connection, or another process).
  * @example const store = durableReplay(createBullmqIdempotencyStore(…), { queue: writeQueue, logger, redisErrors, replicaAck });
  */
-export function durableReplay(store: IdempotencyStore, { replicaAck, ...context }: QueueCallContext & { queue: LazyQueue; replicaAck: ReplicaAck }): IdempotencyStore {
+export function durableReplay(
+  store: IdempotencyStore,
+  { replicaAck, ...context }: QueueCallContext & { queue: LazyQueue; replicaAck: ReplicaAck },
+): IdempotencyStore {
   const { queue } = context;
   const markKey = (jobId: string) => `${idempotencyKeyOf(queue.location, jobId)}:confirmed`;
   return {
@@ -24,14 +27,22 @@ export function durableReplay(store: IdempotencyStore, { replicaAck, ...context 
       const found = await store.find(jobId);
       if (!found) return found;
       try {
-        await queueCall(context, 'Redis could not confirm the stored job on its replicas', async () => {
-          await queue.client.set(markKey(jobId), '1', 'PX', 60_000);
-          await replicaAck.require();
-        }, { jobId });
+        await queueCall(
+          context,
+          'Redis could not confirm the stored job on its replicas',
+          async () => {
+            await queue.client.set(markKey(jobId), '1', 'PX', 60_000);
+            await replicaAck.require();
+          },
+          { jobId },
+        );
         return found;
       } catch (error) {
         if (!(error instanceof ReplicaShortfallError)) throw error;
-        throw new QueueUnavailableError(`the job is stored but not yet confirmed on enough replicas (${error.message}): retry with the same Idempotency-Key`, { cause: error });
+        throw new QueueUnavailableError(
+          `the job is stored but not yet confirmed on enough replicas (${error.message}): retry with the same Idempotency-Key`,
+          { cause: error },
+        );
       }
     },
   };

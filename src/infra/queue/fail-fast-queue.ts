@@ -11,7 +11,12 @@ import type { QueueLocation } from './job-queue.js';
  * keeps the Queue from throwing.
  * @example const queue = createFailFastQueue(location, config.cache.redis.jobqueue, logger, 'dashboard');
  */
-export function createFailFastQueue(location: QueueLocation, redis: RedisConnectionConfig, logger: Logger, what: string): Queue {
+export function createFailFastQueue(
+  location: QueueLocation,
+  redis: RedisConnectionConfig,
+  logger: Logger,
+  what: string,
+): Queue {
   const queue = new Queue(location.name, { connection: producerRedisOptions(redis), prefix: location.prefix });
   queue.on('error', (error) => logger.debug({ err: error }, `${what} queue connection error`));
   return queue;

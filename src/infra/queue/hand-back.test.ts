@@ -13,7 +13,9 @@ describe('handBackOnAbort', () => {
 
   it('passes a failed run on as it is', async () => {
     const job = { moveToWait: vi.fn(async () => 0) };
-    await expect(handBackOnAbort(job, 'token', new AbortController().signal, Promise.reject(new Error('boom')))).rejects.toThrow('boom');
+    await expect(
+      handBackOnAbort(job, 'token', new AbortController().signal, Promise.reject(new Error('boom'))),
+    ).rejects.toThrow('boom');
     expect(job.moveToWait).not.toHaveBeenCalled();
   });
 

@@ -11,7 +11,12 @@ export const HAND_BACK_REASON = 'worker shutting down: job handed back to the qu
  * The abandoned run keeps going until the process exits; its result is ignored.
  * @example await handBackOnAbort(job, token, signal, processor(payload));
  */
-export async function handBackOnAbort(job: Pick<Job, 'moveToWait'>, token: string | undefined, signal: AbortSignal | undefined, run: Promise<void>): Promise<void> {
+export async function handBackOnAbort(
+  job: Pick<Job, 'moveToWait'>,
+  token: string | undefined,
+  signal: AbortSignal | undefined,
+  run: Promise<void>,
+): Promise<void> {
   if (!signal || token === undefined) return run;
   let onAbort: () => void = () => undefined;
   const aborted = new Promise<'aborted'>((resolve) => {

@@ -72,15 +72,22 @@ function logFailure(logger: Logger, job: QueuedJob | undefined, error: Error): b
  */
 export function createJobWorker(options: JobWorkerOptions): JobWorker {
   const { logger, location } = options;
-  const worker = new Worker<JobData, void, JobName>(location.name, createJobDispatcher(options.registry, options.jobDeps), {
-    connection: options.connection,
-    prefix: location.prefix,
-    autorun: false,
-    concurrency: options.concurrency,
-    ...(options.locks && { lockDuration: options.locks.lock_duration_ms, stalledInterval: options.locks.stalled_interval_ms }),
-    removeOnComplete: toKeepJobs(options.retention.keep_completed),
-    removeOnFail: toKeepJobs(options.retention.keep_failed),
-  });
+  const worker = new Worker<JobData, void, JobName>(
+    location.name,
+    createJobDispatcher(options.registry, options.jobDeps),
+    {
+      connection: options.connection,
+      prefix: location.prefix,
+      autorun: false,
+      concurrency: options.concurrency,
+      ...(options.locks && {
+        lockDuration: options.locks.lock_duration_ms,
+        stalledInterval: options.locks.stalled_interval_ms,
+      }),
+      removeOnComplete: toKeepJobs(options.retention.keep_completed),
+      removeOnFail: toKeepJobs(options.retention.keep_failed),
+    },
+  );
   const promoter =
     options.punctual === false
       ? undefined
@@ -102,7 +109,8 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
     logger.info({ jobId: job.id, jobType: job.name, attempt: job.attemptsMade, lateMs }, 'job completed');
     if (!metrics) return;
     metrics.completed.inc({ job_type: job.name });
-    if (job.processedOn !== undefined && job.finishedOn !== undefined) metrics.processing.observe({ job_type: job.name }, (job.finishedOn - job.processedOn) / 1000);
+    if (job.processedOn !== undefined && job.finishedOn !== undefined)
+      metrics.processing.observe({ job_type: job.name }, (job.finishedOn - job.processedOn) / 1000);
     if (lateMs !== undefined) metrics.lateness.observe({ job_type: job.name }, Math.max(0, lateMs) / 1000);
   });
   worker.on('failed', (job, error) => {
@@ -123,10 +131,16 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
     close() {
       closing ??= (async () => {
         const { handBackAfterMs } = options;
-        const timer = handBackAfterMs === undefined ? undefined : setTimeout(() => {
-          logger.warn({ handBackAfterMs }, 'running jobs outlasted the shutdown timeout; handing them back to the queue');
-          worker.cancelAllJobs(HAND_BACK_REASON);
-        }, handBackAfterMs);
+        const timer =
+          handBackAfterMs === undefined
+            ? undefined
+            : setTimeout(() => {
+                logger.warn(
+                  { handBackAfterMs },
+                  'running jobs outlasted the shutdown timeout; handing them back to the queue',
+                );
+                worker.cancelAllJobs(HAND_BACK_REASON);
+              }, handBackAfterMs);
         try {
           await Promise.all([worker.close(), promoter?.close()]);
         } finally {

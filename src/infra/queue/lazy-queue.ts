@@ -20,7 +20,15 @@ export interface LazyQueue {
  * @example const queue = createLazyQueue({ client, location: { name: 'dm-jobqueue', prefix: 'bull' }, logger });
  *          await queue.current().getJob(id);
  */
-export function createLazyQueue({ client, location, logger }: { client: Redis; location: QueueLocation; logger: Logger }): LazyQueue {
+export function createLazyQueue({
+  client,
+  location,
+  logger,
+}: {
+  client: Redis;
+  location: QueueLocation;
+  logger: Logger;
+}): LazyQueue {
   let queue: JobQueue | undefined;
   return {
     client,

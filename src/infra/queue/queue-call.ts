@@ -19,7 +19,12 @@ export interface QueueCallContext {
  * job"). Errors that are not Redis's (a bug) pass through as they are (500).
  * @example await queueCall(context, 'Redis could not read the job', () => queue.current().getJob(id));
  */
-export async function queueCall<T>({ queue, logger, redisErrors }: QueueCallContext, failure: string, call: () => Promise<T>, logFields: object = {}): Promise<T> {
+export async function queueCall<T>(
+  { queue, logger, redisErrors }: QueueCallContext,
+  failure: string,
+  call: () => Promise<T>,
+  logFields: object = {},
+): Promise<T> {
   const { client } = queue;
   if (client.status !== 'ready') throw new QueueUnavailableError(NOT_CONNECTED);
   try {

@@ -52,13 +52,15 @@ export function createReplicaAck(client: Pick<Redis, 'wait'>, replicas: number, 
   function confirm(): Promise<number> {
     if (!inFlight) return send();
     // Already queued behind the WAIT in flight: join it; it is sent when that one returns.
-    next ??= inFlight.then(
-      () => undefined,
-      () => undefined,
-    ).then(() => {
-      next = undefined;
-      return send();
-    });
+    next ??= inFlight
+      .then(
+        () => undefined,
+        () => undefined,
+      )
+      .then(() => {
+        next = undefined;
+        return send();
+      });
     return next;
   }
 
@@ -68,7 +70,10 @@ export function createReplicaAck(client: Pick<Redis, 'wait'>, replicas: number, 
     confirm,
     async require() {
       const confirmed = await confirm();
-      if (confirmed < replicas) throw new ReplicaShortfallError(`${confirmed} of ${replicas} replica(s) confirmed the job within ${timeoutMs} ms`);
+      if (confirmed < replicas)
+        throw new ReplicaShortfallError(
+          `${confirmed} of ${replicas} replica(s) confirmed the job within ${timeoutMs} ms`,
+        );
     },
   };
 }

@@ -8,5 +8,7 @@ type Retention = AppConfig['jobqueue']['keep_completed'];
  * means no age limit (BullMQ would read an age of 0 as "delete at once").
  */
 export function toKeepJobs(retention: Retention): KeepJobs {
-  return retention.age_seconds > 0 ? { count: retention.count, age: retention.age_seconds } : { count: retention.count };
+  return retention.age_seconds > 0
+    ? { count: retention.count, age: retention.age_seconds }
+    : { count: retention.count };
 }

@@ -24,7 +24,10 @@ const WINDOWS = [
  * `cluster` is required for redis storage (the entry creates it).
  * @example createRateLimiter(config, { logger, cluster: createClusterClient(config.cache.redis.default.cluster) })
  */
-export function createRateLimiter(config: Config, deps: { logger: Logger; cluster?: Cluster; keyPrefix?: string }): RateLimiter | undefined {
+export function createRateLimiter(
+  config: Config,
+  deps: { logger: Logger; cluster?: Cluster; keyPrefix?: string },
+): RateLimiter | undefined {
   const settings = config.app.api.rate_limit;
   if (!settings.enabled) return undefined;
   const storage = resolveStorage(config);
@@ -32,12 +35,21 @@ export function createRateLimiter(config: Config, deps: { logger: Logger; cluste
   const prefix = deps.keyPrefix ?? 'dm-jobqueue:rl';
 
   const windows: WindowLimiter[] = WINDOWS.filter((window) => settings[window.setting] > 0).map((window) => {
-    const options = { points: settings[window.setting], duration: window.seconds, keyPrefix: `${prefix}:${window.name}` };
+    const options = {
+      points: settings[window.setting],
+      duration: window.seconds,
+      keyPrefix: `${prefix}:${window.name}`,
+    };
     const limiter: RateLimiterAbstract =
-      storage === 'redis' ? new RateLimiterRedis({ ...options, storeClient: deps.cluster, rejectIfRedisNotReady: true }) : new RateLimiterMemory(options);
+      storage === 'redis'
+        ? new RateLimiterRedis({ ...options, storeClient: deps.cluster, rejectIfRedisNotReady: true })
+        : new RateLimiterMemory(options);
     return { name: window.name, limit: settings[window.setting], limiter };
   });
-  const storeLabel = storage === 'redis' ? `Redis Cluster ${config.cache.redis.default.cluster.addrs.map((a) => `${a.host}:${a.port}`).join(',')}` : 'memory';
+  const storeLabel =
+    storage === 'redis'
+      ? `Redis Cluster ${config.cache.redis.default.cluster.addrs.map((a) => `${a.host}:${a.port}`).join(',')}`
+      : 'memory';
   const timeout = storage === 'redis' ? { timeoutMs: config.cache.redis.default.cluster.command_timeout_ms } : {};
   return createFlexibleRateLimiter(windows, { logger: deps.logger, storeLabel, ...timeout });
 }

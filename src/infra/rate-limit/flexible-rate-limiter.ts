@@ -40,7 +40,11 @@ export function createFlexibleRateLimiter(
   // instead of each waiting up to timeoutMs; then one request probes it again.
   const pauseAfterFailureMs = Math.max(timeoutMs ?? 0, 1000);
   let skipStoreUntil = 0;
-  const outage = createOutageLogger(options.logger, `rate-limit store (${options.storeLabel})`, 'requests are let through (fail-open) until it is back');
+  const outage = createOutageLogger(
+    options.logger,
+    `rate-limit store (${options.storeLabel})`,
+    'requests are let through (fail-open) until it is back',
+  );
 
   async function count(window: WindowLimiter, key: string): Promise<RateLimitWindow> {
     try {
@@ -56,7 +60,13 @@ export function createFlexibleRateLimiter(
   }
 
   function toWindow(window: WindowLimiter, result: RateLimiterRes, exceeded: boolean): RateLimitWindow {
-    return { name: window.name, limit: window.limit, remaining: result.remainingPoints, resetAt: now() + result.msBeforeNext, exceeded };
+    return {
+      name: window.name,
+      limit: window.limit,
+      remaining: result.remainingPoints,
+      resetAt: now() + result.msBeforeNext,
+      exceeded,
+    };
   }
 
   return {

@@ -72,7 +72,12 @@ export async function runFailover({ ackReplicas, replicas }: FailoverRunOptions)
     setup = await startSentinelSetup({ replicas, downAfterMs: 1000, failoverTimeoutMs: 3000 });
     const queueName = uniqueQueueName('failover');
     // No address: setup.env names the sentinels (and clears REDIS_JOBQUEUE_ADDR).
-    const env = scenarioEnv('', config.dir, { ...setup.env, JOBQUEUE_QUEUE_NAME: queueName, REDIS_JOBQUEUE_ACK_REPLICAS: String(ackReplicas), LOG_LEVEL: 'info' });
+    const env = scenarioEnv('', config.dir, {
+      ...setup.env,
+      JOBQUEUE_QUEUE_NAME: queueName,
+      REDIS_JOBQUEUE_ACK_REPLICAS: String(ackReplicas),
+      LOG_LEVEL: 'info',
+    });
     const runs = new Map<string, { at: number; worker: number }[]>();
     const apiStart = startApi(env);
     const workerStarts = Array.from({ length: WORKERS }, (_, index) =>
@@ -128,24 +133,34 @@ export async function runFailover({ ackReplicas, replicas }: FailoverRunOptions)
     const killedAt = Date.now();
     const newMasterPort = await setup.waitForNewMaster(oldMasterPort, 30_000);
     const promotedAt = Date.now();
-    const firstAck = await waitFor(() => registrations.find((entry) => entry.sentAt > killedAt && entry.status === 201), { timeoutMs: 30_000, what: 'a 201 after the failover' });
+    const firstAck = await waitFor(
+      () => registrations.find((entry) => entry.sentAt > killedAt && entry.status === 201),
+      { timeoutMs: 30_000, what: 'a 201 after the failover' },
+    );
     await sleep(LOAD_AFTER_RECOVERY_MS);
     stopLoad = true;
     await Promise.all(loops);
 
     const restartedAt = Date.now();
     await oldMaster.start();
-    const oldMasterRoleAfterRestart = await waitFor(async () => ((await setup?.role(oldMasterPort)) === 'slave' ? 'slave' : undefined), {
-      timeoutMs: 30_000,
-      intervalMs: 200,
-      what: 'the old master to rejoin as a replica',
-    }).catch(async () => (await setup?.role(oldMasterPort)) ?? 'unknown');
+    const oldMasterRoleAfterRestart = await waitFor(
+      async () => ((await setup?.role(oldMasterPort)) === 'slave' ? 'slave' : undefined),
+      {
+        timeoutMs: 30_000,
+        intervalMs: 200,
+        what: 'the old master to rejoin as a replica',
+      },
+    ).catch(async () => (await setup?.role(oldMasterPort)) ?? 'unknown');
     const rejoinedAfterMs = Date.now() - restartedAt;
 
     // Every job is due within 2 s of its registration. One that was taken from the old master just before
     // the kill is back only once BullMQ's stalled check returns it (lock 30 s + check 30 s): wait that long.
     const acknowledged = registrations.filter((entry) => entry.status === 201);
-    await waitFor(() => acknowledged.every((entry) => runs.has(entry.message)), { timeoutMs: 90_000, intervalMs: 500, what: 'the workers to run the acknowledged jobs' }).catch(() => undefined);
+    await waitFor(() => acknowledged.every((entry) => runs.has(entry.message)), {
+      timeoutMs: 90_000,
+      intervalMs: 500,
+      what: 'the workers to run the acknowledged jobs',
+    }).catch(() => undefined);
     // A run that is in flight (a duplicate) gets a last moment.
     await sleep(2000);
     // Not run: still in Redis (late), or gone (lost)?
@@ -187,7 +202,9 @@ export function summarize(run: FailoverRun) {
   const duplicated = [...run.runs].filter(([, runs]) => runs.length > 1);
   const unavailable = run.registrations.filter((entry) => entry.status === 503);
   const afterRecovery = acknowledged.filter((entry) => entry.sentAt >= run.firstAckAfterKillAt);
-  const workersAfterRecovery = new Set(afterRecovery.flatMap((entry) => (run.runs.get(entry.message) ?? []).map((each) => each.worker)));
+  const workersAfterRecovery = new Set(
+    afterRecovery.flatMap((entry) => (run.runs.get(entry.message) ?? []).map((each) => each.worker)),
+  );
   return {
     acknowledged,
     lost,

@@ -23,7 +23,10 @@ export interface HttpRequest {
  * with the processes under test.
  * @example const client = createHttpClient('http://127.0.0.1:8080', 32); await client.send({ path: '/health' });
  */
-export function createHttpClient(baseUrl: string, sockets = 32): { send(req: HttpRequest): Promise<HttpAnswer>; close(): void } {
+export function createHttpClient(
+  baseUrl: string,
+  sockets = 32,
+): { send(req: HttpRequest): Promise<HttpAnswer>; close(): void } {
   const url = new URL(baseUrl);
   const agent = new Agent({ keepAlive: true, maxSockets: sockets });
   return {
@@ -31,17 +34,31 @@ export function createHttpClient(baseUrl: string, sockets = 32): { send(req: Htt
       return new Promise((resolve, reject) => {
         const started = performance.now();
         const outgoing = request(
-          { host: url.hostname, port: url.port, method, path, agent, headers: body === undefined ? headers : { 'content-length': String(Buffer.byteLength(body)), ...headers } },
+          {
+            host: url.hostname,
+            port: url.port,
+            method,
+            path,
+            agent,
+            headers: body === undefined ? headers : { 'content-length': String(Buffer.byteLength(body)), ...headers },
+          },
           (incoming) => {
             const chunks: Buffer[] = [];
             incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
             incoming.on('end', () =>
-              resolve({ status: incoming.statusCode ?? 0, headers: incoming.headers, body: Buffer.concat(chunks).toString('utf8'), ms: performance.now() - started }),
+              resolve({
+                status: incoming.statusCode ?? 0,
+                headers: incoming.headers,
+                body: Buffer.concat(chunks).toString('utf8'),
+                ms: performance.now() - started,
+              }),
             );
             incoming.on('error', reject);
           },
         );
-        outgoing.setTimeout(timeoutMs, () => outgoing.destroy(new Error(`no answer to ${method} ${path} within ${timeoutMs} ms`)));
+        outgoing.setTimeout(timeoutMs, () =>
+          outgoing.destroy(new Error(`no answer to ${method} ${path} within ${timeoutMs} ms`)),
+        );
         outgoing.on('error', reject);
         outgoing.end(body);
       });

@@ -12,7 +12,32 @@ export interface NetnsRedis {
 /** A private redis-server (AOF everysec) inside `host`'s namespace, bound to its address only (so protected mode, which refuses non-loopback clients, is off: nothing outside the test network can reach it). */
 export async function startNetnsRedis(host: NetHost, port = 6390): Promise<NetnsRedis> {
   const dir = mkdtempSync(path.join(tmpdir(), 'dm-jobqueue-redis-netns-'));
-  const child: ChildProcess = spawn('ip', ['netns', 'exec', host.ns, 'redis-server', '--port', String(port), '--bind', host.addr, '--dir', dir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'everysec', '--maxmemory-policy', 'noeviction', '--protected-mode', 'no'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child: ChildProcess = spawn(
+    'ip',
+    [
+      'netns',
+      'exec',
+      host.ns,
+      'redis-server',
+      '--port',
+      String(port),
+      '--bind',
+      host.addr,
+      '--dir',
+      dir,
+      '--save',
+      '',
+      '--appendonly',
+      'yes',
+      '--appendfsync',
+      'everysec',
+      '--maxmemory-policy',
+      'noeviction',
+      '--protected-mode',
+      'no',
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   const exited = new Promise((resolve) => child.once('exit', resolve));
   await new Promise<void>((resolve, reject) => {
     let output = '';

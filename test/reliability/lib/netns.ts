@@ -13,7 +13,10 @@ export function netnsSupport(): { ok: true } | { ok: false; reason: string } {
     ip('-n', probe, 'link', 'add', 'p0', 'type', 'veth', 'peer', 'name', 'p1');
     return { ok: true };
   } catch (error) {
-    return { ok: false, reason: `network namespaces cannot be created here: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}` };
+    return {
+      ok: false,
+      reason: `network namespaces cannot be created here: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`,
+    };
   } finally {
     try {
       ip('netns', 'del', probe);

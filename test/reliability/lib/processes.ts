@@ -8,7 +8,11 @@ import { uniqueQueueName } from '../../helpers/redis-config.js';
 export const TEST_WORKER_ENTRY = 'test/reliability/lib/worker-with-test-jobs.ts';
 
 /** The environment API and workers of one scenario share: its Redis, its queue, its config folder. */
-export function scenarioEnv(redisAddr: string, configDir: string, extra: Record<string, string> = {}): Record<string, string> {
+export function scenarioEnv(
+  redisAddr: string,
+  configDir: string,
+  extra: Record<string, string> = {},
+): Record<string, string> {
   return {
     REDIS_JOBQUEUE_ADDR: redisAddr,
     JOBQUEUE_QUEUE_NAME: uniqueQueueName('rel'),
@@ -38,7 +42,11 @@ export interface ApiProcess extends NodeProcess {
 export async function startApi(env: Record<string, string>, options: StartOptions = {}): Promise<ApiProcess> {
   const port = options.port ?? (await freePort());
   const host = options.host ?? '127.0.0.1';
-  const api = startNodeProcess('src/server.ts', { ...env, SERVER_PORT: String(port), SERVER_HOST: host }, options.wrapper ? { wrapper: options.wrapper } : {});
+  const api = startNodeProcess(
+    'src/server.ts',
+    { ...env, SERVER_PORT: String(port), SERVER_HOST: host },
+    options.wrapper ? { wrapper: options.wrapper } : {},
+  );
   try {
     await api.waitForLine(/API listening/, { timeoutMs: 30_000 });
   } catch (error) {
@@ -74,7 +82,10 @@ export async function startWorker(env: Record<string, string>, options: WorkerSt
 
 /** Polls `/ready` until the process reaches Redis. */
 export async function waitUntilReady(baseUrl: string, timeoutMs = 20_000): Promise<void> {
-  await waitFor(async () => (await fetch(`${baseUrl}/ready`)).status === 200, { timeoutMs, what: `${baseUrl}/ready to answer 200` });
+  await waitFor(async () => (await fetch(`${baseUrl}/ready`)).status === 200, {
+    timeoutMs,
+    what: `${baseUrl}/ready to answer 200`,
+  });
 }
 
 /** The pid of a started process (it has one once spawned). */

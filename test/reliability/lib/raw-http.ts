@@ -61,7 +61,11 @@ export interface RawExchange {
  * with the first answer once the server closes or the time is up.
  * @example const answer = await rawExchange(port, { send: 'GARBAGE\r\n\r\n' });
  */
-export function rawExchange(port: number, exchange: RawExchange, host = '127.0.0.1'): Promise<RawAnswer & { closedByServer: boolean; ms: number }> {
+export function rawExchange(
+  port: number,
+  exchange: RawExchange,
+  host = '127.0.0.1',
+): Promise<RawAnswer & { closedByServer: boolean; ms: number }> {
   return new Promise((resolve) => {
     const started = performance.now();
     const socket = connect({ host, port });
@@ -95,7 +99,13 @@ export function rawExchange(port: number, exchange: RawExchange, host = '127.0.0
     socket.on('error', () => undefined);
     socket.on('connect', () => {
       if (exchange.send !== undefined) socket.write(exchange.send);
-      if (exchange.script) void exchange.script((chunk) => !closed && socket.write(chunk), () => closed).catch(() => undefined);
+      if (exchange.script)
+        void exchange
+          .script(
+            (chunk) => !closed && socket.write(chunk),
+            () => closed,
+          )
+          .catch(() => undefined);
     });
   });
 }

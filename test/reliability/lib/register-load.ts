@@ -31,13 +31,28 @@ export interface RegisterLoadOptions {
 }
 
 /** One register request, answered or not; never throws. */
-export async function registerOnce(client: RegisterLoadOptions['client'], index: number, body: Record<string, unknown>): Promise<RegisterOutcome> {
+export async function registerOnce(
+  client: RegisterLoadOptions['client'],
+  index: number,
+  body: Record<string, unknown>,
+): Promise<RegisterOutcome> {
   const started = performance.now();
   let answer: HttpAnswer;
   try {
-    answer = await client.send({ method: 'POST', path: REGISTER_PATH, headers: { ...AUTH_HEADERS, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    answer = await client.send({
+      method: 'POST',
+      path: REGISTER_PATH,
+      headers: { ...AUTH_HEADERS, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
   } catch (error) {
-    return { index, status: 0, ms: performance.now() - started, at: Date.now(), detail: error instanceof Error ? error.message : String(error) };
+    return {
+      index,
+      status: 0,
+      ms: performance.now() - started,
+      at: Date.now(),
+      detail: error instanceof Error ? error.message : String(error),
+    };
   }
   if (answer.status === 201) {
     const { job_id: jobId } = JSON.parse(answer.body) as { job_id: string };
@@ -60,7 +75,8 @@ export async function registerLoad(options: RegisterLoadOptions): Promise<Regist
       const index = next++;
       const outcome = await registerOnce(options.client, index, options.body(index));
       outcomes.push(outcome);
-      if (outcome.status !== 201 && options.pauseAfterFailureMs) await new Promise((resolve) => setTimeout(resolve, options.pauseAfterFailureMs));
+      if (outcome.status !== 201 && options.pauseAfterFailureMs)
+        await new Promise((resolve) => setTimeout(resolve, options.pauseAfterFailureMs));
     }
   };
   await Promise.all(Array.from({ length: options.clients }, loop));

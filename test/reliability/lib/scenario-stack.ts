@@ -19,7 +19,10 @@ export interface ScenarioStack {
  * processes, the API ready, and a keep-alive client of `sockets` sockets.
  * Everything is handed to `cleanup`.
  */
-export async function startScenarioStack(cleanup: ReturnType<typeof createCleanup>, { workers: count, sockets }: { workers: number; sockets: number }): Promise<ScenarioStack> {
+export async function startScenarioStack(
+  cleanup: ReturnType<typeof createCleanup>,
+  { workers: count, sockets }: { workers: number; sockets: number },
+): Promise<ScenarioStack> {
   const redis = await startRedisServer({ appendonly: true });
   cleanup.add(() => redis.destroy());
   const config = writeConfigDir([NO_RATE_LIMIT]);

@@ -11,7 +11,10 @@ const REPORT = path.join(PROJECT_ROOT, 'docs', 'RELIABILITY.md');
 function commit(): string {
   try {
     const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: PROJECT_ROOT, encoding: 'utf8' }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: PROJECT_ROOT, encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], {
+      cwd: PROJECT_ROOT,
+      encoding: 'utf8',
+    }).trim();
     return dirty ? `${head} (with uncommitted changes)` : head;
   } catch {
     return 'unknown';
@@ -33,7 +36,9 @@ function section(result: Recorded, head: string): string {
     '',
     '| figure | value |',
     '|---|---|',
-    ...Object.entries(result.figures).map(([label, value]) => `| ${label} | ${typeof value === 'number' ? value.toLocaleString('en-US') : value} |`),
+    ...Object.entries(result.figures).map(
+      ([label, value]) => `| ${label} | ${typeof value === 'number' ? value.toLocaleString('en-US') : value} |`,
+    ),
     '',
   );
   if (result.notes) lines.push(result.notes, '');
