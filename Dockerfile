@@ -17,7 +17,8 @@ ENV NODE_ENV=production \
     APP_ENV=production \
     SERVER_HOST=0.0.0.0 \
     JOBQUEUE_HOST=0.0.0.0 \
-    HEALTH_PORT=8080
+    HEALTH_PORT=8080 \
+    NODE_COMPILE_CACHE=/tmp/node-compile-cache
 WORKDIR /app
 # Production dependencies only: no TypeScript, test or bench packages in the image.
 COPY package.json package-lock.json ./

@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    // Type tests (*.test-d.ts) are type-checked as part of the run: a wrong payload must not compile.
+    typecheck: { enabled: true, include: ['src/**/*.test-d.ts', 'test/**/*.test-d.ts'], tsconfig: './tsconfig.json' },
     // The reliability suite has its own run (vitest.reliability.config.ts).
     exclude: ['test/reliability/**', 'node_modules/**'],
     // Integration tests spawn redis-server and node processes; 2 cores are plenty shared.

@@ -5,7 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { newSecret, SCOPES, signApiKey, type Scope } from '../src/infra/auth/api-keys.js';
-import { apiKeySettings } from '../src/infra/auth/auth-settings.js';
+import { apiKeySettings } from '../src/infra/auth/api-keys.js';
 import { loadConfig } from '../src/infra/config/load-config.js';
 
 const USAGE = `usage: npm run api-key -- [--scope read,write] [--expires-in 30d] [--subject NAME]

@@ -5,7 +5,7 @@
  */
 import { Queue } from 'bullmq';
 import { loadConfig } from '../src/infra/config/load-config.js';
-import { workerRedisOptions } from '../src/infra/redis/connection-options.js';
+import { workerRedisOptions } from '../src/infra/redis/connection.js';
 import { freePort } from './lib/free-port.js';
 import { ensureApiSecret } from './lib/ensure-api-secret.js';
 import { ensureRedis } from './lib/ensure-redis.js';

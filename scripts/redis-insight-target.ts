@@ -7,7 +7,7 @@
  * A bad or missing configuration file exits 1 naming the file, key and reason.
  */
 import path from 'node:path';
-import { ConfigError } from '../src/infra/config/config-error.js';
+import { ConfigError } from '../src/infra/config/load-config.js';
 import { DEFAULT_CONFIG_DIR, loadConfig } from '../src/infra/config/load-config.js';
 import { formatTargetLines, insightTarget } from './lib/redis-insight-target.js';
 import { PROJECT_ROOT } from './lib/node-process.js';

@@ -9,7 +9,7 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { loadConfig } from '../src/infra/config/load-config.js';
 import type { Config } from '../src/infra/config/schema.js';
-import { baseRedisOptions, jobqueueRedisOptions, redisLabel } from '../src/infra/redis/connection-options.js';
+import { baseRedisOptions, jobqueueRedisOptions, redisLabel } from '../src/infra/redis/connection.js';
 
 interface Check {
   name: string;

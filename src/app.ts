@@ -1,57 +1,44 @@
-import { randomUUID } from 'node:crypto';
 import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { cors } from 'hono/cors';
 import { requestId } from 'hono/request-id';
 import type { Logger } from 'pino';
-import type { JobProducer } from './jobs/job-producer.js';
-import type { IdempotencyStore } from './jobs/idempotency-store.js';
-import type { JobStatusReader } from './jobs/job-status.js';
+import { demoDelayPrint } from './jobs/demo-delay-print.js';
 import type { ApiKeySettings } from './infra/auth/api-keys.js';
+import type { AdminCredentials, AppConfig } from './infra/config/schema.js';
 import { bearerAuth } from './infra/http/bearer-auth.js';
-import { corsPolicy, type CorsSettings } from './infra/http/cors-policy.js';
-import { createErrorHandler, notFoundHandler } from './infra/http/error-handler.js';
-import { bodyLimitBytes } from './infra/http/body-limit.js';
-import { rateLimit } from './infra/http/rate-limit-middleware.js';
-import type { RateLimitOptions } from './infra/rate-limit/rate-limiter.js';
-import { requestLog } from './infra/http/request-log.js';
+import { strictJson } from './infra/http/strict-json.js';
+import { createErrorHandler, notFoundHandler, PROBLEM_TYPES, problemResponse } from './infra/http/problem.js';
+import { requestLog } from './infra/log.js';
+import { createMetricsRoutes, httpMetrics, registrationMetrics, type ApiMetrics } from './infra/metrics.js';
+import { rateLimit, type RateLimitOptions } from './infra/rate-limit/rate-limit.js';
 import { createApiDocsRoutes } from './routes/api-docs.js';
 import { createDemoPageRoutes } from './routes/demo-page.js';
-import { createDmJobqueueRoutes } from './routes/dm-jobqueue.js';
-import { createHealthRoutes, type ReadinessCheck } from './routes/health.js';
-import { createMetricsRoutes, type AdminCredentials } from './routes/metrics.js';
-import { httpMetrics, registrationMetrics } from './infra/http/metrics-middleware.js';
-import type { ApiMetrics } from './infra/metrics/api-metrics.js';
-import { demoDelayPrint } from './jobs/demo-delay-print.js';
-import { openApiDocument } from './routes/openapi-document.js';
+import { createDmJobqueueRoutes, type DmJobqueueDeps } from './routes/dm-jobqueue.js';
+import { createHealthRoutes } from './routes/health.js';
 
-/** Everything the HTTP API needs; the entry passes real clients, tests pass fakes. */
-export interface AppDeps {
-  producer: JobProducer;
-  /** Answers `GET /api/dm-jobqueue/jobs/:id`. */
-  statusReader: JobStatusReader;
-  /** Backs `Idempotency-Key` on register. */
-  idempotency: IdempotencyStore;
+/** Everything the HTTP API needs; src/api.ts passes real clients, tests pass fakes. */
+export interface AppDeps extends DmJobqueueDeps {
   logger: Logger;
-  /** Largest accepted request body; larger ones get 413. */
-  bodyLimitBytes: number;
-  /** Job id generator; random UUIDs unless a test needs fixed ones. */
-  newJobId?: () => string;
-  /** Per-client limits on /api/*; absent when rate limiting is off. */
-  rateLimit?: RateLimitOptions;
   /** Bearer API keys on /api/*: always on. */
   auth: ApiKeySettings;
+  /** Largest accepted request body; larger ones get 413. */
+  bodyLimitBytes: number;
+  /** Per-client limits on /api/*; absent when rate limiting is off. */
+  rateLimit?: RateLimitOptions | undefined;
   /** Browser clients on other origins (`api.cors`); absent: same origin only. */
-  cors?: CorsSettings;
+  cors?: AppConfig['api']['cors'] | undefined;
   /** Answers `GET /ready`; absent: always ready. */
-  isReady?: ReadinessCheck;
-  /** Prometheus metrics; `/metrics` is served only with `adminCredentials`. */
-  metrics?: ApiMetrics;
-  adminCredentials?: AdminCredentials;
+  isReady?: () => boolean;
+  /** Prometheus metrics (an optional extra); `/metrics` is served only with `adminCredentials`. */
+  metrics?: ApiMetrics | undefined;
+  adminCredentials?: AdminCredentials | undefined;
 }
 
 /**
  * Builds the Hono app. No I/O: safe to call in tests with fakes.
- * @example const app = createApp({ producer: fakeProducer, statusReader: fakeReader, logger, bodyLimitBytes: 16384, auth });
- *          await app.request('/api/dm-jobqueue/register', { method: 'POST' });
+ * @example const app = createApp({ producer, statusReader, idempotency, logger, auth, bodyLimitBytes: 16_384 });
+ *          await app.request('/api/dm-jobqueue/register', { method: 'POST', headers: { Authorization: `Bearer ${key}` } });
  */
 export function createApp(deps: AppDeps) {
   const app = new Hono();
@@ -63,28 +50,38 @@ export function createApp(deps: AppDeps) {
     app.use('/api/dm-jobqueue/register', registrationMetrics(deps.metrics, demoDelayPrint.type));
   }
   // Preflights are answered here, before they can be counted or refused for lacking a key.
-  if (deps.cors) app.use('/api/*', corsPolicy(deps.cors));
+  if (deps.cors) {
+    const { allowed_origins, allowed_methods, allowed_headers, exposed_headers, allow_credentials, max_age_seconds } =
+      deps.cors;
+    app.use(
+      '/api/*',
+      cors({
+        origin: allowed_origins,
+        allowMethods: allowed_methods,
+        allowHeaders: allowed_headers,
+        exposeHeaders: exposed_headers,
+        credentials: allow_credentials,
+        maxAge: max_age_seconds,
+      }),
+    );
+  }
   // Only the API is limited and authenticated: the page, /health and static files stay open.
   if (deps.rateLimit) app.use('/api/*', rateLimit(deps.rateLimit));
   app.use('/api/*', bearerAuth(deps.auth));
-  app.use('/api/*', bodyLimitBytes(deps.bodyLimitBytes));
+  const detail = `The request body must be at most ${deps.bodyLimitBytes} bytes`;
+  const tooLarge = { type: PROBLEM_TYPES.http, title: 'Content Too Large', status: 413, detail } as const;
+  app.use('/api/*', bodyLimit({ maxSize: deps.bodyLimitBytes, onError: (c) => problemResponse(c, tooLarge) }));
+  app.use('/api/*', strictJson());
+
   app.route('/', createHealthRoutes(deps.isReady));
-  app.route(
-    '/api/dm-jobqueue',
-    createDmJobqueueRoutes({
-      producer: deps.producer,
-      statusReader: deps.statusReader,
-      idempotency: deps.idempotency,
-      newJobId: deps.newJobId ?? randomUUID,
-    }),
-  );
+  app.route('/api/dm-jobqueue', createDmJobqueueRoutes(deps));
   app.route('/', createDemoPageRoutes());
-  app.route('/', createApiDocsRoutes({ openApiDocument: openApiDocument(app) }));
+  app.route('/', createApiDocsRoutes(app));
   const { metrics, adminCredentials } = deps;
   if (metrics && adminCredentials)
     app.route(
       '/',
-      createMetricsRoutes(() => metrics.registry.metrics(), adminCredentials),
+      createMetricsRoutes(async () => [await metrics.registry.metrics()], adminCredentials),
     );
   app.notFound(notFoundHandler);
   app.onError(createErrorHandler(deps.logger));

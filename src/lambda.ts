@@ -1,22 +1,19 @@
 /**
- * AWS Lambda entry (API Gateway HTTP API, ALB, …) for the same app the HTTP
- * server runs, through Hono's `hono/aws-lambda` adapter. Nothing happens at
- * import: the first invocation loads the configuration and makes the clients,
- * which the container then reuses for every later invocation. The worker stays
- * a long-running process (`src/worker.ts`): a function cannot block on Redis
- * waiting for due jobs.
+ * AWS Lambda entry (an optional extra: API Gateway HTTP API, ALB, …) for the same app the HTTP
+ * server runs, through Hono's `hono/aws-lambda` adapter. The first invocation loads the
+ * configuration and makes the clients, which the container reuses for later invocations. The
+ * worker stays a long-running process: a function cannot block on Redis waiting for due jobs.
  */
 import { handle, type LambdaContext, type LambdaEvent } from 'hono/aws-lambda';
+import { createApi } from './api.js';
 import { loadConfig } from './infra/config/load-config.js';
-import { createLogger } from './infra/log/logger.js';
-import { createApiApp } from './services/api-app.js';
+import { createLogger } from './infra/log.js';
 
 let handlerPromise: Promise<ReturnType<typeof handle>> | undefined;
 
 async function createHandler(): Promise<ReturnType<typeof handle>> {
   const config = loadConfig();
-  const logger = await createLogger({ name: 'api-lambda', ...config.app.log });
-  const api = createApiApp({ config, logger });
+  const api = createApi({ config, logger: await createLogger({ name: 'api-lambda', ...config.app.log }) });
   // The first request of a cold container waits for the connection instead of answering 503.
   await api.firstConnection;
   return handle(api.app);

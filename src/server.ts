@@ -1,8 +1,8 @@
-/**
- * HTTP API entry (`node dist/server.js`). The compile cache goes on before the
- * rest loads, so it covers every module; api-main.ts does the work.
- */
-import { enableCompileCache } from './infra/process/compile-cache.js';
+/** HTTP API entry (`node dist/server.js`). Starts even when Redis is down; exits 1 when it cannot start. */
+import { createApiService } from './api.js';
+import { runProcess } from './infra/process.js';
 
-enableCompileCache();
-await import('./api-main.js');
+await runProcess({ name: 'API server', logName: 'api' }, (config, logger) => ({
+  service: createApiService({ config, logger }),
+  shutdownTimeoutMs: 10_000,
+}));

@@ -1,8 +1,118 @@
 /**
- * Worker entry (`node dist/worker.js`). The compile cache goes on before the
- * rest loads, so it covers every module; worker-main.ts does the work.
+ * Worker entry (`node dist/worker.js`): runs the jobs registered through the API, and serves
+ * `GET /health` (and `/metrics`) on `jobqueue.port`. Starts even when Redis is down; exits 1 when
+ * it cannot start or its run loop fails.
  */
-import { enableCompileCache } from './infra/process/compile-cache.js';
+import { realpathSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import type { Queue } from 'bullmq';
+import { Hono } from 'hono';
+import type { Logger } from 'pino';
+import type { Config } from './infra/config/schema.js';
+import { startHttpServer, type RunningServer } from './infra/http/serve.js';
+import { createMetricsRoutes, createWorkerMetrics } from './infra/metrics.js';
+import { runProcess, type Service } from './infra/process.js';
+import { createFailFastQueue } from './infra/queue/bullmq-queue.js';
+import { createJobWorker, type JobWorker } from './infra/queue/bullmq-worker.js';
+import { redisLabel, workerRedisOptions } from './infra/redis/connection.js';
+import type { AnyJobDefinition, JobDeps } from './jobs/job.js';
+import { createJobRegistry, jobDefinitions } from './jobs/registry.js';
+import { createHealthRoutes } from './routes/health.js';
 
-enableCompileCache();
-await import('./worker-main.js');
+/** Time to move handed-back jobs to waiting after the shutdown timeout, before the process gives up and exits 1. */
+const HAND_BACK_GRACE_MS = 5000;
+
+/**
+ * The worker process's service: the BullMQ worker over `definitions`, and the health listener.
+ * @example const worker = createWorkerService({ config, logger, jobDeps }); await worker.start();
+ */
+export function createWorkerService(options: {
+  config: Config;
+  logger: Logger;
+  /** Where job output goes; the process's stdout in the entry. */
+  jobDeps: JobDeps;
+  definitions?: readonly AnyJobDefinition[];
+}) {
+  const { config, logger, jobDeps, definitions = jobDefinitions } = options;
+  const { jobqueue } = config.app;
+  const redis = config.cache.redis.jobqueue;
+  const location = { name: jobqueue.queue_name, prefix: jobqueue.prefix };
+  const metrics = createWorkerMetrics();
+  let worker: JobWorker | undefined;
+  let health: RunningServer | undefined;
+  // Made at the first scrape (metrics, an extra); while Redis is down a scrape just lacks the depth.
+  let depthQueue: Queue | undefined;
+  let onFailure: (error: unknown) => void = () => undefined;
+  let stopping: Promise<void> | undefined;
+  return {
+    get healthPort() {
+      return health?.port;
+    },
+    onFailure(callback: (error: unknown) => void) {
+      onFailure = callback;
+    },
+    async start() {
+      const app = new Hono().route(
+        '/',
+        createHealthRoutes(() => worker?.isReady() ?? false),
+      );
+      const admin = config.secrets.admin;
+      if (admin) {
+        const depth = async () => {
+          depthQueue ??= createFailFastQueue(location, redis, logger, 'metrics');
+          return depthQueue.exportPrometheusMetrics().catch(() => '');
+        };
+        app.route(
+          '/',
+          createMetricsRoutes(async () => [await metrics.registry.metrics(), await depth()], admin),
+        );
+      } else logger.info('metrics (/metrics) are off: set ADMIN_USER and ADMIN_PASSWORD to turn them on');
+      const setting = `JOBQUEUE_PORT (jobqueue.port in config/${config.env}/config.yaml)`;
+      health = await startHttpServer(app, { host: jobqueue.host, port: jobqueue.port, setting });
+      worker = createJobWorker({
+        location,
+        connection: workerRedisOptions(redis),
+        redisLabel: redisLabel(redis),
+        registry: createJobRegistry<AnyJobDefinition>(definitions),
+        jobDeps,
+        settings: jobqueue,
+        handBackAfterMs: jobqueue.shutdown_timeout_seconds * 1000,
+        logger,
+        events: metrics.events,
+      });
+      worker.run().catch((error: unknown) => onFailure(error));
+      const { queue_name: queue, prefix, concurrency } = jobqueue;
+      const where = `health on http://${jobqueue.host}:${health.port}/health`;
+      logger.info({ env: config.env, queue, prefix, concurrency }, `worker started; ${where}`);
+    },
+    stop() {
+      stopping ??= (async () => {
+        await worker?.close();
+        await health?.close();
+        await depthQueue?.close().catch(() => undefined);
+      })();
+      return stopping;
+    },
+  } satisfies Service & Record<string, unknown>;
+}
+
+/**
+ * Runs the worker process over `definitions` (a test entry passes test-only job types too).
+ * @example await runWorker(jobDefinitions);
+ */
+export async function runWorker(definitions: readonly AnyJobDefinition[]): Promise<void> {
+  await runProcess({ name: 'worker', logName: 'worker' }, (config, logger) => ({
+    service: createWorkerService({
+      config,
+      logger,
+      definitions,
+      jobDeps: { print: (line) => void process.stdout.write(`${line}\n`), now: () => new Date(), logger },
+    }),
+    // Running jobs get shutdown_timeout_seconds, then the ones still running are handed back.
+    shutdownTimeoutMs: config.app.jobqueue.shutdown_timeout_seconds * 1000 + HAND_BACK_GRACE_MS,
+  }));
+}
+
+// Run when started as the entry, not when a test entry imports runWorker.
+const entry = process.argv[1];
+if (entry && import.meta.url === pathToFileURL(realpathSync(entry)).href) await runWorker(jobDefinitions);

@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { defineJob } from '../../src/jobs/job-definition.js';
+import { defineJob } from '../../src/jobs/job.js';
 
 /** A job type that does nothing: measures the worker's own overhead. */
 export const benchNoop = defineJob({

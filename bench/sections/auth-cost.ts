@@ -2,14 +2,14 @@ import { Hono } from 'hono';
 import { Redis } from 'ioredis';
 import { requestId } from 'hono/request-id';
 import { bearerAuth } from '../../src/infra/http/bearer-auth.js';
-import { httpMetrics } from '../../src/infra/http/metrics-middleware.js';
-import { createApiMetrics } from '../../src/infra/metrics/api-metrics.js';
-import { corsPolicy } from '../../src/infra/http/cors-policy.js';
+import { httpMetrics } from '../../src/infra/metrics.js';
+import { createApiMetrics } from '../../src/infra/metrics.js';
+import { cors } from 'hono/cors';
 import { AUTH_HEADERS, TEST_AUTH, testKey } from '../../test/helpers/api-keys.js';
 import { startBenchServer } from '../lib/bench-server.js';
 import { spread } from '../lib/stats.js';
-import { createSilentLogger } from '../../src/infra/log/logger.js';
-import { rateLimitFromConfig } from '../../src/infra/rate-limit/rate-limit-from-config.js';
+import { createSilentLogger } from '../../src/infra/log.js';
+import { createRateLimit } from '../../src/infra/rate-limit/rate-limit.js';
 import { configWithRateLimit } from '../../test/helpers/test-config.js';
 import { createTestApp } from '../../test/helpers/test-app.js';
 
@@ -36,7 +36,7 @@ export interface AuthCost {
 
 /** The register route of the real app (createApp) with every feature on, minus `off`, over a producer that stores nothing. */
 function registerApp(off: 'cors' | 'auth' | 'rateLimit' | 'metrics' | undefined) {
-  const limit = rateLimitFromConfig(
+  const limit = createRateLimit(
     configWithRateLimit({
       enabled: true,
       requests_per_minute: 100_000_000,
@@ -50,7 +50,7 @@ function registerApp(off: 'cors' | 'auth' | 'rateLimit' | 'metrics' | undefined)
     producer: { enqueue: async () => ({ createdAt: Date.now() }) },
     bodyLimitBytes: 16_384,
     ...(off === 'cors' ? {} : { cors: CORS }),
-    ...(off === 'rateLimit' || !limit.options ? {} : { rateLimit: limit.options }),
+    ...(off === 'rateLimit' || !limit ? {} : { rateLimit: limit }),
     ...(off === 'metrics' ? {} : { metrics: createApiMetrics() }),
   });
 }
@@ -93,9 +93,35 @@ export async function benchAuthCost(
   const route = (app: Hono) => app.post('/api/x', (c) => c.json({ ok: true }, 201));
   const variants = {
     'bare route': route(new Hono()),
-    CORS: route(new Hono().use('/api/*', corsPolicy(CORS))),
+    CORS: route(
+      new Hono().use(
+        '/api/*',
+        cors({
+          origin: CORS.allowed_origins,
+          allowMethods: CORS.allowed_methods,
+          allowHeaders: CORS.allowed_headers,
+          exposeHeaders: CORS.exposed_headers,
+          credentials: true,
+          maxAge: 600,
+        }),
+      ),
+    ),
     authentication: route(new Hono().use('/api/*', bearerAuth(TEST_AUTH))),
-    'CORS + authentication': route(new Hono().use('/api/*', corsPolicy(CORS)).use('/api/*', bearerAuth(TEST_AUTH))),
+    'CORS + authentication': route(
+      new Hono()
+        .use(
+          '/api/*',
+          cors({
+            origin: CORS.allowed_origins,
+            allowMethods: CORS.allowed_methods,
+            allowHeaders: CORS.allowed_headers,
+            exposeHeaders: CORS.exposed_headers,
+            credentials: true,
+            maxAge: 600,
+          }),
+        )
+        .use('/api/*', bearerAuth(TEST_AUTH)),
+    ),
     'request id': route(new Hono().use(requestId())),
     metrics: route(new Hono().use(httpMetrics(apiMetrics))),
   };

@@ -1,10 +1,10 @@
 import { Redis } from 'ioredis';
-import { createSilentLogger } from '../../src/infra/log/logger.js';
-import { createBullmqProducer } from '../../src/infra/queue/bullmq-producer.js';
-import { createLazyQueue } from '../../src/infra/queue/lazy-queue.js';
+import { createSilentLogger } from '../../src/infra/log.js';
+import { createBullmqProducer } from '../../src/infra/queue/bullmq-queue.js';
+import { createLazyQueue } from '../../src/infra/queue/bullmq-queue.js';
 import { createReplicaAck } from '../../src/infra/queue/replica-ack.js';
-import { producerRedisOptions } from '../../src/infra/redis/connection-options.js';
-import type { EnqueueRequest } from '../../src/jobs/job-producer.js';
+import { producerRedisOptions } from '../../src/infra/redis/connection.js';
+import type { EnqueueRequest } from '../../src/jobs/register-job.js';
 import { redisConfigFor } from '../../test/helpers/redis-config.js';
 import { startRedisServer, type RedisServer } from '../../test/helpers/redis-server.js';
 import { waitFor } from '../../scripts/lib/wait-for.js';
@@ -62,7 +62,17 @@ async function registrations(port: number, ackReplicas: number, count: number, c
   const producer = createBullmqProducer({
     queue,
     logger: createSilentLogger(),
-    ...(ackReplicas > 0 ? { replicaAck: createReplicaAck(client, ackReplicas, 2000) } : {}),
+    ...(ackReplicas > 0
+      ? {
+          afterWrite: createReplicaAck({
+            client,
+            replicas: ackReplicas,
+            timeoutMs: 2000,
+            location: queue.location,
+            logger: createSilentLogger(),
+          }).afterWrite,
+        }
+      : {}),
   });
   try {
     await admin.flushall();
@@ -70,8 +80,8 @@ async function registrations(port: number, ackReplicas: number, count: number, c
     let next = 0;
     const request = (index: number): EnqueueRequest => ({
       jobId: `00000000-0000-4000-8000-${String(index).padStart(12, '0')}`,
-      type: 'demo:delay_print',
-      payload: { message: 'Job executed successfully' },
+      name: 'demo:delay_print',
+      data: { message: 'Job executed successfully' },
       delayMs: 180_000,
       attempts: 11,
       backoff: { type: 'exponential', delayMs: 30_000, jitter: 0.2 },

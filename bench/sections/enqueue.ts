@@ -2,11 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { redisCpuSeconds } from '../lib/cpu.js';
-import { createSilentLogger } from '../../src/infra/log/logger.js';
-import { createBullmqProducer } from '../../src/infra/queue/bullmq-producer.js';
-import { createLazyQueue } from '../../src/infra/queue/lazy-queue.js';
-import { producerRedisOptions } from '../../src/infra/redis/connection-options.js';
-import type { EnqueueRequest } from '../../src/jobs/job-producer.js';
+import { createSilentLogger } from '../../src/infra/log.js';
+import { createBullmqProducer } from '../../src/infra/queue/bullmq-queue.js';
+import { createLazyQueue } from '../../src/infra/queue/bullmq-queue.js';
+import { producerRedisOptions } from '../../src/infra/redis/connection.js';
+import type { EnqueueRequest } from '../../src/jobs/register-job.js';
 import { redisConfigFor } from '../../test/helpers/redis-config.js';
 
 /** One way of storing jobs: throughput and the CPU each job cost Redis and this Node process. */
@@ -27,8 +27,8 @@ export const ENQUEUE_METHODS: Record<EnqueueMethod, string> = {
 function request(): EnqueueRequest {
   return {
     jobId: randomUUID(),
-    type: 'demo:delay_print',
-    payload: { message: 'bench job' },
+    name: 'demo:delay_print',
+    data: { message: 'bench job' },
     delayMs: 180_000,
     attempts: 11,
     backoff: { type: 'exponential', delayMs: 30_000, jitter: 0.2 },
@@ -68,14 +68,14 @@ export async function benchEnqueue(redisPort: number, { count, rounds }: { count
     add64: () =>
       inFlight(count, 64, () => {
         const job = request();
-        return queue.add(job.type, job.payload, bullmqOptions(job));
+        return queue.add(job.name, job.data, bullmqOptions(job));
       }),
     addBulk: async () => {
       for (let offset = 0; offset < count; offset += 500) {
         await queue.addBulk(
           Array.from({ length: Math.min(500, count - offset) }, () => {
             const job = request();
-            return { name: job.type, data: job.payload, opts: bullmqOptions(job) };
+            return { name: job.name, data: job.data, opts: bullmqOptions(job) };
           }),
         );
       }

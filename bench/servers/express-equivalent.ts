@@ -81,16 +81,14 @@ app.post(
         },
       )
       .then((job) =>
-        res
-          .status(201)
-          .json({
-            job_id: job.id,
-            status: 'registered',
-            job_type: 'demo:delay_print',
-            delay_seconds: delaySeconds,
-            max_retry: maxRetry,
-            run_at: new Date(job.timestamp + delaySeconds * 1000).toISOString(),
-          }),
+        res.status(201).json({
+          job_id: job.id,
+          status: 'registered',
+          job_type: 'demo:delay_print',
+          delay_seconds: delaySeconds,
+          max_retry: maxRetry,
+          run_at: new Date(job.timestamp + delaySeconds * 1000).toISOString(),
+        }),
       )
       .catch(next);
   },

@@ -5,8 +5,8 @@
  * limits are set far above the load so every request is counted and served.
  * BENCH_FAKE_PRODUCER=1 (experiments): the whole HTTP stack with no Redis behind it.
  */
-import { createLogger } from '../../src/infra/log/logger.js';
-import { createApiService } from '../../src/services/api-service.js';
+import { createLogger } from '../../src/infra/log.js';
+import { createApiService } from '../../src/api.js';
 import { AUTH_HEADERS, TEST_API_SECRET } from '../../test/helpers/api-keys.js';
 import { configWithRateLimit } from '../../test/helpers/test-config.js';
 import { announce, benchEnv } from './env.js';

@@ -8,8 +8,8 @@
 import { openSync, writeSync } from 'node:fs';
 import { Queue, Worker, type Job, type KeepJobs } from 'bullmq';
 import { pino } from 'pino';
-import { createJobWorker } from '../../src/infra/queue/job-worker.js';
-import { workerRedisOptions } from '../../src/infra/redis/connection-options.js';
+import { createJobWorker } from '../../src/infra/queue/bullmq-worker.js';
+import { workerRedisOptions } from '../../src/infra/redis/connection.js';
 import { createJobRegistry, jobDefinitions } from '../../src/jobs/registry.js';
 import { benchNoop } from '../jobs/bench-noop.js';
 import { redisConfigFor } from '../../test/helpers/redis-config.js';
@@ -79,8 +79,8 @@ if (kind === 'raw') {
     redisLabel: `127.0.0.1:${redisPort}`,
     registry: createJobRegistry([...jobDefinitions, benchNoop]),
     jobDeps: { print: (line) => writeSync(devNull, `${line}\n`), now: () => new Date(), logger },
-    concurrency,
-    retention: {
+    settings: {
+      concurrency,
       keep_completed: { count: 1000, age_seconds: 86_400 },
       keep_failed: { count: 5000, age_seconds: 604_800 },
     },

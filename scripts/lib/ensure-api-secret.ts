@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { newSecret, signApiKey } from '../../src/infra/auth/api-keys.js';
-import { apiKeySettings } from '../../src/infra/auth/auth-settings.js';
+import { apiKeySettings } from '../../src/infra/auth/api-keys.js';
 import type { Config } from '../../src/infra/config/schema.js';
 import { appendDevSettings, DEV_ENV_FILE } from './dev-env-file.js';
 

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import type { Config } from '../../src/infra/config/schema.js';
-import { jobqueueRedisOptions, redisLabel } from '../../src/infra/redis/connection-options.js';
+import { jobqueueRedisOptions, redisLabel } from '../../src/infra/redis/connection.js';
 import { firstFreePort } from './free-port.js';
 import { PROJECT_ROOT } from './node-process.js';
 

@@ -1,4 +1,4 @@
-import { formatAddr } from '../../src/infra/config/addr.js';
+import { formatAddr } from '../../src/infra/config/schema.js';
 import type { Config } from '../../src/infra/config/schema.js';
 
 /** Addresses that mean "the Redis on this machine". */

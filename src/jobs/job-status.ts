@@ -2,9 +2,8 @@
 export const JOB_STATES = ['delayed', 'waiting', 'active', 'completed', 'failed'] as const;
 
 /**
- * `delayed`: not due yet, or waiting for a retry after a failed run;
- * `waiting`: due, waiting for a free worker; `active`: running;
- * `completed` / `failed`: finished for good (failed = out of retries, or unrecoverable).
+ * `delayed`: not due yet, or waiting for a retry; `waiting`: due, waiting for a free worker;
+ * `active`: running; `completed` / `failed`: finished for good (out of retries, or unrecoverable).
  */
 export type JobState = (typeof JOB_STATES)[number];
 
@@ -27,9 +26,8 @@ export interface JobStatus {
 }
 
 /**
- * Reads a job's status from the queue's store. `read` resolves `undefined` for
- * an unknown job (never registered, or removed after its retention time) and
- * rejects with `QueueUnavailableError` when the store cannot be reached.
+ * Reads a job's status: `undefined` for an unknown job (never registered, or removed after its
+ * retention time); rejects with `QueueUnavailableError` when the store cannot be reached.
  */
 export interface JobStatusReader {
   read(jobId: string): Promise<JobStatus | undefined>;

@@ -1,17 +1,18 @@
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
-import { createErrorHandler } from '../infra/http/error-handler.js';
-import { createSilentLogger } from '../infra/log/logger.js';
+import { createErrorHandler } from '../infra/http/problem.js';
+import { createSilentLogger } from '../infra/log.js';
 import { createFakeProducer } from '../../test/fakes/fake-producer.js';
 import { demoDelayPrint } from './demo-delay-print.js';
-import { InvalidJobPayloadError } from './invalid-payload-error.js';
+import { InvalidJobPayloadError } from './job.js';
 import { registerJob } from './register-job.js';
 
 describe('registerJob', () => {
   it("refuses a payload the job type's own schema refuses, storing nothing", async () => {
     const producer = createFakeProducer();
     const attempt = registerJob({ producer, newJobId: () => 'id-1' }, demoDelayPrint, {
-      payload: { message: '   ', extra: 1 },
+      // As an untyped caller (data from outside) could send it: the schema, not the type, refuses it.
+      payload: { message: '   ', extra: 1 } as unknown as { message: string },
     });
     await expect(attempt).rejects.toBeInstanceOf(InvalidJobPayloadError);
     await expect(attempt).rejects.toMatchObject({
@@ -26,7 +27,7 @@ describe('registerJob', () => {
   it('stores the parsed payload (trimmed), not the raw one', async () => {
     const producer = createFakeProducer();
     await registerJob({ producer, newJobId: () => 'id-2' }, demoDelayPrint, { payload: { message: '  hi  ' } });
-    expect(producer.jobs[0]?.payload).toEqual({ message: 'hi' });
+    expect(producer.jobs[0]?.data).toEqual({ message: 'hi' });
   });
 
   it('becomes a 400 problem naming the field in the API', async () => {

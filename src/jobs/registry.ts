@@ -1,22 +1,20 @@
-import type { AnyJobDefinition, PayloadOf } from './job-definition.js';
 import { demoDelayPrint } from './demo-delay-print.js';
+import type { AnyJobDefinition, JobOf } from './job.js';
 
-/** Every job type this service knows. Adding one: a new file in src/jobs and one line here. */
+/** Every job type this service runs. Adding one: a file in src/jobs and its name in this list. */
 export const jobDefinitions = [demoDelayPrint] as const;
 
-type KnownDefinition = (typeof jobDefinitions)[number];
+export type KnownJobDefinition = (typeof jobDefinitions)[number];
 
-/** The names of the job types this service registers (`demo:delay_print`, …): BullMQ's job name. */
-export type JobName = KnownDefinition['type'];
+/** The service's jobs: `name` narrows `data` (`if (job.name === 'demo:delay_print') job.data.message`). */
+export type KnownJob = JobOf<KnownJobDefinition>;
 
-/** What any of those job types stores as its BullMQ job data. */
-export type JobData = PayloadOf<KnownDefinition>;
-
-export type JobRegistry = ReadonlyMap<string, AnyJobDefinition>;
+/** Job types by name, for a worker. A name read from Redis may be anything (`constructor` too): a Map, not an object. */
+export type JobRegistry<D extends AnyJobDefinition = AnyJobDefinition> = ReadonlyMap<string, D>;
 
 /** Indexes definitions by type; a duplicate type is a programming error. */
-export function createJobRegistry(definitions: readonly AnyJobDefinition[] = jobDefinitions): JobRegistry {
-  const registry = new Map<string, AnyJobDefinition>();
+export function createJobRegistry<D extends AnyJobDefinition>(definitions: readonly D[]): JobRegistry<D> {
+  const registry = new Map<string, D>();
   for (const definition of definitions) {
     if (registry.has(definition.type)) throw new Error(`job type "${definition.type}" is defined twice`);
     registry.set(definition.type, definition);

@@ -1,19 +1,20 @@
-import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { Hono, type MiddlewareHandler } from 'hono';
+import { serveStatic } from '@hono/node-server/serve-static';
+import { Hono } from 'hono';
+import { openAPIRouteHandler } from 'hono-openapi';
 import { secureHeaders } from 'hono/secure-headers';
 
 /** swagger-ui-dist's folder, found without loading its browser bundle into Node. */
 const SWAGGER_UI_DIR = path.dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
 
-/** The UI's files served under /docs/: nothing comes from a CDN, so the page works offline. */
-const ASSETS: Record<string, string> = {
-  'swagger-ui.css': 'text/css; charset=utf-8',
-  'swagger-ui-bundle.js': 'text/javascript; charset=utf-8',
-  'swagger-ui-standalone-preset.js': 'text/javascript; charset=utf-8',
-  'favicon-32x32.png': 'image/png',
-};
+/** The UI's files: nothing comes from a CDN, so the page works offline. */
+const SWAGGER_UI_FILES = new Set([
+  'swagger-ui.css',
+  'swagger-ui-bundle.js',
+  'swagger-ui-standalone-preset.js',
+  'favicon-32x32.png',
+]);
 
 const PAGE = `<!doctype html>
 <html lang="en">
@@ -60,34 +61,46 @@ const docsHeaders = secureHeaders({
   referrerPolicy: 'no-referrer',
 });
 
-const cache = new Map<string, Buffer>();
-
-async function asset(name: string): Promise<Buffer> {
-  let bytes = cache.get(name);
-  if (!bytes) {
-    bytes = await readFile(path.join(SWAGGER_UI_DIR, name));
-    cache.set(name, bytes);
-  }
-  return bytes;
-}
-
 /**
- * `GET /openapi.json` (the document `openApiDocument` serves) and `GET /docs`,
- * Swagger UI from the swagger-ui-dist package. Mounted at `/`.
- * @example app.route('/', createApiDocsRoutes({ openApiDocument: openAPIRouteHandler(app, options) }));
+ * `GET /openapi.json`, generated from `app`'s routes (`describeRoute` and the validators' valibot
+ * schemas; only `/api/*`), and `GET /docs`, Swagger UI from the swagger-ui-dist package. Mounted at `/`.
+ * @example app.route('/', createApiDocsRoutes(app));
  */
-export function createApiDocsRoutes({ openApiDocument }: { openApiDocument: MiddlewareHandler }) {
+export function createApiDocsRoutes(app: Hono) {
+  const document = openAPIRouteHandler(app, {
+    documentation: {
+      openapi: '3.1.0',
+      info: {
+        title: 'dm-jobqueue API',
+        version: '0.1.0',
+        description:
+          'Registers delayed background jobs; a worker process runs them. Every /api/* call needs `Authorization: Bearer <API key>` ' +
+          '(make one with `npm run api-key`). Errors are application/problem+json (RFC 9457).',
+      },
+      tags: [{ name: 'dm-jobqueue', description: 'The reference job queue' }],
+      components: {
+        securitySchemes: {
+          bearerAuth: {
+            type: 'http',
+            scheme: 'bearer',
+            bearerFormat: 'JWT',
+            description: 'An API key from npm run api-key: a JWT (HS256) with scope read and/or write',
+          },
+        },
+      },
+    },
+    exclude: [/^(?!\/api\/)/],
+  });
+  const files = serveStatic({ root: SWAGGER_UI_DIR, rewriteRequestPath: (file) => file.replace(/^\/docs/, '') });
   return new Hono()
-    .get('/openapi.json', openApiDocument)
+    .get('/openapi.json', document)
     .use('/docs', docsHeaders)
     .use('/docs/*', docsHeaders)
     .get('/docs', (c) => c.html(PAGE))
     .get('/docs/init.js', (c) => c.body(INIT, 200, { 'Content-Type': 'text/javascript; charset=utf-8' }))
-    .get('/docs/:asset', async (c) => {
-      const name = c.req.param('asset');
-      const type = ASSETS[name];
-      if (!type) return c.notFound();
+    .get('/docs/:file', async (c, next) => {
+      if (!SWAGGER_UI_FILES.has(c.req.param('file'))) return c.notFound();
       c.header('Cache-Control', 'public, max-age=3600');
-      return c.body(new Uint8Array(await asset(name)), 200, { 'Content-Type': type });
+      return files(c, next);
     });
 }

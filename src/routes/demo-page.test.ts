@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createSilentLogger } from '../infra/log/logger.js';
+import { createSilentLogger } from '../infra/log.js';
 import { createDemoPageRoutes } from './demo-page.js';
 import { createFakeProducer } from '../../test/fakes/fake-producer.js';
 import { createFakeStatusReader } from '../../test/fakes/fake-status-reader.js';
@@ -61,14 +61,11 @@ describe('the demo page', () => {
     }
   });
 
-  it.for(['..%2Fpackage.json', '.env', 'index.html', 'missing.js', 'APP.JS'])(
-    'answers 404 problem+json for %j',
-    async (name) => {
-      const response = await appWithRealPage().request(`/dm-jobqueue/${name}`);
-      expect(response.status).toBe(404);
-      expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-    },
-  );
+  it.for(['..%2Fpackage.json', '.env', 'missing.js', 'APP.JS'])('answers 404 problem+json for %j', async (name) => {
+    const response = await appWithRealPage().request(`/dm-jobqueue/${name}`);
+    expect(response.status).toBe(404);
+    expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+  });
 
   it('reads the files on each request, from the directory it is given', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'demo-page-'));

@@ -1,6 +1,6 @@
 import { createTestApp } from '../../test/helpers/test-app.js';
 import { describe, expect, it } from 'vitest';
-import { createSilentLogger } from '../infra/log/logger.js';
+import { createSilentLogger } from '../infra/log.js';
 import { createFakeProducer } from '../../test/fakes/fake-producer.js';
 import { createFakeStatusReader } from '../../test/fakes/fake-status-reader.js';
 import { AUTH_HEADERS, TEST_AUTH } from '../../test/helpers/api-keys.js';
@@ -54,8 +54,8 @@ describe('POST /api/dm-jobqueue/register', () => {
     expect(producer.jobs).toEqual([
       {
         jobId: 'job-1',
-        type: 'demo:delay_print',
-        payload: { message: 'Job executed successfully' },
+        name: 'demo:delay_print',
+        data: { message: 'Job executed successfully' },
         delayMs: 180_000,
         attempts: 11,
         backoff: { type: 'exponential', delayMs: 30_000, jitter: 0.2 },
@@ -75,7 +75,7 @@ describe('POST /api/dm-jobqueue/register', () => {
     expect(response.status).toBe(201);
     const body = (await response.json()) as { run_at: string };
     expect(body.run_at).toBe(new Date(NOW).toISOString());
-    expect(producer.jobs[0]).toMatchObject({ payload: { message: 'hello' }, delayMs: 0, attempts: 1 });
+    expect(producer.jobs[0]).toMatchObject({ data: { message: 'hello' }, delayMs: 0, attempts: 1 });
   });
 
   it.for(['👨\u200D👩\u200D👧 family', 'می\u200Cخواهم', 'ｗｉｄｅ　ｓｐａｃｅ'])(
@@ -83,7 +83,7 @@ describe('POST /api/dm-jobqueue/register', () => {
     async (message) => {
       const { register, producer } = setup();
       expect((await register({ message })).status).toBe(201);
-      expect(producer.jobs[0]?.payload).toEqual({ message });
+      expect(producer.jobs[0]?.data).toEqual({ message });
     },
   );
 

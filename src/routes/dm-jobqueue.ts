@@ -1,38 +1,117 @@
+/**
+ * The reference job-queue endpoints, mounted at `/api/dm-jobqueue`: `POST /register` stores a
+ * `demo:delay_print` job, `GET /jobs/:id` reads its state. Copy this file for an endpoint of your own.
+ */
 import { Hono } from 'hono';
 import { describeRoute, resolver } from 'hono-openapi';
 import * as v from 'valibot';
-import { DEFAULT_DEMO_MESSAGE, demoDelayPrint } from '../jobs/demo-delay-print.js';
-import type { JobStatusReader } from '../jobs/job-status.js';
-import type { IdempotencyStore } from '../jobs/idempotency-store.js';
-import { registerJob, type RegisteredJob, type RegisterJobDeps, type RegisterJobInput } from '../jobs/register-job.js';
-import { registerJobIdempotently } from '../jobs/register-job-idempotently.js';
-import { IDEMPOTENCY_KEY_HEADER, readIdempotencyKey, REPLAYED_HEADER } from '../infra/http/idempotency-key.js';
-import { jsonBody, requireJsonBody } from '../infra/http/json-body.js';
-import { PROBLEM_TYPES, problemResponse, validationProblem } from '../infra/http/problem.js';
-import { jobStatusBody } from './job-status-body.js';
-import { JobStatusResponseSchema } from './job-status-response.js';
-import { COMMON_PROBLEMS, problem } from './openapi-responses.js';
-import { RegisterRequestSchema } from './register-request.js';
-import { RegisterResponseSchema, type RegisterResponse } from './register-response.js';
+import { DEFAULT_DEMO_MESSAGE, demoDelayPrint, MessageSchema } from '../jobs/demo-delay-print.js';
+import {
+  IDEMPOTENCY_KEY_HEADER,
+  IdempotencyKeySchema,
+  registerJobIdempotently,
+  type IdempotencyStore,
+} from '../jobs/idempotent-registration.js';
+import { MAX_DELAY_SECONDS, MAX_RETRY_LIMIT } from '../jobs/job.js';
+import { JOB_STATES, type JobStatusReader } from '../jobs/job-status.js';
+import { registerJob, type JobProducer, type RegisteredJob } from '../jobs/register-job.js';
+import type { KnownJob } from '../jobs/registry.js';
+import { jsonBody, ProblemSchema, PROBLEM_TYPES, problemResponse, validationProblem } from '../infra/http/problem.js';
 
-export interface DmJobqueueRouteDeps extends RegisterJobDeps {
-  statusReader: JobStatusReader;
-  /** Backs `Idempotency-Key` on register. */
-  idempotency: IdempotencyStore;
-}
+const boundedInteger = (max: number, unit: string, description: string) =>
+  v.pipe(
+    v.number('must be a number'),
+    v.integer('must be a whole number'),
+    v.minValue(0, 'must be 0 or more'),
+    v.maxValue(max, `must be at most ${max}${unit}`),
+    v.description(description),
+  );
 
-/** The API makes job ids with randomUUID; anything else cannot be a job (and never reaches Redis). */
-const JobIdSchema = v.pipe(v.string(), v.uuid());
+/** Body of `POST /register`: every field optional (the job type's defaults). */
+export const RegisterRequestSchema = v.pipe(
+  // valibot's object schemas accept arrays; a JSON array body is not an object to us.
+  v.custom<Record<string, unknown>>(
+    (value) => typeof value === 'object' && value !== null && !Array.isArray(value),
+    'must be a JSON object',
+  ),
+  v.strictObject({
+    message: v.optional(MessageSchema),
+    delay_seconds: v.optional(
+      boundedInteger(
+        MAX_DELAY_SECONDS,
+        ' (30 days)',
+        "Seconds until the first run; 0 = now. Absent: the job type's default (180).",
+      ),
+    ),
+    max_retry: v.optional(
+      boundedInteger(
+        MAX_RETRY_LIMIT,
+        '',
+        "Retries after a failed run; 0 = one attempt, no retry. Absent: the job type's default (10).",
+      ),
+    ),
+  }),
+);
 
-const TAGS = ['dm-jobqueue'];
+export const RegisterResponseSchema = v.pipe(
+  v.object({
+    job_id: v.pipe(v.string(), v.uuid(), v.description('Look the job up with GET /api/dm-jobqueue/jobs/{job_id}.')),
+    status: v.literal('registered'),
+    job_type: v.string(),
+    delay_seconds: v.pipe(v.number(), v.integer()),
+    max_retry: v.pipe(v.number(), v.integer()),
+    run_at: v.pipe(v.string(), v.isoTimestamp(), v.description('When the first run is due (UTC).')),
+  }),
+);
+
+const Timestamp = v.pipe(v.string(), v.isoTimestamp());
+
+export const JobStatusResponseSchema = v.pipe(
+  v.object({
+    job_id: v.string(),
+    job_type: v.string(),
+    state: v.pipe(
+      v.picklist(JOB_STATES),
+      v.description(
+        'delayed: not due yet or waiting for a retry; waiting: due; active: running; completed / failed: finished for good.',
+      ),
+    ),
+    run_at: v.pipe(Timestamp, v.description('When the first run was due.')),
+    next_run_at: v.pipe(
+      v.nullable(Timestamp),
+      v.description('While delayed: the earliest the next run (first or retry) starts.'),
+    ),
+    attempts_made: v.pipe(v.number(), v.integer()),
+    max_retry: v.pipe(v.number(), v.integer()),
+    finished_at: v.nullable(Timestamp),
+    failure_reason: v.nullable(v.string()),
+  }),
+);
+
+/** Problem answers for `describeRoute`. */
+const problem = (description: string) => ({
+  description,
+  content: { 'application/problem+json': { schema: resolver(ProblemSchema) } },
+});
+
+const COMMON_PROBLEMS = {
+  401: problem(
+    'No API key, or one that is malformed, forged, expired, revoked or for another APP_ENV (WWW-Authenticate: Bearer)',
+  ),
+  403: problem('The API key lacks the scope this operation needs'),
+  429: problem('Rate limited (per client IP, per minute and per hour); Retry-After says when to try again'),
+  503: problem('Job queue service is unavailable: Redis is not connected (or did not answer in time); Retry-After: 5'),
+};
 
 const describeRegister = describeRoute({
   operationId: 'registerJob',
-  tags: TAGS,
+  tags: ['dm-jobqueue'],
   summary: 'Register a demo:delay_print job',
   description:
     'Stores the job in Redis; the worker prints the message when it is due. Every field is optional; an empty body registers the defaults.',
   security: [{ bearerAuth: ['write'] }],
+  // Merged over the validator's body schema: the body is optional (curl -X POST works).
+  requestBody: { required: false, content: {} },
   parameters: [
     {
       name: IDEMPOTENCY_KEY_HEADER,
@@ -43,21 +122,13 @@ const describeRegister = describeRoute({
       schema: { type: 'string', minLength: 1, maxLength: 257, example: '"order-42"' },
     },
   ],
-  // The body is optional (curl -X POST works); the converter would not say so by itself.
-  requestBody: {
-    required: false,
-    content: {
-      'application/json': {
-        schema: resolver(RegisterRequestSchema),
-        example: { message: 'hello', delay_seconds: 5, max_retry: 3 },
-      },
-    },
-  },
   responses: {
     201: {
       description:
-        'Stored: the job will run at run_at (or, with Idempotent-Replayed: true, stored by an earlier request with the same Idempotency-Key)',
-      headers: { [REPLAYED_HEADER]: { description: '"true" on a replay', schema: { type: 'string', enum: ['true'] } } },
+        'Stored: the job will run at run_at (with Idempotent-Replayed: true, stored by an earlier request with the same key)',
+      headers: {
+        'Idempotent-Replayed': { description: '"true" on a replay', schema: { type: 'string', enum: ['true'] } },
+      },
       content: { 'application/json': { schema: resolver(RegisterResponseSchema) } },
     },
     400: problem('Invalid body or Idempotency-Key: errors names each field and why'),
@@ -71,7 +142,7 @@ const describeRegister = describeRoute({
 
 const describeStatus = describeRoute({
   operationId: 'getJobStatus',
-  tags: TAGS,
+  tags: ['dm-jobqueue'],
   summary: "A job's state",
   description: 'Where the job is in its life; the payload is left out. Poll it no more than every few seconds.',
   security: [{ bearerAuth: ['read'] }],
@@ -91,61 +162,80 @@ const describeStatus = describeRoute({
   },
 });
 
+export interface DmJobqueueDeps {
+  /** Stores the service's jobs (src/jobs/registry.ts): a producer of other job types does not type-check. */
+  producer: JobProducer<KnownJob>;
+  statusReader: JobStatusReader;
+  /** Backs `Idempotency-Key` (an optional extra). */
+  idempotency: IdempotencyStore;
+  /** Job ids; random UUIDs unless a test needs fixed ones. */
+  newJobId?: (() => string) | undefined;
+}
+
+const iso = (date: Date | undefined) => date?.toISOString() ?? null;
+
 /**
- * The reference job-queue endpoints (D7), mounted at `/api/dm-jobqueue`.
- * @example app.route('/api/dm-jobqueue', createDmJobqueueRoutes({ producer, statusReader, newJobId }))
+ * The routes, mounted with `app.route('/api/dm-jobqueue', createDmJobqueueRoutes(deps))`. The
+ * body's validator answers 400 naming each field, and documents the body in /openapi.json.
  */
-export function createDmJobqueueRoutes(deps: DmJobqueueRouteDeps) {
+export function createDmJobqueueRoutes(deps: DmJobqueueDeps) {
   return new Hono()
-    .post('/register', describeRegister, requireJsonBody(), jsonBody(RegisterRequestSchema), async (c) => {
-      const idempotencyKey = readIdempotencyKey(c);
-      if (!idempotencyKey.ok)
-        return validationProblem(c, [{ field: `${IDEMPOTENCY_KEY_HEADER} (header)`, reason: idempotencyKey.reason }]);
+    .post('/register', jsonBody(RegisterRequestSchema), describeRegister, async (c) => {
       const body = c.req.valid('json');
-      const input: RegisterJobInput = {
+      const input = {
         payload: { message: body.message ?? DEFAULT_DEMO_MESSAGE },
         delaySeconds: body.delay_seconds,
         maxRetry: body.max_retry,
       };
       let job: RegisteredJob;
-      if (idempotencyKey.key === undefined) {
+      const idempotencyKey = c.req.header(IDEMPOTENCY_KEY_HEADER);
+      if (idempotencyKey === undefined) {
         job = await registerJob(deps, demoDelayPrint, input);
       } else {
-        const scope = c.get('apiKeyId')?.();
-        // Keys are scoped per API key; without one, callers could collide or probe each other's keys.
-        if (scope === undefined) throw new Error('Idempotency-Key needs bearerAuth in front of this route');
-        const result = await registerJobIdempotently(deps, demoDelayPrint, input, { scope, key: idempotencyKey.key });
+        const key = v.safeParse(IdempotencyKeySchema, idempotencyKey);
+        if (!key.success) {
+          return validationProblem(c, [{ field: `${IDEMPOTENCY_KEY_HEADER} (header)`, reason: key.issues[0].message }]);
+        }
+        // Keys are scoped per API key (set by bearerAuth): callers can neither collide nor probe each other's keys.
+        const scope = { scope: c.get('apiKeyId'), key: key.output };
+        const result = await registerJobIdempotently(deps, demoDelayPrint, input, scope);
         job = result.job;
         if (result.replayed) {
-          c.header(REPLAYED_HEADER, 'true');
+          c.header('Idempotent-Replayed', 'true');
           c.set('idempotentReplay', true);
         }
       }
-      return c.json(
-        {
-          job_id: job.jobId,
-          status: 'registered',
-          job_type: job.jobType,
-          delay_seconds: job.delaySeconds,
-          max_retry: job.maxRetry,
-          run_at: job.runAt.toISOString(),
-        } satisfies RegisterResponse,
-        201,
-      );
+      const { jobId, jobType, delaySeconds, maxRetry, runAt } = job;
+      const response = {
+        job_id: jobId,
+        status: 'registered',
+        job_type: jobType,
+        delay_seconds: delaySeconds,
+        max_retry: maxRetry,
+        run_at: runAt.toISOString(),
+      } as const satisfies v.InferOutput<typeof RegisterResponseSchema>;
+      return c.json(response, 201);
     })
     .get('/jobs/:id', describeStatus, async (c) => {
       const id = c.req.param('id');
-      const status = v.is(JobIdSchema, id) ? await deps.statusReader.read(id) : undefined;
+      // The API makes job ids with randomUUID; anything else cannot be a job (and never reaches Redis).
+      const status = v.is(v.pipe(v.string(), v.uuid()), id) ? await deps.statusReader.read(id) : undefined;
       if (!status) {
-        return problemResponse(c, {
-          type: PROBLEM_TYPES.notFound,
-          title: 'Not Found',
-          status: 404,
-          detail: `No job with id "${id}"; finished jobs are removed after the retention time`,
-        });
+        const detail = `No job with id "${id}"; finished jobs are removed after the retention time`;
+        return problemResponse(c, { type: PROBLEM_TYPES.notFound, title: 'Not Found', status: 404, detail });
       }
       // The state changes while the client polls: never serve it from a cache.
       c.header('Cache-Control', 'no-store');
-      return c.json(jobStatusBody(status));
+      return c.json({
+        job_id: status.jobId,
+        job_type: status.jobType,
+        state: status.state,
+        run_at: status.runAt.toISOString(),
+        next_run_at: iso(status.nextRunAt),
+        attempts_made: status.attemptsMade,
+        max_retry: status.maxRetry,
+        finished_at: iso(status.finishedAt),
+        failure_reason: status.failureReason ?? null,
+      } satisfies v.InferOutput<typeof JobStatusResponseSchema>);
     });
 }

@@ -4,8 +4,8 @@ import { createFakeProducer } from '../../test/fakes/fake-producer.js';
 import { AUTH_HEADERS, testKey } from '../../test/helpers/api-keys.js';
 import { createTestApp } from '../../test/helpers/test-app.js';
 import { apiKeyId } from '../infra/http/bearer-auth.js';
-import { idempotentJobId } from '../jobs/idempotent-job-id.js';
-import { createApiMetrics } from '../infra/metrics/api-metrics.js';
+import { idempotentJobId } from '../jobs/idempotent-registration.js';
+import { createApiMetrics } from '../infra/metrics.js';
 
 function setup() {
   const producer = createFakeProducer();
@@ -72,7 +72,7 @@ describe('POST /register with Idempotency-Key', () => {
     const response = await register({ message: 'second' }, 'k1');
     expect(response.status).toBe(422);
     expect((await problem(response)).type).toBe('urn:dm-jobqueue:problem:idempotency-key-reused');
-    expect(producer.jobs.map((job) => job.payload)).toEqual([{ message: 'first' }]);
+    expect(producer.jobs.map((job) => job.data)).toEqual([{ message: 'first' }]);
   });
 
   it('answers 409 with Retry-After while the first request with the key is still being stored', async () => {

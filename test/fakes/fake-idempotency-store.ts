@@ -1,5 +1,5 @@
-import type { IdempotencyStore, StoredRegistration } from '../../src/jobs/idempotency-store.js';
-import { QueueUnavailableError } from '../../src/jobs/job-producer.js';
+import type { IdempotencyStore, StoredRegistration } from '../../src/jobs/idempotent-registration.js';
+import { QueueUnavailableError } from '../../src/jobs/register-job.js';
 
 /** An IdempotencyStore that reads jobs back through `lookup` (e.g. a fake producer's `find`) and keeps claims in a set. */
 export function createFakeIdempotencyStore(

@@ -1,12 +1,13 @@
-import type { StoredRegistration } from '../../src/jobs/idempotency-store.js';
-import { QueueUnavailableError, type EnqueueRequest, type JobProducer } from '../../src/jobs/job-producer.js';
+import type { StoredRegistration } from '../../src/jobs/idempotent-registration.js';
+import { QueueUnavailableError, type EnqueueRequest, type JobProducer } from '../../src/jobs/register-job.js';
+import type { KnownJob } from '../../src/jobs/registry.js';
 
 /**
  * A JobProducer that keeps jobs in an array, or fails like a Redis that is
  * down. Like BullMQ, a second job with a stored job's id is not stored again.
  */
 export function createFakeProducer(options: { now?: () => number } = {}) {
-  const jobs: EnqueueRequest[] = [];
+  const jobs: EnqueueRequest<KnownJob>[] = [];
   const createdAt = new Map<string, number>();
   let unavailable = false;
   const producer = {
@@ -17,17 +18,9 @@ export function createFakeProducer(options: { now?: () => number } = {}) {
     /** The stored job with this id, as the idempotency store reads it back. */
     find: (jobId: string): StoredRegistration | undefined => {
       const job = jobs.find((stored) => stored.jobId === jobId);
-      return (
-        job && {
-          type: job.type,
-          payload: job.payload,
-          delayMs: job.delayMs,
-          attempts: job.attempts,
-          createdAt: createdAt.get(jobId) ?? 0,
-        }
-      );
+      return job && { ...job, createdAt: createdAt.get(jobId) ?? 0 };
     },
-    async enqueue(request: EnqueueRequest) {
+    enqueue: async (request: EnqueueRequest<KnownJob>) => {
       if (unavailable) throw new QueueUnavailableError('Redis is not connected');
       const existing = createdAt.get(request.jobId);
       if (existing !== undefined) return { createdAt: existing };
@@ -36,6 +29,6 @@ export function createFakeProducer(options: { now?: () => number } = {}) {
       createdAt.set(request.jobId, now);
       return { createdAt: now };
     },
-  } satisfies JobProducer & Record<string, unknown>;
+  } satisfies JobProducer<KnownJob> & Record<string, unknown>;
   return producer;
 }

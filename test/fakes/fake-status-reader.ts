@@ -1,4 +1,4 @@
-import { QueueUnavailableError } from '../../src/jobs/job-producer.js';
+import { QueueUnavailableError } from '../../src/jobs/register-job.js';
 import type { JobStatus, JobStatusReader } from '../../src/jobs/job-status.js';
 
 /** A JobStatusReader over a map of statuses, or failing like a Redis that is down. */

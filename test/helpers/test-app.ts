@@ -1,5 +1,5 @@
 import { createApp, type AppDeps } from '../../src/app.js';
-import { createSilentLogger } from '../../src/infra/log/logger.js';
+import { createSilentLogger } from '../../src/infra/log.js';
 import { createFakeIdempotencyStore } from '../fakes/fake-idempotency-store.js';
 import { createFakeProducer } from '../fakes/fake-producer.js';
 import { createFakeStatusReader } from '../fakes/fake-status-reader.js';

@@ -1,13 +1,13 @@
 import { createTestApp } from '../helpers/test-app.js';
 import { Queue } from 'bullmq';
 import { pino } from 'pino';
-import { createRedisErrorReporter } from '../../src/infra/log/redis-error-reporter.js';
+import { createOutageLog } from '../../src/infra/log.js';
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
-import { createSilentLogger } from '../../src/infra/log/logger.js';
-import { createBullmqProducer } from '../../src/infra/queue/bullmq-producer.js';
-import { createLazyQueue } from '../../src/infra/queue/lazy-queue.js';
-import { producerRedisOptions } from '../../src/infra/redis/connection-options.js';
+import { createSilentLogger } from '../../src/infra/log.js';
+import { createBullmqProducer } from '../../src/infra/queue/bullmq-queue.js';
+import { createLazyQueue } from '../../src/infra/queue/bullmq-queue.js';
+import { producerRedisOptions } from '../../src/infra/redis/connection.js';
 import { startRedisServer } from '../helpers/redis-server.js';
 import { useRedisFixture } from '../helpers/redis-fixture.js';
 import { redisConfigFor, uniqueQueueName } from '../helpers/redis-config.js';
@@ -100,16 +100,16 @@ describe('register against a real Redis', () => {
     const client = new Redis(producerRedisOptions(redisConfigFor(own.port, { command_timeout_ms: 300 })));
     client.on('error', () => undefined);
     const queue = createLazyQueue({ client, location: { name: uniqueQueueName('timeout'), prefix: 'bull' }, logger });
-    const redisErrors = createRedisErrorReporter(logger, `job-queue Redis at ${own.addr}`);
-    const producer = createBullmqProducer({ queue, logger, redisErrors });
+    const outage = createOutageLog(logger, `job-queue Redis at ${own.addr}`);
+    const producer = createBullmqProducer({ queue, logger, outage });
     cleanup.push(async () => {
       await queue.close().catch(() => undefined);
       client.disconnect();
     });
     const request = (jobId: string) => ({
       jobId,
-      type: 'demo:delay_print' as const,
-      payload: { message: 'm' },
+      name: 'demo:delay_print' as const,
+      data: { message: 'm' },
       delayMs: 60_000,
       attempts: 1,
       backoff: { type: 'fixed' as const, delayMs: 1 },

@@ -2,14 +2,14 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { waitFor } from '../../scripts/lib/wait-for.js';
-import { createApiApp } from '../../src/services/api-app.js';
+import { createApi } from '../../src/api.js';
 import { configWithRateLimit } from '../helpers/test-config.js';
 import { createTestApp } from '../helpers/test-app.js';
-import { createSilentLogger } from '../../src/infra/log/logger.js';
-import { createBullmqProducer } from '../../src/infra/queue/bullmq-producer.js';
-import { createLazyQueue } from '../../src/infra/queue/lazy-queue.js';
+import { createSilentLogger } from '../../src/infra/log.js';
+import { createBullmqProducer } from '../../src/infra/queue/bullmq-queue.js';
+import { createLazyQueue } from '../../src/infra/queue/bullmq-queue.js';
 import { createReplicaAck } from '../../src/infra/queue/replica-ack.js';
-import { producerRedisOptions } from '../../src/infra/redis/connection-options.js';
+import { producerRedisOptions } from '../../src/infra/redis/connection.js';
 import { AUTH_HEADERS, TEST_API_SECRET } from '../helpers/api-keys.js';
 import { redisConfigFor, uniqueQueueName } from '../helpers/redis-config.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
@@ -48,7 +48,13 @@ describe('ack_replicas: 201 only once WAIT confirms a replica holds the job', ()
     const producer = createBullmqProducer({
       queue,
       logger: createSilentLogger(),
-      replicaAck: createReplicaAck(client, 1, ACK_TIMEOUT_MS),
+      afterWrite: createReplicaAck({
+        client,
+        replicas: 1,
+        timeoutMs: ACK_TIMEOUT_MS,
+        location: queue.location,
+        logger: createSilentLogger(),
+      }).afterWrite,
     });
     const app = createTestApp({ producer, bodyLimitBytes: 16_384 });
     await waitFor(() => client.status === 'ready', { what: 'Redis connection' });
@@ -91,7 +97,7 @@ describe('ack_replicas: 201 only once WAIT confirms a replica holds the job', ()
       cleanup.push(resume);
       return resume;
     };
-    /** The whole API (createApiApp) on this master with ack_replicas 1. */
+    /** The whole API (createApi) on this master with ack_replicas 1. */
     const apiApp = async (queuePrefix: string) => {
       const config = configWithRateLimit({ enabled: false });
       config.cache.redis.jobqueue = redisConfigFor(master.port, {
@@ -101,7 +107,7 @@ describe('ack_replicas: 201 only once WAIT confirms a replica holds the job', ()
       });
       config.app.jobqueue.queue_name = uniqueQueueName(queuePrefix);
       config.secrets.apiSecretKey = TEST_API_SECRET;
-      const api = createApiApp({ config, logger: createSilentLogger() });
+      const api = createApi({ config, logger: createSilentLogger() });
       cleanup.push(() => api.close());
       await api.firstConnection;
       return api;

@@ -83,7 +83,7 @@ describe('security checklist', () => {
 
   it('the page and the docs carry a same-origin CSP; /metrics needs the admin credentials', async () => {
     const app = createTestApp({
-      metrics: (await import('../../src/infra/metrics/api-metrics.js')).createApiMetrics(),
+      metrics: (await import('../../src/infra/metrics.js')).createApiMetrics(),
       adminCredentials: ADMIN,
     });
     for (const path of ['/dm-jobqueue', '/docs']) {

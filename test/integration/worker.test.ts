@@ -1,8 +1,8 @@
 import { Queue } from 'bullmq';
 import { describe, expect, it } from 'vitest';
-import { createSilentLogger } from '../../src/infra/log/logger.js';
-import { createJobWorker } from '../../src/infra/queue/job-worker.js';
-import { workerRedisOptions } from '../../src/infra/redis/connection-options.js';
+import { createSilentLogger } from '../../src/infra/log.js';
+import { createJobWorker } from '../../src/infra/queue/bullmq-worker.js';
+import { workerRedisOptions } from '../../src/infra/redis/connection.js';
 import { createJobRegistry, jobDefinitions } from '../../src/jobs/registry.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
 import { useRedisFixture } from '../helpers/redis-fixture.js';
@@ -39,8 +39,7 @@ describe('the job worker against a real Redis', () => {
       redisLabel: server.addr,
       registry,
       jobDeps: { print: (line) => printed.push(line), now: () => FIXED_NOW, logger: createSilentLogger() },
-      concurrency: 4,
-      retention,
+      settings: { concurrency: 4, ...retention },
       logger: createSilentLogger(),
       ...(handBackAfterMs !== undefined && { handBackAfterMs }),
     });

@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { defineJob } from '../../src/jobs/job-definition.js';
+import { defineJob } from '../../src/jobs/job.js';
 
 /**
  * Blocks the worker's event loop for `ms` (a CPU-bound job, a long GC pause):

@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { defineJob } from '../../src/jobs/job-definition.js';
+import { defineJob } from '../../src/jobs/job.js';
 
 export const TEST_FLAKY = 'test:flaky';
 

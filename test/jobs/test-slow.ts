@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { defineJob } from '../../src/jobs/job-definition.js';
+import { defineJob } from '../../src/jobs/job.js';
 
 /** Takes `ms` to run: lets tests stop a worker while a job is running. */
 export const testSlow = defineJob({

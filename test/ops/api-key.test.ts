@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ensureApiSecret } from '../../scripts/lib/ensure-api-secret.js';
 import { PROJECT_ROOT } from '../../scripts/lib/node-process.js';
 import { verifyApiKey } from '../../src/infra/auth/api-keys.js';
-import { apiKeySettings } from '../../src/infra/auth/auth-settings.js';
+import { apiKeySettings } from '../../src/infra/auth/api-keys.js';
 import { loadConfig } from '../../src/infra/config/load-config.js';
 import { TEST_API_SECRET, TEST_AUTH } from '../helpers/api-keys.js';
 

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../scripts/lib/node-process.js';
-import { ENV_OVERRIDES } from '../../src/infra/config/env-overrides.js';
+import { ENV_OVERRIDES } from '../../src/infra/config/load-config.js';
 import { AppConfigSchema, CacheServerConfigSchema } from '../../src/infra/config/schema.js';
 
 /** The parts of a valibot schema the walk needs: wrappers (optional), object entries, union options. */

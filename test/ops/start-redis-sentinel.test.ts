@@ -5,10 +5,10 @@ import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { freePort } from '../../scripts/lib/free-port.js';
 import { waitFor } from '../../scripts/lib/wait-for.js';
-import { createSilentLogger } from '../../src/infra/log/logger.js';
-import { createBullmqProducer } from '../../src/infra/queue/bullmq-producer.js';
-import { createLazyQueue } from '../../src/infra/queue/lazy-queue.js';
-import { producerRedisOptions } from '../../src/infra/redis/connection-options.js';
+import { createSilentLogger } from '../../src/infra/log.js';
+import { createBullmqProducer } from '../../src/infra/queue/bullmq-queue.js';
+import { createLazyQueue } from '../../src/infra/queue/bullmq-queue.js';
+import { producerRedisOptions } from '../../src/infra/redis/connection.js';
 import { killIfAlive, readPid } from '../helpers/processes.js';
 import { redisConfigFor, uniqueQueueName } from '../helpers/redis-config.js';
 import { roleOf, withRedis } from '../helpers/redis-ask.js';
@@ -104,8 +104,8 @@ describe('scripts/start-redis-sentinel.sh (local fallback)', () => {
     const producer = createBullmqProducer({ queue, logger: createSilentLogger() });
     await producer.enqueue({
       jobId: 'ops-1',
-      type: 'demo:delay_print',
-      payload: { message: 'via sentinel' },
+      name: 'demo:delay_print',
+      data: { message: 'via sentinel' },
       delayMs: 60_000,
       attempts: 1,
       backoff: { type: 'fixed', delayMs: 1000 },

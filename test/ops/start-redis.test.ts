@@ -5,12 +5,12 @@ import path from 'node:path';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createSilentLogger } from '../../src/infra/log/logger.js';
-import { createBullmqProducer } from '../../src/infra/queue/bullmq-producer.js';
-import { createLazyQueue } from '../../src/infra/queue/lazy-queue.js';
-import { createJobWorker } from '../../src/infra/queue/job-worker.js';
-import { producerRedisOptions, workerRedisOptions } from '../../src/infra/redis/connection-options.js';
-import { createJobRegistry } from '../../src/jobs/registry.js';
+import { createSilentLogger } from '../../src/infra/log.js';
+import { createBullmqProducer } from '../../src/infra/queue/bullmq-queue.js';
+import { createLazyQueue } from '../../src/infra/queue/bullmq-queue.js';
+import { createJobWorker } from '../../src/infra/queue/bullmq-worker.js';
+import { producerRedisOptions, workerRedisOptions } from '../../src/infra/redis/connection.js';
+import { createJobRegistry, jobDefinitions } from '../../src/jobs/registry.js';
 import { freePort } from '../../scripts/lib/free-port.js';
 import { waitFor } from '../../scripts/lib/wait-for.js';
 import { isAlive, killIfAlive, readPid, redisServersOnPort } from '../helpers/processes.js';
@@ -175,10 +175,13 @@ describe('scripts/start-redis.sh (local fallback)', () => {
       location: { name: api.queueName, prefix: 'bull' },
       connection: workerRedisOptions(redisConfigFor(redis.port)),
       redisLabel: `127.0.0.1:${redis.port}`,
-      registry: createJobRegistry(),
+      registry: createJobRegistry(jobDefinitions),
       jobDeps: { print: (line) => printed.push(line), now: () => new Date(), logger },
-      concurrency: 1,
-      retention: { keep_completed: { count: 100, age_seconds: 3600 }, keep_failed: { count: 100, age_seconds: 3600 } },
+      settings: {
+        concurrency: 1,
+        keep_completed: { count: 100, age_seconds: 3600 },
+        keep_failed: { count: 100, age_seconds: 3600 },
+      },
       logger,
     });
     const running = worker.run();

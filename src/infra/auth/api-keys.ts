@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { createSigner, createVerifier } from 'fast-jwt';
 import * as v from 'valibot';
+import { ConfigError } from '../config/load-config.js';
+import type { Config } from '../config/schema.js';
 
 /** What a key may do: `read` (GET) and `write` (register). */
 export const SCOPES = ['read', 'write'] as const;
@@ -164,4 +166,30 @@ export async function signApiKey(settings: ApiKeySettings, key: NewApiKey): Prom
 /** A fresh random secret: 32 bytes, base64 (as the original's `generate-secret`). */
 export function newSecret(): string {
   return randomBytes(32).toString('base64');
+}
+
+/**
+ * The API-key settings of a configuration. Authentication is on in every
+ * environment, so a missing or short `API_SECRET_KEY` stops the start-up with
+ * one line saying how to make one.
+ * @example const auth = apiKeySettings(loadConfig());
+ */
+export function apiKeySettings(config: Config): ApiKeySettings {
+  const secret = config.secrets.apiSecretKey;
+  const howTo = `make one with: npm run api-key -- --new-secret, and put API_SECRET_KEY=<it> in the environment or in .env.${config.env}.local (git-ignored)`;
+  if (secret === undefined) throw new ConfigError('API_SECRET_KEY', '', `is not set; ${howTo}`);
+  if (secret.length < MIN_SECRET_LENGTH)
+    throw new ConfigError(
+      'API_SECRET_KEY',
+      '',
+      `is ${secret.length} characters, at least ${MIN_SECRET_LENGTH} are needed; ${howTo}`,
+    );
+  const { auth } = config.app.api;
+  return {
+    secret,
+    issuer: auth.issuer,
+    env: config.env,
+    keyVersion: auth.key_version,
+    invalidVersions: auth.invalid_versions,
+  };
 }

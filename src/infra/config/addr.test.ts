@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatAddr, parseAddr } from './addr.js';
+import { formatAddr, parseAddr } from './schema.js';
 
 describe('addresses', () => {
   it('parses host:port and [ipv6]:port, and formatAddr writes them back', () => {

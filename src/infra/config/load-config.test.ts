@@ -2,7 +2,7 @@ import { mkdtempSync, mkdirSync, writeFileSync, cpSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from './config-error.js';
+import { ConfigError } from './load-config.js';
 import { DEFAULT_CONFIG_DIR, loadConfig } from './load-config.js';
 
 function configDir(files: { config?: string; cacheserver?: string }, env = 'develop'): string {

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { createFakeProducer } from '../../../test/fakes/fake-producer.js';
 import { createFakeStatusReader } from '../../../test/fakes/fake-status-reader.js';
 import { TEST_AUTH, testKey } from '../../../test/helpers/api-keys.js';
-import { createSilentLogger } from '../log/logger.js';
+import { createSilentLogger } from '../log.js';
 
 function setup() {
   const producer = createFakeProducer();

@@ -4,7 +4,7 @@ import { Hono } from 'hono';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { waitFor } from '../../../scripts/lib/wait-for.js';
-import { createErrorHandler } from './error-handler.js';
+import { createErrorHandler } from './problem.js';
 import { startHttpServer } from './serve.js';
 
 function capturingLogger() {

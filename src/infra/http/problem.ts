@@ -1,6 +1,12 @@
-import type { Context } from 'hono';
+import type { Context, ErrorHandler, NotFoundHandler } from 'hono';
+import { validator } from 'hono-openapi';
+import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import type { FieldError } from '../validation/field-errors.js';
+import type { Logger } from 'pino';
+import * as v from 'valibot';
+import { IdempotencyConflictError } from '../../jobs/idempotent-registration.js';
+import { InvalidJobPayloadError, toFieldErrors, type FieldError } from '../../jobs/job.js';
+import { QueueUnavailableError } from '../../jobs/register-job.js';
 
 /** Problem types this service answers with (RFC 9457 `type`). */
 export const PROBLEM_TYPES = {
@@ -18,33 +24,134 @@ export const PROBLEM_TYPES = {
 /** The media type of every problem answer, written on raw sockets too. */
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8';
 
-export interface Problem {
-  type: string;
-  title: string;
-  status: ContentfulStatusCode;
-  detail: string;
-  errors?: FieldError[];
-  [extension: string]: unknown;
-}
+/** `application/problem+json` as this API answers it, for `/openapi.json`. */
+export const ProblemSchema = v.object({
+  type: v.pipe(v.string(), v.description('A URN naming the kind of problem, or about:blank.')),
+  title: v.string(),
+  status: v.pipe(v.number(), v.integer()),
+  detail: v.pipe(v.string(), v.description('What went wrong and what to do about it.')),
+  errors: v.optional(
+    v.pipe(
+      v.array(v.object({ field: v.string(), reason: v.string() })),
+      v.description('On 400: each invalid field (dotted path; "(body)" for the body itself) and why.'),
+    ),
+  ),
+  retry_after_seconds: v.optional(
+    v.pipe(v.number(), v.integer(), v.description('On 429: when to try again; also in Retry-After.')),
+  ),
+  message: v.optional(
+    v.pipe(
+      v.string(),
+      v.description("On 401/403: the same text as detail, where the original Go template's client looks."),
+    ),
+  ),
+});
 
-/** The 400 for invalid input: every field and its reason, in `detail` and in `errors`. */
-export function validationProblem(c: Context, errors: readonly FieldError[]): Response {
-  return problemResponse(c, {
-    type: PROBLEM_TYPES.validation,
-    title: 'Invalid request body',
-    status: 400,
-    detail: errors.map((error) => `${error.field}: ${error.reason}`).join('; '),
-    errors: [...errors],
-  });
-}
+export type Problem = v.InferOutput<typeof ProblemSchema> & { status: ContentfulStatusCode };
 
 /**
  * An `application/problem+json` response (RFC 9457).
  * @example return problemResponse(c, { type: PROBLEM_TYPES.http, title: 'Not Found', status: 404, detail: '…' });
  */
 export function problemResponse(c: Context, problem: Problem, headers: Record<string, string> = {}): Response {
-  return c.body(JSON.stringify(problem), problem.status, {
-    ...headers,
-    'Content-Type': PROBLEM_CONTENT_TYPE,
+  return c.body(JSON.stringify(problem), problem.status, { ...headers, 'Content-Type': PROBLEM_CONTENT_TYPE });
+}
+
+/** The 400 for invalid input: every field and its reason, in `detail` and in `errors`. */
+export function validationProblem(c: Context, errors: readonly FieldError[]): Response {
+  const detail = errors.map((error) => `${error.field}: ${error.reason}`).join('; ');
+  return problemResponse(c, {
+    type: PROBLEM_TYPES.validation,
+    title: 'Invalid request body',
+    status: 400,
+    detail,
+    errors: [...errors],
   });
 }
+
+/**
+ * hono-openapi's JSON validator answering 400 problem+json that names each field; the schema also
+ * documents the body in /openapi.json. The handler reads the parsed body with `c.req.valid('json')`.
+ * @example app.post('/welcome', jsonBody(WelcomeRequestSchema), (c) => c.json(c.req.valid('json')))
+ */
+export function jsonBody<Schema extends v.GenericSchema>(schema: Schema) {
+  return validator('json', schema, (result, c) => {
+    if (!result.success) return validationProblem(c, toFieldErrors(result.error));
+  });
+}
+
+const TITLES: Partial<Record<number, string>> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  413: 'Content Too Large',
+  415: 'Unsupported Media Type',
+  429: 'Too Many Requests',
+  503: 'Service Unavailable',
+};
+
+/** Seconds a client should wait before retrying while Redis is down. */
+const UNAVAILABLE_RETRY_AFTER_SECONDS = 5;
+
+/**
+ * The one place errors become responses: known errors as problem+json, anything else as a generic
+ * 500 whose details stay in the log.
+ */
+export function createErrorHandler(logger: Logger): ErrorHandler {
+  return function handleError(error, c) {
+    if (error instanceof QueueUnavailableError) {
+      const problem = {
+        type: PROBLEM_TYPES.unavailable,
+        title: 'Service Unavailable',
+        status: 503,
+        detail: error.message,
+      } as const;
+      return problemResponse(c, problem, { 'Retry-After': String(UNAVAILABLE_RETRY_AFTER_SECONDS) });
+    }
+    if (error instanceof IdempotencyConflictError) {
+      if (error.reason === 'mismatch') {
+        const type = PROBLEM_TYPES.idempotencyKeyReused;
+        return problemResponse(c, { type, title: 'Unprocessable Content', status: 422, detail: error.message });
+      }
+      const type = PROBLEM_TYPES.idempotencyKeyInUse;
+      return problemResponse(
+        c,
+        { type, title: 'Conflict', status: 409, detail: error.message },
+        { 'Retry-After': '1' },
+      );
+    }
+    // The job type's own schema refused what the route accepted: still the caller's input.
+    if (error instanceof InvalidJobPayloadError) return validationProblem(c, error.errors);
+    if (error instanceof HTTPException && error.status < 500) {
+      const { status } = error;
+      const title = TITLES[status] ?? 'Request Error';
+      // Basic auth's 401 carries its challenge on the exception's own response.
+      const challenge = error.res?.headers.get('www-authenticate');
+      const problem = { type: PROBLEM_TYPES.http, title, status, detail: error.message || title };
+      return problemResponse(c, problem, challenge ? { 'WWW-Authenticate': challenge } : {});
+    }
+    const where = { requestId: c.get('requestId'), method: c.req.method, path: c.req.path };
+    if (error.message === 'aborted' && (error as NodeJS.ErrnoException).code === 'ECONNRESET') {
+      // The client hung up mid-body: nobody reads an answer, and it is no fault of ours (no stack trace).
+      logger.debug(where, 'client closed the connection before its request ended');
+      return problemResponse(c, {
+        type: PROBLEM_TYPES.http,
+        title: 'Bad Request',
+        status: 400,
+        detail: 'The request body ended early',
+      });
+    }
+    logger.error({ err: error, ...where }, 'unhandled error');
+    const detail = 'An unexpected error occurred; it has been logged';
+    return problemResponse(c, { type: PROBLEM_TYPES.http, title: 'Internal Server Error', status: 500, detail });
+  };
+}
+
+export const notFoundHandler: NotFoundHandler = (c) =>
+  problemResponse(c, {
+    type: PROBLEM_TYPES.notFound,
+    title: 'Not Found',
+    status: 404,
+    detail: `No route for ${c.req.method} ${c.req.path}`,
+  });

@@ -1,8 +1,8 @@
 import { connect } from 'node:net';
 import { Hono } from 'hono';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createSilentLogger } from '../log/logger.js';
-import { createErrorHandler } from './error-handler.js';
+import { createSilentLogger } from '../log.js';
+import { createErrorHandler } from './problem.js';
 import { startHttpServer, type RunningServer } from './serve.js';
 
 /** Sends `request`, then nothing more; resolves with what the server answered when it closed the socket. */

@@ -1,38 +1,19 @@
-import type { Logger } from 'pino';
-import type { IdempotencyStore } from '../../jobs/idempotency-store.js';
-import type { RedisErrorReporter } from '../log/redis-error-reporter.js';
-import type { QueueLocation } from './job-queue.js';
-import type { LazyQueue } from './lazy-queue.js';
-import { queueCall } from './queue-call.js';
-
-export interface BullmqIdempotencyStoreOptions {
-  /** The producer's queue and fail-fast client. */
-  queue: LazyQueue;
-  logger: Logger;
-  redisErrors?: Pick<RedisErrorReporter, 'error'>;
-}
+/** The queue's side of Idempotency-Key (an optional extra; src/jobs/idempotent-registration.ts). */
+import type { IdempotencyStore } from '../../jobs/idempotent-registration.js';
+import { queueCall, type QueueCallContext } from './bullmq-queue.js';
 
 /**
- * Our own keys for an idempotent registration, beside the queue's: named with
- * the queue name, so that a hash-tagged queue keeps them in its cluster slot.
+ * An {@link IdempotencyStore} over the job queue's Redis: the stored job is read with BullMQ's
+ * public `getJob`, so a key lives exactly as long as its job; the short claim is a key of our own,
+ * named with the queue name so that a hash-tagged queue keeps it in its cluster slot.
+ * `beforeReplay` confirms a found job before it is replayed (replica-ack.ts).
+ * @example const store = createBullmqIdempotencyStore({ queue, logger, outage });
  */
-export function idempotencyKeyOf(location: QueueLocation, jobId: string): string {
-  return `idempotency:${location.name}:${jobId}`;
-}
-
-/**
- * An {@link IdempotencyStore} over the job queue's Redis: the stored job is
- * read with BullMQ's public `getJob`, so a key lives exactly as long as its
- * job; the short claim is a key of our own ({@link idempotencyKeyOf}).
- * @example const store = createBullmqIdempotencyStore({ queue, logger }); await store.find(jobId);
- */
-export function createBullmqIdempotencyStore({
-  queue,
-  logger,
-  redisErrors,
-}: BullmqIdempotencyStoreOptions): IdempotencyStore {
-  const context = { queue, logger, redisErrors };
-  const claimKey = (jobId: string) => idempotencyKeyOf(queue.location, jobId);
+export function createBullmqIdempotencyStore(
+  context: QueueCallContext & { beforeReplay?: ((jobId: string) => Promise<void>) | undefined },
+): IdempotencyStore {
+  const { queue, beforeReplay } = context;
+  const claimKey = (jobId: string) => `idempotency:${queue.location.name}:${jobId}`;
   return {
     find: (jobId) =>
       queueCall(
@@ -41,32 +22,27 @@ export function createBullmqIdempotencyStore({
         async () => {
           const job = await queue.current().getJob(jobId);
           if (!job) return undefined;
-          // opts.delay, not job.delay: promote() zeroes the latter (see firstRunDueAt).
+          await beforeReplay?.(jobId);
+          // opts.delay, not job.delay: promote() zeroes the latter.
+          const data: unknown = job.data;
+          const { name, timestamp } = job;
           return {
-            type: job.name,
-            payload: job.data,
+            name,
+            data,
             delayMs: job.opts.delay ?? 0,
             attempts: job.opts.attempts ?? 1,
-            createdAt: job.timestamp,
+            createdAt: timestamp,
           };
         },
         { jobId },
       ),
     claim: (jobId, ttlMs) =>
-      queueCall(
-        context,
-        'Redis could not claim the idempotency key',
-        async () => (await queue.client.set(claimKey(jobId), '1', 'PX', ttlMs, 'NX')) === 'OK',
-        { jobId },
-      ),
+      queueCall(context, 'Redis could not claim the idempotency key', async () => {
+        return (await queue.client.set(claimKey(jobId), '1', 'PX', ttlMs, 'NX')) === 'OK';
+      }),
     release: (jobId) =>
-      queueCall(
-        context,
-        'Redis could not release the idempotency key',
-        async () => {
-          await queue.client.del(claimKey(jobId));
-        },
-        { jobId },
-      ),
+      queueCall(context, 'Redis could not release the idempotency key', async () => {
+        await queue.client.del(claimKey(jobId));
+      }),
   };
 }

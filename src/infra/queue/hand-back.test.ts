@@ -1,6 +1,6 @@
 import { WaitingError } from 'bullmq';
 import { describe, expect, it, vi } from 'vitest';
-import { handBackOnAbort, HAND_BACK_REASON } from './hand-back.js';
+import { handBackOnAbort, HAND_BACK_REASON } from './bullmq-worker.js';
 
 const never = () => new Promise<void>(() => undefined);
 

@@ -1,41 +1,40 @@
+/**
+ * Durable acknowledgement (`redis.jobqueue.ack_replicas`, an optional extra): a registration
+ * answers 201 only once N replicas hold the job, through Redis `WAIT` on the connection that wrote
+ * it. Removing it: this file, the `ack_replicas`/`ack_timeout_ms` config keys and its lines in src/api.ts.
+ */
 import type { Redis } from 'ioredis';
-
-/** Fewer replicas than asked for confirmed the writes within the timeout: they are on the master only. */
-export class ReplicaShortfallError extends Error {
-  override readonly name = 'ReplicaShortfallError';
-}
+import type { Logger } from 'pino';
+import { QueueUnavailableError } from '../../jobs/register-job.js';
+import type { QueueLocation } from './bullmq-queue.js';
 
 export interface ReplicaAck {
-  /** How many replicas must hold a write (`ack_replicas`). */
-  readonly replicas: number;
-  /** How long one WAIT waits for them (`ack_timeout_ms`). */
-  readonly timeoutMs: number;
+  /** After the job's write on `client` was answered: resolves once enough replicas hold it; else 503. */
+  afterWrite: (jobId: string) => Promise<void>;
   /**
-   * Resolves with how many replicas hold every write this connection made
-   * before the call (Redis `WAIT`), at most after the timeout. Call it after
-   * the write's reply arrived.
+   * Before an Idempotency-Key replay: a job stored by an earlier request (perhaps answered "not
+   * confirmed") is confirmed first — one small write on `client`, then the shared WAIT. The
+   * replication stream is ordered, so a replica that holds that write holds the job written before it.
    */
-  confirm(): Promise<number>;
-  /** {@link confirm}, then ReplicaShortfallError unless `replicas` of them hold the writes. */
-  require(): Promise<void>;
+  beforeReplay: (jobId: string) => Promise<void>;
 }
 
 /**
- * Durable acknowledgement through Redis `WAIT numreplicas timeout` on the
- * connection that wrote (WAIT covers that connection's own writes only).
- *
- * WAIT blocks its connection, so one WAIT per registration would serialize
- * them all. Instead callers share WAITs, as a database shares a commit: at
- * most one is in flight, and everyone who asks meanwhile joins the next one,
- * sent when it returns. A WAIT sent after a caller's write was answered covers
- * that write, so sharing never confirms a write it has not seen.
- *
- * It relies on BullMQ writing a job on the very client it was given (not a
- * duplicate): test/integration/replica-ack.test.ts fails if an upgrade changes
- * that (a frozen replica would then still be counted and the 503 not come).
- * @example const ack = createReplicaAck(client, 1, 500); await queue.add(…); await ack.require();
+ * WAIT blocks its connection, so one WAIT per registration would serialize them all. Callers share
+ * WAITs instead, as a database shares a commit: at most one is in flight, and everyone who asks
+ * meanwhile joins the next one, sent when it returns. A WAIT sent after a caller's write was
+ * answered covers that write, so sharing never confirms a write it has not seen. It relies on
+ * BullMQ writing on the very client it was given (test/integration/replica-ack.test.ts holds it).
+ * @example const ack = createReplicaAck({ client, replicas: 1, timeoutMs: 500, location, logger });
  */
-export function createReplicaAck(client: Pick<Redis, 'wait'>, replicas: number, timeoutMs: number): ReplicaAck {
+export function createReplicaAck(options: {
+  client: Pick<Redis, 'wait' | 'set'>;
+  replicas: number;
+  timeoutMs: number;
+  location: QueueLocation;
+  logger: Logger;
+}): ReplicaAck {
+  const { client, replicas, timeoutMs, location, logger } = options;
   let inFlight: Promise<number> | undefined;
   let next: Promise<number> | undefined;
 
@@ -49,31 +48,24 @@ export function createReplicaAck(client: Pick<Redis, 'wait'>, replicas: number, 
     return sent;
   }
 
-  function confirm(): Promise<number> {
-    if (!inFlight) return send();
-    // Already queued behind the WAIT in flight: join it; it is sent when that one returns.
-    next ??= inFlight
-      .then(
-        () => undefined,
-        () => undefined,
-      )
-      .then(() => {
-        next = undefined;
-        return send();
-      });
-    return next;
+  async function require(jobId: string, consequence: (shortfall: string) => string): Promise<void> {
+    // Joins the WAIT queued behind the one in flight; it is sent when that one returns.
+    const ignore = () => undefined;
+    const confirmed = await (inFlight
+      ? (next ??= inFlight.then(ignore, ignore).then(() => ((next = undefined), send())))
+      : send());
+    if (confirmed >= replicas) return;
+    const shortfall = `${confirmed} of ${replicas} replica(s) confirmed the job within ${timeoutMs} ms`;
+    logger.warn({ jobId }, `job not acknowledged: ${shortfall}`);
+    throw new QueueUnavailableError(`the job ${consequence(shortfall)}: retry with the same Idempotency-Key`);
   }
 
   return {
-    replicas,
-    timeoutMs,
-    confirm,
-    async require() {
-      const confirmed = await confirm();
-      if (confirmed < replicas)
-        throw new ReplicaShortfallError(
-          `${confirmed} of ${replicas} replica(s) confirmed the job within ${timeoutMs} ms`,
-        );
+    afterWrite: (jobId) =>
+      require(jobId, (shortfall) => `was not confirmed on enough replicas (${shortfall}); it may still run`),
+    async beforeReplay(jobId) {
+      await client.set(`replica-ack:${location.name}:${jobId}`, '1', 'PX', 60_000);
+      await require(jobId, (shortfall) => `is stored but not yet confirmed on enough replicas (${shortfall})`);
     },
   };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { toKeepJobs } from './retention.js';
+import { toKeepJobs } from './bullmq-worker.js';
 
 describe('toKeepJobs', () => {
   it('keeps by count and age', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isRedisConnectionError } from './connection-error.js';
+import { isRedisConnectionError } from './connection.js';
 
 const withCode = (message: string, code: string) => Object.assign(new Error(message), { code });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RedisConnectionConfig } from '../config/schema.js';
-import { jobqueueRedisOptions, producerRedisOptions, redisLabel, workerRedisOptions } from './connection-options.js';
+import { jobqueueRedisOptions, producerRedisOptions, redisLabel, workerRedisOptions } from './connection.js';
 
 const base: RedisConnectionConfig = {
   db: 0,

@@ -1,0 +1,74 @@
+import type { Logger } from 'pino';
+import { ConfigError, loadConfig } from './config/load-config.js';
+import type { Config } from './config/schema.js';
+import { ListenError } from './http/serve.js';
+import { createLogger } from './log.js';
+
+/**
+ * A process's long-running part. `start` opens what it needs and rejects when the process cannot
+ * serve (a port taken) — not when Redis is down, which it waits out; `stop` closes whatever
+ * `start` opened, also after a failed start, and may be called more than once.
+ */
+export interface Service {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** Calls back if the service fails for good after it started (the worker's run loop rejected). */
+  onFailure?(callback: (error: unknown) => void): void;
+}
+
+/** A failure in words for stderr: a configuration or listen error as one line (what to fix), anything else with its stack. */
+export function describeFailure(what: string, error: unknown, happened = 'could not start'): string {
+  if (error instanceof ConfigError) return `${what} ${happened}: invalid configuration: ${error.message}`;
+  if (error instanceof ListenError) return `${what} ${happened}: ${error.message}`;
+  return `${what} ${happened}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`;
+}
+
+/**
+ * An entry's whole life: loads the configuration, makes the logger, builds and starts the service,
+ * and stops it on the first SIGTERM or SIGINT (exit 0; 1 when stopping fails or outlasts
+ * `shutdownTimeoutMs`; later signals are ignored, so a double Ctrl-C does not cut a job in half).
+ * A failed start, or a failure after it, closes what was opened and exits 1 at once: open Redis
+ * clients must not keep alive a process that cannot do its work.
+ * @example await runProcess('API server', (config, logger) => ({ service: createApiService({ config, logger }), shutdownTimeoutMs: 10_000 }));
+ */
+export async function runProcess(
+  { name, logName }: { name: string; logName: string },
+  build: (config: Config, logger: Logger) => { service: Service; shutdownTimeoutMs: number },
+): Promise<void> {
+  let logger: Logger | undefined;
+  let parts: ReturnType<typeof build> | undefined;
+  const stopThenExit = async (code: number) => {
+    const timeoutMs = parts?.shutdownTimeoutMs ?? 0;
+    const timedOut = new Promise<'timeout'>((resolve) => setTimeout(resolve, timeoutMs, 'timeout').unref());
+    const stopped = (parts?.service.stop() ?? Promise.resolve()).then(
+      () => 'stopped' as const,
+      (error: unknown) => (logger?.error({ err: error }, 'shutdown failed'), 'failed' as const),
+    );
+    const outcome = await Promise.race([stopped, timedOut]);
+    if (outcome === 'timeout') logger?.error({ timeoutMs }, 'shutdown timed out; exiting anyway');
+    if (outcome === 'stopped' && code === 0) logger?.info('stopped');
+    process.exit(outcome === 'stopped' ? code : 1);
+  };
+  const giveUp = (error: unknown, happened?: string) => {
+    process.stderr.write(`${describeFailure(name, error, happened)}\n`);
+    return stopThenExit(1);
+  };
+  try {
+    const config = loadConfig();
+    logger = await createLogger({ name: logName, ...config.app.log });
+    parts = build(config, logger);
+    parts.service.onFailure?.((error) => void giveUp(error, 'stopped'));
+    await parts.service.start();
+  } catch (error) {
+    return giveUp(error);
+  }
+  let stopping = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping) return logger?.info({ signal }, 'already shutting down; waiting for running work to finish');
+    stopping = true;
+    logger?.info({ signal }, 'shutting down');
+    void stopThenExit(0);
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+}

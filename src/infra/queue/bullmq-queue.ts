@@ -1,0 +1,217 @@
+/**
+ * The API's side of the queue: BullMQ's `Queue` on a fail-fast ioredis client, as the ports of
+ * src/jobs (JobProducer, JobStatusReader). Every call rejects at once while Redis is not connected
+ * and turns any Redis failure into QueueUnavailableError (503): never a 201 for a lost job (D11).
+ */
+import { Queue, type Job, type JobsOptions, type JobState as BullmqJobState } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { AnyJob } from '../../jobs/job.js';
+import type { JobState, JobStatus, JobStatusReader } from '../../jobs/job-status.js';
+import { QueueUnavailableError, type EnqueueRequest, type JobProducer } from '../../jobs/register-job.js';
+import type { RedisConnectionConfig } from '../config/schema.js';
+import type { OutageLog } from '../log.js';
+import { isRedisConnectionError, isRedisReplyError, producerRedisOptions } from '../redis/connection.js';
+
+/** Where the queue's keys live: BullMQ builds every key from these two. */
+export interface QueueLocation {
+  /** `jobqueue.queue_name`, e.g. `dm-jobqueue` or `{dm-jobqueue}`. */
+  readonly name: string;
+  /** `jobqueue.prefix`, BullMQ's key prefix (`bull` by default). */
+  readonly prefix: string;
+}
+
+export interface LazyQueue {
+  /** The fail-fast client the queue runs on (`producerRedisOptions`). */
+  readonly client: Redis;
+  readonly location: QueueLocation;
+  /** The queue, created on first use and again after a failed start-up. */
+  current(): Queue;
+  close(): Promise<void>;
+}
+
+/**
+ * A BullMQ Queue over a shared ioredis client, made on first use. A Queue keeps the promise of its
+ * first start-up; if that fails (Redis lost mid-handshake) it stays broken, so a new one is made.
+ * @example const queue = createLazyQueue({ client, location: { name: 'dm-jobqueue', prefix: 'bull' }, logger });
+ */
+export function createLazyQueue({
+  client,
+  location,
+  logger,
+}: {
+  client: Redis;
+  location: QueueLocation;
+  logger: Logger;
+}) {
+  let queue: Queue | undefined;
+  return {
+    client,
+    location,
+    current() {
+      if (queue) return queue;
+      const created = new Queue(location.name, { connection: client, prefix: location.prefix });
+      // The client's own listener reports outages (once); this one only keeps the Queue from throwing.
+      created.on('error', (error) => logger.debug({ err: error }, 'job queue connection error'));
+      created.waitUntilReady().catch(() => {
+        if (queue === created) queue = undefined;
+        void created.close().catch(() => undefined);
+      });
+      return (queue = created);
+    },
+    async close() {
+      await queue?.close();
+    },
+  } satisfies LazyQueue;
+}
+
+/**
+ * A Queue for reads an operator triggers (the dashboard, a metrics scrape) on a fail-fast
+ * connection of its own, so they answer at once while Redis is down instead of hanging.
+ */
+export function createFailFastQueue(
+  location: QueueLocation,
+  redis: RedisConnectionConfig,
+  logger: Logger,
+  what: string,
+) {
+  const queue = new Queue(location.name, { connection: producerRedisOptions(redis), prefix: location.prefix });
+  queue.on('error', (error) => logger.debug({ err: error }, `${what} queue connection error`));
+  return queue;
+}
+
+export interface QueueCallContext {
+  queue: LazyQueue;
+  logger: Logger;
+  /** Reports command timeouts, which emit no `error` event on the client; a success ends such an outage. */
+  outage?: Pick<OutageLog, 'error' | 'recovered'> | undefined;
+}
+
+/**
+ * Runs a request-time Redis call the fail-fast way: rejects at once while the client is not
+ * connected, and turns any Redis failure into QueueUnavailableError, `failure` naming it. Errors
+ * that are not Redis's (a bug) pass through as they are (500).
+ * @example await queueCall(context, 'Redis could not read the job', () => queue.current().getJob(id));
+ */
+export async function queueCall<T>(context: QueueCallContext, failure: string, call: () => Promise<T>, fields = {}) {
+  const { client } = context.queue;
+  const notConnected = 'Redis is not connected';
+  if (client.status !== 'ready') throw new QueueUnavailableError(notConnected);
+  try {
+    const result = await call();
+    context.outage?.recovered();
+    return result;
+  } catch (error) {
+    if (isRedisConnectionError(error)) context.outage?.error(error);
+    // Redis answered with an error: a fault worth seeing every time.
+    else if (isRedisReplyError(error)) context.logger.error({ err: error, ...fields }, failure);
+    else throw error;
+    const timedOut = error instanceof Error && /timed out/i.test(error.message);
+    const reason = client.status !== 'ready' ? notConnected : timedOut ? 'Redis did not answer in time' : failure;
+    throw new QueueUnavailableError(reason, { cause: error });
+  }
+}
+
+/** The BullMQ job options of a request, for `queue.add`. */
+function jobOptions({ jobId, delayMs, attempts, backoff }: EnqueueRequest): JobsOptions {
+  return {
+    jobId,
+    ...(delayMs > 0 ? { delay: delayMs } : {}),
+    attempts,
+    backoff: { type: backoff.type, delay: backoff.delayMs, ...(backoff.jitter ? { jitter: backoff.jitter } : {}) },
+  };
+}
+
+/**
+ * A {@link JobProducer} over BullMQ's `queue.add`. `afterWrite` runs on the same connection once
+ * the job is written (replica acknowledgement, replica-ack.ts).
+ * @example const producer = createBullmqProducer({ queue, logger, outage });
+ */
+export function createBullmqProducer<Job extends AnyJob>(
+  context: QueueCallContext & { afterWrite?: ((jobId: string) => Promise<void>) | undefined },
+): JobProducer<Job> {
+  const { queue, afterWrite } = context;
+  return {
+    enqueue: async (request) => {
+      const job = await queueCall(
+        context,
+        'Redis did not accept the job',
+        async () => {
+          const added = await queue.current().add(request.name, request.data, jobOptions(request));
+          await afterWrite?.(request.jobId);
+          return added;
+        },
+        { jobId: request.jobId },
+      );
+      return { createdAt: job.timestamp };
+    },
+  };
+}
+
+/** When a job's first run was due: `promote()` (the dashboard) zeroes `job.delay`, so it comes from the options. */
+export function firstRunDueAt(job: Pick<Job, 'timestamp' | 'opts'>): number {
+  return job.timestamp + (job.opts.delay ?? 0);
+}
+
+const STATES: Record<BullmqJobState, JobState> = {
+  delayed: 'delayed',
+  waiting: 'waiting',
+  // Our jobs use neither priorities nor flows; if one does, it is still "due, not running".
+  prioritized: 'waiting',
+  'waiting-children': 'waiting',
+  active: 'active',
+  completed: 'completed',
+  failed: 'failed',
+};
+
+/**
+ * When a delayed job's next run is due: before its first run, the registered due time; after a
+ * failed run, BullMQ's stored retry delay from that run's start (it counts from the run's end,
+ * which the job does not record, so this is the earliest the retry can start).
+ */
+function nextRunAt(job: Job): Date | undefined {
+  if (job.attemptsMade === 0 && job.processedOn === undefined) return new Date(firstRunDueAt(job));
+  return job.processedOn === undefined ? undefined : new Date(job.processedOn + job.delay);
+}
+
+function toStatus(job: Job, state: JobState): JobStatus {
+  return {
+    jobId: job.id ?? '',
+    jobType: job.name,
+    state,
+    runAt: new Date(firstRunDueAt(job)),
+    nextRunAt: state === 'delayed' ? nextRunAt(job) : undefined,
+    attemptsMade: job.attemptsMade,
+    maxRetry: Math.max(0, (job.opts.attempts ?? 1) - 1),
+    finishedAt: job.finishedOn ? new Date(job.finishedOn) : undefined,
+    failureReason: job.failedReason || undefined,
+  };
+}
+
+const RUN_FIELDS = ['attemptsStarted', 'attemptsMade', 'processedOn', 'finishedOn', 'failedReason'] as const;
+
+/**
+ * A {@link JobStatusReader} over BullMQ's `getJob` / `getJobState`. BullMQ keeps the state apart
+ * from the job hash and reads them one at a time: a run that ends in between would pair "active"
+ * with that run's failure. So the hash is read before and after the state, and the status stands
+ * when both show the same run (every run starts and ends with a write to the hash); after three
+ * rounds the latest read is answered.
+ */
+export function createBullmqStatusReader(context: QueueCallContext): JobStatusReader {
+  const { queue } = context;
+  async function readConsistently(jobId: string): Promise<JobStatus | undefined> {
+    let before: Job | undefined = await queue.current().getJob(jobId);
+    for (let read = 1; before; read++) {
+      const state = await queue.current().getJobState(jobId);
+      const after: Job | undefined = state === 'unknown' ? undefined : await queue.current().getJob(jobId);
+      if (!after || state === 'unknown') return undefined;
+      const sameRun = RUN_FIELDS.every((field) => before?.[field] === after[field]);
+      if (sameRun || read === 3) return toStatus(after, STATES[state]);
+      before = after;
+    }
+    return undefined;
+  }
+  return {
+    read: (jobId) => queueCall(context, 'Redis could not read the job', () => readConsistently(jobId), { jobId }),
+  };
+}

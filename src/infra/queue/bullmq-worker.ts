@@ -1,0 +1,174 @@
+/**
+ * The worker's side of the queue: a BullMQ `Worker` that runs the job types of a registry, on
+ * BullMQ's own timing (delayed jobs start within a Redis tick of their due time: redis/redis.conf).
+ */
+import { UnrecoverableError, WaitingError, Worker, type Job, type KeepJobs } from 'bullmq';
+import type { Logger } from 'pino';
+import { parsePayload, type AnyJobDefinition, type JobDeps } from '../../jobs/job.js';
+import type { JobRegistry } from '../../jobs/registry.js';
+import type { AppConfig } from '../config/schema.js';
+import { createOutageLog } from '../log.js';
+import type { ClientOptions } from '../redis/connection.js';
+import { firstRunDueAt, type QueueLocation } from './bullmq-queue.js';
+
+type Retention = AppConfig['jobqueue']['keep_completed'];
+
+/** config.yaml's `{ count, age_seconds }` as BullMQ's KeepJobs; `age_seconds: 0` is no age limit (not "delete at once"). */
+export function toKeepJobs(retention: Retention): KeepJobs {
+  return retention.age_seconds > 0
+    ? { count: retention.count, age: retention.age_seconds }
+    : { count: retention.count };
+}
+
+/** Hooks for the worker's metrics (an optional extra, src/infra/metrics.ts). */
+export interface JobEvents {
+  completed(jobType: string, runSeconds: number | undefined, latenessSeconds: number | undefined): void;
+  failed(jobType: string, willRetry: boolean): void;
+  stalled(): void;
+}
+
+export interface JobWorkerOptions {
+  location: QueueLocation;
+  /** Made with `workerRedisOptions`; BullMQ opens its own connections from it. */
+  connection: ClientOptions;
+  /** A name for logs, e.g. `localhost:6379`. */
+  redisLabel: string;
+  registry: JobRegistry;
+  jobDeps: JobDeps;
+  settings: Pick<AppConfig['jobqueue'], 'concurrency' | 'keep_completed' | 'keep_failed'> &
+    Partial<Pick<AppConfig['jobqueue'], 'lock_duration_ms' | 'stalled_interval_ms'>>;
+  logger: Logger;
+  /** On close, jobs still running after this long are handed back to the queue (absent: wait for them). */
+  handBackAfterMs?: number;
+  events?: JobEvents;
+}
+
+/** The abort reason the worker gives its running jobs when the shutdown timeout is up. */
+export const HAND_BACK_REASON = 'worker shutting down: job handed back to the queue';
+
+/**
+ * Waits for `run`; if `signal` aborts first (the shutdown timeout), moves the job back to waiting
+ * under this worker's lock and throws BullMQ's `WaitingError`, so the job is neither completed nor
+ * failed and another worker runs it from the start (BullMQ's documented `moveToWait` pattern).
+ */
+export async function handBackOnAbort(
+  job: Pick<Job, 'moveToWait'>,
+  token: string | undefined,
+  signal: AbortSignal | undefined,
+  run: Promise<void>,
+): Promise<void> {
+  if (!signal || token === undefined) return run;
+  let onAbort = () => undefined as void;
+  const aborted = new Promise<'aborted'>((resolve) => {
+    onAbort = () => resolve('aborted');
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    if ((await Promise.race([run.then(() => 'done' as const), aborted])) === 'done') return;
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
+  run.catch(() => undefined);
+  await job.moveToWait(token);
+  throw new WaitingError();
+}
+
+/**
+ * Finds the job's definition by name, validates the payload read from Redis and runs the job
+ * type's processor. A job that can never succeed (unknown type, invalid payload) fails at once,
+ * without retries (UnrecoverableError).
+ */
+function createProcessor(registry: JobRegistry, deps: JobDeps) {
+  const processors = new Map([...registry].map(([type, definition]) => [type, definition.createProcessor(deps)]));
+  return async function processJob(job: Job, token?: string, signal?: AbortSignal): Promise<void> {
+    const definition: AnyJobDefinition | undefined = registry.get(job.name);
+    const processor = processors.get(job.name);
+    if (!definition || !processor) throw new UnrecoverableError(`unknown job type "${job.name}"`);
+    let payload: unknown;
+    try {
+      payload = parsePayload(definition, job.data);
+    } catch (error) {
+      throw new UnrecoverableError((error as Error).message);
+    }
+    const context = { jobId: job.id ?? '', attempt: job.attemptsMade + 1, ...(signal && { signal }) };
+    await handBackOnAbort(job, token, signal, processor(payload, context));
+  };
+}
+
+/**
+ * A BullMQ Worker over the job registry, created idle (`autorun: false`): the entry calls `run()`.
+ * It starts without Redis, logs an outage once and picks up work, delayed jobs included, when
+ * Redis returns. `close()` follows BullMQ's documented shutdown: stop taking jobs, wait for the
+ * running ones (or hand them back after `handBackAfterMs`).
+ * @example const worker = createJobWorker({ … }); void worker.run(); await worker.close();
+ */
+export function createJobWorker(options: JobWorkerOptions) {
+  const { logger, location, settings, events } = options;
+  const worker = new Worker(location.name, createProcessor(options.registry, options.jobDeps), {
+    connection: options.connection,
+    prefix: location.prefix,
+    autorun: false,
+    concurrency: settings.concurrency,
+    ...(settings.lock_duration_ms && { lockDuration: settings.lock_duration_ms }),
+    ...(settings.stalled_interval_ms && { stalledInterval: settings.stalled_interval_ms }),
+    removeOnComplete: toKeepJobs(settings.keep_completed),
+    removeOnFail: toKeepJobs(settings.keep_failed),
+  });
+  const outage = createOutageLog(logger, `job-queue Redis at ${options.redisLabel}`);
+  worker.on('error', outage.error);
+  // The Worker emits 'ready' once; its backend reports every reconnection.
+  worker.on('ready', outage.recovered);
+  worker.backend.on('ready', outage.recovered);
+  worker.on('completed', (job) => {
+    // How long after its due time the first run started; undefined for retries.
+    const lateMs = job.attemptsMade === 1 && job.processedOn ? job.processedOn - firstRunDueAt(job) : undefined;
+    logger.info({ jobId: job.id, jobType: job.name, attempt: job.attemptsMade, lateMs }, 'job completed');
+    const runMs = job.processedOn && job.finishedOn ? job.finishedOn - job.processedOn : undefined;
+    events?.completed(job.name, runMs && runMs / 1000, lateMs === undefined ? undefined : Math.max(0, lateMs) / 1000);
+  });
+  worker.on('failed', (job, error) => {
+    if (!job) return logger.error({ err: error }, 'job failed');
+    const attempts = job.opts.attempts ?? 1;
+    // attemptsMade counts this run; BullMQ does not retry an UnrecoverableError.
+    const willRetry = job.attemptsMade < attempts && error.name !== 'UnrecoverableError';
+    const context = { jobId: job.id, jobType: job.name, attempt: job.attemptsMade, attempts, reason: error.message };
+    if (willRetry) logger.warn(context, 'job failed; it will be retried');
+    else logger.error(context, 'job failed for good; kept in the failed set');
+    events?.failed(job.name, willRetry);
+  });
+  worker.on('stalled', (jobId) => {
+    logger.warn({ jobId }, 'job stalled (its worker stopped renewing the lock); it will run again');
+    events?.stalled();
+  });
+
+  let closing: Promise<void> | undefined;
+  return {
+    /** Takes jobs until closed; rejects when the worker cannot run. */
+    run: () => worker.run(),
+    /** Idempotent. */
+    close() {
+      const { handBackAfterMs } = options;
+      closing ??= (async () => {
+        const handBack = () => {
+          logger.warn(
+            { handBackAfterMs },
+            'running jobs outlasted the shutdown timeout; handing them back to the queue',
+          );
+          worker.cancelAllJobs(HAND_BACK_REASON);
+        };
+        const timer = handBackAfterMs === undefined ? undefined : setTimeout(handBack, handBackAfterMs);
+        try {
+          await worker.close();
+        } finally {
+          clearTimeout(timer);
+        }
+      })();
+      return closing;
+    },
+    /** True while the worker's Redis connection is up: for `/ready`. */
+    isReady: () => closing === undefined && outage.isReachable(),
+  };
+}
+
+export type JobWorker = ReturnType<typeof createJobWorker>;

@@ -1,0 +1,135 @@
+import { getConnInfo } from '@hono/node-server/conninfo';
+import type { Context, MiddlewareHandler } from 'hono';
+import type { Logger } from 'pino';
+import { RateLimiterMemory, RateLimiterRes, RateLimiterUnion, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import type { Config } from '../config/schema.js';
+import { PROBLEM_TYPES, problemResponse } from '../http/problem.js';
+import { createOutageLog, type OutageLog } from '../log.js';
+
+/** A store for the counters: memory here, or a Redis Cluster (cluster-store.ts). */
+export type CounterStore = (options: { points: number; duration: number; keyPrefix: string }) => RateLimiterAbstract;
+
+const memoryStore: CounterStore = (options) => new RateLimiterMemory(options);
+
+/** The two windows the spec asks for, with the headers each is reported in. */
+const WINDOWS = [
+  { name: 'minute', seconds: 60, setting: 'requests_per_minute', header: 'X-RateLimit' },
+  { name: 'hour', seconds: 3600, setting: 'requests_per_hour', header: 'X-RateLimit-Hour' },
+] as const;
+
+/**
+ * How far to believe forwarding headers: `false` (the socket address only), `true` (one reverse
+ * proxy in front), or the number of proxies in front.
+ */
+export type TrustProxy = boolean | number;
+
+export interface RateLimitOptions {
+  /** rate-limiter-flexible's union of the windows: one consume counts every window. */
+  limiter: Pick<RateLimiterUnion, 'consume'>;
+  windows: readonly { name: string; limit: number; keyPrefix: string; header: string }[];
+  trustProxy: TrustProxy;
+  /** Logs a store outage once; requests are let through meanwhile (fail-open). */
+  outage: Pick<OutageLog, 'failed' | 'recovered'>;
+}
+
+/**
+ * The limiter config.yaml asks for, over `store` (memory by default); undefined when off.
+ * @example createRateLimit(config, logger, { store: clusterStore(cluster, timeoutMs), label: 'Redis Cluster …' })
+ */
+export function createRateLimit(
+  config: Config,
+  logger: Logger,
+  {
+    store = memoryStore,
+    label = 'memory',
+    keyPrefix = 'dm-jobqueue:rl',
+  }: { store?: CounterStore; label?: string; keyPrefix?: string } = {},
+): RateLimitOptions | undefined {
+  const settings = config.app.api.rate_limit;
+  if (!settings.enabled) return undefined;
+  const windows = WINDOWS.filter((window) => settings[window.setting] > 0).map((window) => ({
+    name: window.name,
+    limit: settings[window.setting],
+    keyPrefix: `${keyPrefix}:${window.name}`,
+    header: window.header,
+    duration: window.seconds,
+  }));
+  const limiters = windows.map(({ limit, duration, keyPrefix }) => store({ points: limit, duration, keyPrefix }));
+  return {
+    limiter: new RateLimiterUnion(...limiters),
+    windows,
+    trustProxy: config.app.api.trust_proxy,
+    outage: createOutageLog(
+      logger,
+      `rate-limit store (${label})`,
+      'requests are let through (fail-open) until it is back',
+    ),
+  };
+}
+
+function socketAddress(c: Context): string | undefined {
+  try {
+    return getConnInfo(c).remote.address;
+  } catch {
+    // app.request() in tests has no socket.
+    return undefined;
+  }
+}
+
+/**
+ * The client's IP address. With proxies trusted, the address the nearest trusted proxy saw is
+ * taken from the right of X-Forwarded-For: entries to its left were written by the client.
+ * @example clientIp(c, 1) // 'X-Forwarded-For: 6.6.6.6, 203.0.113.7' from the proxy -> '203.0.113.7'
+ */
+export function clientIp(c: Context, trustProxy: TrustProxy): string {
+  const socket = socketAddress(c) ?? 'unknown';
+  const hops = trustProxy === true ? 1 : trustProxy === false ? 0 : trustProxy;
+  if (hops <= 0) return socket;
+  const forwarded = (c.req.header('x-forwarded-for') ?? '')
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
+  if (forwarded.length > 0) return forwarded[Math.max(forwarded.length - hops, 0)] ?? socket;
+  return c.req.header('x-real-ip')?.trim() || socket;
+}
+
+/**
+ * Per-client-IP limits with `X-RateLimit-*` headers (and `X-RateLimit-Hour-*`); over a limit, 429
+ * problem+json with Retry-After. A store that fails or times out lets the request through.
+ * @example app.use('/api/*', rateLimit(createRateLimit(config, logger)))
+ */
+export function rateLimit({ limiter, windows, trustProxy, outage }: RateLimitOptions): MiddlewareHandler {
+  return async function rateLimitMiddleware(c, next) {
+    let counted: Record<string, unknown>;
+    let exceeded = false;
+    try {
+      counted = await limiter.consume(clientIp(c, trustProxy));
+      outage.recovered();
+    } catch (rejection) {
+      // The union rejects with each refused window's RateLimiterRes, or with the store's Error.
+      counted = rejection as Record<string, unknown>;
+      const results = Object.values(counted);
+      if (!results.some((result) => result instanceof RateLimiterRes)) {
+        outage.failed(results.find((result) => result instanceof Error) ?? rejection);
+        for (const { limit, header } of windows) c.header(`${header}-Limit`, String(limit));
+        return next();
+      }
+      exceeded = true;
+    }
+    const over: { name: string; limit: number; ms: number }[] = [];
+    for (const { name, limit, keyPrefix, header } of windows) {
+      const result = counted[keyPrefix];
+      if (!(result instanceof RateLimiterRes)) continue;
+      c.header(`${header}-Limit`, String(limit));
+      c.header(`${header}-Remaining`, String(result.remainingPoints));
+      c.header(`${header}-Reset`, String(Math.ceil((Date.now() + result.msBeforeNext) / 1000)));
+      if (exceeded) over.push({ name, limit, ms: result.msBeforeNext });
+    }
+    if (!exceeded) return next();
+    const retryAfter = Math.max(1, Math.ceil(Math.max(...over.map((window) => window.ms)) / 1000));
+    const limits = over.map((window) => `${window.limit} requests per ${window.name}`).join(' and ');
+    const detail = `Rate limit of ${limits} exceeded; retry in ${retryAfter} s`;
+    const problem = { type: PROBLEM_TYPES.rateLimited, title: 'Too Many Requests', status: 429, detail } as const;
+    return problemResponse(c, { ...problem, retry_after_seconds: retryAfter }, { 'Retry-After': String(retryAfter) });
+  };
+}

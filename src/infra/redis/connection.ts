@@ -1,0 +1,123 @@
+import { readFileSync } from 'node:fs';
+import { isNotConnectionError } from 'bullmq';
+import type { RedisOptions } from 'ioredis';
+import { formatAddr } from '../config/schema.js';
+import type { RedisConnectionConfig } from '../config/schema.js';
+import { sentinelOptions } from './sentinel.js';
+
+/**
+ * ioredis options with a retry strategy that always reconnects (ioredis also
+ * allows `null`, which BullMQ's option type does not).
+ */
+export type ClientOptions = Omit<RedisOptions, 'retryStrategy'> & { retryStrategy: (attempt: number) => number };
+
+type TlsConfig = RedisConnectionConfig['tls'];
+type RetryConfig = RedisConnectionConfig['retry'];
+
+export function tlsOptions(tls: TlsConfig): RedisOptions['tls'] {
+  if (tls === false) return undefined;
+  if (tls === true) return {};
+  return {
+    ...(tls.ca_file ? { ca: readFileSync(tls.ca_file) } : {}),
+    ...(tls.servername ? { servername: tls.servername } : {}),
+    rejectUnauthorized: tls.reject_unauthorized,
+  };
+}
+
+/**
+ * Exponential reconnect delay between the configured bounds, forever: a Redis
+ * that comes back after an hour is picked up without a restart (D11).
+ */
+export function reconnectDelay(retry: RetryConfig): (attempt: number) => number {
+  return (attempt) => Math.min(retry.max_delay_ms, retry.min_delay_ms * 2 ** Math.min(attempt - 1, 20));
+}
+
+/** The connection fields every Redis setting has (`redis.jobqueue`, `redis.default.cluster`). */
+type BaseConnectionConfig = Pick<RedisConnectionConfig, 'username' | 'password' | 'tls' | 'connect_timeout_ms' | 'retry'> & { db?: number };
+
+/** ioredis options shared by every connection to one Redis server or cluster node. */
+export function baseRedisOptions(config: BaseConnectionConfig): ClientOptions {
+  return {
+    ...(config.username ? { username: config.username } : {}),
+    ...(config.password ? { password: config.password } : {}),
+    ...(config.db ? { db: config.db } : {}),
+    tls: tlsOptions(config.tls),
+    connectTimeout: config.connect_timeout_ms,
+    retryStrategy: reconnectDelay(config.retry),
+  };
+}
+
+/**
+ * The job-queue Redis, for logs: `host:port`, or the Sentinel master group and
+ * the sentinels asked for it.
+ * @example redisLabel(config) // 'sentinel master "dm-jobqueue" via 10.0.0.1:26379,10.0.0.2:26379'
+ */
+export function redisLabel(config: Pick<RedisConnectionConfig, 'addr' | 'sentinel'>): string {
+  if (config.sentinel) return `sentinel master "${config.sentinel.name}" via ${config.sentinel.addrs.map(formatAddr).join(',')}`;
+  return config.addr ? formatAddr(config.addr) : '(no address)';
+}
+
+/**
+ * ioredis options for the one job-queue Redis (`redis.jobqueue`): base options
+ * plus its address, or the sentinels that name its master.
+ */
+/** A cluster's nodes, for logs. */
+export function formatClusterLabel(addrs: readonly { host: string; port: number }[]): string {
+  return addrs.map(formatAddr).join(',');
+}
+
+export function jobqueueRedisOptions(config: RedisConnectionConfig): ClientOptions {
+  const base = baseRedisOptions(config);
+  if (config.sentinel) return { ...base, ...sentinelOptions(config.sentinel, config) };
+  if (!config.addr) throw new Error('redis.jobqueue has neither addr nor sentinel (the config schema should have refused it)');
+  return { ...base, host: config.addr.host, port: config.addr.port };
+}
+
+/**
+ * `options` made to fail fast: with the offline queue off a command on a broken
+ * connection rejects at once instead of waiting for a reconnect, and a command
+ * on a live but stuck server times out.
+ */
+export function failFast(options: ClientOptions, commandTimeoutMs: number): ClientOptions {
+  return { ...options, enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: commandTimeoutMs };
+}
+
+/** Options for the API's producer connection (and every other request-time read): {@link failFast}. */
+export function producerRedisOptions(config: RedisConnectionConfig): ClientOptions {
+  return failFast(jobqueueRedisOptions(config), config.command_timeout_ms);
+}
+
+/**
+ * Options for the worker's connections: BullMQ requires `maxRetriesPerRequest: null`
+ * so its blocking commands wait through reconnects instead of failing.
+ */
+export function workerRedisOptions(config: RedisConnectionConfig): ClientOptions {
+  return { ...jobqueueRedisOptions(config), maxRetriesPerRequest: null };
+}
+
+/** Socket errors that mean the server is out of reach, not that it refused a command. */
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNABORTED']);
+
+/** ioredis's words for a connection that is closed, not yet open, or too slow. */
+const CONNECTION_MESSAGES = /Command timed out|Connection is closed|Stream isn't writeable|enableOfflineQueue|connect ETIMEDOUT|getaddrinfo|All sentinels are unreachable|Reached the max retries per request limit/i;
+
+/** An error Redis itself answered with (`-ERR …`, `-WRONGTYPE …`, OOM): the store refused, the job was not stored. */
+export function isRedisReplyError(error: unknown): boolean {
+  return error instanceof Error && error.name === 'ReplyError';
+}
+
+/**
+ * True for an error that means "Redis is not reachable right now" (refused,
+ * reset, timed out, closed): those feed the once-per-outage log. Anything
+ * else (a lock that could not be renewed, a script error, a wrong password) is
+ * a fault of its own and is logged every time.
+ * BullMQ's own classifier (`isNotConnectionError`) covers only a refused or
+ * closed connection, so the socket codes and ioredis's messages are added.
+ */
+export function isRedisConnectionError(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code !== undefined && NETWORK_CODES.has(code)) return true;
+  if (CONNECTION_MESSAGES.test(error.message)) return true;
+  return !isNotConnectionError(error);
+}

@@ -1,0 +1,40 @@
+import type { RedisOptions } from 'ioredis';
+import type { RedisConnectionConfig, RedisSentinelConfig } from '../config/schema.js';
+import { reconnectDelay, tlsOptions } from './connection.js';
+
+/**
+ * Redis Sentinel for the job-queue Redis (an optional extra: `redis.jobqueue.sentinel` instead of
+ * `addr`; docs/redis-sentinel.md). Removing it: this file, its branch in `jobqueueRedisOptions`,
+ * `SentinelSchema` in config/schema.ts and the REDIS_JOBQUEUE_SENTINEL_* overrides.
+ */
+/**
+ * A failover demotes the old master; a client still on it gets READONLY and
+ * must find the new one. The refused command is not resent: its caller sees
+ * the error (a 503, a retried job).
+ */
+function reconnectOnReadonly(error: Error): boolean {
+  return error.message.startsWith('READONLY');
+}
+
+/**
+ * ioredis options that find the master through the sentinels: asked again on
+ * every reconnect, and (failoverDetector) subscribed to `+switch-master`, so a
+ * client leaves an old master that is still alive but no longer the master.
+ */
+export function sentinelOptions(sentinel: RedisSentinelConfig, config: RedisConnectionConfig): Omit<RedisOptions, 'retryStrategy'> {
+  const sentinelTls = tlsOptions(sentinel.tls);
+  return {
+    name: sentinel.name,
+    sentinels: sentinel.addrs.map(({ host, port }) => ({ host, port })),
+    ...(sentinel.username ? { sentinelUsername: sentinel.username } : {}),
+    ...(sentinel.password ? { sentinelPassword: sentinel.password } : {}),
+    ...(sentinelTls ? { sentinelTLS: sentinelTls } : {}),
+    // Without this ioredis ignores `tls` for the master it was pointed to.
+    enableTLSForSentinelMode: config.tls !== false,
+    sentinelRetryStrategy: reconnectDelay(config.retry),
+    sentinelCommandTimeout: config.command_timeout_ms,
+    failoverDetector: true,
+    reconnectOnError: reconnectOnReadonly,
+  };
+}
+
