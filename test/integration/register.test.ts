@@ -124,7 +124,8 @@ describe('register against a real Redis', () => {
         'Job queue service is unavailable: Redis did not answer in time',
       );
     }
-    await new Promise((resolve) => setTimeout(resolve, 1600));
+    // CLIENT PAUSE ALL holds this PING too: it answers once the pause is over.
+    await admin.ping();
     await waitFor(
       async () =>
         producer.enqueue(request('a0000000-0000-4000-8000-000000000004')).then(
