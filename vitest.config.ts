@@ -5,8 +5,9 @@ export default defineConfig({
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
     // Type tests (*.test-d.ts) are type-checked as part of the run: a wrong payload must not compile.
     typecheck: { enabled: true, include: ['src/**/*.test-d.ts', 'test/**/*.test-d.ts'], tsconfig: './tsconfig.json' },
-    // The reliability suite has its own run (vitest.reliability.config.ts).
-    exclude: ['test/reliability/**', 'node_modules/**'],
+    // The reliability suite and the template's document checks have their own runs
+    // (vitest.reliability.config.ts, vitest.template.config.ts).
+    exclude: ['test/reliability/**', 'test/template/**', 'node_modules/**'],
     // Integration tests spawn redis-server and node processes; 2 cores are plenty shared.
     testTimeout: 30_000,
     hookTimeout: 60_000,

@@ -119,10 +119,20 @@ describe("the original template's client on another origin, in chromium", () => 
       stack.api.stdout.filter(
         (line) => line.includes('"path":"/api/dm-jobqueue/register"') && line.includes('"status":201'),
       ).length;
+    const preflights = () =>
+      stack.api.stdout.filter(
+        (line) => line.includes('"method":"OPTIONS"') && line.includes('"path":"/api/dm-jobqueue/register"'),
+      ).length;
     const before = registered();
+    const preflightsBefore = preflights();
     expect(await clickRegister(await freePort())).toBe('failed: Failed to fetch');
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    // A request of the test's own after the browser gave up: the API logs each request before answering it,
+    // so once this one's line is read, so is the line of any POST the browser sent.
+    const marker = `cors-marker-${Date.now()}`;
+    await fetch(`${stack.baseUrl}/api/dm-jobqueue/register`, { method: 'POST', headers: { 'x-request-id': marker } });
+    await stack.api.waitForLine(new RegExp(`"requestId":"${marker}"`), { stream: 'stdout' });
     // The browser stopped at the preflight, which got no CORS header: the POST never came.
+    expect(preflights()).toBeGreaterThan(preflightsBefore);
     expect(registered()).toBe(before);
   });
 });

@@ -1,5 +1,6 @@
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { freePort } from '../../scripts/lib/free-port.js';
@@ -7,6 +8,7 @@ import { startNodeProcess } from '../../scripts/lib/node-process.js';
 import { AUTH_HEADERS, TEST_API_SECRET } from '../helpers/api-keys.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
 import { startStack as startProcessStack, type Stack } from '../helpers/stack.js';
+import { waitUntilDrained } from '../helpers/queue-drained.js';
 import { waitFor } from '../../scripts/lib/wait-for.js';
 
 describe('the real API and worker processes', () => {
@@ -46,6 +48,17 @@ describe('the real API and worker processes', () => {
     );
   }
 
+  /** The stack's queue, opened from the test to read its state. */
+  function openQueue(redis: RedisServer, stack: Stack): Queue {
+    const queue = new Queue(stack.queue.name, {
+      prefix: stack.queue.prefix,
+      connection: { host: '127.0.0.1', port: redis.port, maxRetriesPerRequest: null },
+    });
+    queue.on('error', () => undefined);
+    cleanup.push(() => queue.close());
+    return queue;
+  }
+
   async function newRedis(options: { appendonly?: boolean } = {}) {
     const redis = await startRedisServer(options);
     cleanup.push(() => redis.destroy());
@@ -53,7 +66,8 @@ describe('the real API and worker processes', () => {
   }
 
   it('registers a 1-second job over HTTP and the worker prints it exactly once', async () => {
-    const stack = await startStack(await newRedis());
+    const redis = await newRedis();
+    const stack = await startStack(redis);
     const health = await fetch(stack.healthUrl);
     expect(health.status).toBe(200);
     expect(health.headers.get('content-type')).toMatch(/^text\/plain/);
@@ -68,7 +82,10 @@ describe('the real API and worker processes', () => {
     expect(line).toMatch(/^\[\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\] e2e \d+$/);
     const completion = await stack.worker.waitForLine(/"msg":"job completed"/, { stream: 'stdout' });
     expect(JSON.parse(completion)).toMatchObject({ jobId, jobType: 'demo:delay_print' });
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    // Once the queue holds nothing that could run it again, the count is final.
+    const queue = openQueue(redis, stack);
+    await waitFor(async () => (await queue.getJobState(jobId)) === 'completed', { what: 'the job to complete' });
+    await waitUntilDrained(queue, 'the queue to hold nothing that could run the job again');
     expect(stack.worker.stdout.filter((output) => output.endsWith(message))).toHaveLength(1);
 
     expect(await stack.api.stop('SIGTERM')).toBe(0);
@@ -93,6 +110,8 @@ describe('the real API and worker processes', () => {
     const started = performance.now();
     const down = await register(stack, { delay_seconds: 0 });
     expect(down.status).toBe(503);
+    // "At once": the API does not wait for Redis. A local round trip takes milliseconds; 1 s is generous
+    // for 2 shared cores.
     expect(performance.now() - started).toBeLessThan(1000);
     expect(down.headers.get('content-type')).toMatch(/^application\/problem\+json/);
     expect(await down.json()).toMatchObject({
@@ -102,7 +121,19 @@ describe('the real API and worker processes', () => {
 
     // More 503s during the same outage: still one warning in all, not one per answer.
     for (let i = 0; i < 5; i++) expect((await register(stack, {})).status).toBe(503);
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    // Each 503 is logged (info, stdout) before it is answered, after any warning it would cause (stderr):
+    // once the six registrations' lines are read, and the warning each process does give, the counts are final.
+    await waitFor(
+      () =>
+        stack.api.stdout.filter(
+          (line) =>
+            line.includes('"path":"/api/dm-jobqueue/register"') &&
+            line.includes('request not served: job queue unavailable'),
+        ).length >= 6,
+      { what: "the API's log lines of the six 503 registrations" },
+    );
+    await stack.api.waitForLine(/is not reachable/, { stream: 'stderr' });
+    await stack.worker.waitForLine(/is not reachable/, { stream: 'stderr' });
     const stderrLines = stack.api.stderr.filter((line) => line.trim() !== '');
     expect(stderrLines).toHaveLength(1);
     expect(stderrLines[0]).toContain('is not reachable');
@@ -129,12 +160,18 @@ describe('the real API and worker processes', () => {
     const stack = await startStack(redis);
     const message = `restart ${Date.now()}`;
     const registered = await registerOnceConnected(stack, { message, delay_seconds: 2 });
-    expect(registered.status, await registered.text()).toBe(201);
+    const body = await registered.text();
+    expect(registered.status, body).toBe(201);
+    const { job_id: jobId } = JSON.parse(body) as { job_id: string };
     await redis.stop('SIGTERM');
+    // Pacing, not proof: Redis stays down past the job's 2 s delay, so it comes due during the outage.
     await new Promise((resolve) => setTimeout(resolve, 2500));
     await redis.start();
     await stack.worker.waitForLine(new RegExp(`${message}$`), { stream: 'stdout' });
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    // Once the queue holds nothing that could run it again, the count is final.
+    const queue = openQueue(redis, stack);
+    await waitFor(async () => (await queue.getJobState(jobId)) === 'completed', { what: 'the job to complete' });
+    await waitUntilDrained(queue, 'the queue to hold nothing that could run the job again');
     expect(stack.worker.stdout.filter((output) => output.endsWith(message))).toHaveLength(1);
   });
 
@@ -189,6 +226,8 @@ describe('the real API and worker processes', () => {
         API_SECRET_KEY: TEST_API_SECRET,
       });
       cleanup.push(() => child.stop('SIGKILL'));
+      // "At once" as opposed to retrying forever: starting under tsx takes a second or two on 2 shared cores,
+      // so 8 s is generous, and only a process that keeps running fails here.
       const code = await Promise.race([
         child.exited,
         new Promise((resolve) => setTimeout(() => resolve('still running'), 8000)),

@@ -13,6 +13,8 @@ export interface Stack {
   healthUrl: string;
   /** The queue dashboard's listener (running only with ADMIN_USER/ADMIN_PASSWORD). */
   adminUrl: string;
+  /** The BullMQ queue both processes use, for a test that opens it too. */
+  queue: { name: string; prefix: string };
   stop(): Promise<void>;
 }
 
@@ -28,6 +30,8 @@ export async function startStack(
     SERVER_PORT: String(apiPort),
     JOBQUEUE_PORT: String(workerPort),
     JOBQUEUE_QUEUE_NAME: uniqueQueueName(queuePrefix),
+    // Set here like the name (config/test/config.yaml's value), so stack.queue names the queue for sure.
+    JOBQUEUE_PREFIX: 'bull',
     API_SECRET_KEY: TEST_API_SECRET,
     ADMIN_PORT: String(adminPort),
     ...extraEnv,
@@ -50,6 +54,7 @@ export async function startStack(
     baseUrl: `http://127.0.0.1:${apiPort}`,
     healthUrl: `http://127.0.0.1:${workerPort}/health`,
     adminUrl: `http://127.0.0.1:${adminPort}`,
+    queue: { name: env.JOBQUEUE_QUEUE_NAME, prefix: env.JOBQUEUE_PREFIX },
     stop,
   };
 }

@@ -154,7 +154,7 @@ describe('ack_replicas: 201 only once WAIT confirms a replica holds the job', ()
   });
 
   it("the API's status reads do not wait behind a registration's WAIT (the producer writes on its own connection)", async () => {
-    const { freeze, apiApp } = await setup();
+    const { master, freeze, apiApp } = await setup();
     const api = await apiApp('ack-api');
     const request = (path: string, init: RequestInit = {}) =>
       api.app.request(path, { ...init, headers: { ...AUTH_HEADERS, 'content-type': 'application/json' } });
@@ -170,7 +170,16 @@ describe('ack_replicas: 201 only once WAIT confirms a replica holds the job', ()
       method: 'POST',
       body: JSON.stringify({ delay_seconds: 60 }),
     });
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // The read must start while the registration is inside its WAIT: the master lists a client blocked in it.
+    const admin = new Redis(master.port);
+    cleanup.push(() => void admin.disconnect());
+    await waitFor(
+      async () =>
+        String(await admin.call('CLIENT', 'LIST'))
+          .split('\n')
+          .some((client) => /\bflags=\w*b/.test(client) && /\bcmd=wait\b/.test(client)),
+      { what: "the registration's WAIT to be in flight" },
+    );
     const started = performance.now();
     const status = await request(`/api/dm-jobqueue/jobs/${jobId}`);
     const statusMs = performance.now() - started;

@@ -8,6 +8,7 @@ import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
 import { useRedisFixture } from '../helpers/redis-fixture.js';
 import { redisConfigFor, uniqueQueueName } from '../helpers/redis-config.js';
 import { waitFor } from '../../scripts/lib/wait-for.js';
+import { waitUntilDrained } from '../helpers/queue-drained.js';
 import { testFlaky } from '../jobs/test-flaky.js';
 import { testSlow } from '../jobs/test-slow.js';
 
@@ -145,6 +146,7 @@ describe('the job worker against a real Redis', () => {
     await waitFor(async () => (await queue.getActiveCount()) === 2, { what: 'both jobs to start' });
     const started = Date.now();
     await worker.close();
+    // The 5 s job was handed back after 200 ms, not waited for: 2 s leaves ample slack for 2 shared cores.
     expect(Date.now() - started).toBeLessThan(2000);
     expect(await queue.getJobState('quick-1')).toBe('completed');
     expect(await queue.getJobState('long-1')).toBe('waiting');
@@ -158,6 +160,7 @@ describe('the job worker against a real Redis', () => {
     cleanup.push(() => own.destroy());
     await own.stop();
     const { queue, printed } = setup(own);
+    // Pacing, not proof: the worker runs for a while with no Redis before it appears.
     await new Promise((resolve) => setTimeout(resolve, 500));
     await own.start();
     await queue.add('demo:delay_print', { message: 'after Redis appeared' });
@@ -171,11 +174,13 @@ describe('the job worker against a real Redis', () => {
     const { queue, printed } = setup(own);
     await queue.add('demo:delay_print', { message: 'survived a restart' }, { jobId: 'delayed-1', delay: 1500 });
     await own.stop('SIGTERM');
+    // Pacing, not proof: Redis stays down past the job's 1.5 s delay, so it comes due during the outage.
     await new Promise((resolve) => setTimeout(resolve, 2000));
     await own.start();
     await waitFor(() => printed.length > 0, { what: 'the delayed job to run after the restart' });
     expect(await (await queue.getJob('delayed-1'))?.getState()).toBe('completed');
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Once nothing can run any more, the count is final: exactly one run.
+    await waitUntilDrained(queue, 'the queue to hold nothing that could run the job again');
     expect(printed).toEqual(['[2026-11-28 09:05:07] survived a restart']);
   });
 

@@ -1,10 +1,12 @@
 import { afterAll, expect, it } from 'vitest';
 import { waitFor } from '../../scripts/lib/wait-for.js';
+import { waitUntilDrained } from '../helpers/queue-drained.js';
 import { createCleanup } from './lib/cleanup.js';
 import { startScenarioStack } from './lib/scenario-stack.js';
+import { openQueue } from './lib/slow-jobs.js';
 import { registerLoad, statusCounts } from './lib/register-load.js';
 import { recordScenario } from './lib/scenario-report.js';
-import { countBy, percentile, round, sleep } from './lib/stats.js';
+import { countBy, percentile, round } from './lib/stats.js';
 import { allPrinted, completedJobIds } from './lib/worker-output.js';
 
 const SOAK = process.env.RELIABILITY_SOAK === '1';
@@ -19,7 +21,9 @@ const delayOf = (index: number) => (index % 2 === 0 ? 0 : 1 + (index % 3));
 const messageOf = (index: number) => `rel14.1 ${index}`;
 
 it('14.1: every acknowledged registration under load runs exactly once', { timeout: 420_000 }, async () => {
-  const { workers, client } = await startScenarioStack(cleanup, { workers: WORKERS, sockets: CLIENTS });
+  const { redis, env, workers, client } = await startScenarioStack(cleanup, { workers: WORKERS, sockets: CLIENTS });
+  const queue = openQueue(redis.addr, env.JOBQUEUE_QUEUE_NAME as string);
+  cleanup.add(() => queue.close());
 
   const started = performance.now();
   const outcomes = await registerLoad({
@@ -32,7 +36,7 @@ it('14.1: every acknowledged registration under load runs exactly once', { timeo
   const acknowledged = outcomes.filter((outcome) => outcome.status === 201);
   expect(statusCounts(outcomes)).toEqual({ 201: TOTAL });
 
-  // Every job is printed once; then a quiet second shows that no second run follows.
+  // Every job is printed; once the queue holds nothing that could run, no second run can follow.
   const expected = new Set(acknowledged.map((outcome) => messageOf(outcome.index)));
   await waitFor(() => allPrinted(workers).filter((message) => expected.has(message)).length >= expected.size, {
     timeoutMs: 180_000,
@@ -40,7 +44,7 @@ it('14.1: every acknowledged registration under load runs exactly once', { timeo
     what: 'every job to be printed',
   });
   const drained = (performance.now() - started) / 1000;
-  await sleep(2000);
+  await waitUntilDrained(queue, 'the queue to hold nothing that could run a job again');
 
   const printed = countBy(allPrinted(workers));
   const duplicates = [...printed].filter(([, count]) => count > 1);

@@ -1,6 +1,7 @@
 import { afterAll, expect, it } from 'vitest';
 import { waitFor } from '../../scripts/lib/wait-for.js';
 import type { NodeProcess } from '../../scripts/lib/node-process.js';
+import { waitUntilDrained } from '../helpers/queue-drained.js';
 import { createCleanup } from './lib/cleanup.js';
 import { NO_RATE_LIMIT, writeConfigDir } from './lib/config-dir.js';
 import { createHttpClient } from './lib/http-client.js';
@@ -155,7 +156,7 @@ it(
       .flatMap((worker) => logEntries(worker, 'job completed'))
       .filter((entry) => dueDuringCut.some((job) => job.jobId === entry.jobId))
       .map((entry) => entry.time - healed2At);
-    await sleep(1000);
+    await waitUntilDrained(queue, 'the queue to hold nothing that could run a phase 2 job again');
     const p2Printed = countBy(allPrinted(workers));
     for (const { message } of dueDuringCut) expect(p2Printed.get(message), message).toBe(1);
 

@@ -1,8 +1,12 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { PROJECT_ROOT } from '../../../scripts/lib/node-process.js';
 
-/** Where each scenario leaves its result; the suite's teardown turns them into docs/RELIABILITY.md. */
+/**
+ * Where each scenario leaves its result. The suite writes nothing else:
+ * `npm run reliability:report` turns these files into docs/RELIABILITY.md.
+ */
 export const RESULTS_DIR = path.join(PROJECT_ROOT, 'test-output', 'reliability');
 
 export interface ScenarioResult {
@@ -23,6 +27,23 @@ export interface ScenarioResult {
   skipped?: string;
 }
 
+/** A result as stored: when, on which commit and which Node it was measured. */
+export type RecordedResult = ScenarioResult & { measuredAt: string; commit?: string; node?: string };
+
+/** The commit being measured, marked when the working tree differs from it. */
+function currentCommit(): string {
+  try {
+    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: PROJECT_ROOT, encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], {
+      cwd: PROJECT_ROOT,
+      encoding: 'utf8',
+    }).trim();
+    return dirty ? `${head} (with uncommitted changes)` : head;
+  } catch {
+    return 'unknown';
+  }
+}
+
 /**
  * Records a scenario's figures. Call it only after the scenario's assertions
  * passed, so the report never shows a result the suite did not check.
@@ -30,5 +51,20 @@ export interface ScenarioResult {
 export function recordScenario(result: ScenarioResult): void {
   mkdirSync(RESULTS_DIR, { recursive: true });
   const file = path.join(RESULTS_DIR, `${result.id}.json`);
-  writeFileSync(file, JSON.stringify({ ...result, measuredAt: new Date().toISOString() }, null, 2));
+  const recorded: RecordedResult = {
+    ...result,
+    measuredAt: new Date().toISOString(),
+    commit: currentCommit(),
+    node: process.version,
+  };
+  writeFileSync(file, JSON.stringify(recorded, null, 2));
+}
+
+/** The results in RESULTS_DIR, ordered by scenario id; none when the suite has not run. */
+export function readResults(): RecordedResult[] {
+  if (!existsSync(RESULTS_DIR)) return [];
+  return readdirSync(RESULTS_DIR)
+    .filter((file) => file.endsWith('.json'))
+    .map((file) => JSON.parse(readFileSync(path.join(RESULTS_DIR, file), 'utf8')) as RecordedResult)
+    .sort((a, b) => a.id.localeCompare(b.id, 'en', { numeric: true }));
 }
