@@ -20,7 +20,7 @@ import {
   createLazyQueue,
 } from './infra/queue/bullmq-queue.js';
 import { createReplicaAck } from './infra/queue/replica-ack.js';
-import { clusterStore, createClusterClient } from './infra/rate-limit/cluster-store.js';
+import { clusterStoreFromConfig } from './infra/rate-limit/cluster-store.js';
 import { createRateLimit } from './infra/rate-limit/rate-limit.js';
 import { producerRedisOptions, redisLabel } from './infra/redis/connection.js';
 import type { KnownJob } from './jobs/registry.js';
@@ -32,23 +32,19 @@ import type { KnownJob } from './jobs/registry.js';
  * API_SECRET_KEY is missing.
  * @example const { app, close } = createApi({ config, logger });
  */
-export function createApi({
-  config,
-  logger,
-  overrides = {},
-}: {
+interface ApiOptions {
   config: Config;
   logger: Logger;
-  overrides?: Partial<AppDeps>;
-}) {
+  /** Replaces parts of the app's deps (tests, the bench). */
+  overrides?: Partial<AppDeps> | undefined;
+}
+
+export function createApi({ config, logger, overrides = {} }: ApiOptions) {
   const auth = apiKeySettings(config);
   const redis = config.cache.redis.jobqueue;
   const location = { name: config.app.jobqueue.queue_name, prefix: config.app.jobqueue.prefix };
-  const outage = createOutageLog(
-    logger,
-    `job-queue Redis at ${redisLabel(redis)}`,
-    'registering a job answers 503 until it is back',
-  );
+  const consequence = 'registering a job answers 503 until it is back';
+  const outage = createOutageLog(logger, `job-queue Redis at ${redisLabel(redis)}`, consequence);
   const connect = () => {
     const client = new Redis({ ...producerRedisOptions(redis), lazyConnect: true });
     client.on('error', outage.error);
@@ -64,19 +60,11 @@ export function createApi({
   const replicaAck =
     replicas > 0 ? createReplicaAck({ client: writer, replicas, timeoutMs, location, logger }) : undefined;
   // Rate-limit counters in a Redis Cluster (extra) when api.rate_limit.storage_type asks for it.
-  const { storage_type, enabled } = config.app.api.rate_limit;
-  const { cluster: clusterConfig } = config.cache.redis.default;
-  const useCluster =
-    enabled && (storage_type === 'redis' || (storage_type === 'auto' && clusterConfig.addrs.length > 0));
-  const cluster = useCluster ? createClusterClient(clusterConfig) : undefined;
-  // The limiter logs the store's outages once; this only keeps ioredis quiet on every retry.
-  cluster?.on('error', (error) => logger.debug({ err: error }, 'rate-limit cluster error'));
-  logger.info({ storage: enabled ? (cluster ? 'redis' : 'memory') : 'off' }, 'rate limiting');
-  if (!config.secrets.admin) {
+  const cluster = clusterStoreFromConfig(config, logger);
+  if (!config.secrets.admin)
     logger.info(
       'metrics (/metrics) and the queue dashboard are off: set ADMIN_USER and ADMIN_PASSWORD to turn them on',
     );
-  }
   const { cors } = config.app.api;
   const app = createApp({
     producer: createBullmqProducer<KnownJob>({ queue: writeQueue, logger, outage, afterWrite: replicaAck?.afterWrite }),
@@ -85,7 +73,7 @@ export function createApi({
     logger,
     auth,
     bodyLimitBytes: config.app.server.body_limit_bytes,
-    rateLimit: createRateLimit(config, logger, cluster && clusterStore(cluster, clusterConfig)),
+    rateLimit: createRateLimit(config, logger, cluster),
     cors: cors.allowed_origins.length > 0 ? cors : undefined,
     isReady: () => client.status === 'ready' && writer.status === 'ready',
     metrics: createApiMetrics(),
@@ -102,7 +90,7 @@ export function createApi({
     async close() {
       for (const each of new Set([queue, writeQueue])) await each.close().catch(() => undefined);
       for (const each of new Set([client, writer])) each.disconnect();
-      cluster?.disconnect();
+      cluster?.close();
     },
   };
 }
@@ -128,15 +116,7 @@ async function startDashboard(config: Config, logger: Logger) {
  * ADMIN_PASSWORD are set. Starts without Redis.
  * @example const api = createApiService({ config, logger }); await api.start(); … await api.stop();
  */
-export function createApiService({
-  config,
-  logger,
-  overrides,
-}: {
-  config: Config;
-  logger: Logger;
-  overrides?: Partial<AppDeps>;
-}) {
+export function createApiService({ config, logger, overrides }: ApiOptions) {
   let api: ReturnType<typeof createApi> | undefined;
   let server: RunningServer | undefined;
   let dashboard: { server: RunningServer; queue: Queue } | undefined;
@@ -149,7 +129,7 @@ export function createApiService({
       return dashboard?.server.port;
     },
     async start() {
-      api = createApi({ config, logger, ...(overrides ? { overrides } : {}) });
+      api = createApi({ config, logger, overrides });
       const { host, port, headers_timeout_ms: headersMs, request_timeout_ms: requestMs } = config.app.server;
       const setting = `SERVER_PORT (server.port in config/${config.env}/config.yaml)`;
       server = await startHttpServer(api.app, { host, port, timeouts: { headersMs, requestMs }, setting });

@@ -52,20 +52,16 @@ export function createWorkerService(options: {
       onFailure = callback;
     },
     async start() {
-      const app = new Hono().route(
-        '/',
-        createHealthRoutes(() => worker?.isReady() ?? false),
-      );
+      const isReady = () => worker?.isReady() ?? false;
+      const app = new Hono().route('/', createHealthRoutes(isReady));
       const admin = config.secrets.admin;
       if (admin) {
         const depth = async () => {
           depthQueue ??= createFailFastQueue(location, redis, logger, 'metrics');
           return depthQueue.exportPrometheusMetrics().catch(() => '');
         };
-        app.route(
-          '/',
-          createMetricsRoutes(async () => [await metrics.registry.metrics(), await depth()], admin),
-        );
+        const render = async () => [await metrics.registry.metrics(), await depth()];
+        app.route('/', createMetricsRoutes(render, admin));
       } else logger.info('metrics (/metrics) are off: set ADMIN_USER and ADMIN_PASSWORD to turn them on');
       const setting = `JOBQUEUE_PORT (jobqueue.port in config/${config.env}/config.yaml)`;
       health = await startHttpServer(app, { host: jobqueue.host, port: jobqueue.port, setting });

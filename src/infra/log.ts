@@ -44,28 +44,18 @@ export function createSilentLogger(): Logger {
   return pino({ level: 'silent' });
 }
 
-export interface OutageLog {
-  /** An outage started: logged once, however many failures follow. */
-  failed(this: void, error: unknown): void;
-  /** For `error` events: a lost connection is an outage; any other error (a script, a lock, ACL) is logged every time. */
-  error(this: void, error: unknown): void;
-  /** For `ready` events: logs the end of an outage, once. */
-  recovered(this: void): void;
-  /** True after a `ready` and until the next connection error: for `/ready`. */
-  isReachable(this: void): boolean;
-}
-
 /**
  * Logs the first error of an outage and the recovery, not every retry: a Redis that is down for an
  * hour must not write thousands of identical lines.
  * @example const outage = createOutageLog(logger, 'job-queue Redis at localhost:6379');
  *          client.on('error', outage.error); client.on('ready', outage.recovered);
  */
-export function createOutageLog(logger: Logger, what: string, consequence = 'retrying in the background'): OutageLog {
+export function createOutageLog(logger: Logger, what: string, consequence = 'retrying in the background') {
   let down = false;
   let reachable = false;
   let since = 0;
-  const failed = (error: unknown) => {
+  /** An outage started: logged once, however many failures follow. */
+  const failed = (error: unknown): void => {
     reachable = false;
     if (down) return;
     down = true;
@@ -75,19 +65,24 @@ export function createOutageLog(logger: Logger, what: string, consequence = 'ret
   };
   return {
     failed,
-    error(error) {
+    /** For `error` events: a lost connection is an outage; any other error (a script, a lock, ACL) is logged every time. */
+    error: (error: unknown): void => {
       if (isRedisConnectionError(error)) failed(error);
       else logger.error({ err: error }, `${what}: ${error instanceof Error ? error.message : String(error)}`);
     },
-    recovered() {
+    /** For `ready` events: logs the end of an outage, once. */
+    recovered: (): void => {
       reachable = true;
       if (!down) return;
       down = false;
       logger.info({ downtimeMs: Date.now() - since }, `${what} is reachable again`);
     },
+    /** True after a `ready` and until the next connection error: for `/ready`. */
     isReachable: () => reachable,
   };
 }
+
+export type OutageLog = ReturnType<typeof createOutageLog>;
 
 /**
  * One log line per request: debug for 2xx/3xx; info for 4xx and for a 503, whose outage the Redis

@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { serveStatic } from '@hono/node-server/serve-static';
 import { Hono } from 'hono';
 import { openAPIRouteHandler } from 'hono-openapi';
@@ -16,34 +17,8 @@ const SWAGGER_UI_FILES = new Set([
   'favicon-32x32.png',
 ]);
 
-const PAGE = `<!doctype html>
-<html lang="en">
-<head>
-  <meta charset="utf-8">
-  <meta name="viewport" content="width=device-width, initial-scale=1">
-  <title>dm-jobqueue API</title>
-  <link rel="icon" type="image/png" href="/docs/favicon-32x32.png">
-  <link rel="stylesheet" href="/docs/swagger-ui.css">
-</head>
-<body>
-  <div id="swagger-ui"></div>
-  <script src="/docs/swagger-ui-bundle.js"></script>
-  <script src="/docs/swagger-ui-standalone-preset.js"></script>
-  <script src="/docs/init.js"></script>
-</body>
-</html>
-`;
-
-// A file of its own, not inline: the page's CSP allows scripts from this origin only.
-const INIT = `window.ui = SwaggerUIBundle({
-  url: '/openapi.json',
-  dom_id: '#swagger-ui',
-  deepLinking: true,
-  persistAuthorization: false,
-  presets: [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset],
-  layout: 'StandaloneLayout',
-});
-`;
+/** `public/docs/`: the page and the script that starts Swagger UI (two levels above src/routes/ and dist/routes/). */
+const DOCS_PAGE_DIR = fileURLToPath(new URL('../../public/docs/', import.meta.url));
 
 // Swagger UI sets inline styles and shows data: images; it fetches only /openapi.json and this API.
 const docsHeaders = secureHeaders({
@@ -91,16 +66,17 @@ export function createApiDocsRoutes(app: Hono) {
     },
     exclude: [/^(?!\/api\/)/],
   });
-  const files = serveStatic({ root: SWAGGER_UI_DIR, rewriteRequestPath: (file) => file.replace(/^\/docs/, '') });
+  const swaggerUi = serveStatic({ root: SWAGGER_UI_DIR, rewriteRequestPath: (file) => file.replace(/^\/docs/, '') });
+  const page = serveStatic({ root: DOCS_PAGE_DIR, rewriteRequestPath: (file) => file.replace(/^\/docs\/?/, '/') });
   return new Hono()
     .get('/openapi.json', document)
     .use('/docs', docsHeaders)
     .use('/docs/*', docsHeaders)
-    .get('/docs', (c) => c.html(PAGE))
-    .get('/docs/init.js', (c) => c.body(INIT, 200, { 'Content-Type': 'text/javascript; charset=utf-8' }))
+    .get('/docs', page)
+    .get('/docs/init.js', page)
     .get('/docs/:file', async (c, next) => {
       if (!SWAGGER_UI_FILES.has(c.req.param('file'))) return c.notFound();
       c.header('Cache-Control', 'public, max-age=3600');
-      return files(c, next);
+      return swaggerUi(c, next);
     });
 }

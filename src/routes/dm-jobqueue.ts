@@ -19,13 +19,17 @@ import type { KnownJob } from '../jobs/registry.js';
 import { jsonBody, ProblemSchema, PROBLEM_TYPES, problemResponse, validationProblem } from '../infra/http/problem.js';
 
 const boundedInteger = (max: number, unit: string, description: string) =>
-  v.pipe(
-    v.number('must be a number'),
-    v.integer('must be a whole number'),
-    v.minValue(0, 'must be 0 or more'),
-    v.maxValue(max, `must be at most ${max}${unit}`),
-    v.description(description),
+  v.optional(
+    v.pipe(
+      v.number('must be a number'),
+      v.integer('must be a whole number'),
+      v.minValue(0, 'must be 0 or more'),
+      v.maxValue(max, `must be at most ${max}${unit}`),
+      v.description(description),
+    ),
   );
+const DELAY = "Seconds until the first run; 0 = now. Absent: the job type's default (180).";
+const RETRIES = "Retries after a failed run; 0 = one attempt, no retry. Absent: the job type's default (10).";
 
 /** Body of `POST /register`: every field optional (the job type's defaults). */
 export const RegisterRequestSchema = v.pipe(
@@ -36,57 +40,41 @@ export const RegisterRequestSchema = v.pipe(
   ),
   v.strictObject({
     message: v.optional(MessageSchema),
-    delay_seconds: v.optional(
-      boundedInteger(
-        MAX_DELAY_SECONDS,
-        ' (30 days)',
-        "Seconds until the first run; 0 = now. Absent: the job type's default (180).",
-      ),
-    ),
-    max_retry: v.optional(
-      boundedInteger(
-        MAX_RETRY_LIMIT,
-        '',
-        "Retries after a failed run; 0 = one attempt, no retry. Absent: the job type's default (10).",
-      ),
-    ),
+    delay_seconds: boundedInteger(MAX_DELAY_SECONDS, ' (30 days)', DELAY),
+    max_retry: boundedInteger(MAX_RETRY_LIMIT, '', RETRIES),
   }),
 );
 
-export const RegisterResponseSchema = v.pipe(
-  v.object({
-    job_id: v.pipe(v.string(), v.uuid(), v.description('Look the job up with GET /api/dm-jobqueue/jobs/{job_id}.')),
-    status: v.literal('registered'),
-    job_type: v.string(),
-    delay_seconds: v.pipe(v.number(), v.integer()),
-    max_retry: v.pipe(v.number(), v.integer()),
-    run_at: v.pipe(v.string(), v.isoTimestamp(), v.description('When the first run is due (UTC).')),
-  }),
-);
+export const RegisterResponseSchema = v.object({
+  job_id: v.pipe(v.string(), v.uuid(), v.description('Look the job up with GET /api/dm-jobqueue/jobs/{job_id}.')),
+  status: v.literal('registered'),
+  job_type: v.string(),
+  delay_seconds: v.pipe(v.number(), v.integer()),
+  max_retry: v.pipe(v.number(), v.integer()),
+  run_at: v.pipe(v.string(), v.isoTimestamp(), v.description('When the first run is due (UTC).')),
+});
 
 const Timestamp = v.pipe(v.string(), v.isoTimestamp());
 
-export const JobStatusResponseSchema = v.pipe(
-  v.object({
-    job_id: v.string(),
-    job_type: v.string(),
-    state: v.pipe(
-      v.picklist(JOB_STATES),
-      v.description(
-        'delayed: not due yet or waiting for a retry; waiting: due; active: running; completed / failed: finished for good.',
-      ),
+export const JobStatusResponseSchema = v.object({
+  job_id: v.string(),
+  job_type: v.string(),
+  state: v.pipe(
+    v.picklist(JOB_STATES),
+    v.description(
+      'delayed: not due yet or waiting for a retry; waiting: due; active: running; completed / failed: finished for good.',
     ),
-    run_at: v.pipe(Timestamp, v.description('When the first run was due.')),
-    next_run_at: v.pipe(
-      v.nullable(Timestamp),
-      v.description('While delayed: the earliest the next run (first or retry) starts.'),
-    ),
-    attempts_made: v.pipe(v.number(), v.integer()),
-    max_retry: v.pipe(v.number(), v.integer()),
-    finished_at: v.nullable(Timestamp),
-    failure_reason: v.nullable(v.string()),
-  }),
-);
+  ),
+  run_at: v.pipe(Timestamp, v.description('When the first run was due.')),
+  next_run_at: v.pipe(
+    v.nullable(Timestamp),
+    v.description('While delayed: the earliest the next run (first or retry) starts.'),
+  ),
+  attempts_made: v.pipe(v.number(), v.integer()),
+  max_retry: v.pipe(v.number(), v.integer()),
+  finished_at: v.nullable(Timestamp),
+  failure_reason: v.nullable(v.string()),
+});
 
 /** Problem answers for `describeRoute`. */
 const problem = (description: string) => ({

@@ -3,7 +3,7 @@ import type { Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSilentLogger } from '../../src/infra/log.js';
 import { createRateLimit } from '../../src/infra/rate-limit/rate-limit.js';
-import { clusterStore, createClusterClient } from '../../src/infra/rate-limit/cluster-store.js';
+import { clusterStoreFromConfig } from '../../src/infra/rate-limit/cluster-store.js';
 import { waitFor } from '../../scripts/lib/wait-for.js';
 import { startRedisCluster, type RedisCluster } from '../helpers/redis-cluster.js';
 import { configWithRateLimit } from '../helpers/test-config.js';
@@ -31,12 +31,11 @@ describe('rate limiting on a real Redis Cluster', () => {
     config.cache.redis.default.cluster.retry = { min_delay_ms: 50, max_delay_ms: 200 };
     // A request whose key lives on a dead node waits at most this long before it is let through.
     config.cache.redis.default.cluster.command_timeout_ms = 250;
-    const client = createClusterClient(config.cache.redis.default.cluster);
-    client.on('error', () => undefined);
-    clients.push(client);
+    const store = clusterStoreFromConfig(config, createSilentLogger());
+    if (!store) throw new Error('a cluster store expected for storage_type redis');
+    clients.push(store.cluster);
     // Until the slot map is loaded the limiter fails open; a real API does the same for its first moments.
-    await waitFor(() => client.status === 'ready', { what: 'the cluster client' });
-    const store = clusterStore(client, config.cache.redis.default.cluster);
+    await waitFor(() => store.cluster.status === 'ready', { what: 'the cluster client' });
     const rateLimit = createRateLimit(config, createSilentLogger(), { ...store, keyPrefix });
     if (!rateLimit) throw new Error('limiter expected');
     const app = createTestApp({ rateLimit });

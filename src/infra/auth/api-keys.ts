@@ -70,18 +70,18 @@ function verifierFor(settings: ApiKeySettings): Verify {
   return verifier;
 }
 
+type Refusal = 'invalid' | 'expired' | 'other-issuer' | 'other-env' | 'revoked';
+
 export type Verification =
   | { readonly ok: true; readonly scopes: readonly string[]; readonly subject: string | undefined }
-  | {
-      readonly ok: false;
-      readonly reason: 'invalid' | 'expired' | 'other-issuer' | 'other-env' | 'revoked';
-      readonly detail: string;
-    };
+  | { readonly ok: false; readonly reason: Refusal; readonly detail: string };
+
+const refuse = (reason: Refusal, detail: string): Verification => ({ ok: false, reason, detail });
+const NEW_KEY = 'make a new one with npm run api-key';
 
 /**
- * Checks an API key: signature (HS256; fast-jwt compares it in constant time), expiry,
- * issuer, environment and version. The reasons name what to fix, never why a
- * signature failed.
+ * Checks an API key: signature (HS256; fast-jwt compares it in constant time), expiry, issuer,
+ * environment and version. The reasons name what to fix, never why a signature failed.
  * @example const result = await verifyApiKey(token, settings); if (result.ok) result.scopes
  */
 export async function verifyApiKey(token: string, settings: ApiKeySettings, now?: number): Promise<Verification> {
@@ -90,43 +90,31 @@ export async function verifyApiKey(token: string, settings: ApiKeySettings, now?
     // Expiry is checked below, after the signature: only a genuine key is told it expired.
     payload = verifierFor(settings)(token);
   } catch {
-    return {
-      ok: false,
-      reason: 'invalid',
-      detail:
-        'The API key is not valid for this API: check that it was copied whole, or make a new one with npm run api-key',
-    };
+    return refuse('invalid', `The API key is not valid for this API: check that it was copied whole, or ${NEW_KEY}`);
   }
   if (typeof payload.exp === 'number' && payload.exp <= (now ?? Date.now()) / 1000) {
-    return { ok: false, reason: 'expired', detail: 'The API key has expired: make a new one with npm run api-key' };
+    return refuse('expired', `The API key has expired: ${NEW_KEY}`);
   }
   const claims = v.safeParse(ClaimsSchema, payload);
   if (!claims.success)
-    return {
-      ok: false,
-      reason: 'invalid',
-      detail: 'The API key lacks the claims this API needs (type, scope, env): make a new one with npm run api-key',
-    };
+    return refuse('invalid', `The API key lacks the claims this API needs (type, scope, env): ${NEW_KEY}`);
   const { iss, scope, version, env } = claims.output;
-  if (iss !== settings.issuer)
-    return {
-      ok: false,
-      reason: 'other-issuer',
-      detail: 'The API key was issued for another service: make one for this API with npm run api-key',
-    };
-  if (env !== settings.env)
-    return {
-      ok: false,
-      reason: 'other-env',
-      detail: `The API key is for APP_ENV=${env}, and this API runs as ${settings.env}: make one with APP_ENV=${settings.env} npm run api-key`,
-    };
-  if (settings.invalidVersions.includes(version))
-    return {
-      ok: false,
-      reason: 'revoked',
-      detail:
-        'The API key has been revoked (its version is listed in api.auth.invalid_versions): make a new one with npm run api-key',
-    };
+  if (iss !== settings.issuer) {
+    return refuse(
+      'other-issuer',
+      'The API key was issued for another service: make one for this API with npm run api-key',
+    );
+  }
+  if (env !== settings.env) {
+    const detail = `The API key is for APP_ENV=${env}, and this API runs as ${settings.env}: make one with APP_ENV=${settings.env} npm run api-key`;
+    return refuse('other-env', detail);
+  }
+  if (settings.invalidVersions.includes(version)) {
+    return refuse(
+      'revoked',
+      `The API key has been revoked (its version is listed in api.auth.invalid_versions): ${NEW_KEY}`,
+    );
+  }
   return { ok: true, scopes: scope, subject: typeof payload.sub === 'string' ? payload.sub : undefined };
 }
 
@@ -178,18 +166,10 @@ export function apiKeySettings(config: Config): ApiKeySettings {
   const secret = config.secrets.apiSecretKey;
   const howTo = `make one with: npm run api-key -- --new-secret, and put API_SECRET_KEY=<it> in the environment or in .env.${config.env}.local (git-ignored)`;
   if (secret === undefined) throw new ConfigError('API_SECRET_KEY', '', `is not set; ${howTo}`);
-  if (secret.length < MIN_SECRET_LENGTH)
-    throw new ConfigError(
-      'API_SECRET_KEY',
-      '',
-      `is ${secret.length} characters, at least ${MIN_SECRET_LENGTH} are needed; ${howTo}`,
-    );
-  const { auth } = config.app.api;
-  return {
-    secret,
-    issuer: auth.issuer,
-    env: config.env,
-    keyVersion: auth.key_version,
-    invalidVersions: auth.invalid_versions,
-  };
+  if (secret.length < MIN_SECRET_LENGTH) {
+    const reason = `is ${secret.length} characters, at least ${MIN_SECRET_LENGTH} are needed; ${howTo}`;
+    throw new ConfigError('API_SECRET_KEY', '', reason);
+  }
+  const { issuer, key_version: keyVersion, invalid_versions: invalidVersions } = config.app.api.auth;
+  return { secret, issuer, env: config.env, keyVersion, invalidVersions };
 }

@@ -121,116 +121,57 @@ export class ConfigError extends Error {
 }
 
 /**
- * The environment variables that may override a YAML value, for containers and
- * tests. Kept small on purpose: everything else lives in the YAML files.
+ * The environment variables that may override a YAML value, for containers and tests: the dotted
+ * key (`redis.*` is cacheserver.yaml, the rest config.yaml), its kind, and the YAML alternative it
+ * replaces (REDIS_JOBQUEUE_ADDR in a container overrides a `sentinel:` in the file; kept when a
+ * variable set that too, and then validation says "not both"). Kept small on purpose.
  */
-export const ENV_OVERRIDES = [
-  { variable: 'SERVER_PORT', file: 'config', path: ['server', 'port'], kind: 'number' },
-  { variable: 'SERVER_HOST', file: 'config', path: ['server', 'host'], kind: 'string' },
-  { variable: 'JOBQUEUE_PORT', file: 'config', path: ['jobqueue', 'port'], kind: 'number' },
-  { variable: 'JOBQUEUE_HOST', file: 'config', path: ['jobqueue', 'host'], kind: 'string' },
-  { variable: 'JOBQUEUE_QUEUE_NAME', file: 'config', path: ['jobqueue', 'queue_name'], kind: 'string' },
-  { variable: 'JOBQUEUE_PREFIX', file: 'config', path: ['jobqueue', 'prefix'], kind: 'string' },
-  { variable: 'JOBQUEUE_LOCK_DURATION_MS', file: 'config', path: ['jobqueue', 'lock_duration_ms'], kind: 'number' },
-  {
-    variable: 'JOBQUEUE_STALLED_INTERVAL_MS',
-    file: 'config',
-    path: ['jobqueue', 'stalled_interval_ms'],
-    kind: 'number',
-  },
-  { variable: 'API_CORS_ALLOWED_ORIGINS', file: 'config', path: ['api', 'cors', 'allowed_origins'], kind: 'list' },
-  { variable: 'RATE_LIMIT_STORAGE_TYPE', file: 'config', path: ['api', 'rate_limit', 'storage_type'], kind: 'string' },
-  { variable: 'ADMIN_HOST', file: 'config', path: ['admin', 'host'], kind: 'string' },
-  { variable: 'ADMIN_PORT', file: 'config', path: ['admin', 'port'], kind: 'number' },
-  { variable: 'LOG_LEVEL', file: 'config', path: ['log', 'level'], kind: 'string' },
-  { variable: 'LOG_FORMAT', file: 'config', path: ['log', 'format'], kind: 'string' },
-  {
-    variable: 'REDIS_JOBQUEUE_ADDR',
-    file: 'cacheserver',
-    path: ['redis', 'jobqueue', 'addr'],
-    kind: 'string',
-    replaces: ['redis', 'jobqueue', 'sentinel'],
-  },
-  {
-    variable: 'REDIS_JOBQUEUE_SENTINEL_ADDRS',
-    file: 'cacheserver',
-    path: ['redis', 'jobqueue', 'sentinel', 'addrs'],
-    kind: 'list',
-    replaces: ['redis', 'jobqueue', 'addr'],
-  },
-  {
-    variable: 'REDIS_JOBQUEUE_SENTINEL_NAME',
-    file: 'cacheserver',
-    path: ['redis', 'jobqueue', 'sentinel', 'name'],
-    kind: 'string',
-    replaces: ['redis', 'jobqueue', 'addr'],
-  },
-  {
-    variable: 'REDIS_JOBQUEUE_SENTINEL_USERNAME',
-    file: 'cacheserver',
-    path: ['redis', 'jobqueue', 'sentinel', 'username'],
-    kind: 'string',
-  },
-  {
-    variable: 'REDIS_JOBQUEUE_SENTINEL_PASSWORD',
-    file: 'cacheserver',
-    path: ['redis', 'jobqueue', 'sentinel', 'password'],
-    kind: 'string',
-  },
-  {
-    variable: 'REDIS_JOBQUEUE_ACK_REPLICAS',
-    file: 'cacheserver',
-    path: ['redis', 'jobqueue', 'ack_replicas'],
-    kind: 'number',
-  },
-  {
-    variable: 'REDIS_JOBQUEUE_ACK_TIMEOUT_MS',
-    file: 'cacheserver',
-    path: ['redis', 'jobqueue', 'ack_timeout_ms'],
-    kind: 'number',
-  },
-  { variable: 'REDIS_JOBQUEUE_USERNAME', file: 'cacheserver', path: ['redis', 'jobqueue', 'username'], kind: 'string' },
-  { variable: 'REDIS_JOBQUEUE_PASSWORD', file: 'cacheserver', path: ['redis', 'jobqueue', 'password'], kind: 'string' },
-  {
-    variable: 'REDIS_DEFAULT_CLUSTER_ADDRS',
-    file: 'cacheserver',
-    path: ['redis', 'default', 'cluster', 'addrs'],
-    kind: 'list',
-  },
-  {
-    variable: 'REDIS_DEFAULT_CLUSTER_PASSWORD',
-    file: 'cacheserver',
-    path: ['redis', 'default', 'cluster', 'password'],
-    kind: 'string',
-  },
-] as const satisfies readonly EnvOverride[];
+const OVERRIDES = {
+  SERVER_PORT: ['server.port', 'number'],
+  SERVER_HOST: ['server.host'],
+  JOBQUEUE_PORT: ['jobqueue.port', 'number'],
+  JOBQUEUE_HOST: ['jobqueue.host'],
+  JOBQUEUE_QUEUE_NAME: ['jobqueue.queue_name'],
+  JOBQUEUE_PREFIX: ['jobqueue.prefix'],
+  JOBQUEUE_LOCK_DURATION_MS: ['jobqueue.lock_duration_ms', 'number'],
+  JOBQUEUE_STALLED_INTERVAL_MS: ['jobqueue.stalled_interval_ms', 'number'],
+  API_CORS_ALLOWED_ORIGINS: ['api.cors.allowed_origins', 'list'],
+  RATE_LIMIT_STORAGE_TYPE: ['api.rate_limit.storage_type'],
+  ADMIN_HOST: ['admin.host'],
+  ADMIN_PORT: ['admin.port', 'number'],
+  LOG_LEVEL: ['log.level'],
+  LOG_FORMAT: ['log.format'],
+  REDIS_JOBQUEUE_ADDR: ['redis.jobqueue.addr', 'string', 'redis.jobqueue.sentinel'],
+  REDIS_JOBQUEUE_SENTINEL_ADDRS: ['redis.jobqueue.sentinel.addrs', 'list', 'redis.jobqueue.addr'],
+  REDIS_JOBQUEUE_SENTINEL_NAME: ['redis.jobqueue.sentinel.name', 'string', 'redis.jobqueue.addr'],
+  REDIS_JOBQUEUE_SENTINEL_USERNAME: ['redis.jobqueue.sentinel.username'],
+  REDIS_JOBQUEUE_SENTINEL_PASSWORD: ['redis.jobqueue.sentinel.password'],
+  REDIS_JOBQUEUE_ACK_REPLICAS: ['redis.jobqueue.ack_replicas', 'number'],
+  REDIS_JOBQUEUE_ACK_TIMEOUT_MS: ['redis.jobqueue.ack_timeout_ms', 'number'],
+  REDIS_JOBQUEUE_USERNAME: ['redis.jobqueue.username'],
+  REDIS_JOBQUEUE_PASSWORD: ['redis.jobqueue.password'],
+  REDIS_DEFAULT_CLUSTER_ADDRS: ['redis.default.cluster.addrs', 'list'],
+  REDIS_DEFAULT_CLUSTER_PASSWORD: ['redis.default.cluster.password'],
+} satisfies Record<string, readonly [key: string, kind?: 'number' | 'string' | 'list', replaces?: string]>;
 
-interface EnvOverride {
-  variable: string;
-  file: 'config' | 'cacheserver';
-  path: readonly string[];
-  kind: 'number' | 'string' | 'list';
-  /**
-   * The YAML's alternative to this setting, removed when the variable is set
-   * (REDIS_JOBQUEUE_ADDR in a container overrides a `sentinel:` in the file).
-   * Kept when a variable set it too: then validation says "not both".
-   */
-  replaces?: readonly string[];
-}
+export type OverrideFile = 'config' | 'cacheserver';
 
-export type OverrideFile = (typeof ENV_OVERRIDES)[number]['file'];
+export const ENV_OVERRIDES = Object.entries(OVERRIDES).map(([variable, [key, kind = 'string', replaces]]) => ({
+  variable,
+  file: key.startsWith('redis.') ? 'cacheserver' : 'config',
+  path: key.split('.'),
+  kind,
+  replaces: replaces?.split('.'),
+}));
 
 /** Numbers stay strings when they do not look like one, so validation names the bad value. */
-function convert(raw: string, kind: 'number' | 'string' | 'list'): unknown {
+function convert(raw: string, kind: string): unknown {
   if (kind === 'number') return /^\d+$/.test(raw.trim()) ? Number(raw) : raw;
-  if (kind === 'list')
-    return raw
-      .split(',')
-      .map((item) => item.trim())
-      .filter((item) => item !== '');
+  if (kind === 'list') return raw.split(',').flatMap((item) => (item.trim() === '' ? [] : [item.trim()]));
   return raw;
 }
 
+/** Sets (or, with `undefined`, deletes) a key of a raw YAML document, making the objects on its path. */
 function setPath(target: Record<string, unknown>, path: readonly string[], value: unknown): void {
   let node = target;
   for (const key of path.slice(0, -1)) {
@@ -238,20 +179,10 @@ function setPath(target: Record<string, unknown>, path: readonly string[], value
     if (typeof child !== 'object' || child === null || Array.isArray(child)) node[key] = {};
     node = node[key] as Record<string, unknown>;
   }
-  node[path[path.length - 1] as string] = value;
+  const last = path[path.length - 1] ?? '';
+  if (value === undefined) delete node[last];
+  else node[last] = value;
 }
-
-function deletePath(target: Record<string, unknown>, path: readonly string[]): void {
-  let node: unknown = target;
-  for (const key of path.slice(0, -1)) {
-    node = typeof node === 'object' && node !== null ? (node as Record<string, unknown>)[key] : undefined;
-  }
-  if (typeof node === 'object' && node !== null)
-    delete (node as Record<string, unknown>)[path[path.length - 1] as string];
-}
-
-const startsWith = (path: readonly string[], prefix: readonly string[]) =>
-  prefix.every((key, index) => path[index] === key);
 
 /**
  * Writes the set variables into the raw (not yet validated) YAML document.
@@ -262,18 +193,9 @@ export function applyEnvOverrides(
   document: Record<string, unknown>,
   environment: Readonly<Record<string, string | undefined>>,
 ): Map<string, string> {
-  const applied = new Map<string, string>();
-  const set: EnvOverride[] = ENV_OVERRIDES.filter((override) => {
-    const raw = environment[override.variable];
-    return override.file === file && raw !== undefined && raw !== '';
-  });
-  for (const override of set) {
-    const replaced = override.replaces;
-    if (replaced && !set.some((other) => startsWith(other.path, replaced))) deletePath(document, replaced);
-  }
-  for (const override of set) {
-    setPath(document, override.path, convert(environment[override.variable] ?? '', override.kind));
-    applied.set(override.path.join('.'), override.variable);
-  }
-  return applied;
+  const set = ENV_OVERRIDES.filter(({ variable, file: of }) => of === file && environment[variable]);
+  const isSet = (path: readonly string[]) => set.some((other) => path.every((key, i) => other.path[i] === key));
+  for (const { replaces } of set) if (replaces && !isSet(replaces)) setPath(document, replaces, undefined);
+  for (const { variable, path, kind } of set) setPath(document, path, convert(environment[variable] ?? '', kind));
+  return new Map(set.map(({ path, variable }) => [path.join('.'), variable]));
 }

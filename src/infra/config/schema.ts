@@ -64,27 +64,20 @@ const Origin = v.pipe(
   ),
 );
 
+const METHODS = ['GET', 'POST', 'OPTIONS'];
+const RATE_LIMIT_HEADERS = ['Limit', 'Remaining', 'Reset'].flatMap((name) => [
+  `X-RateLimit-${name}`,
+  `X-RateLimit-Hour-${name}`,
+]);
+/** The response headers a browser client may read by default. */
+const EXPOSED_HEADERS = ['Location', 'Retry-After', 'Idempotent-Replayed', 'X-Request-Id', ...RATE_LIMIT_HEADERS];
+
 /** Cross-origin browser clients of `/api/*` (Hono's cors middleware). */
 const CorsSchema = v.strictObject({
   allowed_origins: v.array(Origin),
-  allowed_methods: v.optional(v.array(v.pipe(v.string(), v.regex(/^[A-Z]+$/, 'an HTTP method in capitals'))), [
-    'GET',
-    'POST',
-    'OPTIONS',
-  ]),
+  allowed_methods: v.optional(v.array(v.pipe(v.string(), v.regex(/^[A-Z]+$/, 'an HTTP method in capitals'))), METHODS),
   allowed_headers: v.optional(v.array(v.string()), ['Content-Type', 'Authorization', 'Idempotency-Key']),
-  exposed_headers: v.optional(v.array(v.string()), [
-    'Location',
-    'Retry-After',
-    'Idempotent-Replayed',
-    'X-Request-Id',
-    'X-RateLimit-Limit',
-    'X-RateLimit-Remaining',
-    'X-RateLimit-Reset',
-    'X-RateLimit-Hour-Limit',
-    'X-RateLimit-Hour-Remaining',
-    'X-RateLimit-Hour-Reset',
-  ]),
+  exposed_headers: v.optional(v.array(v.string()), EXPOSED_HEADERS),
   allow_credentials: v.optional(v.boolean(), false),
   max_age_seconds: v.optional(v.pipe(NonNegativeInt, v.maxValue(86_400)), 600),
 });

@@ -24,26 +24,25 @@ export const PROBLEM_TYPES = {
 /** The media type of every problem answer, written on raw sockets too. */
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8';
 
+const described = <S extends v.GenericSchema>(schema: S, text: string) => v.pipe(schema, v.description(text));
+
 /** `application/problem+json` as this API answers it, for `/openapi.json`. */
 export const ProblemSchema = v.object({
-  type: v.pipe(v.string(), v.description('A URN naming the kind of problem, or about:blank.')),
+  type: described(v.string(), 'A URN naming the kind of problem, or about:blank.'),
   title: v.string(),
   status: v.pipe(v.number(), v.integer()),
-  detail: v.pipe(v.string(), v.description('What went wrong and what to do about it.')),
+  detail: described(v.string(), 'What went wrong and what to do about it.'),
   errors: v.optional(
-    v.pipe(
+    described(
       v.array(v.object({ field: v.string(), reason: v.string() })),
-      v.description('On 400: each invalid field (dotted path; "(body)" for the body itself) and why.'),
+      'On 400: each invalid field (dotted path; "(body)" for the body itself) and why.',
     ),
   ),
   retry_after_seconds: v.optional(
-    v.pipe(v.number(), v.integer(), v.description('On 429: when to try again; also in Retry-After.')),
+    described(v.pipe(v.number(), v.integer()), 'On 429: when to try again; also in Retry-After.'),
   ),
   message: v.optional(
-    v.pipe(
-      v.string(),
-      v.description("On 401/403: the same text as detail, where the original Go template's client looks."),
-    ),
+    described(v.string(), "On 401/403: detail again, where the original Go template's client looks."),
   ),
 });
 

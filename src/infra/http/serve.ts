@@ -3,11 +3,6 @@ import type { Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { PROBLEM_CONTENT_TYPE, PROBLEM_TYPES } from './problem.js';
 
-/** Anything with a fetch handler @hono/node-server can serve, e.g. a Hono app. */
-export interface FetchApp {
-  fetch: Parameters<typeof serve>[0]['fetch'];
-}
-
 export interface RunningServer {
   /** The bound port (useful with port 0). */
   port: number;
@@ -20,23 +15,12 @@ export interface ListenAddress {
   port: number;
   /** Where the port is set, for the error message: e.g. `server.port (SERVER_PORT)`. */
   setting?: string;
-  /** Bounds on slow clients; {@link DEFAULT_TIMEOUTS} when absent. */
-  timeouts?: SlowClientTimeouts;
+  /**
+   * How long a client may take from connect to the end of its headers, and of its body: one that
+   * trickles them (slowloris) gets 408 instead of holding a socket for Node's 60 s / 5 min.
+   */
+  timeouts?: { headersMs: number; requestMs: number };
 }
-
-/**
- * How long a client may take to send its request: a connection that trickles
- * its headers or body (slowloris) is closed with 408 instead of holding a
- * socket and its memory for Node's defaults (60 s for headers, 5 min in all).
- */
-export interface SlowClientTimeouts {
-  /** From connect to the end of the headers. */
-  headersMs: number;
-  /** From connect to the end of the body. */
-  requestMs: number;
-}
-
-export const DEFAULT_TIMEOUTS: SlowClientTimeouts = { headersMs: 10_000, requestMs: 30_000 };
 
 /** The address is taken (EADDRINUSE) or may not be bound (EACCES, EADDRNOTAVAIL): the process cannot start. */
 export class ListenError extends Error {
@@ -58,9 +42,12 @@ export class ListenError extends Error {
  * {@link ListenError} when it cannot be (port taken), so the entry can say so and exit.
  * @example const server = await startHttpServer(app, { host: '127.0.0.1', port: 8080, setting: 'SERVER_PORT' });
  */
-export function startHttpServer(app: FetchApp, address: ListenAddress): Promise<RunningServer> {
+export function startHttpServer(
+  app: { fetch: Parameters<typeof serve>[0]['fetch'] },
+  address: ListenAddress,
+): Promise<RunningServer> {
   return new Promise((resolve, reject) => {
-    const { headersMs, requestMs } = address.timeouts ?? DEFAULT_TIMEOUTS;
+    const { headersMs, requestMs } = address.timeouts ?? { headersMs: 10_000, requestMs: 30_000 };
     const serverOptions = {
       headersTimeout: headersMs,
       requestTimeout: requestMs,
@@ -90,47 +77,25 @@ export function startHttpServer(app: FetchApp, address: ListenAddress): Promise<
   });
 }
 
-const TITLES: Record<400 | 408 | 431, string> = {
-  400: 'Bad Request',
-  408: 'Request Timeout',
-  431: 'Request Header Fields Too Large',
-};
-
-/** What Node's HTTP parser reported, as the status it would answer (its own default mapping). */
-function statusOf(code: string | undefined): 400 | 408 | 431 {
-  if (code === 'HPE_HEADER_OVERFLOW') return 431;
-  if (code === 'ERR_HTTP_REQUEST_TIMEOUT') return 408;
-  return 400;
-}
+/** What Node's HTTP parser reports, as the status it would answer (its own mapping), a title and a detail. */
+const ANSWERS = new Map<string | undefined, [status: number, title: string, detail: string]>([
+  ['HPE_HEADER_OVERFLOW', [431, 'Request Header Fields Too Large', 'The request headers are too large']],
+  ['ERR_HTTP_REQUEST_TIMEOUT', [408, 'Request Timeout', 'The request was not received in time']],
+]);
 
 /**
- * The server's `clientError` listener: a request Node's parser refuses (a
- * malformed line or header, Content-Length with Transfer-Encoding, headers
- * over 16 KiB, a request not finished in time) never reaches the app, and
- * Node would answer a bare status line with no body. This answers
+ * The server's `clientError` listener: a request Node's parser refuses (a malformed line or
+ * header, Content-Length with Transfer-Encoding, headers over 16 KiB, a request not finished in
+ * time) never reaches the app, and Node would answer a bare status line. This answers
  * problem+json like every other error, naming the parser's code only.
  * @example server.on('clientError', answerClientError);
  */
 export function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
   // A reset peer or a socket already closing cannot take an answer (Node's documented guard).
-  if (error.code === 'ECONNRESET' || !socket.writable) {
-    socket.destroy();
-    return;
-  }
-  const status = statusOf(error.code);
-  const title = TITLES[status];
-  const body = JSON.stringify({
-    type: PROBLEM_TYPES.http,
-    title,
-    status,
-    detail:
-      status === 431
-        ? 'The request headers are too large'
-        : status === 408
-          ? 'The request was not received in time'
-          : `The request is not valid HTTP/1.1 (${error.code ?? 'parse error'})`,
-  });
-  socket.end(
-    `HTTP/1.1 ${status} ${title}\r\nContent-Type: ${PROBLEM_CONTENT_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-  );
+  if (error.code === 'ECONNRESET' || !socket.writable) return void socket.destroy();
+  const invalid = `The request is not valid HTTP/1.1 (${error.code ?? 'parse error'})`;
+  const [status, title, detail] = ANSWERS.get(error.code) ?? [400, 'Bad Request', invalid];
+  const body = JSON.stringify({ type: PROBLEM_TYPES.http, title, status, detail });
+  const head = `HTTP/1.1 ${status} ${title}\r\nContent-Type: ${PROBLEM_CONTENT_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}`;
+  socket.end(`${head}\r\nConnection: close\r\n\r\n${body}`);
 }

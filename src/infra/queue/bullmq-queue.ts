@@ -21,15 +21,6 @@ export interface QueueLocation {
   readonly prefix: string;
 }
 
-export interface LazyQueue {
-  /** The fail-fast client the queue runs on (`producerRedisOptions`). */
-  readonly client: Redis;
-  readonly location: QueueLocation;
-  /** The queue, created on first use and again after a failed start-up. */
-  current(): Queue;
-  close(): Promise<void>;
-}
-
 /**
  * A BullMQ Queue over a shared ioredis client, made on first use. A Queue keeps the promise of its
  * first start-up; if that fails (Redis lost mid-handshake) it stays broken, so a new one is made.
@@ -62,8 +53,11 @@ export function createLazyQueue({
     async close() {
       await queue?.close();
     },
-  } satisfies LazyQueue;
+  };
 }
+
+/** The queue on the fail-fast client (`producerRedisOptions`); `current()` makes it again after a failed start-up. */
+export type LazyQueue = ReturnType<typeof createLazyQueue>;
 
 /**
  * A Queue for reads an operator triggers (the dashboard, a metrics scrape) on a fail-fast
@@ -153,16 +147,9 @@ export function firstRunDueAt(job: Pick<Job, 'timestamp' | 'opts'>): number {
   return job.timestamp + (job.opts.delay ?? 0);
 }
 
-const STATES: Record<BullmqJobState, JobState> = {
-  delayed: 'delayed',
-  waiting: 'waiting',
-  // Our jobs use neither priorities nor flows; if one does, it is still "due, not running".
-  prioritized: 'waiting',
-  'waiting-children': 'waiting',
-  active: 'active',
-  completed: 'completed',
-  failed: 'failed',
-};
+/** BullMQ's state as ours: the service uses neither priorities nor flows; if a job does, it is still "due, not running". */
+const stateOf = (state: BullmqJobState): JobState =>
+  state === 'prioritized' || state === 'waiting-children' ? 'waiting' : state;
 
 /**
  * When a delayed job's next run is due: before its first run, the registered due time; after a
@@ -206,7 +193,7 @@ export function createBullmqStatusReader(context: QueueCallContext): JobStatusRe
       const after: Job | undefined = state === 'unknown' ? undefined : await queue.current().getJob(jobId);
       if (!after || state === 'unknown') return undefined;
       const sameRun = RUN_FIELDS.every((field) => before?.[field] === after[field]);
-      if (sameRun || read === 3) return toStatus(after, STATES[state]);
+      if (sameRun || read === 3) return toStatus(after, stateOf(state));
       before = after;
     }
     return undefined;

@@ -5,7 +5,8 @@
  */
 import { Cluster } from 'ioredis';
 import { RateLimiterRedis, RLWrapperTimeouts } from 'rate-limiter-flexible';
-import type { RedisClusterConfig } from '../config/schema.js';
+import type { Logger } from 'pino';
+import type { Config, RedisClusterConfig } from '../config/schema.js';
 import { baseRedisOptions, formatClusterLabel, reconnectDelay } from '../redis/connection.js';
 import type { CounterStore } from './rate-limit.js';
 
@@ -35,17 +36,29 @@ export function createClusterClient(config: RedisClusterConfig): Cluster {
 }
 
 /**
- * Counters in the cluster, each call bounded by `command_timeout_ms` (ioredis Cluster holds
- * commands for a node it is reconnecting to, past the per-command timeout).
+ * Counters in the cluster when `api.rate_limit.storage_type` is `redis`, or `auto` with nodes in
+ * `redis.default.cluster.addrs`; undefined otherwise (memory). Each call is bounded by
+ * `command_timeout_ms`: ioredis Cluster holds commands for a node it is reconnecting to.
+ * @example createRateLimit(config, logger, clusterStoreFromConfig(config, logger))
  */
-export function clusterStore(cluster: Cluster, config: RedisClusterConfig): { store: CounterStore; label: string } {
+export function clusterStoreFromConfig(config: Config, logger: Logger) {
+  const { storage_type: storage, enabled } = config.app.api.rate_limit;
+  const { cluster: settings } = config.cache.redis.default;
+  const wanted = storage === 'redis' || (storage === 'auto' && settings.addrs.length > 0);
+  logger.info({ storage: enabled ? (wanted ? 'redis' : 'memory') : 'off' }, 'rate limiting');
+  if (!enabled || !wanted) return undefined;
+  const cluster = createClusterClient(settings);
+  // The limiter logs the store's outages once; this only keeps ioredis quiet on every retry.
+  cluster.on('error', (error) => logger.debug({ err: error }, 'rate-limit cluster error'));
   return {
-    label: `Redis Cluster ${formatClusterLabel(config.addrs)}`,
+    cluster,
+    label: `Redis Cluster ${formatClusterLabel(settings.addrs)}`,
+    close: () => cluster.disconnect(),
     store: (options) =>
       new RLWrapperTimeouts({
         keyPrefix: options.keyPrefix,
-        timeoutMs: config.command_timeout_ms,
+        timeoutMs: settings.command_timeout_ms,
         limiter: new RateLimiterRedis({ ...options, storeClient: cluster, rejectIfRedisNotReady: true }),
       }),
-  };
+  } satisfies { cluster: Cluster; store: CounterStore; label: string; close: () => void };
 }
