@@ -117,7 +117,7 @@ async function main(): Promise<void> {
     if (only.includes('delay')) {
       const variants = {
         [`plain BullMQ Worker, shipped redis.conf (hz ${shippedHz})`]: { port: redis.port, kind: 'raw' },
-        'our worker, shipped redis.conf with hz 10 (Redis default)': { port: hz10Redis.port, kind: 'ours' },
+        'our worker, Redis default hz 10 (else shipped redis.conf)': { port: hz10Redis.port, kind: 'ours' },
         [`our worker, shipped redis.conf (hz ${shippedHz})`]: { port: redis.port, kind: 'ours' },
       } as const;
       sections.delay = await benchDelay(variants, { count: 2000, spreadMs: 2000, rounds, log });

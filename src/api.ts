@@ -125,9 +125,6 @@ export function createApiService({ config, logger, overrides }: ApiOptions) {
     get port() {
       return server?.port;
     },
-    get adminPort() {
-      return dashboard?.server.port;
-    },
     async start() {
       api = createApi({ config, logger, overrides });
       const { host, port, headers_timeout_ms: headersMs, request_timeout_ms: requestMs } = config.app.server;

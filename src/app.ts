@@ -1,14 +1,18 @@
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
-import { cors } from 'hono/cors';
 import { requestId } from 'hono/request-id';
 import type { Logger } from 'pino';
 import { demoDelayPrint } from './jobs/demo-delay-print.js';
 import type { ApiKeySettings } from './infra/auth/api-keys.js';
 import type { AdminCredentials, AppConfig } from './infra/config/schema.js';
 import { bearerAuth } from './infra/http/bearer-auth.js';
-import { strictJson } from './infra/http/strict-json.js';
-import { createErrorHandler, notFoundHandler, PROBLEM_TYPES, problemResponse } from './infra/http/problem.js';
+import { bodyLimitByHeader, corsByHeader } from './infra/http/fast-paths.js';
+import {
+  createErrorHandler,
+  notFoundHandler,
+  PROBLEM_TYPES,
+  problemResponse,
+  strictJson,
+} from './infra/http/problem.js';
 import { requestLog } from './infra/log.js';
 import { createMetricsRoutes, httpMetrics, registrationMetrics, type ApiMetrics } from './infra/metrics.js';
 import { rateLimit, type RateLimitOptions } from './infra/rate-limit/rate-limit.js';
@@ -50,27 +54,16 @@ export function createApp(deps: AppDeps) {
     app.use('/api/dm-jobqueue/register', registrationMetrics(deps.metrics, demoDelayPrint.type));
   }
   // Preflights are answered here, before they can be counted or refused for lacking a key.
-  if (deps.cors) {
-    const { allowed_origins, allowed_methods, allowed_headers, exposed_headers, allow_credentials, max_age_seconds } =
-      deps.cors;
-    app.use(
-      '/api/*',
-      cors({
-        origin: allowed_origins,
-        allowMethods: allowed_methods,
-        allowHeaders: allowed_headers,
-        exposeHeaders: exposed_headers,
-        credentials: allow_credentials,
-        maxAge: max_age_seconds,
-      }),
-    );
-  }
+  if (deps.cors) app.use('/api/*', corsByHeader(deps.cors));
   // Only the API is limited and authenticated: the page, /health and static files stay open.
   if (deps.rateLimit) app.use('/api/*', rateLimit(deps.rateLimit));
   app.use('/api/*', bearerAuth(deps.auth));
   const detail = `The request body must be at most ${deps.bodyLimitBytes} bytes`;
   const tooLarge = { type: PROBLEM_TYPES.http, title: 'Content Too Large', status: 413, detail } as const;
-  app.use('/api/*', bodyLimit({ maxSize: deps.bodyLimitBytes, onError: (c) => problemResponse(c, tooLarge) }));
+  app.use(
+    '/api/*',
+    bodyLimitByHeader(deps.bodyLimitBytes, (c) => problemResponse(c, tooLarge)),
+  );
   app.use('/api/*', strictJson());
 
   app.route('/', createHealthRoutes(deps.isReady));

@@ -45,9 +45,6 @@ export function createWorkerService(options: {
   let onFailure: (error: unknown) => void = () => undefined;
   let stopping: Promise<void> | undefined;
   return {
-    get healthPort() {
-      return health?.port;
-    },
     onFailure(callback: (error: unknown) => void) {
       onFailure = callback;
     },

@@ -3,19 +3,15 @@ import * as v from 'valibot';
 
 /** How long most job types wait before their first run: 3 minutes. */
 export const DEFAULT_JOB_DELAY_SECONDS = 180;
-
 /** How many times most job types are retried after a failed run. */
 export const DEFAULT_MAX_RETRY = 10;
-
 /**
  * Retry delay most job types use: 30 s, then doubling (30 s, 1 min, 2 min, …), ±20 % jitter so a
  * burst of failures does not retry in lock step. Ten retries span about 8.5 hours in all.
  */
 export const DEFAULT_RETRY_BACKOFF = { type: 'exponential', delayMs: 30_000, jitter: 0.2 } as const;
-
 /** Upper bound of a per-job delay: 30 days. */
 export const MAX_DELAY_SECONDS = 30 * 24 * 60 * 60;
-
 /** Upper bound of a per-job retry count; beyond it exponential backoff reaches years. */
 export const MAX_RETRY_LIMIT = 25;
 
@@ -92,12 +88,8 @@ export type JobOf<D extends AnyJobDefinition> = D extends AnyJobDefinition
   ? { readonly name: D['type']; readonly data: PayloadOf<D> }
   : never;
 
-/** One invalid input field and why, as answered in a 400 and logged for a job. */
-export interface FieldError {
-  /** Dotted path of the field; `(body)` for the value itself. */
-  field: string;
-  reason: string;
-}
+/** One invalid input field (dotted path; `(body)` for the value itself) and why: a 400's `errors`, a failed job's reason. */
+export type FieldError = { field: string; reason: string };
 
 /** Validation issues (valibot's, or any Standard Schema's) as `{ field, reason }`, one per field. */
 export function toFieldErrors(issues: readonly { message: string; path?: readonly unknown[] | undefined }[]) {

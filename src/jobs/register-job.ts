@@ -44,13 +44,7 @@ export interface RegisterJobInput<Payload> {
   maxRetry?: number | undefined;
 }
 
-export interface RegisteredJob {
-  jobId: string;
-  jobType: string;
-  delaySeconds: number;
-  maxRetry: number;
-  runAt: Date;
-}
+export type RegisteredJob = ReturnType<typeof registeredJob>;
 
 /** Validates the payload with the job type's schema (the worker checks the same) and applies its defaults. */
 export function resolveRegistration<D extends AnyJobDefinition>(
@@ -70,7 +64,7 @@ export function registeredJob(
   jobId: string,
   job: { name: string; delayMs: number; attempts: number },
   createdAt: number,
-): RegisteredJob {
+) {
   const { name, delayMs, attempts } = job;
   return {
     jobId,

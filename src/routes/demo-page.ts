@@ -6,20 +6,22 @@ import { secureHeaders } from 'hono/secure-headers';
 /** `public/dm-jobqueue/`: `src/routes/` (tsx, tests) and `dist/routes/` are both two levels below the project. */
 export const DEMO_PAGE_DIR = fileURLToPath(new URL('../../public/dm-jobqueue/', import.meta.url));
 
-// Same-origin only: no inline script or style, so injected markup cannot run.
-const pageHeaders = secureHeaders({
-  contentSecurityPolicy: {
-    defaultSrc: ["'none'"],
-    scriptSrc: ["'self'"],
-    styleSrc: ["'self'"],
-    connectSrc: ["'self'"],
-    imgSrc: ["'self'", 'data:'],
-    baseUri: ["'none'"],
-    formAction: ["'self'"],
-    frameAncestors: ["'none'"],
-  },
-  referrerPolicy: 'no-referrer',
-});
+/**
+ * Secure headers for a page served from this origin only: no inline script, so injected markup
+ * cannot run; `extra` widens single directives (Swagger UI's inline styles and fonts).
+ */
+export function samePageHeaders(extra: { styleSrc?: string[]; fontSrc?: string[] } = {}) {
+  const self = ["'self'"];
+  return secureHeaders({
+    contentSecurityPolicy: {
+      ...{ defaultSrc: ["'none'"], scriptSrc: self, styleSrc: self, connectSrc: self, imgSrc: [...self, 'data:'] },
+      ...{ baseUri: ["'none'"], formAction: self, frameAncestors: ["'none'"], ...extra },
+    },
+    referrerPolicy: 'no-referrer',
+  });
+}
+
+const pageHeaders = samePageHeaders();
 
 /**
  * The demo page: `GET /dm-jobqueue` and its scripts and styles as plain files (no build step;

@@ -160,8 +160,6 @@ export interface DmJobqueueDeps {
   newJobId?: (() => string) | undefined;
 }
 
-const iso = (date: Date | undefined) => date?.toISOString() ?? null;
-
 /**
  * The routes, mounted with `app.route('/api/dm-jobqueue', createDmJobqueueRoutes(deps))`. The
  * body's validator answers 400 naming each field, and documents the body in /openapi.json.
@@ -193,14 +191,13 @@ export function createDmJobqueueRoutes(deps: DmJobqueueDeps) {
           c.set('idempotentReplay', true);
         }
       }
-      const { jobId, jobType, delaySeconds, maxRetry, runAt } = job;
       const response = {
-        job_id: jobId,
+        job_id: job.jobId,
         status: 'registered',
-        job_type: jobType,
-        delay_seconds: delaySeconds,
-        max_retry: maxRetry,
-        run_at: runAt.toISOString(),
+        job_type: job.jobType,
+        delay_seconds: job.delaySeconds,
+        max_retry: job.maxRetry,
+        run_at: job.runAt.toISOString(),
       } as const satisfies v.InferOutput<typeof RegisterResponseSchema>;
       return c.json(response, 201);
     })
@@ -219,10 +216,10 @@ export function createDmJobqueueRoutes(deps: DmJobqueueDeps) {
         job_type: status.jobType,
         state: status.state,
         run_at: status.runAt.toISOString(),
-        next_run_at: iso(status.nextRunAt),
+        next_run_at: status.nextRunAt?.toISOString() ?? null,
         attempts_made: status.attemptsMade,
         max_retry: status.maxRetry,
-        finished_at: iso(status.finishedAt),
+        finished_at: status.finishedAt?.toISOString() ?? null,
         failure_reason: status.failureReason ?? null,
       } satisfies v.InferOutput<typeof JobStatusResponseSchema>);
     });

@@ -2,8 +2,7 @@ import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
 import { createSilentLogger } from '../infra/log.js';
 import { createErrorHandler } from '../infra/http/problem.js';
-import { strictJson } from '../infra/http/strict-json.js';
-import { jsonBody } from '../infra/http/problem.js';
+import { jsonBody, strictJson } from '../infra/http/problem.js';
 import { RegisterRequestSchema } from './dm-jobqueue.js';
 
 // The register route's body handling: strictJson (on /api/* in createApp), then the route's validator.

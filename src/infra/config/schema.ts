@@ -138,14 +138,14 @@ export const AppConfigSchema = v.strictObject({
       port: v.optional(Port, 8083),
       read_only: v.optional(v.boolean(), false),
     }),
-    { host: '127.0.0.1', port: 8083, read_only: false },
+    {},
   ),
   log: v.optional(
     v.strictObject({
       level: v.optional(v.picklist(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']), 'info'),
       format: v.optional(v.picklist(['pretty', 'json']), 'json'),
     }),
-    { level: 'info', format: 'json' },
+    {},
   ),
 });
 

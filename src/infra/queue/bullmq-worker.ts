@@ -58,17 +58,11 @@ export async function handBackOnAbort(
   run: Promise<void>,
 ): Promise<void> {
   if (!signal || token === undefined) return run;
-  let onAbort = () => undefined as void;
-  const aborted = new Promise<'aborted'>((resolve) => {
-    onAbort = () => resolve('aborted');
-    if (signal.aborted) onAbort();
-    else signal.addEventListener('abort', onAbort, { once: true });
-  });
-  try {
-    if ((await Promise.race([run.then(() => 'done' as const), aborted])) === 'done') return;
-  } finally {
-    signal.removeEventListener('abort', onAbort);
-  }
+  // BullMQ gives every job a signal of its own, so the listener goes with the job.
+  const aborted = new Promise<false>((resolve) =>
+    signal.addEventListener('abort', () => resolve(false), { once: true }),
+  );
+  if (!signal.aborted && (await Promise.race([run.then(() => true), aborted]))) return;
   run.catch(() => undefined);
   await job.moveToWait(token);
   throw new WaitingError();

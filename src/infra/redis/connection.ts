@@ -57,15 +57,12 @@ export function redisLabel(config: Pick<RedisConnectionConfig, 'addr' | 'sentine
   return config.addr ? formatAddr(config.addr) : '(no address)';
 }
 
-/**
- * ioredis options for the one job-queue Redis (`redis.jobqueue`): base options
- * plus its address, or the sentinels that name its master.
- */
 /** A cluster's nodes, for logs. */
 export function formatClusterLabel(addrs: readonly { host: string; port: number }[]): string {
   return addrs.map(formatAddr).join(',');
 }
 
+/** ioredis options for the one job-queue Redis (`redis.jobqueue`): its address, or the sentinels that name its master. */
 export function jobqueueRedisOptions(config: RedisConnectionConfig): ClientOptions {
   const base = baseRedisOptions(config);
   if (config.sentinel) return { ...base, ...sentinelOptions(config.sentinel, config) };
@@ -74,17 +71,13 @@ export function jobqueueRedisOptions(config: RedisConnectionConfig): ClientOptio
 }
 
 /**
- * `options` made to fail fast: with the offline queue off a command on a broken
- * connection rejects at once instead of waiting for a reconnect, and a command
- * on a live but stuck server times out.
+ * Options for the API's producer connection and every other request-time read: fail fast. With the
+ * offline queue off a command on a broken connection rejects at once instead of waiting for a
+ * reconnect, and a command on a live but stuck server times out.
  */
-export function failFast(options: ClientOptions, commandTimeoutMs: number): ClientOptions {
-  return { ...options, enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: commandTimeoutMs };
-}
-
-/** Options for the API's producer connection (and every other request-time read): {@link failFast}. */
 export function producerRedisOptions(config: RedisConnectionConfig): ClientOptions {
-  return failFast(jobqueueRedisOptions(config), config.command_timeout_ms);
+  const failFast = { enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: config.command_timeout_ms };
+  return { ...jobqueueRedisOptions(config), ...failFast };
 }
 
 /**
