@@ -93,7 +93,10 @@ it(
         const printed = new Set(allPrinted([worker]));
         return expected.every((message) => printed.has(message));
       },
-      { timeoutMs: 90_000, intervalMs: 250, what: 'the worker to run every acknowledged job' },
+      // A job left active by a stop waits for its lock to expire (30 s) and for up to two stalled
+      // checks (30 s apart: the first marks it, the second moves it back): 90 s by design, plus room
+      // for a machine that is busy with other work.
+      { timeoutMs: 30_000 + 2 * 30_000 + 60_000, intervalMs: 250, what: 'the worker to run every acknowledged job' },
     );
     const allRunAfterMs = performance.now() - lastCycleEnded;
     const printedTwice = [...countBy(allPrinted([worker]))].filter(([, count]) => count > 1).length;
