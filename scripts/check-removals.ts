@@ -154,7 +154,8 @@ function check(recipe: Recipe, archive: Buffer): { ok: boolean; detail: string }
     ];
     for (const [what, command, commandArgs] of steps) {
       const { ok, output } = run(copy, command, commandArgs);
-      if (!ok) return { ok: false, detail: `${what} failed in ${copy}:\n${firstLines(output, 40)}` };
+      const where = flags.has('--keep') ? `in ${copy}` : '(--keep keeps the copy to look at)';
+      if (!ok) return { ok: false, detail: `${what} failed ${where}:\n${firstLines(output, 40)}` };
     }
     return { ok: true, detail: flags.has('--keep') ? `copy: ${copy}` : '' };
   } finally {
@@ -183,7 +184,11 @@ for (const recipe of selected) {
   const started = performance.now();
   const { ok, detail } = check(recipe, archive);
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
-  console.log(`${label}  ${ok ? 'passed' : 'FAILED'}  ${seconds} s${detail ? `\n  ${detail}` : ''}`);
+  const before = chain(recipe)
+    .slice(0, -1)
+    .map((step) => step.name);
+  const applied = before.length > 0 ? `  (applied after: ${before.join(', ')})` : '';
+  console.log(`${label}  ${ok ? 'passed' : 'FAILED'}  ${seconds} s${applied}${detail ? `\n  ${detail}` : ''}`);
   if (!ok) failed += 1;
 }
 process.exit(failed > 0 ? 1 : 0);

@@ -31,7 +31,1578 @@ export interface Recipe {
   waitsFor?: string;
 }
 
+/** Deletes `text` (found exactly once) from `file`. */
+const cut = (file: string, find: string): TextEdit => ({ file, find, replace: '' });
+
+const TOOLING = "the template's own tooling";
+
 export const RECIPES: Recipe[] = [
+  {
+    name: 'the demo page',
+    delete: [
+      'public/dm-jobqueue',
+      'src/routes/demo-page.ts',
+      'src/routes/demo-page.test.ts',
+      'test/browser/demo-page.test.ts',
+    ],
+    edits: [
+      // src/app.ts: the page's routes (and GET / that redirects to it).
+      cut(
+        'src/app.ts',
+        `import { createDemoPageRoutes } from './routes/demo-page.js';
+`,
+      ),
+      cut(
+        'src/app.ts',
+        `  app.route('/', createDemoPageRoutes());
+`,
+      ),
+      // /docs shared the page's secure-headers helper: it moves into api-docs.ts.
+      {
+        file: 'src/routes/api-docs.ts',
+        find: `import { samePageHeaders } from './demo-page.js';`,
+        replace: `import { secureHeaders } from 'hono/secure-headers';`,
+      },
+      {
+        file: 'src/routes/api-docs.ts',
+        find: `// Swagger UI sets inline styles and shows data: images; it fetches only /openapi.json and this API.
+`,
+        replace: `/**
+ * Secure headers for a page served from this origin only: no inline script, so injected markup
+ * cannot run; \`extra\` widens single directives (Swagger UI's inline styles and fonts).
+ */
+function samePageHeaders(extra: { styleSrc?: string[]; fontSrc?: string[] } = {}) {
+  const self = ["'self'"];
+  return secureHeaders({
+    contentSecurityPolicy: {
+      ...{ defaultSrc: ["'none'"], scriptSrc: self, styleSrc: self, connectSrc: self, imgSrc: [...self, 'data:'] },
+      ...{ baseUri: ["'none'"], formAction: self, frameAncestors: ["'none'"], ...extra },
+    },
+    referrerPolicy: 'no-referrer',
+  });
+}
+
+// Swagger UI sets inline styles and shows data: images; it fetches only /openapi.json and this API.
+`,
+      },
+      // npm run dev's link to it, and the tests that open it.
+      cut(
+        'scripts/dev.ts',
+        `  // The key rides in the fragment: the browser never sends it to a server or a log.
+  say(\`demo page:     \${base}/dm-jobqueue#key=\${key}\`);
+`,
+      ),
+      {
+        file: 'src/infra/http/bearer-auth.test.ts',
+        find: `  it('leaves /health and the demo page open', async () => {
+    const { app } = setup();
+    expect((await app.request('/health')).status).toBe(200);
+    expect((await app.request('/dm-jobqueue')).status).toBe(200);`,
+        replace: `  it('leaves /health open', async () => {
+    const { app } = setup();
+    expect((await app.request('/health')).status).toBe(200);`,
+      },
+      {
+        file: 'test/integration/security-checklist.test.ts',
+        find: `    for (const path of ['/dm-jobqueue', '/docs']) {`,
+        replace: `    for (const path of ['/docs']) {`,
+      },
+      // The README's worked examples were placed before the page's route: now before the docs' route.
+      {
+        file: 'test/template/readme-examples.test.ts',
+        find: `    const anchor = lines.findIndex((l) => l.includes("app.route('/', createDemoPageRoutes());"));`,
+        replace: `    const anchor = lines.findIndex((l) => l.includes("app.route('/', createApiDocsRoutes(app));"));`,
+      },
+    ],
+  },
+
+  {
+    name: TOOLING,
+    delete: [
+      'bench',
+      'tsconfig.bench.json',
+      'test/template',
+      'vitest.template.config.ts',
+      'scripts/check-removals.ts',
+      'scripts/lib/removals-recipes.ts',
+    ],
+    npmScripts: ['bench', 'check:template', 'check:removals'],
+    edits: [
+      {
+        file: 'tsconfig.json',
+        find: `  "include": ["src", "test", "scripts", "bench", "vitest.config.ts", "vitest.reliability.config.ts", "vitest.template.config.ts"],
+  // The peers need bench/package.json's own dependencies: tsconfig.bench.json checks them (npm run bench, CI).
+  "exclude": ["bench/servers/express-*.ts", "bench/servers/fastify-*.ts", "bench/.build", "bench/node_modules"]`,
+        replace: `  "include": ["src", "test", "scripts", "vitest.config.ts", "vitest.reliability.config.ts"]`,
+      },
+      cut(
+        '.ci/run',
+        `# The bench's framework peers have their own dependencies; they must keep compiling.
+npm ci --prefix bench --no-audit --no-fund --loglevel=error
+npx tsc --noEmit -p tsconfig.bench.json
+`,
+      ),
+      cut(
+        '.ci/run',
+        `# The template's own documents: README examples on a clean copy of HEAD, links, headings, configuration doc.
+npm run check:template
+`,
+      ),
+      cut('.ci/run', 'npm run check:removals\n'),
+      {
+        file: 'test/ops/first-run.test.ts',
+        find: `// What a new user meets on the first run: the scripts, the start commands, the bench's help.`,
+        replace: `// What a new user meets on the first run: the scripts and the start commands.`,
+      },
+      cut(
+        'test/ops/first-run.test.ts',
+        `
+
+  it('npm run bench -- --help prints usage and starts nothing', () => {
+    const result = spawnSync(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'bench/run.ts'), '--help'], {
+      cwd: PROJECT_ROOT,
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/^usage: npm run bench/);
+    expect(result.stdout).toContain('BENCH_ONLY');
+    expect(result.stdout).not.toContain('[bench]');
+  });`,
+      ),
+    ],
+  },
+
+  {
+    name: 'Idempotency-Key',
+    // Replica acknowledgement tells a client to retry an unconfirmed job with the same key: it goes first.
+    after: ['replica acknowledgement'],
+    delete: [
+      'src/jobs/idempotent-registration.ts',
+      'src/infra/queue/bullmq-idempotency-store.ts',
+      'src/routes/idempotency-key.test.ts',
+      'test/fakes/fake-idempotency-store.ts',
+      'test/integration/idempotency.test.ts',
+    ],
+    edits: [
+      // The register route: the header, its documentation and its answers.
+      cut(
+        'src/routes/dm-jobqueue.ts',
+        `import {
+  IDEMPOTENCY_KEY_HEADER,
+  IdempotencyKeySchema,
+  registerJobIdempotently,
+  type IdempotencyStore,
+} from '../jobs/idempotent-registration.js';
+`,
+      ),
+      {
+        file: 'src/routes/dm-jobqueue.ts',
+        find: `import { registerJob, type JobProducer, type RegisteredJob } from '../jobs/register-job.js';`,
+        replace: `import { registerJob, type JobProducer } from '../jobs/register-job.js';`,
+      },
+      {
+        file: 'src/routes/dm-jobqueue.ts',
+        find: `import { jsonBody, ProblemSchema, PROBLEM_TYPES, problemResponse, validationProblem } from '../infra/http/problem.js';`,
+        replace: `import { jsonBody, ProblemSchema, PROBLEM_TYPES, problemResponse } from '../infra/http/problem.js';`,
+      },
+      cut(
+        'src/routes/dm-jobqueue.ts',
+        `  parameters: [
+    {
+      name: IDEMPOTENCY_KEY_HEADER,
+      in: 'header',
+      required: false,
+      description:
+        'Makes retries safe: the same key with the same body answers the first 201 again (Idempotent-Replayed: true) instead of storing a second job. Keys are per API key and live as long as their job.',
+      schema: { type: 'string', minLength: 1, maxLength: 257, example: '"order-42"' },
+    },
+  ],
+`,
+      ),
+      {
+        file: 'src/routes/dm-jobqueue.ts',
+        find: `    201: {
+      description:
+        'Stored: the job will run at run_at (with Idempotent-Replayed: true, stored by an earlier request with the same key)',
+      headers: {
+        'Idempotent-Replayed': { description: '"true" on a replay', schema: { type: 'string', enum: ['true'] } },
+      },
+      content:`,
+        replace: `    201: {
+      description: 'Stored: the job will run at run_at',
+      content:`,
+      },
+      {
+        file: 'src/routes/dm-jobqueue.ts',
+        find: `    400: problem('Invalid body or Idempotency-Key: errors names each field and why'),
+    409: problem('A request with the same Idempotency-Key is still being stored; Retry-After: 1'),`,
+        replace: `    400: problem('Invalid body: errors names each field and why'),`,
+      },
+      cut(
+        'src/routes/dm-jobqueue.ts',
+        `    422: problem('The Idempotency-Key was used before with a different body'),\n`,
+      ),
+      cut(
+        'src/routes/dm-jobqueue.ts',
+        `  /** Backs \`Idempotency-Key\` (an optional extra). */
+  idempotency: IdempotencyStore;
+`,
+      ),
+      {
+        file: 'src/routes/dm-jobqueue.ts',
+        find: `      let job: RegisteredJob;
+      const idempotencyKey = c.req.header(IDEMPOTENCY_KEY_HEADER);
+      if (idempotencyKey === undefined) {
+        job = await registerJob(deps, demoDelayPrint, input);
+      } else {
+        const key = v.safeParse(IdempotencyKeySchema, idempotencyKey);
+        if (!key.success) {
+          return validationProblem(c, [{ field: \`\${IDEMPOTENCY_KEY_HEADER} (header)\`, reason: key.issues[0].message }]);
+        }
+        // Keys are scoped per API key (set by bearerAuth): callers can neither collide nor probe each other's keys.
+        const scope = { scope: c.get('apiKeyId'), key: key.output };
+        const result = await registerJobIdempotently(deps, demoDelayPrint, input, scope);
+        job = result.job;
+        if (result.replayed) {
+          c.header('Idempotent-Replayed', 'true');
+          c.set('idempotentReplay', true);
+        }
+      }
+`,
+        replace: `      const job = await registerJob(deps, demoDelayPrint, input);
+`,
+      },
+      // Its 409 and 422 in the error handler.
+      cut(
+        'src/infra/http/problem.ts',
+        `import { IdempotencyConflictError } from '../../jobs/idempotent-registration.js';\n`,
+      ),
+      cut(
+        'src/infra/http/problem.ts',
+        `  idempotencyKeyInUse: 'urn:dm-jobqueue:problem:idempotency-key-in-use',
+  idempotencyKeyReused: 'urn:dm-jobqueue:problem:idempotency-key-reused',
+`,
+      ),
+      cut(
+        'src/infra/http/problem.ts',
+        `    if (error instanceof IdempotencyConflictError) {
+      if (error.reason === 'mismatch') {
+        const type = PROBLEM_TYPES.idempotencyKeyReused;
+        return problemResponse(c, { type, title: 'Unprocessable Content', status: 422, detail: error.message });
+      }
+      const type = PROBLEM_TYPES.idempotencyKeyInUse;
+      return problemResponse(
+        c,
+        { type, title: 'Conflict', status: 409, detail: error.message },
+        { 'Retry-After': '1' },
+      );
+    }
+`,
+      ),
+      // The registration counter's "replayed" outcome.
+      {
+        file: 'src/infra/metrics.ts',
+        find: `/** Outcomes of a registration attempt: stored (201), replayed (an Idempotency-Key retry), rejected (bad input), redis_unavailable (503). */
+export type RegistrationOutcome = 'stored' | 'replayed' | 'rejected' | 'redis_unavailable';`,
+        replace: `/** Outcomes of a registration attempt: stored (201), rejected (bad input), redis_unavailable (503). */
+export type RegistrationOutcome = 'stored' | 'rejected' | 'redis_unavailable';`,
+      },
+      cut(
+        'src/infra/metrics.ts',
+        `declare module 'hono' {
+  interface ContextVariableMap {
+    /** Set by a register route that replays an earlier answer (Idempotency-Key): counted apart. */
+    idempotentReplay: boolean | undefined;
+  }
+}
+
+`,
+      ),
+      {
+        file: 'src/infra/metrics.ts',
+        find: `    if (status === 201) outcome = c.get('idempotentReplay') ? 'replayed' : 'stored';
+    else if (status === 503) outcome = 'redis_unavailable';
+    else if ([400, 409, 413, 415, 422].includes(status)) outcome = 'rejected';`,
+        replace: `    if (status === 201) outcome = 'stored';
+    else if (status === 503) outcome = 'redis_unavailable';
+    else if ([400, 413, 415].includes(status)) outcome = 'rejected';`,
+      },
+      // The API's wiring.
+      cut('src/api.ts', `import { createBullmqIdempotencyStore } from './infra/queue/bullmq-idempotency-store.js';\n`),
+      cut('src/api.ts', `    idempotency: createBullmqIdempotencyStore({ queue, logger, outage }),\n`),
+      {
+        file: 'src/app.ts',
+        find: ` * @example const app = createApp({ producer, statusReader, idempotency, logger, auth, bodyLimitBytes: 16_384 });`,
+        replace: ` * @example const app = createApp({ producer, statusReader, logger, auth, bodyLimitBytes: 16_384 });`,
+      },
+      // Tests: the fakes and the type test.
+      cut(
+        'test/helpers/test-app.ts',
+        `import { createFakeIdempotencyStore } from '../fakes/fake-idempotency-store.js';\n`,
+      ),
+      {
+        file: 'test/helpers/test-app.ts',
+        find: ` * settings, a fake producer, status reader and idempotency store (which reads
+ * back the fake producer's jobs), a silent logger and a 1 KiB body limit.`,
+        replace: ` * settings, a fake producer and status reader, a silent logger and a 1 KiB body limit.`,
+      },
+      cut(
+        'test/helpers/test-app.ts',
+        `  // A fake producer's jobs can be read back; any other producer's cannot.
+  const lookup = 'find' in producer ? (producer as ReturnType<typeof createFakeProducer>).find : undefined;
+`,
+      ),
+      cut('test/helpers/test-app.ts', `    idempotency: createFakeIdempotencyStore(lookup),\n`),
+      cut(
+        'test/fakes/fake-producer.ts',
+        `import type { StoredRegistration } from '../../src/jobs/idempotent-registration.js';\n`,
+      ),
+      cut(
+        'test/fakes/fake-producer.ts',
+        `    /** The stored job with this id, as the idempotency store reads it back. */
+    find: (jobId: string): StoredRegistration | undefined => {
+      const job = jobs.find((stored) => stored.jobId === jobId);
+      return job && { ...job, createdAt: createdAt.get(jobId) ?? 0 };
+    },
+`,
+      ),
+      cut(
+        'src/jobs/registry.test-d.ts',
+        `import type { IdempotencyStore } from './idempotent-registration.js';
+import { registerJobIdempotently } from './idempotent-registration.js';
+`,
+      ),
+      cut('src/jobs/registry.test-d.ts', `declare const idempotency: IdempotencyStore;\n`),
+      cut(
+        'src/jobs/registry.test-d.ts',
+        `    const mailDeps = { producer: bothProducer, idempotency };
+    const scope = { scope: 's', key: 'k' };
+    // @ts-expect-error: the same through Idempotency-Key registration
+    void registerJobIdempotently(mailDeps, sendWelcomeMail, { payload: { message: 'hi' } }, scope);
+`,
+      ),
+      // Tests against real processes that send the header.
+      {
+        file: 'test/e2e/openapi.test.ts',
+        find: `    expect(register.parameters?.map((parameter) => \`\${parameter.in}:\${parameter.name}\`)).toEqual([
+      'header:Idempotency-Key',
+    ]);`,
+        replace: `    expect(register.parameters ?? []).toEqual([]);`,
+      },
+      cut('test/e2e/openapi.test.ts', `      '409',\n`),
+      cut('test/e2e/openapi.test.ts', `      '422',\n`),
+    ],
+  },
+
+  {
+    name: 'replica acknowledgement',
+    // bench/ measures what it costs (section 9); the recipe is checked with it removed.
+    after: [TOOLING],
+    delete: [
+      'src/infra/queue/replica-ack.ts',
+      'src/infra/queue/replica-ack.test.ts',
+      'test/integration/replica-ack.test.ts',
+    ],
+    edits: [
+      // src/api.ts: the second connection the WAITs hold, and the hooks on it.
+      cut('src/api.ts', `import { createReplicaAck } from './infra/queue/replica-ack.js';\n`),
+      cut(
+        'src/api.ts',
+        `  // Replica acknowledgement (extra): WAIT holds the connection it is sent on, so the producer writes on its own.
+  const writer = redis.ack_replicas > 0 ? connect() : client;
+  const writeQueue = writer === client ? queue : createLazyQueue({ client: writer, location, logger });
+  const { ack_replicas: replicas, ack_timeout_ms: timeoutMs } = redis;
+  const replicaAck =
+    replicas > 0 ? createReplicaAck({ client: writer, replicas, timeoutMs, location, logger }) : undefined;
+`,
+      ),
+      {
+        file: 'src/api.ts',
+        find: `    producer: createBullmqProducer<KnownJob>({ queue: writeQueue, logger, outage, afterWrite: replicaAck?.afterWrite }),`,
+        replace: `    producer: createBullmqProducer<KnownJob>({ queue, logger, outage }),`,
+      },
+      {
+        file: 'src/api.ts',
+        find: `    idempotency: createBullmqIdempotencyStore({ queue, logger, outage, beforeReplay: replicaAck?.beforeReplay }),`,
+        replace: `    idempotency: createBullmqIdempotencyStore({ queue, logger, outage }),`,
+      },
+      {
+        file: 'src/api.ts',
+        find: `    isReady: () => client.status === 'ready' && writer.status === 'ready',`,
+        replace: `    isReady: () => client.status === 'ready',`,
+      },
+      {
+        file: 'src/api.ts',
+        find: `    firstConnection: Promise.allSettled([...new Set([client, writer])].map((each) => each.connect())).then(
+      () => undefined,
+    ),`,
+        replace: `    firstConnection: client.connect().catch(() => undefined),`,
+      },
+      {
+        file: 'src/api.ts',
+        find: `      for (const each of new Set([queue, writeQueue])) await each.close().catch(() => undefined);
+      for (const each of new Set([client, writer])) each.disconnect();`,
+        replace: `      await queue.close().catch(() => undefined);
+      client.disconnect();`,
+      },
+      // The hooks it ran through: after the producer's write, before an Idempotency-Key replay.
+      {
+        file: 'src/infra/queue/bullmq-queue.ts',
+        find: ` * A {@link JobProducer} over BullMQ's \`queue.add\`. \`afterWrite\` runs on the same connection once
+ * the job is written (replica acknowledgement, replica-ack.ts).`,
+        replace: ` * A {@link JobProducer} over BullMQ's \`queue.add\`.`,
+      },
+      {
+        file: 'src/infra/queue/bullmq-queue.ts',
+        find: `  context: QueueCallContext & { afterWrite?: ((jobId: string) => Promise<void>) | undefined },
+): JobProducer<Job> {
+  const { queue, afterWrite } = context;`,
+        replace: `  context: QueueCallContext,
+): JobProducer<Job> {
+  const { queue } = context;`,
+      },
+      {
+        file: 'src/infra/queue/bullmq-queue.ts',
+        find: `        async () => {
+          const added = await queue.current().add(request.name, request.data, jobOptions(request));
+          await afterWrite?.(request.jobId);
+          return added;
+        },`,
+        replace: `        () => queue.current().add(request.name, request.data, jobOptions(request)),`,
+      },
+      cut(
+        'src/infra/queue/bullmq-idempotency-store.ts',
+        ` * \`beforeReplay\` confirms a found job before it is replayed (replica-ack.ts).
+`,
+      ),
+      {
+        file: 'src/infra/queue/bullmq-idempotency-store.ts',
+        find: `  context: QueueCallContext & { beforeReplay?: ((jobId: string) => Promise<void>) | undefined },
+): IdempotencyStore {
+  const { queue, beforeReplay } = context;`,
+        replace: `  context: QueueCallContext,
+): IdempotencyStore {
+  const { queue } = context;`,
+      },
+      cut('src/infra/queue/bullmq-idempotency-store.ts', `          await beforeReplay?.(jobId);\n`),
+      // Its configuration keys, their check and their overrides.
+      cut(
+        'src/infra/config/schema.ts',
+        `/** Replicas WAIT must confirm before a registration is acknowledged: at most a handful. */
+const AckReplicas = v.pipe(NonNegativeInt, v.maxValue(10));
+
+`,
+      ),
+      cut(
+        'src/infra/config/schema.ts',
+        `    // 0 = off. N: a registration answers 201 only once WAIT confirms N replicas hold the job.
+    ack_replicas: v.optional(AckReplicas, 0),
+    ack_timeout_ms: v.optional(PositiveInt, 500),
+`,
+      ),
+      cut(
+        'src/infra/config/schema.ts',
+        `  v.forward(
+    v.partialCheck(
+      [['ack_timeout_ms'], ['command_timeout_ms']],
+      (input) => input.ack_timeout_ms < input.command_timeout_ms,
+      'must be less than command_timeout_ms: the WAIT that confirms the replicas is a command and would time out first',
+    ),
+    ['ack_timeout_ms'],
+  ),
+`,
+      ),
+      cut(
+        'src/infra/config/load-config.ts',
+        `  REDIS_JOBQUEUE_ACK_REPLICAS: ['redis.jobqueue.ack_replicas', 'number'],
+  REDIS_JOBQUEUE_ACK_TIMEOUT_MS: ['redis.jobqueue.ack_timeout_ms', 'number'],
+`,
+      ),
+      ...['config/develop/cacheserver.yaml', 'config/staging/cacheserver.yaml', 'config/test/cacheserver.yaml'].map(
+        (file) =>
+          cut(
+            file,
+            `    # ack_replicas: 0              # N > 0: 201 only once WAIT confirms N replicas hold the job
+    # ack_timeout_ms: 500          # how long that WAIT may take (less than command_timeout_ms), else 503
+`,
+          ),
+      ),
+      cut(
+        'config/production/cacheserver.yaml.example',
+        `    # ack_replicas: 1              # 201 only once one replica holds the job too (costs a round trip; docs/redis-sentinel.md)
+    # ack_timeout_ms: 500
+`,
+      ),
+      // npm run status: its warning about too few replicas.
+      cut(
+        'scripts/status.ts',
+        `    const replicas = Number(field('connected_slaves'));
+    const { ack_replicas: ackReplicas } = redisConfig;
+    if (ackReplicas > 0 && !(replicas >= ackReplicas))
+      problems.push(
+        \`ack_replicas is \${ackReplicas} but \${field('connected_slaves')} replica(s) are connected: registrations answer 503\`,
+      );
+`,
+      ),
+      // Tests: the settings objects, the config tests, status and the failover scenario.
+      cut('src/infra/redis/connection-options.test.ts', `  ack_replicas: 0,\n  ack_timeout_ms: 500,\n`),
+      cut('test/helpers/redis-config.ts', `    ack_replicas: 0,\n    ack_timeout_ms: 500,\n`),
+      cut('src/infra/config/load-config.test.ts', `    expect(jobqueue.ack_replicas).toBe(0);\n`),
+      cut(
+        'src/infra/config/load-config.test.ts',
+        `    [
+      'an ack timeout the command timeout would cut',
+      'redis: { jobqueue: { addr: "h:1", ack_replicas: 1, ack_timeout_ms: 1000, command_timeout_ms: 1000 } }',
+      'redis.jobqueue.ack_timeout_ms',
+      /less than command_timeout_ms/,
+    ],
+    [
+      'too many ack replicas',
+      'redis: { jobqueue: { addr: "h:1", ack_replicas: 11 } }',
+      'redis.jobqueue.ack_replicas',
+      /Invalid value|Expected <=10/,
+    ],
+`,
+      ),
+      cut(
+        'src/infra/config/load-config.test.ts',
+        `      REDIS_JOBQUEUE_ACK_REPLICAS: '1',
+      REDIS_JOBQUEUE_ACK_TIMEOUT_MS: '300',
+`,
+      ),
+      cut(
+        'src/infra/config/load-config.test.ts',
+        `    expect([jobqueue.ack_replicas, jobqueue.ack_timeout_ms]).toEqual([1, 300]);\n`,
+      ),
+      {
+        file: 'test/e2e/status.test.ts',
+        find: `  it('with Sentinel: names the master the sentinels chose, its role and replicas, and flags ack_replicas above them', async () => {`,
+        replace: `  it('with Sentinel: names the master the sentinels chose, its role and replicas', async () => {`,
+      },
+      cut(
+        'test/e2e/status.test.ts',
+        `    const strict = JSON.parse((await runStatus({ ...env, REDIS_JOBQUEUE_ACK_REPLICAS: '2' })).stdout) as StatusReport;
+    expect(strict.checks.find((check) => check.name === 'job-queue Redis setup')?.detail).toBe(
+      'ack_replicas is 2 but 1 replica(s) are connected: registrations answer 503',
+    );
+`,
+      ),
+      cut(
+        'test/reliability/lib/failover-run.ts',
+        `  /** \`redis.jobqueue.ack_replicas\` of the API. */
+  ackReplicas: number;
+`,
+      ),
+      {
+        file: 'test/reliability/lib/failover-run.ts',
+        find: `export async function runFailover({ ackReplicas, replicas }: FailoverRunOptions): Promise<FailoverRun> {`,
+        replace: `export async function runFailover({ replicas }: FailoverRunOptions): Promise<FailoverRun> {`,
+      },
+      cut('test/reliability/lib/failover-run.ts', `      REDIS_JOBQUEUE_ACK_REPLICAS: String(ackReplicas),\n`),
+      {
+        file: 'test/reliability/15.2-15.3-sentinel-failover.test.ts',
+        find: `      title: 'Sentinel failover under load (ack_replicas 0)',`,
+        replace: `      title: 'Sentinel failover under load',`,
+      },
+      {
+        file: 'test/reliability/15.2-15.3-sentinel-failover.test.ts',
+        find: `    const run = await runFailover({ ackReplicas: 0, replicas: 1 });`,
+        replace: `    const run = await runFailover({ replicas: 1 });`,
+      },
+      {
+        file: 'test/reliability/15.2-15.3-sentinel-failover.test.ts',
+        find: `a job acknowledged in the last moment before the kill may not have reached the replica; ack_replicas (15.3) closes that gap.',`,
+        replace: `a job acknowledged in the last moment before the kill may not have reached the replica.',`,
+      },
+      cut(
+        'test/reliability/15.2-15.3-sentinel-failover.test.ts',
+        `
+
+  it('15.3: with ack_replicas 1, no acknowledged job is lost in a failover', async () => {
+    // Two replicas: after the failover one is left to confirm writes, so the API keeps acknowledging.
+    const run = await runFailover({ ackReplicas: 1, replicas: 2 });
+    const result = summarize(run);
+
+    expect(run.replicaPorts).toContain(run.newMasterPort);
+    expect(result.acknowledgedBeforeKill.length).toBeGreaterThan(0);
+    expect(result.lost).toEqual([]);
+    expect([...run.stillQueued]).toEqual([]);
+    expect(result.afterRecovery.length).toBeGreaterThan(0);
+    expect(run.oldMasterRoleAfterRestart).toBe('slave');
+    checkDuplicates(run, result.duplicated);
+
+    recordScenario({
+      id: '15.3',
+      title: 'Sentinel failover with durable acknowledgement (ack_replicas 1)',
+      injected:
+        'SIGKILL of the master while 201s flow (master + 2 replicas + 3 sentinels), then the old master started again',
+      load: LOAD,
+      checked: [
+        'zero acknowledged jobs lost (every 201 ran), none still queued at the end',
+        'the API acknowledges again after the failover, the old master rejoins as a replica',
+        'a job ran twice only if its first run started before the kill',
+      ],
+      figures: failoverFigures(result),
+    });
+  });`,
+      ),
+    ],
+  },
+
+  {
+    name: 'Redis Sentinel',
+    delete: [
+      'src/infra/redis/sentinel.ts',
+      'scripts/start-redis-sentinel.sh',
+      'docker-compose.redis-sentinel.yml',
+      'redis/data/sentinel',
+      'test/helpers/redis-sentinel.ts',
+      'test/ops/start-redis-sentinel.test.ts',
+      'test/reliability/15.2-15.3-sentinel-failover.test.ts',
+      'test/reliability/lib/failover-run.ts',
+    ],
+    npmScripts: ['redis-sentinel:start', 'redis-sentinel:stop', 'redis-sentinel:status'],
+    edits: [
+      // src/infra/redis/connection.ts: the Sentinel branch of the job-queue connection and of its label.
+      cut(
+        'src/infra/redis/connection.ts',
+        `import { sentinelOptions } from './sentinel.js';
+`,
+      ),
+      {
+        file: 'src/infra/redis/connection.ts',
+        find: `/**
+ * The job-queue Redis, for logs: \`host:port\`, or the Sentinel master group and
+ * the sentinels asked for it.
+ * @example redisLabel(config) // 'sentinel master "dm-jobqueue" via 10.0.0.1:26379,10.0.0.2:26379'
+ */
+export function redisLabel(config: Pick<RedisConnectionConfig, 'addr' | 'sentinel'>): string {
+  if (config.sentinel) return \`sentinel master "\${config.sentinel.name}" via \${config.sentinel.addrs.map(formatAddr).join(',')}\`;
+  return config.addr ? formatAddr(config.addr) : '(no address)';
+}`,
+        replace: `/** The job-queue Redis, for logs: \`host:port\`. */
+export function redisLabel(config: Pick<RedisConnectionConfig, 'addr'>): string {
+  return formatAddr(config.addr);
+}`,
+      },
+      {
+        file: 'src/infra/redis/connection.ts',
+        find: `/** ioredis options for the one job-queue Redis (\`redis.jobqueue\`): its address, or the sentinels that name its master. */
+export function jobqueueRedisOptions(config: RedisConnectionConfig): ClientOptions {
+  const base = baseRedisOptions(config);
+  if (config.sentinel) return { ...base, ...sentinelOptions(config.sentinel, config) };
+  if (!config.addr) throw new Error('redis.jobqueue has neither addr nor sentinel (the config schema should have refused it)');
+  return { ...base, host: config.addr.host, port: config.addr.port };
+}`,
+        replace: `/** ioredis options for the one job-queue Redis (\`redis.jobqueue.addr\`). */
+export function jobqueueRedisOptions(config: RedisConnectionConfig): ClientOptions {
+  return { ...baseRedisOptions(config), host: config.addr.host, port: config.addr.port };
+}`,
+      },
+      // Its configuration: `sentinel` in redis.jobqueue (addr becomes required), and its overrides.
+      cut(
+        'src/infra/config/schema.ts',
+        `/**
+ * Redis Sentinel in front of the job-queue Redis: one master with replicas,
+ * still one Redis for the queue (D9). The sentinels' own credentials and TLS
+ * are separate from the master's (\`redis.jobqueue.password\`, \`tls\`).
+ */
+const SentinelSchema = v.strictObject({
+  // The master group name, as in \`sentinel monitor <name> …\`.
+  name: v.pipe(
+    v.string(),
+    v.regex(
+      /^[\\w.-]{1,100}$/,
+      'must be the master group name of "sentinel monitor" (letters, digits, "_", "." or "-")',
+    ),
+  ),
+  addrs: v.pipe(
+    v.array(AddrSchema),
+    v.minLength(1, 'must list at least one sentinel "host:port" (three or more in production)'),
+  ),
+  username: v.optional(v.string()),
+  password: v.optional(v.string()),
+  tls: v.optional(TlsSchema, false),
+});
+
+`,
+      ),
+      {
+        file: 'src/infra/config/schema.ts',
+        find: `/** \`redis.jobqueue\`: exactly one of \`addr\` (one server) or \`sentinel\`. */
+const JobqueueRedisSchema = v.pipe(
+  v.strictObject({
+    addr: v.optional(AddrSchema),
+    sentinel: v.optional(SentinelSchema),
+`,
+        replace: `/** \`redis.jobqueue\`: the one Redis of the job queue. */
+const JobqueueRedisSchema = v.pipe(
+  v.strictObject({
+    addr: AddrSchema,
+`,
+      },
+      cut(
+        'src/infra/config/schema.ts',
+        `  v.forward(
+    v.partialCheck(
+      [['addr'], ['sentinel']],
+      (input) => input.addr !== undefined || input.sentinel !== undefined,
+      'is required: set addr ("host:port") or sentinel ({ name, addrs })',
+    ),
+    ['addr'],
+  ),
+  v.forward(
+    v.partialCheck(
+      [['addr'], ['sentinel']],
+      (input) => input.addr === undefined || input.sentinel === undefined,
+      'cannot be set together with addr: set exactly one of addr or sentinel',
+    ),
+    ['sentinel'],
+  ),
+`,
+      ),
+      cut(
+        'src/infra/config/schema.ts',
+        `export type RedisSentinelConfig = NonNullable<RedisConnectionConfig['sentinel']>;
+`,
+      ),
+      {
+        file: 'src/infra/config/load-config.ts',
+        find: ` * key (\`redis.*\` is cacheserver.yaml, the rest config.yaml), its kind, and the YAML alternative it
+ * replaces (REDIS_JOBQUEUE_ADDR in a container overrides a \`sentinel:\` in the file; kept when a
+ * variable set that too, and then validation says "not both"). Kept small on purpose.`,
+        replace: ` * key (\`redis.*\` is cacheserver.yaml, the rest config.yaml) and its kind. Kept small on purpose.`,
+      },
+      {
+        file: 'src/infra/config/load-config.ts',
+        find: `} satisfies Record<string, readonly [key: string, kind?: 'number' | 'string' | 'list', replaces?: string]>;`,
+        replace: `} satisfies Record<string, readonly [key: string, kind?: 'number' | 'string' | 'list']>;`,
+      },
+      {
+        file: 'src/infra/config/load-config.ts',
+        find: `export const ENV_OVERRIDES = Object.entries(OVERRIDES).map(([variable, [key, kind = 'string', replaces]]) => ({
+  variable,
+  file: key.startsWith('redis.') ? 'cacheserver' : 'config',
+  path: key.split('.'),
+  kind,
+  replaces: replaces?.split('.'),
+}));`,
+        replace: `export const ENV_OVERRIDES = Object.entries(OVERRIDES).map(([variable, [key, kind = 'string']]) => ({
+  variable,
+  file: key.startsWith('redis.') ? 'cacheserver' : 'config',
+  path: key.split('.'),
+  kind,
+}));`,
+      },
+      cut(
+        'src/infra/config/load-config.ts',
+        `  const isSet = (path: readonly string[]) => set.some((other) => path.every((key, i) => other.path[i] === key));
+  for (const { replaces } of set) if (replaces && !isSet(replaces)) setPath(document, replaces, undefined);
+`,
+      ),
+      {
+        file: 'src/infra/config/load-config.ts',
+        find: `  // The variable that set this key, or one below it (REDIS_JOBQUEUE_SENTINEL_ADDRS for redis.jobqueue.sentinel).`,
+        replace: `  // The variable that set this key, or one below it.`,
+      },
+      {
+        file: 'src/infra/config/load-config.ts',
+        find: `  REDIS_JOBQUEUE_ADDR: ['redis.jobqueue.addr', 'string', 'redis.jobqueue.sentinel'],
+  REDIS_JOBQUEUE_SENTINEL_ADDRS: ['redis.jobqueue.sentinel.addrs', 'list', 'redis.jobqueue.addr'],
+  REDIS_JOBQUEUE_SENTINEL_NAME: ['redis.jobqueue.sentinel.name', 'string', 'redis.jobqueue.addr'],
+  REDIS_JOBQUEUE_SENTINEL_USERNAME: ['redis.jobqueue.sentinel.username'],
+  REDIS_JOBQUEUE_SENTINEL_PASSWORD: ['redis.jobqueue.sentinel.password'],
+`,
+        replace: `  REDIS_JOBQUEUE_ADDR: ['redis.jobqueue.addr'],
+`,
+      },
+      cut(
+        'config/develop/cacheserver.yaml',
+        `    # Or, instead of addr (exactly one of the two): a master with replicas behind
+    # Redis Sentinel (npm run redis-sentinel:start; docs/redis-sentinel.md).
+    # sentinel:
+    #   name: "dm-jobqueue"          # the master group of "sentinel monitor"
+    #   addrs: ["127.0.0.1:26379", "127.0.0.1:26380", "127.0.0.1:26381"]
+    #   # username: ""               # the sentinels' own ACL user and password,
+    #   # password: ""               # separate from the master's below
+    #   # tls: false
+`,
+      ),
+      cut(
+        'config/test/cacheserver.yaml',
+        `    # Or, instead of addr (exactly one of the two): a master with replicas behind
+    # Redis Sentinel (npm run redis-sentinel:start; docs/redis-sentinel.md).
+    # sentinel:
+    #   name: "dm-jobqueue"          # the master group of "sentinel monitor"
+    #   addrs: ["127.0.0.1:26379", "127.0.0.1:26380", "127.0.0.1:26381"]
+    #   # username: ""               # the sentinels' own ACL user and password,
+    #   # password: ""               # separate from the master's below
+    #   # tls: false
+`,
+      ),
+      cut(
+        'config/staging/cacheserver.yaml',
+        `    # Or, instead of addr (exactly one of the two): a master with replicas behind
+    # Redis Sentinel (docs/redis-sentinel.md).
+    # sentinel:
+    #   name: "dm-jobqueue"          # the master group of "sentinel monitor"
+    #   addrs: ["sentinel-1.staging.internal:26379", "sentinel-2.staging.internal:26379", "sentinel-3.staging.internal:26379"]
+    #   # username: ""               # the sentinels' own ACL user and password,
+    #   # password: ""               # separate from the master's below
+    #   # tls: false
+`,
+      ),
+      cut(
+        'config/production/cacheserver.yaml.example',
+        `    # Or, instead of addr: a master with replicas behind Redis Sentinel (docs/redis-sentinel.md);
+    # the sentinels' password comes from REDIS_JOBQUEUE_SENTINEL_PASSWORD.
+    # sentinel:
+    #   name: "dm-jobqueue"
+    #   addrs: ["sentinel-1.production.internal:26379", "sentinel-2.production.internal:26379", "sentinel-3.production.internal:26379"]
+    #   tls: true
+`,
+      ),
+      // The development setup: its start script, compose file, npm scripts and data folder.
+      cut(
+        '.gitignore',
+        `!redis/data/sentinel/
+!redis/data/sentinel/.gitkeep
+`,
+      ),
+      // npm run dev / demo / status and Redis Insight's target: the Sentinel cases.
+      cut(
+        'scripts/lib/ensure-redis.ts',
+        `    sentinelRetryStrategy: () => null,
+`,
+      ),
+      cut(
+        'scripts/lib/ensure-redis.ts',
+        `    if (!addr) {
+      throw new Error(
+        \`the job-queue Redis (\${label}) is not reachable (\${result.reason}); for the development setup run: npm run redis-sentinel:start\`,
+      );
+    }
+`,
+      ),
+      {
+        file: 'scripts/lib/print-jobqueue-addr.ts',
+        find: ` * start scripts and the app are driven by one setting. With \`--sentinel\` it
+ * prints the Sentinel setting instead: the master group name on the first
+ * line, the sentinels' \`host:port\` on the next ones (scripts/start-redis-sentinel.sh).`,
+        replace: ` * start scripts and the app are driven by one setting.`,
+      },
+      {
+        file: 'scripts/lib/print-jobqueue-addr.ts',
+        find: `  const { addr, sentinel } = loadConfig().cache.redis.jobqueue;
+  if (process.argv.includes('--sentinel')) {
+    if (!sentinel) throw new Error('redis.jobqueue has no sentinel setting (it uses addr)');
+    process.stdout.write(\`\${sentinel.name}\\n\${sentinel.addrs.map(({ host, port }) => \`\${host}:\${port}\\n\`).join('')}\`);
+  } else {
+    if (!addr)
+      throw new Error(
+        'redis.jobqueue uses Sentinel, not one addr: start the development setup with npm run redis-sentinel:start',
+      );
+    process.stdout.write(\`\${addr.host}:\${addr.port}\\n\`);
+  }`,
+        replace: `  const { addr } = loadConfig().cache.redis.jobqueue;
+  process.stdout.write(\`\${addr.host}:\${addr.port}\\n\`);`,
+      },
+      {
+        file: 'scripts/lib/redis-insight-target.ts',
+        find: `  // With Sentinel, Insight is pointed at the first sentinel and finds the master group there itself.
+  const addr = redis.sentinel?.addrs[0] ?? redis.addr ?? REDIS_COMPOSE_SERVICE;
+  const mode = !redis.sentinel && SAME_HOST.has(addr.host) ? 'same-host' : 'remote';`,
+        replace: `  const { addr } = redis;
+  const mode = SAME_HOST.has(addr.host) ? 'same-host' : 'remote';`,
+      },
+      cut(
+        'scripts/lib/redis-insight-target.ts',
+        `  if (redis.sentinel) {
+    notes.push(
+      \`redis.jobqueue uses Sentinel: Redis Insight connects to the sentinel \${formatAddr(addr)} and offers the master group "\${redis.sentinel.name}" to add\`,
+    );
+  }
+`,
+      ),
+      {
+        file: 'scripts/status.ts',
+        find: `  // No retries (sentinels included) and no failover subscription: one look, then the answer.`,
+        replace: `  // No retries: one look, then the answer.`,
+      },
+      cut(
+        'scripts/status.ts',
+        `    sentinelRetryStrategy: () => null,
+    failoverDetector: false,
+`,
+      ),
+      cut(
+        'scripts/status.ts',
+        `    // With Sentinel, say which server the sentinels named master (the one this client reached).
+    const where = redisConfig.sentinel
+      ? \`master \${client.stream.remoteAddress ?? '?'}:\${client.stream.remotePort ?? '?'}, \`
+      : '';
+`,
+      ),
+      {
+        file: 'scripts/status.ts',
+        find: `detail: \`\${where}Redis \${field('redis_version')}`,
+        replace: `detail: \`Redis \${field('redis_version')}`,
+      },
+      // Tests: the option and config tests, npm run status with Sentinel, the compose file, the failover scenario.
+      {
+        file: 'src/infra/redis/connection-options.test.ts',
+        find: `const base: RedisConnectionConfig = {`,
+        replace: `const base: Omit<RedisConnectionConfig, 'addr'> = {`,
+      },
+      cut(
+        'src/infra/redis/connection-options.test.ts',
+        `const sentinel: RedisConnectionConfig = {
+  ...base,
+  password: 'master-secret',
+  sentinel: { name: 'dm-jobqueue', addrs: [{ host: '10.0.0.1', port: 26379 }, { host: '::1', port: 26380 }], password: 'sentinel-secret', tls: false },
+};
+
+`,
+      ),
+      {
+        file: 'src/infra/redis/connection-options.test.ts',
+        find: `    expect(options).toMatchObject({ host: 'redis', port: 6380 });
+    expect(options.sentinels).toBeUndefined();
+  });
+`,
+        replace: `    expect(options).toMatchObject({ host: 'redis', port: 6380 });
+  });
+`,
+      },
+      {
+        file: 'src/infra/redis/connection-options.test.ts',
+        find: `  it('asks the sentinels for the master, with the sentinels\\' password apart from the master\\'s', () => {
+    const options = jobqueueRedisOptions(sentinel);
+    expect(options).toMatchObject({
+      name: 'dm-jobqueue',
+      sentinels: [{ host: '10.0.0.1', port: 26379 }, { host: '::1', port: 26380 }],
+      password: 'master-secret',
+      sentinelPassword: 'sentinel-secret',
+      failoverDetector: true,
+      enableTLSForSentinelMode: false,
+    });
+    expect(options.host).toBeUndefined();
+    expect(options.sentinelRetryStrategy?.(100)).toBe(2000);
+  });
+
+  it('reconnects on READONLY (a demoted master), on no other reply error', () => {
+    const reconnect = jobqueueRedisOptions(sentinel).reconnectOnError;
+    expect(reconnect?.(new Error("READONLY You can't write against a read only replica."))).toBe(true);
+    expect(reconnect?.(new Error('ERR unknown command'))).toBe(false);
+  });
+
+  it('keeps the sentinel setting through the fail-fast and worker variants', () => {
+    expect(producerRedisOptions(sentinel)).toMatchObject({ name: 'dm-jobqueue', enableOfflineQueue: false, commandTimeout: 1000 });
+    expect(workerRedisOptions(sentinel)).toMatchObject({ name: 'dm-jobqueue', maxRetriesPerRequest: null });
+  });
+});
+
+`,
+        replace: `  it('keeps the address through the fail-fast and worker variants', () => {
+    const config = { ...base, addr: { host: 'redis', port: 6380 } };
+    expect(producerRedisOptions(config)).toMatchObject({ host: 'redis', enableOfflineQueue: false, commandTimeout: 1000 });
+    expect(workerRedisOptions(config)).toMatchObject({ host: 'redis', maxRetriesPerRequest: null });
+  });
+});
+
+`,
+      },
+      {
+        file: 'src/infra/redis/connection-options.test.ts',
+        find: `  it('names the address, or the master group and its sentinels', () => {
+    expect(redisLabel({ addr: { host: 'redis', port: 6379 } })).toBe('redis:6379');
+    expect(redisLabel(sentinel)).toBe('sentinel master "dm-jobqueue" via 10.0.0.1:26379,[::1]:26380');`,
+        replace: `  it('names the address', () => {
+    expect(redisLabel({ addr: { host: 'redis', port: 6379 } })).toBe('redis:6379');`,
+      },
+      {
+        file: 'src/infra/config/load-config.test.ts',
+        find: `describe('loadConfig: redis.jobqueue.sentinel', () => {
+  const sentinelYaml =
+    'redis: { jobqueue: { sentinel: { name: dm-jobqueue, addrs: ["10.0.0.1:26379", "10.0.0.2:26379"], password: s3nt } } }';
+
+  it('takes a sentinel setting instead of addr, with its own password', () => {
+    const { jobqueue } = load({}, configDir({ cacheserver: sentinelYaml })).cache.redis;
+    expect(jobqueue.addr).toBeUndefined();
+    expect(jobqueue.sentinel).toEqual({
+      name: 'dm-jobqueue',
+      addrs: [
+        { host: '10.0.0.1', port: 26379 },
+        { host: '10.0.0.2', port: 26379 },
+      ],
+      password: 's3nt',
+      tls: false,
+    });
+    expect(jobqueue.password).toBeUndefined();
+    expect(jobqueue.ack_replicas).toBe(0);
+  });
+
+`,
+        replace: `describe('loadConfig: redis.jobqueue', () => {
+`,
+      },
+      {
+        file: 'src/infra/config/load-config.test.ts',
+        find: `    [
+      'neither addr nor sentinel',
+      'redis: { jobqueue: { db: 0 } }',
+      'redis.jobqueue.addr',
+      /is required: set addr \\("host:port"\\) or sentinel/,
+    ],
+    [
+      'both',
+      'redis: { jobqueue: { addr: "h:1", sentinel: { name: m, addrs: ["h:2"] } } }',
+      'redis.jobqueue.sentinel',
+      /set exactly one of addr or sentinel/,
+    ],
+    [
+      'no sentinels',
+      'redis: { jobqueue: { sentinel: { name: m, addrs: [] } } }',
+      'redis.jobqueue.sentinel.addrs',
+      /at least one sentinel/,
+    ],
+    [
+      'a bad sentinel address',
+      'redis: { jobqueue: { sentinel: { name: m, addrs: ["h"] } } }',
+      'redis.jobqueue.sentinel.addrs.0',
+      /must be "host:port"/,
+    ],
+    [
+      'no master name',
+      'redis: { jobqueue: { sentinel: { addrs: ["h:1"] } } }',
+      'redis.jobqueue.sentinel.name',
+      /Expected "name" but received undefined/,
+    ],
+    [
+      'a misspelt sentinel key',
+      'redis: { jobqueue: { sentinel: { name: m, addrs: ["h:1"], pasword: x } } }',
+      'redis.jobqueue.sentinel.pasword',
+      /Invalid key/,
+    ],
+`,
+        replace: `    [
+      'no addr',
+      'redis: { jobqueue: { db: 0 } }',
+      'redis.jobqueue.addr',
+      /Expected "addr" but received undefined/,
+    ],
+`,
+      },
+      {
+        file: 'src/infra/config/load-config.test.ts',
+        find: `  it("REDIS_JOBQUEUE_SENTINEL_* replace the file's addr, and REDIS_JOBQUEUE_ADDR the file's sentinel", () => {
+    const { jobqueue } = load({
+      REDIS_JOBQUEUE_SENTINEL_ADDRS: 's1:26379,s2:26379',
+      REDIS_JOBQUEUE_SENTINEL_NAME: 'jq',
+      REDIS_JOBQUEUE_SENTINEL_PASSWORD: 'p',
+      REDIS_JOBQUEUE_ACK_REPLICAS: '1',
+      REDIS_JOBQUEUE_ACK_TIMEOUT_MS: '300',
+    }).cache.redis;
+    expect(jobqueue.addr).toBeUndefined();
+    expect(jobqueue.sentinel).toMatchObject({
+      name: 'jq',
+      addrs: [
+        { host: 's1', port: 26379 },
+        { host: 's2', port: 26379 },
+      ],
+      password: 'p',
+    });
+    expect([jobqueue.ack_replicas, jobqueue.ack_timeout_ms]).toEqual([1, 300]);
+    const back = load({ REDIS_JOBQUEUE_ADDR: 'h:6380' }, configDir({ cacheserver: sentinelYaml })).cache.redis.jobqueue;
+    expect([back.addr, back.sentinel]).toEqual([{ host: 'h', port: 6380 }, undefined]);
+  });
+
+  it('refuses REDIS_JOBQUEUE_ADDR and REDIS_JOBQUEUE_SENTINEL_ADDRS together, naming the variable', () => {
+    const error = failure(() =>
+      load({ REDIS_JOBQUEUE_ADDR: 'h:1', REDIS_JOBQUEUE_SENTINEL_ADDRS: 's:2', REDIS_JOBQUEUE_SENTINEL_NAME: 'm' }),
+    );
+    expect(error.key).toBe('redis.jobqueue.sentinel');
+    expect(error.reason).toMatch(/exactly one of addr or sentinel \\(the value comes from REDIS_JOBQUEUE_SENTINEL_/);
+  });
+});
+
+`,
+        replace: `  it('takes ack_replicas and ack_timeout_ms from REDIS_JOBQUEUE_ACK_*', () => {
+    const { jobqueue } = load({ REDIS_JOBQUEUE_ACK_REPLICAS: '1', REDIS_JOBQUEUE_ACK_TIMEOUT_MS: '300' }).cache.redis;
+    expect([jobqueue.ack_replicas, jobqueue.ack_timeout_ms]).toEqual([1, 300]);
+  });
+});
+
+`,
+      },
+      cut(
+        'test/e2e/status.test.ts',
+        `import { startSentinelSetup } from '../helpers/redis-sentinel.js';
+`,
+      ),
+      cut(
+        'test/e2e/status.test.ts',
+        `
+  it('with Sentinel: names the master the sentinels chose, its role and replicas, and flags ack_replicas above them', async () => {
+    const setup = await startSentinelSetup({ replicas: 1 });
+    cleanup.push(() => setup.destroy());
+    const env = { ...setup.env, SERVER_PORT: '1', JOBQUEUE_PORT: '2' };
+    const report = JSON.parse((await runStatus(env)).stdout) as StatusReport;
+    const redis = report.checks.find((check) => check.name === 'job-queue Redis');
+    expect(redis?.address).toBe(\`sentinel master "\${setup.name}" via \${setup.sentinelAddrs.join(',')}\`);
+    expect(redis?.detail).toMatch(
+      new RegExp(\`^master 127\\\\.0\\\\.0\\\\.1:\${setup.nodes[0]?.port ?? 0}, Redis [\\\\d.]+, role master, 1 replica\\\\(s\\\\)\`),
+    );
+    expect(report.checks.find((check) => check.name === 'job-queue Redis setup')?.up).toBe(true);
+    const strict = JSON.parse((await runStatus({ ...env, REDIS_JOBQUEUE_ACK_REPLICAS: '2' })).stdout) as StatusReport;
+    expect(strict.checks.find((check) => check.name === 'job-queue Redis setup')?.detail).toBe(
+      'ack_replicas is 2 but 1 replica(s) are connected: registrations answer 503',
+    );
+  });
+`,
+      ),
+      cut(
+        'test/ops/compose-files.test.ts',
+        `describe('docker-compose.redis-sentinel.yml (redis.jobqueue.sentinel, D9)', () => {
+  const file = v.parse(ComposeSchema, parse(read('docker-compose.redis-sentinel.yml'), { merge: true }));
+  const script = (name: string) => service(file, name).command?.join(' ') ?? '';
+
+  it('runs a master, a replica and three sentinels from the pinned image, on the host network', () => {
+    expect(Object.keys(file.services).sort()).toEqual([
+      'redis-sentinel-master',
+      'redis-sentinel-replica',
+      'sentinel-1',
+      'sentinel-2',
+      'sentinel-3',
+    ]);
+    for (const each of Object.values(file.services)) {
+      expect(each.image).toBe(service(compose('docker-compose.redis.yml'), 'redis-jobqueue').image);
+      expect(each.network_mode).toBe('host');
+    }
+  });
+
+  it('gives the data nodes AOF (everysec) and noeviction, and the replica its master', () => {
+    for (const name of ['redis-sentinel-master', 'redis-sentinel-replica'])
+      expect(script(name)).toMatch(/appendonly yes\\\\nappendfsync everysec\\\\nmaxmemory-policy noeviction/);
+    expect(script('redis-sentinel-replica')).toMatch(/replicaof 127\\.0\\.0\\.1/);
+  });
+
+  it('runs each sentinel with redis-server --sentinel and a quorum of 2, on its own port', () => {
+    for (const name of ['sentinel-1', 'sentinel-2', 'sentinel-3'])
+      expect(script(name)).toMatch(
+        /sentinel monitor %s 127\\.0\\.0\\.1 %s 2.*redis-server \\/data\\/\\$\\$\\{P\\}\\/sentinel\\.conf --sentinel/,
+      );
+    const ports = ['sentinel-1', 'sentinel-2', 'sentinel-3'].map((name) => service(file, name).environment?.P);
+    expect(new Set(ports).size).toBe(3);
+  });
+
+  it('keeps the data in ./redis/data/sentinel', () => {
+    expect(service(file, 'redis-sentinel-master').volumes).toContain(
+      '\${REDIS_SENTINEL_DATA_DIR:-./redis/data/sentinel}:/data',
+    );
+  });
+});
+
+`,
+      ),
+      cut(
+        'test/ops/compose-files.test.ts',
+        `    'redis/data/sentinel/.gitkeep',
+`,
+      ),
+      cut(
+        'test/ops/compose-files.test.ts',
+        `    'redis/data/sentinel/6380/appendonlydir/appendonly.aof.1.incr.aof',
+    'redis/data/sentinel/26379/sentinel.conf',
+`,
+      ),
+      cut(
+        'test/helpers/run-script.ts',
+        `  'REDIS_JOBQUEUE_SENTINEL_ADDRS',
+  'REDIS_JOBQUEUE_SENTINEL_NAME',
+  'REDIS_SENTINEL_MASTER_PORT',
+  'REDIS_SENTINEL_REPLICA_PORT',
+  'REDIS_SENTINEL_DATA_DIR',
+  'REDIS_SENTINEL_DOWN_AFTER_MS',
+`,
+      ),
+    ],
+  },
+
+  {
+    name: 'the queue dashboard',
+    delete: ['src/infra/admin', 'test/browser/queue-dashboard.test.ts'],
+    packages: ['@bull-board/api', '@bull-board/hono', '@bull-board/ui'],
+    edits: [
+      // src/api.ts: the dashboard's listener and its queue.
+      cut('src/api.ts', `import type { Queue } from 'bullmq';\n`),
+      {
+        file: 'src/api.ts',
+        find: `import {
+  createBullmqProducer,
+  createBullmqStatusReader,
+  createFailFastQueue,
+  createLazyQueue,
+} from './infra/queue/bullmq-queue.js';`,
+        replace: `import { createBullmqProducer, createBullmqStatusReader, createLazyQueue } from './infra/queue/bullmq-queue.js';`,
+      },
+      {
+        file: 'src/api.ts',
+        find: `      'metrics (/metrics) and the queue dashboard are off: set ADMIN_USER and ADMIN_PASSWORD to turn them on',`,
+        replace: `      'metrics (/metrics) are off: set ADMIN_USER and ADMIN_PASSWORD to turn them on',`,
+      },
+      cut(
+        'src/api.ts',
+        `/** The queue dashboard (extra) on its own listener, with a queue of its own that fails fast while Redis is down. */
+async function startDashboard(config: Config, logger: Logger) {
+  // Loaded only when on: bull-board's import is a large share of a cold start.
+  const { createDashboardApp, DASHBOARD_PATH } = await import('./infra/admin/queue-dashboard.js');
+  const { jobqueue, admin } = config.app;
+  const credentials = config.secrets.admin;
+  if (!credentials) return undefined;
+  const location = { name: jobqueue.queue_name, prefix: jobqueue.prefix };
+  const queue = createFailFastQueue(location, config.cache.redis.jobqueue, logger, 'dashboard');
+  const app = createDashboardApp({ queue, credentials, readOnly: admin.read_only });
+  const setting = \`ADMIN_PORT (admin.port in config/\${config.env}/config.yaml)\`;
+  const server = await startHttpServer(app, { host: admin.host, port: admin.port, setting });
+  logger.info({ readOnly: admin.read_only }, \`queue dashboard on http://\${admin.host}:\${server.port}\${DASHBOARD_PATH}\`);
+  return { server, queue };
+}
+
+`,
+      ),
+      {
+        file: 'src/api.ts',
+        find: ` * The HTTP API listening on \`server.host:server.port\`, and the dashboard when ADMIN_USER and
+ * ADMIN_PASSWORD are set. Starts without Redis.`,
+        replace: ` * The HTTP API listening on \`server.host:server.port\`. Starts without Redis.`,
+      },
+      cut('src/api.ts', `  let dashboard: { server: RunningServer; queue: Queue } | undefined;\n`),
+      cut('src/api.ts', `      dashboard = await startDashboard(config, logger);\n`),
+      cut(
+        'src/api.ts',
+        `        await dashboard?.server.close();
+        await dashboard?.queue.close().catch(() => undefined);
+`,
+      ),
+      // Its configuration: the admin block, its overrides and the YAML files that set it.
+      cut(
+        'src/infra/config/schema.ts',
+        `  // The queue dashboard's own listener; on only when ADMIN_USER and ADMIN_PASSWORD are set.
+  admin: v.optional(
+    v.strictObject({
+      host: v.optional(v.pipe(v.string(), v.nonEmpty()), '127.0.0.1'),
+      port: v.optional(Port, 8083),
+      read_only: v.optional(v.boolean(), false),
+    }),
+    {},
+  ),
+`,
+      ),
+      cut(
+        'src/infra/config/load-config.ts',
+        `  ADMIN_HOST: ['admin.host'],\n  ADMIN_PORT: ['admin.port', 'number'],\n`,
+      ),
+      {
+        file: 'src/infra/config/load-config.ts',
+        find: `(or neither, which turns the dashboard and /metrics off)`,
+        replace: `(or neither, which turns /metrics off)`,
+      },
+      ...[
+        'config/develop/config.yaml',
+        'config/staging/config.yaml',
+        'config/test/config.yaml',
+        'config/production/config.yaml.example',
+      ].map((file) =>
+        cut(
+          file,
+          `admin:                    # queue dashboard (/admin/queues): on only with ADMIN_USER and ADMIN_PASSWORD set
+  host: "127.0.0.1"       # keep it private; reach it through a tunnel or an internal network
+  port: 8083
+  read_only: false         # true: see jobs, retry/promote/remove none
+`,
+        ),
+      ),
+      cut('docker-compose.jobqueue.yml', `    ADMIN_HOST: 0.0.0.0\n`),
+      cut(
+        'docker-compose.jobqueue.yml',
+        `      # The queue dashboard: keep it on a private address.
+      - "127.0.0.1:\${ADMIN_PUBLISH_PORT:-8083}:8083"
+`,
+      ),
+      // npm run dev: its port check and its address.
+      {
+        file: 'scripts/dev.ts',
+        find: `  const { server, jobqueue, admin } = config.app;
+  const wanted = [`,
+        replace: `  const { server, jobqueue } = config.app;
+  const wanted = [`,
+      },
+      cut(
+        'scripts/dev.ts',
+        `    { what: 'the queue dashboard', host: admin.host, port: admin.port, variable: 'ADMIN_PORT', key: 'admin.port' },
+`,
+      ),
+      {
+        file: 'scripts/dev.ts',
+        find: `  const { server, jobqueue, admin } = config.app;
+  const base =`,
+        replace: `  const { server, jobqueue } = config.app;
+  const base =`,
+      },
+      cut(
+        'scripts/dev.ts',
+        `  if (config.secrets.admin) {
+    const { username, password } = config.secrets.admin;
+    say(
+      \`dashboard:     http://\${admin.host}:\${admin.port}/admin/queues   (login \${username} / \${password}, from .env.develop.local)\`,
+    );
+  }
+`,
+      ),
+      {
+        file: 'scripts/lib/ensure-dev-admin.ts',
+        find: `  say(\`created a develop-only dashboard login in \${path.basename(file)} (git-ignored)\`);`,
+        replace: `  say(\`created a develop-only /metrics login in \${path.basename(file)} (git-ignored)\`);`,
+      },
+      {
+        file: 'test/ops/dev-admin.test.ts',
+        find: `'created a develop-only dashboard login in .env.develop.local (git-ignored)'`,
+        replace: `'created a develop-only /metrics login in .env.develop.local (git-ignored)'`,
+      },
+      // The processes the tests start no longer need a port for it.
+      {
+        file: 'test/helpers/stack.ts',
+        find: `  const [apiPort, workerPort, adminPort] = [await freePort(), await freePort(), await freePort()];`,
+        replace: `  const [apiPort, workerPort] = [await freePort(), await freePort()];`,
+      },
+      cut('test/helpers/stack.ts', `    ADMIN_PORT: String(adminPort),\n`),
+      cut(
+        'test/helpers/stack.ts',
+        `  /** The queue dashboard's listener (running only with ADMIN_USER/ADMIN_PASSWORD). */
+  adminUrl: string;
+`,
+      ),
+      cut('test/helpers/stack.ts', `    adminUrl: \`http://127.0.0.1:\${adminPort}\`,\n`),
+      {
+        file: 'test/ops/container-image.test.ts',
+        find: `    const [apiPort, workerPort, adminPort] = [await freePort(), await freePort(), await freePort()];`,
+        replace: `    const [apiPort, workerPort] = [await freePort(), await freePort()];`,
+      },
+      cut('test/ops/container-image.test.ts', `      ADMIN_PORT: String(adminPort),\n`),
+      // The security checklist's dashboard case.
+      cut('test/integration/security-checklist.test.ts', `import { Queue } from 'bullmq';\n`),
+      cut(
+        'test/integration/security-checklist.test.ts',
+        `import { createDashboardApp, DASHBOARD_BODY_LIMIT_BYTES } from '../../src/infra/admin/queue-dashboard.js';\n`,
+      ),
+      cut(
+        'test/integration/security-checklist.test.ts',
+        `import { useRedisFixture } from '../helpers/redis-fixture.js';\n`,
+      ),
+      cut(
+        'test/integration/security-checklist.test.ts',
+        `import { uniqueQueueName } from '../helpers/redis-config.js';\n`,
+      ),
+      cut('test/integration/security-checklist.test.ts', `  const fixture = useRedisFixture();\n\n`),
+      cut(
+        'test/integration/security-checklist.test.ts',
+        `  it('the dashboard refuses every route without credentials (wrong password of any length too) and limits every body', async () => {
+    const queue = new Queue(uniqueQueueName('security'), {
+      connection: { host: '127.0.0.1', port: fixture.redis.port },
+    });
+    try {
+      const app = createDashboardApp({ queue, credentials: ADMIN, readOnly: false });
+      const everyRoute = app.routes
+        .filter((route) => route.method !== 'ALL')
+        .map((route) => ({ method: route.method, path: route.path.replace(/:\\w+/g, 'x').replace('*', 'x') }));
+      expect(everyRoute.length).toBeGreaterThan(5);
+      for (const route of everyRoute) {
+        for (const authorization of [
+          undefined,
+          basic('admin', 'wrong'),
+          basic('admin', \`\${ADMIN.password}x\`),
+          basic('root', ADMIN.password),
+        ]) {
+          const response = await app.request(route.path, {
+            method: route.method,
+            headers: authorization ? { authorization } : {},
+          });
+          expect(response.status, \`\${route.method} \${route.path} with \${authorization ?? 'no credentials'}\`).toBe(401);
+        }
+      }
+      const writes = bodyRoutes(app);
+      expect(writes.length).toBeGreaterThan(3);
+      for (const route of writes) {
+        const response = await app.request(route.path, {
+          method: route.method,
+          headers: { authorization: basic(ADMIN.username, ADMIN.password), 'content-type': 'application/json' },
+          body: 'x'.repeat(DASHBOARD_BODY_LIMIT_BYTES + 1),
+        });
+        expect(response.status, \`\${route.method} \${route.path}\`).toBe(413);
+      }
+      const page = await app.request('/admin/queues', {
+        headers: { authorization: basic(ADMIN.username, ADMIN.password) },
+      });
+      expect(page.headers.get('x-frame-options')).toBe('SAMEORIGIN');
+      expect(page.headers.get('x-content-type-options')).toBe('nosniff');
+    } finally {
+      await queue.close();
+    }
+  });
+
+`,
+      ),
+    ],
+  },
+
+  {
+    name: 'metrics',
+    // bench/ measures what the metrics cost (section 8); the recipe is checked with it removed.
+    after: [TOOLING],
+    delete: ['src/infra/metrics.ts', 'test/e2e/metrics.test.ts'],
+    packages: ['prom-client'],
+    edits: [
+      // src/app.ts: the middleware, the route and their deps.
+      cut('src/app.ts', `import { demoDelayPrint } from './jobs/demo-delay-print.js';\n`),
+      {
+        file: 'src/app.ts',
+        find: `import type { AdminCredentials, AppConfig } from './infra/config/schema.js';`,
+        replace: `import type { AppConfig } from './infra/config/schema.js';`,
+      },
+      cut(
+        'src/app.ts',
+        `import { createMetricsRoutes, httpMetrics, registrationMetrics, type ApiMetrics } from './infra/metrics.js';\n`,
+      ),
+      cut(
+        'src/app.ts',
+        `  /** Prometheus metrics (an optional extra); \`/metrics\` is served only with \`adminCredentials\`. */
+  metrics?: ApiMetrics | undefined;
+  adminCredentials?: AdminCredentials | undefined;
+`,
+      ),
+      cut(
+        'src/app.ts',
+        `  if (deps.metrics) {
+    app.use(httpMetrics(deps.metrics));
+    app.use('/api/dm-jobqueue/register', registrationMetrics(deps.metrics, demoDelayPrint.type));
+  }
+`,
+      ),
+      cut(
+        'src/app.ts',
+        `  const { metrics, adminCredentials } = deps;
+  if (metrics && adminCredentials)
+    app.route(
+      '/',
+      createMetricsRoutes(async () => [await metrics.registry.metrics()], adminCredentials),
+    );
+`,
+      ),
+      // src/api.ts: the registry and the credentials it was served with.
+      cut('src/api.ts', `import { createApiMetrics } from './infra/metrics.js';\n`),
+      {
+        file: 'src/api.ts',
+        find: ` * forever) and the queue on it, the rate limiter and the metrics. Connecting is not starting:`,
+        replace: ` * forever) and the queue on it, and the rate limiter. Connecting is not starting:`,
+      },
+      {
+        file: 'src/api.ts',
+        find: `  if (!config.secrets.admin)
+    logger.info(
+      'metrics (/metrics) and the queue dashboard are off: set ADMIN_USER and ADMIN_PASSWORD to turn them on',
+    );`,
+        replace: `  if (!config.secrets.admin)
+    logger.info('the queue dashboard is off: set ADMIN_USER and ADMIN_PASSWORD to turn it on');`,
+      },
+      cut('src/api.ts', `    metrics: createApiMetrics(),\n    adminCredentials: config.secrets.admin,\n`),
+      // src/worker.ts: the worker's counters, its /metrics and the queue-depth reader.
+      {
+        file: 'src/worker.ts',
+        find: ` * \`GET /health\` (and \`/metrics\`) on \`jobqueue.port\`.`,
+        replace: ` * \`GET /health\` on \`jobqueue.port\`.`,
+      },
+      cut('src/worker.ts', `import type { Queue } from 'bullmq';\n`),
+      cut('src/worker.ts', `import { createMetricsRoutes, createWorkerMetrics } from './infra/metrics.js';\n`),
+      cut('src/worker.ts', `import { createFailFastQueue } from './infra/queue/bullmq-queue.js';\n`),
+      cut('src/worker.ts', `  const metrics = createWorkerMetrics();\n`),
+      cut(
+        'src/worker.ts',
+        `  // Made at the first scrape (metrics, an extra); while Redis is down a scrape just lacks the depth.
+  let depthQueue: Queue | undefined;
+`,
+      ),
+      cut(
+        'src/worker.ts',
+        `      const admin = config.secrets.admin;
+      if (admin) {
+        const depth = async () => {
+          depthQueue ??= createFailFastQueue(location, redis, logger, 'metrics');
+          return depthQueue.exportPrometheusMetrics().catch(() => '');
+        };
+        const render = async () => [await metrics.registry.metrics(), await depth()];
+        app.route('/', createMetricsRoutes(render, admin));
+      } else logger.info('metrics (/metrics) are off: set ADMIN_USER and ADMIN_PASSWORD to turn them on');
+`,
+      ),
+      cut('src/worker.ts', `        events: metrics.events,\n`),
+      cut('src/worker.ts', `        await depthQueue?.close().catch(() => undefined);\n`),
+      {
+        file: 'src/infra/queue/bullmq-worker.ts',
+        find: `/** Hooks for the worker's metrics (an optional extra, src/infra/metrics.ts). */`,
+        replace: `/** Hooks on every job's end (metrics, alerts). */`,
+      },
+      // The register route marked replays for the registration counter (a context variable metrics.ts declared).
+      cut('src/routes/dm-jobqueue.ts', `          c.set('idempotentReplay', true);\n`),
+      // Tests of the metrics.
+      cut('src/routes/idempotency-key.test.ts', `import { createApiMetrics } from '../infra/metrics.js';\n`),
+      {
+        file: 'src/routes/idempotency-key.test.ts',
+        find: `  const metrics = createApiMetrics();
+  const app = createTestApp({ producer, idempotency, metrics });`,
+        replace: `  const app = createTestApp({ producer, idempotency });`,
+      },
+      {
+        file: 'src/routes/idempotency-key.test.ts',
+        find: `  return { producer, idempotency, register, metrics };`,
+        replace: `  return { producer, idempotency, register };`,
+      },
+      cut(
+        'src/routes/idempotency-key.test.ts',
+        `  it('counts a replay as replayed, not as a second stored registration', async () => {
+    const { register, metrics } = setup();
+    await register({}, 'k-metrics');
+    await register({}, 'k-metrics');
+    const text = await metrics.registry.metrics();
+    expect(text).toMatch(/dm_jobqueue_jobs_registered_total\\{job_type="demo:delay_print",outcome="stored"\\} 1\\n/);
+    expect(text).toMatch(/dm_jobqueue_jobs_registered_total\\{job_type="demo:delay_print",outcome="replayed"\\} 1\\n/);
+  });
+
+`,
+      ),
+      {
+        file: 'test/integration/security-checklist.test.ts',
+        find: `  it('the page and the docs carry a same-origin CSP; /metrics needs the admin credentials', async () => {
+    const app = createTestApp({
+      metrics: (await import('../../src/infra/metrics.js')).createApiMetrics(),
+      adminCredentials: ADMIN,
+    });`,
+        replace: `  it('the page and the docs carry a same-origin CSP', async () => {
+    const app = createTestApp();`,
+      },
+      cut(
+        'test/integration/security-checklist.test.ts',
+        `    expect((await app.request('/metrics')).status).toBe(401);
+    expect((await app.request('/metrics', { headers: { authorization: basic('admin', 'nope') } })).status).toBe(401);
+    expect(
+      (await app.request('/metrics', { headers: { authorization: basic(ADMIN.username, ADMIN.password) } })).status,
+    ).toBe(200);
+`,
+      ),
+    ],
+  },
+
   {
     name: 'the Lambda entry',
     delete: ['src/lambda.ts', 'test/integration/lambda.test.ts'],
@@ -43,6 +1614,470 @@ export const RECIPES: Recipe[] = [
         replace: ` * The API's wiring: the real clients behind createApp's ports, and the listeners. Used by the HTTP
  * entry (src/server.ts). Every optional extra is one line here.`,
       },
+    ],
+  },
+
+  {
+    name: 'the Redis Cluster rate-limit store',
+    // bench/ starts a cluster and measures the limiter on it; the recipe is checked with it removed.
+    after: [TOOLING],
+    delete: [
+      'src/infra/rate-limit/cluster-store.ts',
+      'scripts/start-redis-cluster.sh',
+      'docker-compose.redis-cluster.yml',
+      'redis/redis-cluster.conf',
+      'redis/data/cluster',
+      'test/helpers/redis-cluster.ts',
+      'test/helpers/free-port-block.ts',
+      'test/integration/rate-limit-cluster.test.ts',
+      'test/ops/start-redis-cluster.test.ts',
+      'test/reliability/15.4-many-hosts.test.ts',
+    ],
+    npmScripts: ['redis-cluster:start', 'redis-cluster:stop', 'redis-cluster:status'],
+    edits: [
+      // src/api.ts: the cluster store handed to the rate limiter.
+      cut(
+        'src/api.ts',
+        `import { clusterStoreFromConfig } from './infra/rate-limit/cluster-store.js';
+`,
+      ),
+      cut(
+        'src/api.ts',
+        `  // Rate-limit counters in a Redis Cluster (extra) when api.rate_limit.storage_type asks for it.
+  const cluster = clusterStoreFromConfig(config, logger);
+`,
+      ),
+      {
+        file: 'src/api.ts',
+        find: `    rateLimit: createRateLimit(config, logger, cluster),`,
+        replace: `    rateLimit: createRateLimit(config, logger),`,
+      },
+      cut(
+        'src/api.ts',
+        `      cluster?.close();
+`,
+      ),
+      {
+        file: 'src/infra/rate-limit/rate-limit.ts',
+        find: `/** A store for the counters: memory here, or a Redis Cluster (cluster-store.ts). */`,
+        replace: `/** A store for the counters: memory unless a test passes another. */`,
+      },
+      {
+        file: 'src/infra/rate-limit/rate-limit.ts',
+        find: ` * @example createRateLimit(config, logger, { store: clusterStore(cluster, timeoutMs), label: 'Redis Cluster …' })`,
+        replace: ` * @example createRateLimit(config, logger)`,
+      },
+      // Its configuration: redis.default.cluster, api.rate_limit.storage_type, their start-up check and overrides.
+      cut(
+        'src/infra/config/schema.ts',
+        `      storage_type: v.picklist(['auto', 'redis', 'memory']),
+`,
+      ),
+      {
+        file: 'src/infra/config/schema.ts',
+        find: `/** Connection options shared by the job-queue Redis and the cache cluster. */`,
+        replace: `/** Connection options of the job-queue Redis. */`,
+      },
+      cut(
+        'src/infra/config/schema.ts',
+        `    default: v.optional(
+      v.strictObject({
+        cluster: v.strictObject({ addrs: v.array(AddrSchema), ...ConnectionFields }),
+      }),
+      { cluster: { addrs: [] } },
+    ),
+`,
+      ),
+      cut(
+        'src/infra/config/schema.ts',
+        `export type RedisClusterConfig = CacheServerConfig['redis']['default']['cluster'];
+`,
+      ),
+      cut(
+        'src/infra/config/load-config.ts',
+        `  checkRateLimitStorage(config, dir);
+`,
+      ),
+      cut(
+        'src/infra/config/load-config.ts',
+        `/** storage_type "redis" without cluster nodes cannot work; say so at start-up, not at the first request. */
+function checkRateLimitStorage(config: Config, dir: string): void {
+  const { enabled, storage_type: storageType } = config.app.api.rate_limit;
+  if (enabled && storageType === 'redis' && config.cache.redis.default.cluster.addrs.length === 0) {
+    throw new ConfigError(
+      path.join(path.relative(process.cwd(), dir) || '.', config.env, 'cacheserver.yaml'),
+      'redis.default.cluster.addrs',
+      'must list at least one node when api.rate_limit.storage_type is "redis" (config.yaml); use "auto" or "memory" to run without a cluster',
+    );
+  }
+}
+
+`,
+      ),
+      cut(
+        'src/infra/config/load-config.ts',
+        `  RATE_LIMIT_STORAGE_TYPE: ['api.rate_limit.storage_type'],
+`,
+      ),
+      cut(
+        'src/infra/config/load-config.ts',
+        `  REDIS_DEFAULT_CLUSTER_ADDRS: ['redis.default.cluster.addrs', 'list'],
+  REDIS_DEFAULT_CLUSTER_PASSWORD: ['redis.default.cluster.password'],
+`,
+      ),
+      {
+        file: 'src/infra/redis/connection.ts',
+        find: `/** The connection fields every Redis setting has (\`redis.jobqueue\`, \`redis.default.cluster\`). */`,
+        replace: `/** The connection fields of a Redis setting (\`redis.jobqueue\`). */`,
+      },
+      cut(
+        'src/infra/redis/connection.ts',
+        `/** A cluster's nodes, for logs. */
+export function formatClusterLabel(addrs: readonly { host: string; port: number }[]): string {
+  return addrs.map(formatAddr).join(',');
+}
+
+`,
+      ),
+      cut(
+        'config/develop/cacheserver.yaml',
+        `  default:                # rate limit and other caches; several nodes (D9)
+    cluster:
+      addrs: []           # empty -> rate limit uses memory under storage_type "auto"
+`,
+      ),
+      cut(
+        'config/test/cacheserver.yaml',
+        `  default:                # rate limit and other caches; several nodes (D9)
+    cluster:
+      addrs: []           # empty -> rate limit uses memory under storage_type "auto"
+`,
+      ),
+      cut(
+        'config/staging/cacheserver.yaml',
+        `  default:
+    cluster:
+      addrs:
+        - "redis-cache-1.staging.internal:7000"
+        - "redis-cache-2.staging.internal:7000"
+        - "redis-cache-3.staging.internal:7000"
+`,
+      ),
+      cut(
+        'config/production/cacheserver.yaml.example',
+        `  default:
+    cluster:
+      addrs:
+        - "redis-cache-1.production.internal:7000"
+        - "redis-cache-2.production.internal:7000"
+        - "redis-cache-3.production.internal:7000"
+`,
+      ),
+      cut(
+        'config/develop/config.yaml',
+        `    storage_type: "auto"         # auto | redis | memory
+`,
+      ),
+      cut(
+        'config/test/config.yaml',
+        `    storage_type: "auto"         # auto | redis | memory
+`,
+      ),
+      cut(
+        'config/staging/config.yaml',
+        `    storage_type: "auto"         # auto | redis | memory
+`,
+      ),
+      cut(
+        'config/production/config.yaml.example',
+        `    storage_type: "auto"         # auto | redis | memory
+`,
+      ),
+      // The development cluster: its start script, compose file, npm scripts, settings and data folder.
+      cut(
+        '.gitignore',
+        `!redis/data/cluster/
+!redis/data/cluster/.gitkeep
+`,
+      ),
+      {
+        file: 'scripts/lib/redis-common.sh',
+        find: `# Helpers shared by scripts/start-redis.sh, start-redis-cluster.sh and
+# start-redis-insight.sh.`,
+        replace: `# Helpers shared by scripts/start-redis.sh and start-redis-insight.sh.`,
+      },
+      // npm run status: one line per cluster node.
+      {
+        file: 'scripts/status.ts',
+        find: `import { baseRedisOptions, jobqueueRedisOptions, redisLabel } from '../src/infra/redis/connection.js';`,
+        replace: `import { jobqueueRedisOptions, redisLabel, type baseRedisOptions } from '../src/infra/redis/connection.js';`,
+      },
+      {
+        file: 'scripts/status.ts',
+        find: ` * that it is set up for a queue: AOF on, no evicting maxmemory policy), the
+ * rate-limit cluster's nodes and the queue; one line per part.`,
+        replace: ` * that it is set up for a queue: AOF on, no evicting maxmemory policy) and
+ * the queue; one line per part.`,
+      },
+      cut(
+        'scripts/status.ts',
+        `async function clusterChecks(config: Config): Promise<Check[]> {
+  const cluster = config.cache.redis.default.cluster;
+  return Promise.all(
+    cluster.addrs.map(async (addr) => {
+      const client = quickClient({ ...baseRedisOptions(cluster), host: addr.host, port: addr.port });
+      try {
+        const ping = await timed(async () => {
+          await client.connect();
+          return client.ping();
+        });
+        return {
+          name: 'rate-limit cluster node',
+          address: \`\${addr.host}:\${addr.port}\`,
+          up: !ping.error,
+          required: true,
+          ms: ping.ms,
+          detail: ping.error ?? 'PONG',
+        };
+      } finally {
+        client.disconnect();
+      }
+    }),
+  );
+}
+
+`,
+      ),
+      cut(
+        'scripts/status.ts',
+        `    ...(await clusterChecks(config)),
+`,
+      ),
+      // Tests: the config helper and tests, the compose file, the start script, the many-hosts scenario.
+      {
+        file: 'test/helpers/test-config.ts',
+        find: `export function configWithRateLimit(
+  rateLimit: Partial<AppConfig['api']['rate_limit']>,
+  clusterAddrs: string[] = [],
+): Config {`,
+        replace: `export function configWithRateLimit(rateLimit: Partial<AppConfig['api']['rate_limit']>): Config {`,
+      },
+      cut(
+        'test/helpers/test-config.ts',
+        `  config.cache.redis.default.cluster.addrs = clusterAddrs.map((addr) => {
+    const [host = '', port = '0'] = addr.split(':');
+    return { host, port: Number(port) };
+  });
+`,
+      ),
+      {
+        file: 'src/infra/rate-limit/rate-limit.test.ts',
+        find: `configWithRateLimit({ requests_per_minute: perMinute, requests_per_hour: perHour, storage_type: 'memory' }),`,
+        replace: `configWithRateLimit({ requests_per_minute: perMinute, requests_per_hour: perHour }),`,
+      },
+      {
+        file: 'src/infra/rate-limit/rate-limit.test.ts',
+        find: `configWithRateLimit({ requests_per_minute: 1, requests_per_hour: 0, storage_type: 'memory' });`,
+        replace: `configWithRateLimit({ requests_per_minute: 1, requests_per_hour: 0 });`,
+      },
+      {
+        file: 'src/routes/cors.test.ts',
+        find: `configWithRateLimit({ requests_per_minute: 1, requests_per_hour: 0, storage_type: 'memory' }),`,
+        replace: `configWithRateLimit({ requests_per_minute: 1, requests_per_hour: 0 }),`,
+      },
+      {
+        file: 'src/infra/config/load-config.test.ts',
+        find: `    expect(config.cache.redis.default.cluster.addrs).toEqual([]);
+    expect(config.app.api.rate_limit).toEqual({
+      enabled: true,
+      requests_per_minute: 60,
+      requests_per_hour: 1000,
+      storage_type: 'auto',
+    });`,
+        replace: `    expect(config.app.api.rate_limit).toEqual({ enabled: true, requests_per_minute: 60, requests_per_hour: 1000 });`,
+      },
+      cut(
+        'src/infra/config/load-config.test.ts',
+        `      REDIS_DEFAULT_CLUSTER_ADDRS: 'a:7000, b:7001',
+`,
+      ),
+      cut(
+        'src/infra/config/load-config.test.ts',
+        `    expect(config.cache.redis.default.cluster.addrs).toEqual([
+      { host: 'a', port: 7000 },
+      { host: 'b', port: 7001 },
+    ]);
+`,
+      ),
+      {
+        file: 'src/infra/config/load-config.test.ts',
+        find: `          'server: { port: "80" }\\njobqueue: { port: 8082 }\\napi: { rate_limit: { enabled: true, requests_per_minute: 1, requests_per_hour: 0, storage_type: auto } }',`,
+        replace: `          'server: { port: "80" }\\njobqueue: { port: 8082 }\\napi: { rate_limit: { enabled: true, requests_per_minute: 1, requests_per_hour: 0 } }',`,
+      },
+      {
+        file: 'src/infra/config/load-config.test.ts',
+        find: `          'server: { port: 80, prot: 1 }\\njobqueue: { port: 8082 }\\napi: { rate_limit: { enabled: true, requests_per_minute: 1, requests_per_hour: 0, storage_type: auto } }',`,
+        replace: `          'server: { port: 80, prot: 1 }\\njobqueue: { port: 8082 }\\napi: { rate_limit: { enabled: true, requests_per_minute: 1, requests_per_hour: 0 } }',`,
+      },
+      cut(
+        'src/infra/config/load-config.test.ts',
+        `    [
+      'a bad storage type',
+      {
+        config:
+          'server: { port: 80 }\\njobqueue: { port: 8082 }\\napi: { rate_limit: { enabled: true, requests_per_minute: 1, requests_per_hour: 0, storage_type: disk } }',
+      },
+      'api.rate_limit.storage_type',
+      /Expected \\("auto" \\| "redis" \\| "memory"\\)/,
+    ],
+`,
+      ),
+      cut(
+        'src/infra/config/load-config.test.ts',
+        `    [
+      'a bad cluster address',
+      { cacheserver: 'redis: { jobqueue: { addr: "h:1" }, default: { cluster: { addrs: ["h:99999"] } } }' },
+      'redis.default.cluster.addrs.0',
+      /must be "host:port"/,
+    ],
+`,
+      ),
+      cut(
+        'src/infra/config/load-config.test.ts',
+        `
+describe('loadConfig: rate-limit storage', () => {
+  it('refuses storage_type "redis" without cluster nodes, naming the key', () => {
+    const error = failure(() => load({ RATE_LIMIT_STORAGE_TYPE: 'redis' }));
+    expect(error.key).toBe('redis.default.cluster.addrs');
+    expect(error.file).toMatch(/develop\\/cacheserver\\.yaml$/);
+    expect(error.reason).toMatch(/storage_type is "redis"/);
+  });
+
+  it('accepts storage_type "redis" once nodes are configured', () => {
+    const config = load({ RATE_LIMIT_STORAGE_TYPE: 'redis', REDIS_DEFAULT_CLUSTER_ADDRS: '127.0.0.1:7000' });
+    expect(config.app.api.rate_limit.storage_type).toBe('redis');
+  });
+});
+`,
+      ),
+      cut(
+        'test/ops/compose-files.test.ts',
+        `describe('docker-compose.redis-cluster.yml (redis.default.cluster.addrs, D9)', () => {
+  const file = compose('docker-compose.redis-cluster.yml');
+  const nodes = Object.entries(file.services).filter(([, node]) => node.command?.[0] === 'redis-server');
+
+  it('runs 3 cluster nodes from the same pinned image as the job-queue Redis, with AOF', () => {
+    expect(nodes).toHaveLength(3);
+    const jobqueueImage = service(compose('docker-compose.redis.yml'), 'redis-jobqueue').image;
+    for (const [, node] of nodes) {
+      expect(node.image).toBe(jobqueueImage);
+      expect(flags(node.command).get('appendonly')).toBe('yes');
+      expect(node.command?.[1]).toBe('/usr/local/etc/redis/redis-cluster.conf');
+      expect(['always', 'unless-stopped']).toContain(node.restart);
+      expect(node.healthcheck?.test.join(' ')).toMatch(/redis-cli -p \\d+ ping/);
+    }
+    const conf = redisConf('redis/redis-cluster.conf');
+    expect(conf.get('cluster-enabled')).toBe('yes');
+    expect(conf.get('appendonly')).toBe('yes');
+    expect(conf.get('appendfsync')).toBe('everysec');
+  });
+
+  it('announces 127.0.0.1 and the published port of each node, so clients on the host reach them', () => {
+    const ports = nodes.map(([, node]) => flags(node.command).get('port'));
+    expect(ports).toEqual(['7000', '7001', '7002']);
+    for (const [, node] of nodes) {
+      const command = flags(node.command);
+      expect(command.get('cluster-announce-ip')).toBe('127.0.0.1');
+      expect(command.get('cluster-announce-port')).toBe(command.get('port'));
+    }
+    expect(service(file, 'redis-cluster-1').ports).toEqual([
+      '127.0.0.1:7000:7000',
+      '127.0.0.1:7001:7001',
+      '127.0.0.1:7002:7002',
+    ]);
+    expect(service(file, 'redis-cluster-2').network_mode).toBe('service:redis-cluster-1');
+    expect(service(file, 'redis-cluster-3').network_mode).toBe('service:redis-cluster-1');
+  });
+
+  it('keeps each node in ./redis/data/cluster/<port>', () => {
+    expect(nodes.map(([, node]) => node.volumes?.[0])).toEqual([
+      './redis/data/cluster/7000:/data',
+      './redis/data/cluster/7001:/data',
+      './redis/data/cluster/7002:/data',
+    ]);
+  });
+
+  it('follows the ports the start script passes', () => {
+    const moved = compose('docker-compose.redis-cluster.yml', {
+      REDIS_CLUSTER_PORT_1: '7100',
+      REDIS_CLUSTER_PORT_2: '7101',
+      REDIS_CLUSTER_PORT_3: '7102',
+    });
+    expect(service(moved, 'redis-cluster-1').ports).toEqual([
+      '127.0.0.1:7100:7100',
+      '127.0.0.1:7101:7101',
+      '127.0.0.1:7102:7102',
+    ]);
+    expect(service(moved, 'redis-cluster-init').command?.join(' ')).toContain(
+      '127.0.0.1:7100 127.0.0.1:7101 127.0.0.1:7102',
+    );
+  });
+
+  it('creates the cluster once with a one-shot init service', () => {
+    const init = service(file, 'redis-cluster-init');
+    const script = init.command?.join(' ') ?? '';
+    expect(script).toMatch(
+      /redis-cli --cluster create 127\\.0\\.0\\.1:7000 127\\.0\\.0\\.1:7001 127\\.0\\.0\\.1:7002 --cluster-replicas 0 --cluster-yes/,
+    );
+    expect(script).toContain('cluster_slots_assigned:0');
+    expect(init.restart).toBe('no');
+    expect(init.depends_on).toEqual({
+      'redis-cluster-1': { condition: 'service_healthy' },
+      'redis-cluster-2': { condition: 'service_healthy' },
+      'redis-cluster-3': { condition: 'service_healthy' },
+    });
+  });
+});
+
+`,
+      ),
+      cut(
+        'test/ops/compose-files.test.ts',
+        `    'redis/data/cluster/.gitkeep',
+`,
+      ),
+      cut(
+        'test/ops/compose-files.test.ts',
+        `    'redis/data/cluster/7000/nodes.conf',
+    'redis/data/cluster/7000/appendonlydir/appendonly.aof.1.base.rdb',
+`,
+      ),
+      cut(
+        'test/ops/compose-files.test.ts',
+        `    expect(ignored('redis/redis-cluster.conf')).toBe(false);
+`,
+      ),
+      {
+        file: 'test/ops/first-run.test.ts',
+        find: `    for (const file of ['start-redis.sh', 'start-redis-insight.sh', 'start-redis-cluster.sh']) {`,
+        replace: `    for (const file of ['start-redis.sh', 'start-redis-insight.sh']) {`,
+      },
+      cut(
+        'test/helpers/run-script.ts',
+        `  'REDIS_CLUSTER_BASE_PORT',
+  'REDIS_CLUSTER_DATA_DIR',
+`,
+      ),
+      cut(
+        'scripts/ensure-system-packages.mjs',
+        `    {
+      what: 'redis-cli',
+      found: () => onPath('redis-cli'),
+      pkg: 'redis-tools',
+      why: 'the many-hosts scenario builds its rate-limit cluster with it',
+    },
+`,
+      ),
     ],
   },
 ];
