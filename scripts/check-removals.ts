@@ -9,14 +9,18 @@
  * by name, so recipes cannot rot silently. Not part of `npm test`: it takes a few minutes.
  *
  * npx tsx scripts/check-removals.ts [name …] [--keep] [--lint] [--all]
- *   name    run only the recipes whose name contains it (e.g. `sentinel`)
- *   --keep  keep each copy and print where it is (to look at a failure)
- *   --lint  run ESLint in each copy too (slower)
- *   --all   also run recipes marked as waiting for a change in src/
+ *   name     run only the recipes whose name contains it (e.g. `sentinel`)
+ *   --keep   keep each copy and print where it is (to look at a failure)
+ *   --lint   run ESLint in each copy too (slower)
+ *   --all    also run recipes marked as waiting for a change in src/
+ * npx tsx scripts/check-removals.ts name --patch > removal.patch
+ *   prints the recipe (with the ones it comes after) as a patch against HEAD, checks nothing;
+ *   `git apply removal.patch` then makes the removal in your own tree.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import {
   existsSync,
+  mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
@@ -135,6 +139,31 @@ function run(copy: string, command: string, commandArgs: string[]): { ok: boolea
   return { ok: result.status === 0, output: `${result.stdout}${result.stderr}` };
 }
 
+/** The recipe as a patch against HEAD (paths relative to the project, for `git apply`). */
+function patch(recipe: Recipe, archive: Buffer): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'dm-jobqueue-removal-patch-'));
+  try {
+    for (const side of ['a', 'b']) {
+      mkdirSync(path.join(dir, side));
+      execFileSync('tar', ['-x', '-C', path.join(dir, side)], { input: archive });
+    }
+    for (const step of chain(recipe)) applyRecipe(path.join(dir, 'b'), step);
+    // git diff --no-index exits 1 when the trees differ, which is the point here.
+    const diff = spawnSync('git', ['diff', '--no-index', '--no-renames', '--binary', 'a', 'b'], {
+      cwd: dir,
+      encoding: 'utf8',
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    if (diff.status !== 0 && diff.status !== 1) throw new Error(`git diff failed: ${diff.stderr}`);
+    // a/a/… and b/b/… (the two folders) to a/… and b/…, as in a repository.
+    return diff.stdout
+      .replace(/^diff --git a\/[ab]\/(\S+) b\/[ab]\/(\S+)$/gm, 'diff --git a/$1 b/$2')
+      .replace(/^(---|\+\+\+) ([ab])\/[ab]\//gm, '$1 $2/');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 function check(recipe: Recipe, archive: Buffer): { ok: boolean; detail: string } {
   const copy = mkdtempSync(path.join(tmpdir(), 'dm-jobqueue-removal-'));
   try {
@@ -171,6 +200,14 @@ if (selected.length === 0) {
   process.exit(2);
 }
 const archive = committedProject();
+if (flags.has('--patch')) {
+  if (selected.length !== 1) {
+    console.error(`--patch takes one recipe; ${names.join(', ')} matches ${selected.length}`);
+    process.exit(2);
+  }
+  process.stdout.write(patch(selected[0] as Recipe, archive));
+  process.exit(0);
+}
 const head = execFileSync('git', ['log', '-1', '--format=%h %s'], { cwd: PROJECT_ROOT, encoding: 'utf8' }).trim();
 console.log(`removal recipes of docs/make-it-yours.md on a clean copy of HEAD (${head.slice(0, 90)})`);
 const width = Math.max(...selected.map((recipe) => recipe.name.length));
