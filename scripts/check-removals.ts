@@ -11,7 +11,7 @@
  * npx tsx scripts/check-removals.ts [name …] [--keep] [--lint] [--all]
  *   name     run only the recipes whose name contains it (e.g. `sentinel`)
  *   --keep   keep each copy and print where it is (to look at a failure)
- *   --lint   run ESLint in each copy too (slower)
+ *   --lint   run ESLint and Prettier's check in each copy too (slower)
  *   --all    also run recipes marked as waiting for a change in src/
  * npx tsx scripts/check-removals.ts name --patch > removal.patch
  *   prints the recipe (with the ones it comes after) as a patch against HEAD, checks nothing;
@@ -101,7 +101,8 @@ function applyRecipe(copy: string, recipe: Recipe): void {
   }
   // An uninstalled package must not be imported any more (node_modules here still has it, so tsc cannot tell).
   for (const name of recipe.packages ?? []) {
-    const imported = new RegExp(`['"]${name.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}(?:['"]|/)`);
+    const quoted = name.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+    const imported = new RegExp(`(?:from|import|require\\()\\s*\\(?\\s*['"]${quoted}(?:['"]|/)`);
     const users = codeFiles(copy).filter((file) => imported.test(readFileSync(path.join(copy, file), 'utf8')));
     if (users.length > 0) throw new RecipeError(`${where(users.join(', '))}: still imports "${name}"`);
   }
@@ -179,7 +180,12 @@ function check(recipe: Recipe, archive: Buffer): { ok: boolean; detail: string }
       ['type check', bin('tsc'), ['--noEmit', '-p', '.']],
       // The tests next to the code; the type tests (*.test-d.ts) were just compiled by tsc.
       ['unit tests', bin('vitest'), ['run', 'src/', '--typecheck.enabled=false']],
-      ...(flags.has('--lint') ? [['lint', bin('eslint'), ['.']] as [string, string, string[]]] : []),
+      ...(flags.has('--lint')
+        ? ([
+            ['lint', bin('eslint'), ['.']],
+            ['format check', bin('prettier'), ['--check', '.']],
+          ] as [string, string, string[]][])
+        : []),
     ];
     for (const [what, command, commandArgs] of steps) {
       const { ok, output } = run(copy, command, commandArgs);

@@ -390,8 +390,22 @@ import { registerJobIdempotently } from './idempotent-registration.js';
     ]);`,
         replace: `    expect(register.parameters ?? []).toEqual([]);`,
       },
-      cut('test/e2e/openapi.test.ts', `      '409',\n`),
-      cut('test/e2e/openapi.test.ts', `      '422',\n`),
+      {
+        file: 'test/e2e/openapi.test.ts',
+        find: `    expect(Object.keys(register.responses).sort()).toEqual([
+      '201',
+      '400',
+      '401',
+      '403',
+      '409',
+      '413',
+      '415',
+      '422',
+      '429',
+      '503',
+    ]);`,
+        replace: `    expect(Object.keys(register.responses).sort()).toEqual(['201', '400', '401', '403', '413', '415', '429', '503']);`,
+      },
     ],
   },
 
@@ -455,11 +469,11 @@ import { registerJobIdempotently } from './idempotent-registration.js';
       },
       {
         file: 'src/infra/queue/bullmq-queue.ts',
-        find: `  context: QueueCallContext & { afterWrite?: ((jobId: string) => Promise<void>) | undefined },
+        find: `export function createBullmqProducer<Job extends AnyJob>(
+  context: QueueCallContext & { afterWrite?: ((jobId: string) => Promise<void>) | undefined },
 ): JobProducer<Job> {
   const { queue, afterWrite } = context;`,
-        replace: `  context: QueueCallContext,
-): JobProducer<Job> {
+        replace: `export function createBullmqProducer<Job extends AnyJob>(context: QueueCallContext): JobProducer<Job> {
   const { queue } = context;`,
       },
       {
@@ -478,11 +492,11 @@ import { registerJobIdempotently } from './idempotent-registration.js';
       ),
       {
         file: 'src/infra/queue/bullmq-idempotency-store.ts',
-        find: `  context: QueueCallContext & { beforeReplay?: ((jobId: string) => Promise<void>) | undefined },
+        find: `export function createBullmqIdempotencyStore(
+  context: QueueCallContext & { beforeReplay?: ((jobId: string) => Promise<void>) | undefined },
 ): IdempotencyStore {
   const { queue, beforeReplay } = context;`,
-        replace: `  context: QueueCallContext,
-): IdempotencyStore {
+        replace: `export function createBullmqIdempotencyStore(context: QueueCallContext): IdempotencyStore {
   const { queue } = context;`,
       },
       cut('src/infra/queue/bullmq-idempotency-store.ts', `          await beforeReplay?.(jobId);\n`),
@@ -1086,12 +1100,7 @@ const JobqueueRedisSchema = v.pipe(
       /Invalid key/,
     ],
 `,
-        replace: `    [
-      'no addr',
-      'redis: { jobqueue: { db: 0 } }',
-      'redis.jobqueue.addr',
-      /Expected "addr" but received undefined/,
-    ],
+        replace: `    ['no addr', 'redis: { jobqueue: { db: 0 } }', 'redis.jobqueue.addr', /Expected "addr" but received undefined/],
 `,
       },
       {
@@ -1206,11 +1215,25 @@ const JobqueueRedisSchema = v.pipe(
 
 `,
       ),
-      cut(
-        'test/ops/compose-files.test.ts',
-        `    'redis/data/sentinel/.gitkeep',
-`,
-      ),
+      {
+        file: 'test/ops/compose-files.test.ts',
+        find: `  it.for([
+    'redis/data/jobqueue/.gitkeep',
+    'redis/insight/.gitkeep',
+    'redis/data/cluster/.gitkeep',
+    'redis/data/sentinel/.gitkeep',
+  ])('keeps %s in the repository', (file) => {
+    expect(existsSync(path.join(PROJECT_ROOT, file))).toBe(true);
+    expect(ignored(file)).toBe(false);
+  });`,
+        replace: `  it.for(['redis/data/jobqueue/.gitkeep', 'redis/insight/.gitkeep', 'redis/data/cluster/.gitkeep'])(
+    'keeps %s in the repository',
+    (file) => {
+      expect(existsSync(path.join(PROJECT_ROOT, file))).toBe(true);
+      expect(ignored(file)).toBe(false);
+    },
+  );`,
+      },
       cut(
         'test/ops/compose-files.test.ts',
         `    'redis/data/sentinel/6380/appendonlydir/appendonly.aof.1.incr.aof',
@@ -1249,8 +1272,10 @@ const JobqueueRedisSchema = v.pipe(
       },
       {
         file: 'src/api.ts',
-        find: `      'metrics (/metrics) and the queue dashboard are off: set ADMIN_USER and ADMIN_PASSWORD to turn them on',`,
-        replace: `      'metrics (/metrics) are off: set ADMIN_USER and ADMIN_PASSWORD to turn them on',`,
+        find: `    logger.info(
+      'metrics (/metrics) and the queue dashboard are off: set ADMIN_USER and ADMIN_PASSWORD to turn them on',
+    );`,
+        replace: `    logger.info('metrics (/metrics) are off: set ADMIN_USER and ADMIN_PASSWORD to turn them on');`,
       },
       cut(
         'src/api.ts',
@@ -1513,8 +1538,7 @@ async function startDashboard(config: Config, logger: Logger) {
     logger.info(
       'metrics (/metrics) and the queue dashboard are off: set ADMIN_USER and ADMIN_PASSWORD to turn them on',
     );`,
-        replace: `  if (!config.secrets.admin)
-    logger.info('the queue dashboard is off: set ADMIN_USER and ADMIN_PASSWORD to turn it on');`,
+        replace: `  if (!config.secrets.admin) logger.info('the queue dashboard is off: set ADMIN_USER and ADMIN_PASSWORD to turn it on');`,
       },
       cut('src/api.ts', `    metrics: createApiMetrics(),\n    adminCredentials: config.secrets.admin,\n`),
       // src/worker.ts: the worker's counters, its /metrics and the queue-depth reader.
@@ -2041,11 +2065,25 @@ describe('loadConfig: rate-limit storage', () => {
 
 `,
       ),
-      cut(
-        'test/ops/compose-files.test.ts',
-        `    'redis/data/cluster/.gitkeep',
-`,
-      ),
+      {
+        file: 'test/ops/compose-files.test.ts',
+        find: `  it.for([
+    'redis/data/jobqueue/.gitkeep',
+    'redis/insight/.gitkeep',
+    'redis/data/cluster/.gitkeep',
+    'redis/data/sentinel/.gitkeep',
+  ])('keeps %s in the repository', (file) => {
+    expect(existsSync(path.join(PROJECT_ROOT, file))).toBe(true);
+    expect(ignored(file)).toBe(false);
+  });`,
+        replace: `  it.for(['redis/data/jobqueue/.gitkeep', 'redis/insight/.gitkeep', 'redis/data/sentinel/.gitkeep'])(
+    'keeps %s in the repository',
+    (file) => {
+      expect(existsSync(path.join(PROJECT_ROOT, file))).toBe(true);
+      expect(ignored(file)).toBe(false);
+    },
+  );`,
+      },
       cut(
         'test/ops/compose-files.test.ts',
         `    'redis/data/cluster/7000/nodes.conf',
