@@ -80,5 +80,3 @@ export function createApp(deps: AppDeps) {
   app.onError(createErrorHandler(deps.logger));
   return app;
 }
-
-export type App = ReturnType<typeof createApp>;

@@ -4,7 +4,7 @@ import { requestId } from 'hono/request-id';
 import { bearerAuth } from '../../src/infra/http/bearer-auth.js';
 import { httpMetrics } from '../../src/infra/metrics.js';
 import { createApiMetrics } from '../../src/infra/metrics.js';
-import { cors } from 'hono/cors';
+import { corsByHeader } from '../../src/infra/http/fast-paths.js';
 import { AUTH_HEADERS, TEST_AUTH, testKey } from '../../test/helpers/api-keys.js';
 import { startBenchServer } from '../lib/bench-server.js';
 import { spread } from '../lib/stats.js';
@@ -93,35 +93,9 @@ export async function benchAuthCost(
   const route = (app: Hono) => app.post('/api/x', (c) => c.json({ ok: true }, 201));
   const variants = {
     'bare route': route(new Hono()),
-    CORS: route(
-      new Hono().use(
-        '/api/*',
-        cors({
-          origin: CORS.allowed_origins,
-          allowMethods: CORS.allowed_methods,
-          allowHeaders: CORS.allowed_headers,
-          exposeHeaders: CORS.exposed_headers,
-          credentials: true,
-          maxAge: 600,
-        }),
-      ),
-    ),
+    CORS: route(new Hono().use('/api/*', corsByHeader(CORS))),
     authentication: route(new Hono().use('/api/*', bearerAuth(TEST_AUTH))),
-    'CORS + authentication': route(
-      new Hono()
-        .use(
-          '/api/*',
-          cors({
-            origin: CORS.allowed_origins,
-            allowMethods: CORS.allowed_methods,
-            allowHeaders: CORS.allowed_headers,
-            exposeHeaders: CORS.exposed_headers,
-            credentials: true,
-            maxAge: 600,
-          }),
-        )
-        .use('/api/*', bearerAuth(TEST_AUTH)),
-    ),
+    'CORS + authentication': route(new Hono().use('/api/*', corsByHeader(CORS)).use('/api/*', bearerAuth(TEST_AUTH))),
     'request id': route(new Hono().use(requestId())),
     metrics: route(new Hono().use(httpMetrics(apiMetrics))),
   };

@@ -57,34 +57,6 @@ export const RECIPES: Recipe[] = [
         `  app.route('/', createDemoPageRoutes());
 `,
       ),
-      // /docs shared the page's secure-headers helper: it moves into api-docs.ts.
-      {
-        file: 'src/routes/api-docs.ts',
-        find: `import { samePageHeaders } from './demo-page.js';`,
-        replace: `import { secureHeaders } from 'hono/secure-headers';`,
-      },
-      {
-        file: 'src/routes/api-docs.ts',
-        find: `// Swagger UI sets inline styles and shows data: images; it fetches only /openapi.json and this API.
-`,
-        replace: `/**
- * Secure headers for a page served from this origin only: no inline script, so injected markup
- * cannot run; \`extra\` widens single directives (Swagger UI's inline styles and fonts).
- */
-function samePageHeaders(extra: { styleSrc?: string[]; fontSrc?: string[] } = {}) {
-  const self = ["'self'"];
-  return secureHeaders({
-    contentSecurityPolicy: {
-      ...{ defaultSrc: ["'none'"], scriptSrc: self, styleSrc: self, connectSrc: self, imgSrc: [...self, 'data:'] },
-      ...{ baseUri: ["'none'"], formAction: self, frameAncestors: ["'none'"], ...extra },
-    },
-    referrerPolicy: 'no-referrer',
-  });
-}
-
-// Swagger UI sets inline styles and shows data: images; it fetches only /openapi.json and this API.
-`,
-      },
       // npm run dev's link to it, and the tests that open it.
       cut(
         'scripts/dev.ts',
@@ -368,14 +340,14 @@ export type RegistrationOutcome = 'stored' | 'rejected' | 'redis_unavailable';`,
 `,
       ),
       cut(
-        'src/jobs/registry.test-d.ts',
-        `import type { IdempotencyStore } from './idempotent-registration.js';
-import { registerJobIdempotently } from './idempotent-registration.js';
+        'test/types/registry.test-d.ts',
+        `import type { IdempotencyStore } from '../../src/jobs/idempotent-registration.js';
+import { registerJobIdempotently } from '../../src/jobs/idempotent-registration.js';
 `,
       ),
-      cut('src/jobs/registry.test-d.ts', `declare const idempotency: IdempotencyStore;\n`),
+      cut('test/types/registry.test-d.ts', `declare const idempotency: IdempotencyStore;\n`),
       cut(
-        'src/jobs/registry.test-d.ts',
+        'test/types/registry.test-d.ts',
         `    const mailDeps = { producer: bothProducer, idempotency };
     const scope = { scope: 's', key: 'k' };
     // @ts-expect-error: the same through Idempotency-Key registration

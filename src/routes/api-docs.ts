@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { serveStatic } from '@hono/node-server/serve-static';
 import { Hono } from 'hono';
 import { openAPIRouteHandler } from 'hono-openapi';
-import { samePageHeaders } from './demo-page.js';
+import { secureHeaders } from 'hono/secure-headers';
 
 /** swagger-ui-dist's folder, found without loading its browser bundle into Node. */
 const SWAGGER_UI_DIR = path.dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
@@ -19,6 +19,21 @@ const SWAGGER_UI_FILES = new Set([
 
 /** `public/docs/`: the page and the script that starts Swagger UI (two levels above src/routes/ and dist/routes/). */
 const DOCS_PAGE_DIR = fileURLToPath(new URL('../../public/docs/', import.meta.url));
+
+/**
+ * Secure headers for a page served from this origin only: no inline script, so injected markup
+ * cannot run; `extra` widens single directives (Swagger UI's inline styles and fonts).
+ */
+export function samePageHeaders(extra: { styleSrc?: string[]; fontSrc?: string[] } = {}) {
+  const self = ["'self'"];
+  return secureHeaders({
+    contentSecurityPolicy: {
+      ...{ defaultSrc: ["'none'"], scriptSrc: self, styleSrc: self, connectSrc: self, imgSrc: [...self, 'data:'] },
+      ...{ baseUri: ["'none'"], formAction: self, frameAncestors: ["'none'"], ...extra },
+    },
+    referrerPolicy: 'no-referrer',
+  });
+}
 
 // Swagger UI sets inline styles and shows data: images; it fetches only /openapi.json and this API.
 const docsHeaders = samePageHeaders({ styleSrc: ["'self'", "'unsafe-inline'"], fontSrc: ["'self'"] });

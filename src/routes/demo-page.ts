@@ -1,25 +1,10 @@
 import { fileURLToPath } from 'node:url';
 import { serveStatic } from '@hono/node-server/serve-static';
 import { Hono } from 'hono';
-import { secureHeaders } from 'hono/secure-headers';
+import { samePageHeaders } from './api-docs.js';
 
 /** `public/dm-jobqueue/`: `src/routes/` (tsx, tests) and `dist/routes/` are both two levels below the project. */
 export const DEMO_PAGE_DIR = fileURLToPath(new URL('../../public/dm-jobqueue/', import.meta.url));
-
-/**
- * Secure headers for a page served from this origin only: no inline script, so injected markup
- * cannot run; `extra` widens single directives (Swagger UI's inline styles and fonts).
- */
-export function samePageHeaders(extra: { styleSrc?: string[]; fontSrc?: string[] } = {}) {
-  const self = ["'self'"];
-  return secureHeaders({
-    contentSecurityPolicy: {
-      ...{ defaultSrc: ["'none'"], scriptSrc: self, styleSrc: self, connectSrc: self, imgSrc: [...self, 'data:'] },
-      ...{ baseUri: ["'none'"], formAction: self, frameAncestors: ["'none'"], ...extra },
-    },
-    referrerPolicy: 'no-referrer',
-  });
-}
 
 const pageHeaders = samePageHeaders();
 

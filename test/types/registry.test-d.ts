@@ -4,11 +4,11 @@
  */
 import * as v from 'valibot';
 import { describe, expectTypeOf, it } from 'vitest';
-import type { IdempotencyStore } from './idempotent-registration.js';
-import { registerJobIdempotently } from './idempotent-registration.js';
-import { demoDelayPrint } from './demo-delay-print.js';
-import { defineJob, type JobOf, type PayloadOf } from './job.js';
-import { registerJob, type JobProducer } from './register-job.js';
+import type { IdempotencyStore } from '../../src/jobs/idempotent-registration.js';
+import { registerJobIdempotently } from '../../src/jobs/idempotent-registration.js';
+import { demoDelayPrint } from '../../src/jobs/demo-delay-print.js';
+import { defineJob, type JobOf, type PayloadOf } from '../../src/jobs/job.js';
+import { registerJob, type JobProducer } from '../../src/jobs/register-job.js';
 
 const sendWelcomeMail = defineJob({
   type: 'mail:send_welcome',
