@@ -24,6 +24,12 @@ const NEEDS = {
       pkg: 'chromium',
       why: 'the browser tests drive it; set CHROMIUM_PATH for another Chromium',
     },
+    {
+      what: 'prometheus and promtool',
+      found: () => onPath('prometheus') && onPath('promtool'),
+      pkg: 'prometheus',
+      why: 'the metrics tests scrape the processes with a real Prometheus and unit-test the alert rules',
+    },
   ],
   reliability: [
     {

@@ -14,7 +14,13 @@ import {
   strictJson,
 } from './infra/http/problem.js';
 import { requestLog } from './infra/log.js';
-import { createMetricsRoutes, httpMetrics, registrationMetrics, type ApiMetrics } from './infra/metrics.js';
+import {
+  createMetricsRoutes,
+  httpMetrics,
+  registrationMetrics,
+  zeroHttpRoute,
+  type ApiMetrics,
+} from './infra/metrics.js';
 import { rateLimit, type RateLimitOptions } from './infra/rate-limit/rate-limit.js';
 import { createApiDocsRoutes } from './routes/api-docs.js';
 import { createDemoPageRoutes } from './routes/demo-page.js';
@@ -71,11 +77,10 @@ export function createApp(deps: AppDeps) {
   app.route('/', createDemoPageRoutes());
   app.route('/', createApiDocsRoutes(app));
   const { metrics, adminCredentials } = deps;
-  if (metrics && adminCredentials)
-    app.route(
-      '/',
-      createMetricsRoutes(async () => [await metrics.registry.metrics()], adminCredentials),
-    );
+  // The API's routes start at 0 for each status: rate() misses the first increment of a new series.
+  const apiRoutes = app.routes.filter((route) => route.path.startsWith('/api/') && route.method !== 'ALL');
+  if (metrics) for (const { method, path } of apiRoutes) zeroHttpRoute(metrics, method, path);
+  if (metrics && adminCredentials) app.route('/', createMetricsRoutes(metrics.registry, adminCredentials));
   app.notFound(notFoundHandler);
   app.onError(createErrorHandler(deps.logger));
   return app;

@@ -37,11 +37,14 @@ export function createWorkerService(options: {
   const { jobqueue } = config.app;
   const redis = config.cache.redis.jobqueue;
   const location = { name: jobqueue.queue_name, prefix: jobqueue.prefix };
-  const metrics = createWorkerMetrics();
   let worker: JobWorker | undefined;
   let health: RunningServer | undefined;
   // Made at the first scrape (metrics, an extra); while Redis is down a scrape just lacks the depth.
   let depthQueue: Queue | undefined;
+  const metrics = createWorkerMetrics(
+    definitions.map((definition) => definition.type),
+    () => (depthQueue ??= createFailFastQueue(location, redis, logger, 'metrics')).getJobCounts(),
+  );
   let onFailure: (error: unknown) => void = () => undefined;
   let stopping: Promise<void> | undefined;
   return {
@@ -52,14 +55,8 @@ export function createWorkerService(options: {
       const isReady = () => worker?.isReady() ?? false;
       const app = new Hono().route('/', createHealthRoutes(isReady));
       const admin = config.secrets.admin;
-      if (admin) {
-        const depth = async () => {
-          depthQueue ??= createFailFastQueue(location, redis, logger, 'metrics');
-          return depthQueue.exportPrometheusMetrics().catch(() => '');
-        };
-        const render = async () => [await metrics.registry.metrics(), await depth()];
-        app.route('/', createMetricsRoutes(render, admin));
-      } else logger.info('metrics (/metrics) are off: set ADMIN_USER and ADMIN_PASSWORD to turn them on');
+      if (admin) app.route('/', createMetricsRoutes(metrics.registry, admin));
+      else logger.info('metrics (/metrics) are off: set ADMIN_USER and ADMIN_PASSWORD to turn them on');
       const setting = `JOBQUEUE_PORT (jobqueue.port in config/${config.env}/config.yaml)`;
       health = await startHttpServer(app, { host: jobqueue.host, port: jobqueue.port, setting });
       worker = createJobWorker({

@@ -1458,7 +1458,16 @@ async function startDashboard(config: Config, logger: Logger) {
     name: 'metrics',
     // bench/ measures what the metrics cost (section 8); the recipe is checked with it removed.
     after: [TOOLING],
-    delete: ['src/infra/metrics.ts', 'test/e2e/metrics.test.ts'],
+    delete: [
+      'src/infra/metrics.ts',
+      'src/infra/metrics.test.ts',
+      'test/e2e/metrics.test.ts',
+      'test/e2e/prometheus.test.ts',
+      'test/ops/prometheus-rules.test.ts',
+      'prometheus/prometheus.yml',
+      'prometheus/dm-jobqueue.rules.yml',
+      'prometheus/dm-jobqueue.rules.test.yml',
+    ],
     packages: ['prom-client'],
     edits: [
       // src/app.ts: the middleware, the route and their deps.
@@ -1470,7 +1479,14 @@ async function startDashboard(config: Config, logger: Logger) {
       },
       cut(
         'src/app.ts',
-        `import { createMetricsRoutes, httpMetrics, registrationMetrics, type ApiMetrics } from './infra/metrics.js';\n`,
+        `import {
+  createMetricsRoutes,
+  httpMetrics,
+  registrationMetrics,
+  zeroHttpRoute,
+  type ApiMetrics,
+} from './infra/metrics.js';
+`,
       ),
       cut(
         'src/app.ts',
@@ -1490,11 +1506,10 @@ async function startDashboard(config: Config, logger: Logger) {
       cut(
         'src/app.ts',
         `  const { metrics, adminCredentials } = deps;
-  if (metrics && adminCredentials)
-    app.route(
-      '/',
-      createMetricsRoutes(async () => [await metrics.registry.metrics()], adminCredentials),
-    );
+  // The API's routes start at 0 for each status: rate() misses the first increment of a new series.
+  const apiRoutes = app.routes.filter((route) => route.path.startsWith('/api/') && route.method !== 'ALL');
+  if (metrics) for (const { method, path } of apiRoutes) zeroHttpRoute(metrics, method, path);
+  if (metrics && adminCredentials) app.route('/', createMetricsRoutes(metrics.registry, adminCredentials));
 `,
       ),
       // src/api.ts: the registry and the credentials it was served with.
@@ -1522,24 +1537,21 @@ async function startDashboard(config: Config, logger: Logger) {
       cut('src/worker.ts', `import type { Queue } from 'bullmq';\n`),
       cut('src/worker.ts', `import { createMetricsRoutes, createWorkerMetrics } from './infra/metrics.js';\n`),
       cut('src/worker.ts', `import { createFailFastQueue } from './infra/queue/bullmq-queue.js';\n`),
-      cut('src/worker.ts', `  const metrics = createWorkerMetrics();\n`),
       cut(
         'src/worker.ts',
         `  // Made at the first scrape (metrics, an extra); while Redis is down a scrape just lacks the depth.
   let depthQueue: Queue | undefined;
+  const metrics = createWorkerMetrics(
+    definitions.map((definition) => definition.type),
+    () => (depthQueue ??= createFailFastQueue(location, redis, logger, 'metrics')).getJobCounts(),
+  );
 `,
       ),
       cut(
         'src/worker.ts',
         `      const admin = config.secrets.admin;
-      if (admin) {
-        const depth = async () => {
-          depthQueue ??= createFailFastQueue(location, redis, logger, 'metrics');
-          return depthQueue.exportPrometheusMetrics().catch(() => '');
-        };
-        const render = async () => [await metrics.registry.metrics(), await depth()];
-        app.route('/', createMetricsRoutes(render, admin));
-      } else logger.info('metrics (/metrics) are off: set ADMIN_USER and ADMIN_PASSWORD to turn them on');
+      if (admin) app.route('/', createMetricsRoutes(metrics.registry, admin));
+      else logger.info('metrics (/metrics) are off: set ADMIN_USER and ADMIN_PASSWORD to turn them on');
 `,
       ),
       cut('src/worker.ts', `        events: metrics.events,\n`),

@@ -5,7 +5,7 @@
 import { Hono, type MiddlewareHandler } from 'hono';
 import { basicAuth } from 'hono/basic-auth';
 import { routePath } from 'hono/route';
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { AdminCredentials } from './config/schema.js';
 import type { JobEvents } from './queue/bullmq-worker.js';
 
@@ -19,10 +19,17 @@ function newRegistry(): Registry {
 }
 
 /** Outcomes of a registration attempt: stored (201), replayed (an Idempotency-Key retry), rejected (bad input), redis_unavailable (503). */
-export type RegistrationOutcome = 'stored' | 'replayed' | 'rejected' | 'redis_unavailable';
+const OUTCOMES = ['stored', 'replayed', 'rejected', 'redis_unavailable'] as const;
+
+/** The statuses the API answers; each is exported at 0 from the start, so `rate()` counts the first of each. */
+const STATUSES = ['200', '201', '400', '401', '403', '404', '409', '413', '415', '422', '429', '500', '503'];
+
+/** A worker's `job_type` for a job name the registry does not know (another client on the queue): one series, not one per name. */
+export const UNKNOWN_JOB_TYPE = 'unknown';
 
 /**
- * The API's metrics.
+ * The API's metrics. Counters start at 0 for every label value known up front (Prometheus's
+ * `rate()` cannot count a series' first increment): `zeroHttpRoutes` does it for the routes.
  * @example const metrics = createApiMetrics(); app.use(httpMetrics(metrics));
  */
 export function createApiMetrics() {
@@ -53,6 +60,12 @@ export function createApiMetrics() {
 
 export type ApiMetrics = ReturnType<typeof createApiMetrics>;
 
+/** Exports `route` (a pattern of the app) at 0 for each status, and its duration histogram empty. */
+export function zeroHttpRoute(metrics: ApiMetrics, method: string, route: string): void {
+  for (const status of STATUSES) metrics.httpRequests.inc({ method, route, status }, 0);
+  metrics.httpDuration.zero({ method, route });
+}
+
 /** Counts and times every request by the route pattern that answered it (bounded labels, never the raw path). */
 export function httpMetrics(metrics: ApiMetrics): MiddlewareHandler {
   return async function httpMetricsMiddleware(c, next) {
@@ -73,10 +86,11 @@ declare module 'hono' {
 
 /** Counts the outcome of each registration of `jobType` on the route it is mounted on. */
 export function registrationMetrics(metrics: ApiMetrics, jobType: string): MiddlewareHandler {
+  for (const outcome of OUTCOMES) metrics.jobsRegistered.inc({ job_type: jobType, outcome }, 0);
   return async function registrationMetricsMiddleware(c, next) {
     await next();
     const { status } = c.res;
-    let outcome: RegistrationOutcome | undefined;
+    let outcome: (typeof OUTCOMES)[number] | undefined;
     if (status === 201) outcome = c.get('idempotentReplay') ? 'replayed' : 'stored';
     else if (status === 503) outcome = 'redis_unavailable';
     else if ([400, 409, 413, 415, 422].includes(status)) outcome = 'rejected';
@@ -85,14 +99,22 @@ export function registrationMetrics(metrics: ApiMetrics, jobType: string): Middl
   };
 }
 
+/** The queue's job counts by state, as BullMQ's `Queue.getJobCounts()` gives them. */
+export type QueueDepth = () => Promise<Record<string, number>>;
+
 /**
- * The worker's metrics, fed by the worker's job events; queue depth is added at scrape time from
- * BullMQ's `exportPrometheusMetrics()`.
+ * The worker's metrics, fed by the worker's job events, for the registry's `jobTypes` (any other
+ * name counts as `unknown`), every series at 0 from the start; the queue depth is read at scrape time.
  */
-export function createWorkerMetrics(): { registry: Registry; events: JobEvents } {
+export function createWorkerMetrics(jobTypes: readonly string[], queueDepth: QueueDepth) {
   const registry = newRegistry();
-  const counter = (name: string, help: string) =>
-    new Counter({ name, help, labelNames: ['job_type'], registers: [registry] });
+  const labels = [...jobTypes, UNKNOWN_JOB_TYPE].map((jobType) => ({ job_type: jobType }));
+  const known = (jobType: string) => ({ job_type: jobTypes.includes(jobType) ? jobType : UNKNOWN_JOB_TYPE });
+  const counter = (name: string, help: string) => {
+    const made = new Counter({ name, help, labelNames: ['job_type'], registers: [registry] });
+    for (const each of labels) made.inc(each, 0);
+    return made;
+  };
   const completed = counter('dm_jobqueue_jobs_completed_total', 'Jobs that ran to completion, by job type');
   const failed = counter(
     'dm_jobqueue_jobs_failed_total',
@@ -104,24 +126,38 @@ export function createWorkerMetrics(): { registry: Registry; events: JobEvents }
     help: 'Jobs whose worker stopped renewing the lock (they run again)',
     registers: [registry],
   });
-  const histogram = (name: string, help: string) =>
-    new Histogram({ name, help, labelNames: ['job_type'], buckets: SECONDS, registers: [registry] });
+  const histogram = (name: string, help: string) => {
+    const made = new Histogram({ name, help, labelNames: ['job_type'], buckets: SECONDS, registers: [registry] });
+    for (const each of labels) made.zero(each);
+    return made;
+  };
   const processing = histogram('dm_jobqueue_job_processing_seconds', 'Run time of a job, by job type');
   const lateness = histogram(
     'dm_jobqueue_job_start_lateness_seconds',
     "How long after its due time a job's first run started, by job type",
   );
+  new Gauge({
+    name: 'dm_jobqueue_queue_jobs',
+    help: 'Jobs in the queue by state, read at scrape time (absent while Redis is unreachable)',
+    labelNames: ['state'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      const counts = await queueDepth().catch(() => ({}));
+      for (const [state, count] of Object.entries(counts)) this.set({ state }, count);
+    },
+  });
   return {
     registry,
     events: {
       completed(jobType, runSeconds, latenessSeconds) {
-        completed.inc({ job_type: jobType });
-        if (runSeconds !== undefined) processing.observe({ job_type: jobType }, runSeconds);
-        if (latenessSeconds !== undefined) lateness.observe({ job_type: jobType }, latenessSeconds);
+        completed.inc(known(jobType));
+        if (runSeconds !== undefined) processing.observe(known(jobType), runSeconds);
+        if (latenessSeconds !== undefined) lateness.observe(known(jobType), latenessSeconds);
       },
-      failed: (jobType, willRetry) => (willRetry ? retried : failed).inc({ job_type: jobType }),
+      failed: (jobType, willRetry) => (willRetry ? retried : failed).inc(known(jobType)),
       stalled: () => stalled.inc(),
-    },
+    } satisfies JobEvents,
   };
 }
 
@@ -130,16 +166,15 @@ const CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
 /**
  * `GET /metrics` in Prometheus's text format behind basic auth (Hono's basicAuth compares in
- * constant time). `render` returns the texts to join (BullMQ's export lacks the final newline).
- * @example app.route('/', createMetricsRoutes(async () => [await metrics.registry.metrics()], credentials));
+ * constant time).
+ * @example app.route('/', createMetricsRoutes(metrics.registry, credentials));
  */
-export function createMetricsRoutes(render: () => Promise<readonly string[]>, credentials: AdminCredentials) {
+export function createMetricsRoutes(registry: Registry, credentials: AdminCredentials) {
   const { username, password } = credentials;
   return new Hono()
     .use('/metrics', basicAuth({ username, password, realm: 'dm-jobqueue metrics' }))
     .get('/metrics', async (c) => {
-      const text = (await render()).map((part) => (part === '' || part.endsWith('\n') ? part : `${part}\n`)).join('');
       c.header('Cache-Control', 'no-store');
-      return c.body(text, 200, { 'Content-Type': CONTENT_TYPE });
+      return c.body(await registry.metrics(), 200, { 'Content-Type': CONTENT_TYPE });
     });
 }

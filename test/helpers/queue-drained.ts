@@ -1,4 +1,4 @@
-import type { Queue } from 'bullmq';
+import type { JobType, Queue } from 'bullmq';
 import { waitFor } from '../../scripts/lib/wait-for.js';
 
 /** The states a job can still run from: waiting (BullMQ counts it under both names), active, delayed, prioritized. */
@@ -19,5 +19,19 @@ export async function waitUntilDrained(queue: Queue, what = 'the queue to drain'
     timeoutMs,
     intervalMs: 50,
     what: `${what} (no job waiting, active, delayed or prioritized)`,
+    explain: () => describeJobs(queue, UNFINISHED),
   });
+}
+
+/** "3 jobs still waiting: 12 (demo:delay_print), …; 1 still active: 7 (…)", at most 20 ids per state. */
+export async function describeJobs(queue: Queue, states: readonly JobType[]): Promise<string> {
+  const parts: string[] = [];
+  for (const state of new Set(states.map((each) => (each === 'wait' ? 'waiting' : each)))) {
+    const count = (await queue.getJobCounts(state))[state] ?? 0;
+    if (count === 0) continue;
+    const jobs = await queue.getJobs([state], 0, 19);
+    const ids = jobs.map((job) => `${job.id} (${job.name})`).join(', ');
+    parts.push(`${count} still ${state}: ${ids}${count > jobs.length ? ', …' : ''}`);
+  }
+  return parts.length > 0 ? parts.join('; ') : 'no job left in those states now';
 }

@@ -1,8 +1,8 @@
 import { afterAll, expect, it } from 'vitest';
-import { waitFor } from '../../scripts/lib/wait-for.js';
 import { waitUntilDrained } from '../helpers/queue-drained.js';
 import { createCleanup } from './lib/cleanup.js';
 import { startScenarioStack } from './lib/scenario-stack.js';
+import { waitForJobsPrinted } from './lib/wait-for-jobs.js';
 import { openQueue } from './lib/slow-jobs.js';
 import { registerLoad, statusCounts } from './lib/register-load.js';
 import { recordScenario } from './lib/scenario-report.js';
@@ -38,9 +38,9 @@ it('14.1: every acknowledged registration under load runs exactly once', { timeo
 
   // Every job is printed; once the queue holds nothing that could run, no second run can follow.
   const expected = new Set(acknowledged.map((outcome) => messageOf(outcome.index)));
-  await waitFor(() => allPrinted(workers).filter((message) => expected.has(message)).length >= expected.size, {
+  const jobs = acknowledged.map((outcome) => ({ message: messageOf(outcome.index), id: outcome.jobId }));
+  await waitForJobsPrinted(jobs, workers, queue, {
     timeoutMs: 180_000,
-    intervalMs: 500,
     what: 'every job to be printed',
   });
   const drained = (performance.now() - started) / 1000;

@@ -2,6 +2,7 @@ import { afterAll, expect, it } from 'vitest';
 import { waitFor } from '../../scripts/lib/wait-for.js';
 import { startRedisServer } from '../helpers/redis-server.js';
 import { createCleanup } from './lib/cleanup.js';
+import { waitForCompleted } from './lib/wait-for-jobs.js';
 import { writeConfigDir } from './lib/config-dir.js';
 import { scenarioEnv, startWorker, TEST_WORKER_ENTRY } from './lib/processes.js';
 import { recordScenario } from './lib/scenario-report.js';
@@ -55,11 +56,7 @@ it(
     const activeAtKill = await queue.getActiveCount();
     expect(await victim.stop('SIGKILL')).toBeNull();
     const all = [...slow, ...short];
-    await waitFor(async () => (await queue.getJobCounts('completed')).completed === all.length, {
-      timeoutMs: 60_000,
-      intervalMs: 100,
-      what: 'every job to complete',
-    });
+    await waitForCompleted(queue, all.length, { timeoutMs: 60_000, what: 'every job to complete' });
     const counts = await queue.getJobCounts('active', 'wait', 'delayed', 'failed', 'completed');
     expect(counts).toEqual({ active: 0, wait: 0, delayed: 0, failed: 0, completed: all.length });
     const states = await Promise.all(all.map(async (id) => (await queue.getJob(id))?.finishedOn));

@@ -2,6 +2,7 @@ import { afterAll, expect, it } from 'vitest';
 import { waitFor } from '../../scripts/lib/wait-for.js';
 import { startRedisServer } from '../helpers/redis-server.js';
 import { createCleanup } from './lib/cleanup.js';
+import { waitForCompleted } from './lib/wait-for-jobs.js';
 import { writeConfigDir } from './lib/config-dir.js';
 import { scenarioEnv, startWorker, TEST_WORKER_ENTRY } from './lib/processes.js';
 import { recordScenario } from './lib/scenario-report.js';
@@ -50,9 +51,8 @@ it(
 
     const next = await startWorker(env, { entry: TEST_WORKER_ENTRY });
     cleanup.add(() => next.stop('SIGKILL'));
-    await waitFor(async () => (await queue.getJobCounts('completed')).completed === short.length + long.length, {
+    await waitForCompleted(queue, short.length + long.length, {
       timeoutMs: 30_000,
-      intervalMs: 100,
       what: 'the handed-back jobs to complete',
     });
     expect(await queue.getJobCounts('active', 'wait', 'delayed', 'failed')).toEqual({

@@ -1,8 +1,8 @@
 import { Redis } from 'ioredis';
 import { afterAll, expect, it } from 'vitest';
-import { waitFor } from '../../scripts/lib/wait-for.js';
 import { waitUntilDrained } from '../helpers/queue-drained.js';
 import { createCleanup } from './lib/cleanup.js';
+import { waitForJobsPrinted } from './lib/wait-for-jobs.js';
 import { startScenarioStack } from './lib/scenario-stack.js';
 import { openQueue } from './lib/slow-jobs.js';
 import { registerLoad, statusCounts, type RegisterOutcome } from './lib/register-load.js';
@@ -77,16 +77,19 @@ it(
       ...acked.map((outcome) => messageOf(outcome.index)),
       ...due.map((outcome) => dueMessageOf(outcome.index)),
     ]);
-    await waitFor(() => new Set(allPrinted(workers)).size >= expected.size, {
-      timeoutMs: 90_000,
-      intervalMs: 250,
+    // Opened after the restart (a Queue has no error listener). The bound covers a job left active by the
+    // crash: BullMQ's stalled check returns it after the lock (30 s) and up to two check intervals (30 s each).
+    const queue = openQueue(redis.addr, env.JOBQUEUE_QUEUE_NAME as string);
+    cleanup.add(() => queue.close());
+    const jobs = [
+      ...acked.map((outcome) => ({ message: messageOf(outcome.index), id: outcome.jobId })),
+      ...due.map((outcome) => ({ message: dueMessageOf(outcome.index), id: outcome.jobId })),
+    ];
+    await waitForJobsPrinted(jobs, workers, queue, {
+      timeoutMs: 90_000 + 60_000,
       what: 'every acknowledged job to run',
     });
     // Once the queue holds nothing that could run, the counts below are final, a rerun after the crash included.
-    // Opened after the restart (a Queue has no error listener); the bound covers a job whose lock died with
-    // Redis: BullMQ's stalled check returns it after the lock (30 s) and one check interval (30 s).
-    const queue = openQueue(redis.addr, env.JOBQUEUE_QUEUE_NAME as string);
-    cleanup.add(() => queue.close());
     await waitUntilDrained(queue, 'the queue to hold nothing that could run a job again', 90_000);
     const printed = countBy(allPrinted(workers));
     const lost = [...expected].filter((message) => !printed.has(message));

@@ -3,6 +3,7 @@ import { waitFor } from '../../scripts/lib/wait-for.js';
 import type { NodeProcess } from '../../scripts/lib/node-process.js';
 import { waitUntilDrained } from '../helpers/queue-drained.js';
 import { createCleanup } from './lib/cleanup.js';
+import { waitForCompleted, waitForJobsPrinted } from './lib/wait-for-jobs.js';
 import { NO_RATE_LIMIT, writeConfigDir } from './lib/config-dir.js';
 import { createHttpClient } from './lib/http-client.js';
 import { createTestNetwork, netnsSupport, type NetHost } from './lib/netns.js';
@@ -107,10 +108,10 @@ it(
     const healedAt = Date.now();
     await workerReady(w1Host);
     const w1BackMs = Date.now() - healedAt;
-    await waitFor(
-      async () => ((await queue.getJobCounts('completed')).completed ?? 0) >= slow.length + duringCut.length,
-      { timeoutMs: 60_000, intervalMs: 200, what: 'phase 1 jobs to complete' },
-    );
+    await waitForCompleted(queue, slow.length + duringCut.length, {
+      timeoutMs: 60_000,
+      what: 'phase 1 jobs to complete',
+    });
     // Give w1's late completions, queued while it was cut off, time to reach Redis and be refused.
     await sleep(3000);
 
@@ -147,11 +148,15 @@ it(
     w2Host.setLink(true);
     const healed2At = Date.now();
     expect(printedDuringCut).toEqual([]);
-    await waitFor(() => dueDuringCut.every(({ message }) => allPrinted(workers).includes(message)), {
-      timeoutMs: 90_000,
-      intervalMs: 200,
-      what: 'phase 2 jobs to run after the heal',
-    });
+    await waitForJobsPrinted(
+      dueDuringCut.map(({ message, jobId }) => ({ message, id: jobId })),
+      workers,
+      queue,
+      {
+        timeoutMs: 90_000,
+        what: 'phase 2 jobs to run after the heal',
+      },
+    );
     const afterHeal = workers
       .flatMap((worker) => logEntries(worker, 'job completed'))
       .filter((entry) => dueDuringCut.some((job) => job.jobId === entry.jobId))
@@ -190,14 +195,8 @@ it(
     expect(probes.filter((outcome) => outcome.status !== 201 && outcome.status !== 503)).toEqual([]);
     const acknowledged = probes
       .filter((outcome) => outcome.status === 201)
-      .map((outcome) => `rel14.5 p3 after ${outcome.index}`);
-    await waitFor(
-      () => {
-        const printed = new Set(allPrinted(workers));
-        return acknowledged.every((message) => printed.has(message));
-      },
-      { timeoutMs: 30_000, what: 'phase 3 jobs to run' },
-    );
+      .map((outcome) => ({ message: `rel14.5 p3 after ${outcome.index}`, id: outcome.jobId }));
+    await waitForJobsPrinted(acknowledged, workers, queue, { timeoutMs: 30_000, what: 'phase 3 jobs to run' });
     expect(allPrinted(workers).filter((message) => message.startsWith('rel14.5 p3 blocked '))).toEqual([]);
     expect(await queue.getJobCounts('failed', 'active')).toEqual({ failed: 0, active: 0 });
     for (const process of [api, w1, w2]) expect(process.child.exitCode).toBeNull();

@@ -1,6 +1,8 @@
 import { afterAll, expect, it } from 'vitest';
 import { waitFor } from '../../scripts/lib/wait-for.js';
 import { createCleanup } from './lib/cleanup.js';
+import { openQueue } from './lib/slow-jobs.js';
+import { waitForJobsPrinted, type ExpectedJob } from './lib/wait-for-jobs.js';
 import { startScenarioStack } from './lib/scenario-stack.js';
 import { openFds, rssMiB } from './lib/proc-stats.js';
 import { pidOf } from './lib/processes.js';
@@ -16,6 +18,15 @@ const PER_PHASE = 80;
 const BASELINE_CYCLE = 3;
 /** The client already knows Redis is gone, or learns it from this very command (the first requests after a stop). */
 const UNAVAILABLE = /^Job queue service is unavailable: Redis (is not connected|did not accept the job)$/;
+/**
+ * A job BullMQ moved to active just as Redis stopped (the reply lost with the connection) stays
+ * active under the worker's lock until the lock expires and a stalled check has marked it and a
+ * second one moves it back: lock + 2 × stalled interval. BullMQ's 30 s + 30 s made this scenario
+ * wait up to 90 s for such a job (the timeouts under load); it is not about locks, so it runs with
+ * short ones, and its wait bound follows from them.
+ */
+const LOCK_MS = 5000;
+const STALLED_MS = 5000;
 const cleanup = createCleanup();
 afterAll(() => cleanup.run());
 
@@ -25,10 +36,15 @@ it(
   async () => {
     const {
       redis,
+      env,
       api,
       workers: [worker],
       client,
-    } = await startScenarioStack(cleanup, { workers: 1, sockets: CLIENTS });
+    } = await startScenarioStack(cleanup, {
+      workers: 1,
+      sockets: CLIENTS,
+      env: { JOBQUEUE_LOCK_DURATION_MS: String(LOCK_MS), JOBQUEUE_STALLED_INTERVAL_MS: String(STALLED_MS) },
+    });
     if (!worker) throw new Error('no worker started');
 
     const samples: { rss: number; fds: number; workerRss: number; workerFds: number }[] = [];
@@ -36,7 +52,7 @@ it(
     const recoveryMs: number[] = [];
     let acknowledged = 0;
     let notAccepted = 0;
-    const expected: string[] = [];
+    const expected: ExpectedJob[] = [];
     for (let cycle = 1; cycle <= CYCLES; cycle += 1) {
       const up = await registerLoad({
         client,
@@ -46,7 +62,7 @@ it(
       });
       expect(statusCounts(up), `cycle ${cycle}, Redis up`).toEqual({ 201: PER_PHASE });
       acknowledged += up.length;
-      expected.push(...up.map((outcome) => `rel14.6 ${cycle} ${outcome.index}`));
+      expected.push(...up.map((outcome) => ({ message: `rel14.6 ${cycle} ${outcome.index}`, id: outcome.jobId })));
 
       await redis.stop(cycle % 2 === 0 ? 'SIGKILL' : 'SIGTERM');
       const down = await registerLoad({
@@ -68,14 +84,16 @@ it(
 
       await redis.start();
       const restarted = performance.now();
-      await waitFor(
-        async () =>
-          (await registerOnce(client, 0, { message: `rel14.6 ${cycle} probe`, delay_seconds: 0 })).status === 201,
+      const probe = await waitFor(
+        async () => {
+          const answer = await registerOnce(client, 0, { message: `rel14.6 ${cycle} probe`, delay_seconds: 0 });
+          return answer.status === 201 ? answer : undefined;
+        },
         { timeoutMs: 15_000, intervalMs: 20, what: `cycle ${cycle}: a 201 after the restart` },
       );
       recoveryMs.push(performance.now() - restarted);
       acknowledged += 1;
-      expected.push(`rel14.6 ${cycle} probe`);
+      expected.push({ message: `rel14.6 ${cycle} probe`, id: probe.jobId });
       if (cycle >= BASELINE_CYCLE)
         samples.push({
           rss: rssMiB(pidOf(api)),
@@ -88,16 +106,13 @@ it(
     expect(worker.child.exitCode).toBeNull();
     // The worker recovered too: every acknowledged job ran (a SIGKILL may repeat a job it was running, never drop one).
     const lastCycleEnded = performance.now();
-    await waitFor(
-      () => {
-        const printed = new Set(allPrinted([worker]));
-        return expected.every((message) => printed.has(message));
-      },
-      // A job left active by a stop waits for its lock to expire (30 s) and for up to two stalled
-      // checks (30 s apart: the first marks it, the second moves it back): 90 s by design, plus room
-      // for a machine that is busy with other work.
-      { timeoutMs: 30_000 + 2 * 30_000 + 60_000, intervalMs: 250, what: 'the worker to run every acknowledged job' },
-    );
+    const queue = openQueue(redis.addr, env.JOBQUEUE_QUEUE_NAME as string);
+    cleanup.add(() => queue.close());
+    // Lock + two stalled checks (see LOCK_MS), plus room for a machine busy with other work.
+    await waitForJobsPrinted(expected, [worker], queue, {
+      timeoutMs: LOCK_MS + 2 * STALLED_MS + 60_000,
+      what: 'the worker to run every acknowledged job',
+    });
     const allRunAfterMs = performance.now() - lastCycleEnded;
     const printedTwice = [...countBy(allPrinted([worker]))].filter(([, count]) => count > 1).length;
     // Only a job the worker was running when Redis stopped runs again (concurrency 10 per stop).
@@ -147,7 +162,7 @@ it(
         "The 503 is answered from the client's state (fail fast, no offline queue), so its latency is the HTTP round trip. The time to the first 201 after a restart is the reconnect backoff (redis.jobqueue.retry). " +
         'A job the worker was taking or running when Redis stopped can be left "active" in Redis with the worker\'s lock (the reply that moved it, or its ' +
         'completion, was lost with the connection); the lock survives the restart (AOF), so the job waits until the lock expires and a stalled check moves it back ' +
-        "(up to lock_duration_ms + stalled_interval_ms, BullMQ's 30 s + 30 s here), then runs: late, never lost; twice if it had printed before. " +
+        "(up to lock_duration_ms + 2 × stalled_interval_ms: 5 s + 2 × 5 s in this scenario, 90 s with BullMQ's defaults), then runs: late, never lost; twice if it had printed before. " +
         '"jobs run twice" and the wait for every job to run show how often that happened in this run; shorter locks (14.2) shorten the wait.',
     });
   },

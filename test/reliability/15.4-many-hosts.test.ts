@@ -6,6 +6,7 @@ import { afterAll, expect, it } from 'vitest';
 import type { NodeProcess } from '../../scripts/lib/node-process.js';
 import { waitFor } from '../../scripts/lib/wait-for.js';
 import { createCleanup } from './lib/cleanup.js';
+import { waitForCompleted, waitForJobsPrinted } from './lib/wait-for-jobs.js';
 import { writeConfigDir } from './lib/config-dir.js';
 import { createHttpClient } from './lib/http-client.js';
 import { createTestNetwork, netnsSupport, type NetHost } from './lib/netns.js';
@@ -186,10 +187,10 @@ it(
     const accepted = outcomes.filter((outcome) => outcome.status === 201);
     const acceptedBy = [0, 1].map((api) => accepted.filter((outcome) => outcome.index % 2 === api).length);
     // Every registered job is printed once, by one of the three workers.
-    const messages = accepted.map((outcome) => `rel15.4 ${outcome.index}`);
-    await waitFor(() => messages.every((message) => allPrinted(workers).includes(message)), {
-      what: 'every registered job to run',
+    const jobs = accepted.map((outcome) => ({ message: `rel15.4 ${outcome.index}`, id: outcome.jobId }));
+    await waitForJobsPrinted(jobs, workers, queue, {
       timeoutMs: 60_000,
+      what: 'every registered job to run',
     });
     const printed = countBy(allPrinted(workers).filter((message) => message.startsWith('rel15.4 ')));
     expect([...printed.values()].every((times) => times === 1)).toBe(true);
@@ -210,10 +211,9 @@ it(
     const cutAt = Date.now();
     w1Host.setLink(false);
     await (workers[1] as NodeProcess).stop('SIGKILL');
-    await waitFor(async () => ((await queue.getJobCounts('completed')).completed ?? 0) >= PER_MINUTE + slowIds.length, {
+    await waitForCompleted(queue, PER_MINUTE + slowIds.length, {
       what: 'every slow job to complete on the survivor',
       timeoutMs: 120_000,
-      intervalMs: 250,
     });
     const recoveredMs = Date.now() - cutAt;
     w1Host.setLink(true);

@@ -21,13 +21,13 @@ export interface ScenarioStack {
  */
 export async function startScenarioStack(
   cleanup: ReturnType<typeof createCleanup>,
-  { workers: count, sockets }: { workers: number; sockets: number },
+  { workers: count, sockets, env: extra = {} }: { workers: number; sockets: number; env?: Record<string, string> },
 ): Promise<ScenarioStack> {
   const redis = await startRedisServer({ appendonly: true });
   cleanup.add(() => redis.destroy());
   const config = writeConfigDir([NO_RATE_LIMIT]);
   cleanup.add(() => config.remove());
-  const env = scenarioEnv(redis.addr, config.dir);
+  const env = scenarioEnv(redis.addr, config.dir, extra);
   const api = await startApi(env);
   cleanup.add(() => api.stop('SIGKILL'));
   const workers: NodeProcess[] = [];
