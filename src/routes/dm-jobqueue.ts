@@ -16,6 +16,7 @@ import { MAX_DELAY_SECONDS, MAX_RETRY_LIMIT } from '../jobs/job.js';
 import { JOB_STATES, type JobStatusReader } from '../jobs/job-status.js';
 import { registerJob, type JobProducer, type RegisteredJob } from '../jobs/register-job.js';
 import type { KnownJob } from '../jobs/registry.js';
+import { apiResponse, named } from './api-docs.js';
 import { jsonBody, ProblemSchema, PROBLEM_TYPES, problemResponse, validationProblem } from '../infra/http/problem.js';
 
 const boundedInteger = (max: number, unit: string, description: string) =>
@@ -76,19 +77,18 @@ export const JobStatusResponseSchema = v.object({
   failure_reason: v.nullable(v.string()),
 });
 
-/** Problem answers for `describeRoute`. */
-const problem = (description: string) => ({
-  description,
-  content: { 'application/problem+json': { schema: resolver(ProblemSchema) } },
-});
+/** Problem answers for `describeRoute`, with the headers they carry. */
+const NamedProblem = named('Problem', ProblemSchema);
+const problem = (description: string, ...headers: string[]) =>
+  apiResponse(description, { 'application/problem+json': { schema: resolver(NamedProblem) } }, ...headers);
+const json = (ref: string, s: v.GenericSchema) => ({ 'application/json': { schema: resolver(named(ref, s)) } });
 
 const COMMON_PROBLEMS = {
-  401: problem(
-    'No API key, or one that is malformed, forged, expired, revoked or for another APP_ENV (WWW-Authenticate: Bearer)',
-  ),
-  403: problem('The API key lacks the scope this operation needs'),
-  429: problem('Rate limited (per client IP, per minute and per hour); Retry-After says when to try again'),
-  503: problem('Job queue service is unavailable: Redis is not connected (or did not answer in time); Retry-After: 5'),
+  401: problem('No API key, or a malformed, forged, expired, revoked or other-APP_ENV one', 'WWW-Authenticate'),
+  403: problem('The API key lacks the scope this operation needs', 'WWW-Authenticate'),
+  429: problem('Rate limited (per client IP, per minute and per hour)', 'Retry-After'),
+  500: problem('An unexpected error; its details are only in the log, under the X-Request-Id'),
+  503: problem('Job queue service is unavailable: Redis is not connected (or did not answer in time)', 'Retry-After'),
 };
 
 const describeRegister = describeRoute({
@@ -111,16 +111,13 @@ const describeRegister = describeRoute({
     },
   ],
   responses: {
-    201: {
-      description:
-        'Stored: the job will run at run_at (with Idempotent-Replayed: true, stored by an earlier request with the same key)',
-      headers: {
-        'Idempotent-Replayed': { description: '"true" on a replay', schema: { type: 'string', enum: ['true'] } },
-      },
-      content: { 'application/json': { schema: resolver(RegisterResponseSchema) } },
-    },
+    201: apiResponse(
+      'Stored: the job will run at run_at (with Idempotent-Replayed: true, stored by an earlier request with the same key)',
+      json('RegisterResponse', RegisterResponseSchema),
+      'Idempotent-Replayed',
+    ),
     400: problem('Invalid body or Idempotency-Key: errors names each field and why'),
-    409: problem('A request with the same Idempotency-Key is still being stored; Retry-After: 1'),
+    409: problem('A request with the same Idempotency-Key is still being stored', 'Retry-After'),
     413: problem('Body larger than server.body_limit_bytes'),
     415: problem('A body that is not application/json'),
     422: problem('The Idempotency-Key was used before with a different body'),
@@ -144,8 +141,8 @@ const describeStatus = describeRoute({
     },
   ],
   responses: {
-    200: { description: 'The job', content: { 'application/json': { schema: resolver(JobStatusResponseSchema) } } },
-    404: problem('No such job: never registered, or removed after its retention time'),
+    200: apiResponse('The job', json('JobStatus', JobStatusResponseSchema)),
+    404: problem('No job of this API with that id: never registered, or removed after its retention time'),
     ...COMMON_PROBLEMS,
   },
 });
@@ -166,7 +163,7 @@ export interface DmJobqueueDeps {
  */
 export function createDmJobqueueRoutes(deps: DmJobqueueDeps) {
   return new Hono()
-    .post('/register', jsonBody(RegisterRequestSchema), describeRegister, async (c) => {
+    .post('/register', jsonBody(named('RegisterRequest', RegisterRequestSchema)), describeRegister, async (c) => {
       const body = c.req.valid('json');
       const input = {
         payload: { message: body.message ?? DEFAULT_DEMO_MESSAGE },
