@@ -543,8 +543,9 @@ const AckReplicas = v.pipe(NonNegativeInt, v.maxValue(10));
         'scripts/status.ts',
         `    const replicas = Number(field('connected_slaves'));
     const { ack_replicas: ackReplicas } = redisConfig;
+    // Not a risk but an outage: every registration answers 503.
     if (ackReplicas > 0 && !(replicas >= ackReplicas))
-      problems.push(
+      down.push(
         \`ack_replicas is \${ackReplicas} but \${field('connected_slaves')} replica(s) are connected: registrations answer 503\`,
       );
 `,
@@ -1848,7 +1849,7 @@ export function formatClusterLabel(addrs: readonly { host: string; port: number 
         return {
           name: 'rate-limit cluster node',
           address: \`\${addr.host}:\${addr.port}\`,
-          up: !ping.error,
+          state: ping.error ? 'down' : 'up',
           required: true,
           ms: ping.ms,
           detail: ping.error ?? 'PONG',

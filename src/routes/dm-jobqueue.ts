@@ -142,7 +142,7 @@ const describeStatus = describeRoute({
   ],
   responses: {
     200: apiResponse('The job', json('JobStatus', JobStatusResponseSchema)),
-    404: problem('No job of this API with that id: never registered, or removed after its retention time'),
+    404: problem('No job with that id: removed after its retention time, or never registered through this API'),
     ...COMMON_PROBLEMS,
   },
 });
@@ -200,10 +200,15 @@ export function createDmJobqueueRoutes(deps: DmJobqueueDeps) {
     })
     .get('/jobs/:id', describeStatus, async (c) => {
       const id = c.req.param('id');
-      // The API makes job ids with randomUUID; anything else cannot be a job (and never reaches Redis).
-      const status = v.is(v.pipe(v.string(), v.uuid()), id) ? await deps.statusReader.read(id) : undefined;
+      // The API makes job ids with randomUUID; anything else is none of its jobs (and never reaches Redis).
+      const uuid = v.is(v.pipe(v.string(), v.uuid()), id);
+      const status = uuid ? await deps.statusReader.read(id) : undefined;
       if (!status) {
-        const detail = `No job with id "${id}"; finished jobs are removed after the retention time`;
+        // Only what is known: a removed job and one never registered look the same.
+        const why = uuid
+          ? 'it may have finished and been removed after the retention time, or never existed'
+          : 'job ids are UUIDs';
+        const detail = `No job with id "${id}" (${why})`;
         return problemResponse(c, { type: PROBLEM_TYPES.notFound, title: 'Not Found', status: 404, detail });
       }
       // The state changes while the client polls: never serve it from a cache.
