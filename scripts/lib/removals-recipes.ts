@@ -453,9 +453,8 @@ import { registerJobIdempotently } from '../../src/jobs/idempotent-registration.
       // The hooks it ran through: after the producer's write, before an Idempotency-Key replay.
       {
         file: 'src/infra/queue/bullmq-queue.ts',
-        find: ` * A {@link JobProducer} over BullMQ's \`queue.add\`. \`afterWrite\` runs on the same connection once
- * the job is written (replica acknowledgement, replica-ack.ts).`,
-        replace: ` * A {@link JobProducer} over BullMQ's \`queue.add\`.`,
+        find: ` * A {@link JobProducer} over \`queue.add\`; \`afterWrite\` runs on its connection once written (replica-ack.ts).`,
+        replace: ` * A {@link JobProducer} over \`queue.add\`.`,
       },
       {
         file: 'src/infra/queue/bullmq-queue.ts',

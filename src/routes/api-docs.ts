@@ -21,10 +21,7 @@ const SWAGGER_UI_FILES = new Set([
 /** `public/docs/`: the page and the script that starts Swagger UI (two levels above src/routes/ and dist/routes/). */
 const DOCS_PAGE_DIR = fileURLToPath(new URL('../../public/docs/', import.meta.url));
 
-/**
- * Secure headers for a page served from this origin only: no inline script, so injected markup
- * cannot run; `extra` widens single directives (Swagger UI's inline styles and fonts).
- */
+/** Secure headers for a same-origin page with no inline script; `extra` widens single directives. */
 export function samePageHeaders(extra: { styleSrc?: string[]; fontSrc?: string[] } = {}) {
   const self = ["'self'"];
   return secureHeaders({
@@ -58,6 +55,7 @@ const HEADERS = {
   'Idempotent-Replayed': header('string', 'An answer to an earlier request with the same Idempotency-Key', ['true']),
 };
 const EVERY_ANSWER = Object.keys(HEADERS).filter((name) => name.startsWith('X-'));
+const headerRef = (name: string) => ({ $ref: `#/components/headers/${name}` });
 
 /** `schema` as `#/components/schemas/{ref}` (hono-openapi's valibot converter reads metadata `ref`). */
 export const named = <S extends v.GenericSchema>(ref: string, schema: S) => v.pipe(schema, v.metadata({ ref }));
@@ -65,15 +63,12 @@ export const named = <S extends v.GenericSchema>(ref: string, schema: S) => v.pi
 /** A response for `describeRoute` with `headers` and those every /api/* answer carries (X-Request-Id, X-RateLimit-*). */
 export const apiResponse = <C extends object>(description: string, content?: C, ...headers: string[]) => ({
   description,
-  headers: Object.fromEntries(
-    [...EVERY_ANSWER, ...headers].map((name) => [name, { $ref: `#/components/headers/${name}` }]),
-  ),
+  headers: Object.fromEntries([...EVERY_ANSWER, ...headers].map((name) => [name, headerRef(name)])),
   ...(content && { content }),
 });
 
 /**
- * `GET /openapi.json`, generated from `app`'s routes (`describeRoute` and the validators' valibot
- * schemas; only `/api/*`), and `GET /docs`, Swagger UI from the swagger-ui-dist package. Mounted at `/`.
+ * `GET /openapi.json` from `app`'s `/api/*` routes (`describeRoute`, validators) and `GET /docs` (Swagger UI).
  * @example app.route('/', createApiDocsRoutes(app));
  */
 export function createApiDocsRoutes(app: Hono) {

@@ -1,7 +1,4 @@
-/**
- * The reference job-queue endpoints, mounted at `/api/dm-jobqueue`: `POST /register` stores a
- * `demo:delay_print` job, `GET /jobs/:id` reads its state. Copy this file for an endpoint of your own.
- */
+/** `POST /register` stores a `demo:delay_print` job, `GET /jobs/:id` reads it. Copy it for endpoints of your own. */
 import { Hono } from 'hono';
 import { describeRoute, resolver } from 'hono-openapi';
 import * as v from 'valibot';
@@ -76,6 +73,8 @@ export const JobStatusResponseSchema = v.object({
   finished_at: v.nullable(Timestamp),
   failure_reason: v.nullable(v.string()),
 });
+
+const UNKNOWN_JOB = 'it may have finished and been removed after the retention time, or never existed';
 
 /** Problem answers for `describeRoute`, with the headers they carry. */
 const NamedProblem = named('Problem', ProblemSchema);
@@ -157,10 +156,7 @@ export interface DmJobqueueDeps {
   newJobId?: (() => string) | undefined;
 }
 
-/**
- * The routes, mounted with `app.route('/api/dm-jobqueue', createDmJobqueueRoutes(deps))`. The
- * body's validator answers 400 naming each field, and documents the body in /openapi.json.
- */
+/** The routes: `app.route('/api/dm-jobqueue', createDmJobqueueRoutes(deps))`. */
 export function createDmJobqueueRoutes(deps: DmJobqueueDeps) {
   return new Hono()
     .post('/register', jsonBody(named('RegisterRequest', RegisterRequestSchema)), describeRegister, async (c) => {
@@ -204,11 +200,7 @@ export function createDmJobqueueRoutes(deps: DmJobqueueDeps) {
       const uuid = v.is(v.pipe(v.string(), v.uuid()), id);
       const status = uuid ? await deps.statusReader.read(id) : undefined;
       if (!status) {
-        // Only what is known: a removed job and one never registered look the same.
-        const why = uuid
-          ? 'it may have finished and been removed after the retention time, or never existed'
-          : 'job ids are UUIDs';
-        const detail = `No job with id "${id}" (${why})`;
+        const detail = `No job with id "${id}" (${uuid ? UNKNOWN_JOB : 'job ids are UUIDs'})`;
         return problemResponse(c, { type: PROBLEM_TYPES.notFound, title: 'Not Found', status: 404, detail });
       }
       // The state changes while the client polls: never serve it from a cache.
