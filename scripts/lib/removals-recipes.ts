@@ -587,9 +587,11 @@ const AckReplicas = v.pipe(NonNegativeInt, v.maxValue(10));
       cut(
         'test/e2e/status.test.ts',
         `    const strict = JSON.parse((await runStatus({ ...env, REDIS_JOBQUEUE_ACK_REPLICAS: '2' })).stdout) as StatusReport;
-    expect(strict.checks.find((check) => check.name === 'job-queue Redis setup')?.detail).toBe(
-      'ack_replicas is 2 but 1 replica(s) are connected: registrations answer 503',
-    );
+    expect(strict.checks.find((check) => check.name === 'job-queue Redis setup')).toMatchObject({
+      state: 'down',
+      detail: 'ack_replicas is 2 but 1 replica(s) are connected: registrations answer 503',
+    });
+    expect(strict.status).toBe('down');
 `,
       ),
       cut(
@@ -1153,11 +1155,13 @@ const JobqueueRedisSchema = v.pipe(
     expect(redis?.detail).toMatch(
       new RegExp(\`^master 127\\\\.0\\\\.0\\\\.1:\${setup.nodes[0]?.port ?? 0}, Redis [\\\\d.]+, role master, 1 replica\\\\(s\\\\)\`),
     );
-    expect(report.checks.find((check) => check.name === 'job-queue Redis setup')?.up).toBe(true);
+    expect(report.checks.find((check) => check.name === 'job-queue Redis setup')?.state).toBe('up');
     const strict = JSON.parse((await runStatus({ ...env, REDIS_JOBQUEUE_ACK_REPLICAS: '2' })).stdout) as StatusReport;
-    expect(strict.checks.find((check) => check.name === 'job-queue Redis setup')?.detail).toBe(
-      'ack_replicas is 2 but 1 replica(s) are connected: registrations answer 503',
-    );
+    expect(strict.checks.find((check) => check.name === 'job-queue Redis setup')).toMatchObject({
+      state: 'down',
+      detail: 'ack_replicas is 2 but 1 replica(s) are connected: registrations answer 503',
+    });
+    expect(strict.status).toBe('down');
   });
 `,
       ),
