@@ -63,8 +63,12 @@ if (missing.length === 0) process.exit(0);
 
 const packages = [...new Set(missing.map((need) => need.pkg))];
 const list = missing.map((need) => `${need.what} (${need.why})`).join('; ');
-const command = `sudo apt-get install -y ${packages.join(' ')}`;
-const canInstall = process.getuid?.() === 0 && onPath('apt-get') && !process.env.DM_JOBQUEUE_NO_INSTALL;
+const root = process.getuid?.() === 0;
+// The hint fits the user: root has no sudo to go through (and often none installed).
+const command = `${root ? '' : 'sudo '}apt-get install -y ${packages.join(' ')}`;
+const canInstall = root && onPath('apt-get') && !process.env.DM_JOBQUEUE_NO_INSTALL;
+// Another apt-get (unattended upgrades, a second test run) may hold the dpkg lock: wait for it, as apt can.
+const LOCK_TIMEOUT_SECONDS = 600;
 if (!canInstall)
   fail(
     `npm ${suite === 'test' ? 'test' : `run test:${suite}`} needs ${list}, which this machine lacks: install it with \`${command}\` (Debian/Ubuntu; on other systems their own packages), then run it again.`,
@@ -72,7 +76,11 @@ if (!canInstall)
 
 process.stdout.write(`Installing ${packages.join(', ')} from Debian's packages for the tests: ${list}\n`);
 const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-const run = (args) => spawnSync('apt-get', args, { stdio: ['ignore', 'ignore', 'inherit'], env }).status === 0;
+const run = (args) =>
+  spawnSync('apt-get', ['-o', `DPkg::Lock::Timeout=${LOCK_TIMEOUT_SECONDS}`, ...args], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env,
+  }).status === 0;
 if (!run(['update', '-qq']) || !run(['install', '-y', '-qq', '--no-install-recommends', ...packages])) {
   fail(
     `installing ${packages.join(', ')} failed (see apt-get's message above): run \`${command}\` yourself, then run the tests again.`,

@@ -2,8 +2,10 @@
  * `npm run status [-- --json]`: the counterpart of the original template's
  * server-status command. Checks the API, the worker, the job-queue Redis (and
  * that it is set up for a queue: AOF on, no evicting maxmemory policy), the
- * rate-limit cluster's nodes and the queue; one line per part. Exits 1 when a
- * required part is down or the Redis is misconfigured for a queue.
+ * rate-limit cluster's nodes and the queue; one line per part. Exit codes
+ * (docs/operations.md): 0 all up; 1 a required part is down (or registrations
+ * answer 503: too few replicas for ack_replicas); 2 all up, but the Redis is
+ * unsafe for a queue (it can lose jobs); 3 the check itself could not run.
  */
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -11,17 +13,26 @@ import { loadConfig } from '../src/infra/config/load-config.js';
 import type { Config } from '../src/infra/config/schema.js';
 import { baseRedisOptions, jobqueueRedisOptions, redisLabel } from '../src/infra/redis/connection.js';
 
+/** `unsafe`: working, but it can lose jobs (no AOF, an evicting policy): a warning, not an outage. */
+type State = 'up' | 'down' | 'unsafe';
+
 interface Check {
   name: string;
   address: string;
-  up: boolean;
-  /** A required part that is down, or a Redis unfit for a queue, fails the command. */
+  state: State;
+  /** A required part that is down fails the command. */
   required: boolean;
   ms: number;
   detail: string;
 }
 
 const EVICTING = /^(allkeys|volatile)-/;
+const EXIT_CODES = { ok: 0, down: 1, unsafe: 2 } as const;
+const SUMMARY = {
+  ok: 'all up (exit 0)',
+  down: 'DOWN: a required part is down (exit 1)',
+  unsafe: 'up, but the job-queue Redis is unsafe for a queue: it can lose jobs (WARN above; exit 2)',
+};
 const TIMEOUT_MS = 2000;
 
 async function timed<T>(step: () => Promise<T>): Promise<{ value?: T; error?: string; ms: number }> {
@@ -42,11 +53,11 @@ async function httpCheck(name: string, url: string, expect: (status: number, bod
     const response = await fetch(url, { signal: AbortSignal.timeout(TIMEOUT_MS) });
     return { status: response.status, body: (await response.text()).slice(0, 200) };
   });
-  const up = result.value !== undefined && expect(result.value.status, result.value.body);
+  const state = result.value !== undefined && expect(result.value.status, result.value.body) ? 'up' : 'down';
   const detail = result.value
     ? `${result.value.status} ${result.value.body.split('\n')[0] ?? ''}`.trim()
     : (result.error ?? '');
-  return { name, address: url, up, required: true, ms: result.ms, detail };
+  return { name, address: url, state, required: true, ms: result.ms, detail };
 }
 
 function quickClient(options: ReturnType<typeof baseRedisOptions> & { host?: string; port?: number }): Redis {
@@ -76,20 +87,22 @@ async function redisChecks(config: Config): Promise<Check[]> {
       return client.ping();
     });
     if (ping.error)
-      return [{ name: 'job-queue Redis', address, up: false, required: true, ms: ping.ms, detail: ping.error }];
+      return [{ name: 'job-queue Redis', address, state: 'down', required: true, ms: ping.ms, detail: ping.error }];
     const info = await client.info();
     const field = (key: string) => new RegExp(`^${key}:(.*)$`, 'm').exec(info)?.[1]?.trim() ?? 'unknown';
     const aof = field('aof_enabled') === '1';
     const policy =
       ((await client.config('GET', 'maxmemory-policy').catch(() => [])) as string[])[1] ?? field('maxmemory_policy');
-    const problems = [
+    const unsafe = [
       ...(aof ? [] : ['AOF is off: jobs are lost when it restarts (appendonly yes)']),
       ...(EVICTING.test(policy) ? [`maxmemory-policy ${policy} evicts jobs (use noeviction)`] : []),
     ];
+    const down: string[] = [];
     const replicas = Number(field('connected_slaves'));
     const { ack_replicas: ackReplicas } = redisConfig;
+    // Not a risk but an outage: every registration answers 503.
     if (ackReplicas > 0 && !(replicas >= ackReplicas))
-      problems.push(
+      down.push(
         `ack_replicas is ${ackReplicas} but ${field('connected_slaves')} replica(s) are connected: registrations answer 503`,
       );
     // With Sentinel, say which server the sentinels named master (the one this client reached).
@@ -100,7 +113,7 @@ async function redisChecks(config: Config): Promise<Check[]> {
       {
         name: 'job-queue Redis',
         address,
-        up: true,
+        state: 'up',
         required: true,
         ms: ping.ms,
         detail: `${where}Redis ${field('redis_version')}, role ${field('role')}, ${field('connected_slaves')} replica(s), used memory ${field('used_memory_human')}, appendonly ${aof ? 'yes' : 'no'}, maxmemory-policy ${policy}`,
@@ -108,10 +121,10 @@ async function redisChecks(config: Config): Promise<Check[]> {
       {
         name: 'job-queue Redis setup',
         address,
-        up: problems.length === 0,
+        state: down.length > 0 ? 'down' : unsafe.length > 0 ? 'unsafe' : 'up',
         required: true,
         ms: 0,
-        detail: problems.join('; ') || 'fit for a queue (AOF on, no eviction)',
+        detail: [...down, ...unsafe].join('; ') || 'fit for a queue (AOF on, no eviction)',
       },
     ];
     const { jobqueue } = config.app;
@@ -129,7 +142,7 @@ async function redisChecks(config: Config): Promise<Check[]> {
     checks.push({
       name: 'queue',
       address: `${jobqueue.prefix}:${jobqueue.queue_name}`,
-      up: counts.value !== undefined,
+      state: counts.value !== undefined ? 'up' : 'down',
       required: true,
       ms: counts.ms,
       detail: summary,
@@ -153,7 +166,7 @@ async function clusterChecks(config: Config): Promise<Check[]> {
         return {
           name: 'rate-limit cluster node',
           address: `${addr.host}:${addr.port}`,
-          up: !ping.error,
+          state: ping.error ? 'down' : 'up',
           required: true,
           ms: ping.ms,
           detail: ping.error ?? 'PONG',
@@ -181,20 +194,25 @@ async function main(): Promise<void> {
     ...(await redisChecks(config)),
     ...(await clusterChecks(config)),
   ];
-  const failed = checks.some((check) => check.required && !check.up);
+  const status: 'ok' | 'down' | 'unsafe' = checks.some((check) => check.required && check.state === 'down')
+    ? 'down'
+    : checks.some((check) => check.state === 'unsafe')
+      ? 'unsafe'
+      : 'ok';
   if (json) {
-    process.stdout.write(`${JSON.stringify({ env: config.env, ok: !failed, checks }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ env: config.env, ok: status === 'ok', status, checks }, null, 2)}\n`);
   } else {
+    const label = { up: 'up', down: 'DOWN', unsafe: 'WARN' };
     for (const check of checks)
       process.stdout.write(
-        `${check.up ? 'up  ' : 'DOWN'}  ${check.name.padEnd(24)} ${check.address.padEnd(36)} ${String(check.ms).padStart(5)} ms  ${check.detail}\n`,
+        `${label[check.state].padEnd(4)}  ${check.name.padEnd(24)} ${check.address.padEnd(36)} ${String(check.ms).padStart(5)} ms  ${check.detail}\n`,
       );
-    process.stdout.write(failed ? 'status: a required part is down or misconfigured\n' : 'status: all up\n');
+    process.stdout.write(`status: ${SUMMARY[status]}\n`);
   }
-  process.exitCode = failed ? 1 : 0;
+  process.exitCode = EXIT_CODES[status];
 }
 
 main().catch((error: unknown) => {
   process.stderr.write(`status: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exitCode = 2;
+  process.exitCode = 3;
 });

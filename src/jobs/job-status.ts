@@ -1,10 +1,7 @@
 /** Where a job is in its life, as the status endpoint reports it. */
 export const JOB_STATES = ['delayed', 'waiting', 'active', 'completed', 'failed'] as const;
 
-/**
- * `delayed`: not due yet, or waiting for a retry; `waiting`: due, waiting for a free worker;
- * `active`: running; `completed` / `failed`: finished for good (out of retries, or unrecoverable).
- */
+/** `delayed`: not due yet, or awaiting a retry; `waiting`: due; `active`: running; `completed` / `failed`: for good. */
 export type JobState = (typeof JOB_STATES)[number];
 
 /** What the queue knows about one job. The payload is left out: it is the job's, not the viewer's. */
@@ -25,10 +22,7 @@ export interface JobStatus {
   readonly failureReason: string | undefined;
 }
 
-/**
- * Reads a job's status: `undefined` for an unknown job (never registered, or removed after its
- * retention time); rejects with `QueueUnavailableError` when the store cannot be reached.
- */
+/** A job's status, `undefined` for an unknown job; rejects with `QueueUnavailableError` if the store is out of reach. */
 export interface JobStatusReader {
   read(jobId: string): Promise<JobStatus | undefined>;
 }

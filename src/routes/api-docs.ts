@@ -5,6 +5,7 @@ import { serveStatic } from '@hono/node-server/serve-static';
 import { Hono } from 'hono';
 import { openAPIRouteHandler } from 'hono-openapi';
 import { secureHeaders } from 'hono/secure-headers';
+import * as v from 'valibot';
 
 /** swagger-ui-dist's folder, found without loading its browser bundle into Node. */
 const SWAGGER_UI_DIR = path.dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
@@ -20,10 +21,7 @@ const SWAGGER_UI_FILES = new Set([
 /** `public/docs/`: the page and the script that starts Swagger UI (two levels above src/routes/ and dist/routes/). */
 const DOCS_PAGE_DIR = fileURLToPath(new URL('../../public/docs/', import.meta.url));
 
-/**
- * Secure headers for a page served from this origin only: no inline script, so injected markup
- * cannot run; `extra` widens single directives (Swagger UI's inline styles and fonts).
- */
+/** Secure headers for a same-origin page with no inline script; `extra` widens single directives. */
 export function samePageHeaders(extra: { styleSrc?: string[]; fontSrc?: string[] } = {}) {
   const self = ["'self'"];
   return secureHeaders({
@@ -38,9 +36,39 @@ export function samePageHeaders(extra: { styleSrc?: string[]; fontSrc?: string[]
 // Swagger UI sets inline styles and shows data: images; it fetches only /openapi.json and this API.
 const docsHeaders = samePageHeaders({ styleSrc: ["'self'", "'unsafe-inline'"], fontSrc: ["'self'"] });
 
+const header = (type: 'integer' | 'string', description: string, is?: string[]) => ({
+  description,
+  schema: { type, enum: is },
+});
+const perWindow = (prefix: string, window: string) => ({
+  [`${prefix}-Limit`]: header('integer', `Requests allowed per client IP per ${window} (while rate limiting is on)`),
+  [`${prefix}-Remaining`]: header('integer', `Requests left in this ${window}`),
+  [`${prefix}-Reset`]: header('integer', `When this ${window}'s count starts again (Unix time, seconds)`),
+});
+/** The response headers clients use: `components.headers`, referred to by `apiResponse`. */
+const HEADERS = {
+  'X-Request-Id': header('string', "This request's id, also in its log line (a caller's own X-Request-Id is kept)"),
+  ...perWindow('X-RateLimit', 'minute'),
+  ...perWindow('X-RateLimit-Hour', 'hour'),
+  'Retry-After': header('integer', 'Seconds to wait before trying again'),
+  'WWW-Authenticate': header('string', 'The Bearer challenge (RFC 6750): why the key was refused, or the scope needed'),
+  'Idempotent-Replayed': header('string', 'An answer to an earlier request with the same Idempotency-Key', ['true']),
+};
+const EVERY_ANSWER = Object.keys(HEADERS).filter((name) => name.startsWith('X-'));
+const headerRef = (name: string) => ({ $ref: `#/components/headers/${name}` });
+
+/** `schema` as `#/components/schemas/{ref}` (hono-openapi's valibot converter reads metadata `ref`). */
+export const named = <S extends v.GenericSchema>(ref: string, schema: S) => v.pipe(schema, v.metadata({ ref }));
+
+/** A response for `describeRoute` with `headers` and those every /api/* answer carries (X-Request-Id, X-RateLimit-*). */
+export const apiResponse = <C extends object>(description: string, content?: C, ...headers: string[]) => ({
+  description,
+  headers: Object.fromEntries([...EVERY_ANSWER, ...headers].map((name) => [name, headerRef(name)])),
+  ...(content && { content }),
+});
+
 /**
- * `GET /openapi.json`, generated from `app`'s routes (`describeRoute` and the validators' valibot
- * schemas; only `/api/*`), and `GET /docs`, Swagger UI from the swagger-ui-dist package. Mounted at `/`.
+ * `GET /openapi.json` from `app`'s `/api/*` routes (`describeRoute`, validators) and `GET /docs` (Swagger UI).
  * @example app.route('/', createApiDocsRoutes(app));
  */
 export function createApiDocsRoutes(app: Hono) {
@@ -50,12 +78,16 @@ export function createApiDocsRoutes(app: Hono) {
       info: {
         title: 'dm-jobqueue API',
         version: '0.1.0',
+        license: { name: 'MIT', identifier: 'MIT' },
         description:
           'Registers delayed background jobs; a worker process runs them. Every /api/* call needs `Authorization: Bearer <API key>` ' +
           '(make one with `npm run api-key`). Errors are application/problem+json (RFC 9457).',
       },
       tags: [{ name: 'dm-jobqueue', description: 'The reference job queue' }],
+      // Relative: the server that served this document, wherever it is deployed.
+      servers: [{ url: '/', description: 'This server' }],
       components: {
+        headers: HEADERS,
         securitySchemes: {
           bearerAuth: {
             type: 'http',

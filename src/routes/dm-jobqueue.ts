@@ -1,7 +1,4 @@
-/**
- * The reference job-queue endpoints, mounted at `/api/dm-jobqueue`: `POST /register` stores a
- * `demo:delay_print` job, `GET /jobs/:id` reads its state. Copy this file for an endpoint of your own.
- */
+/** `POST /register` stores a `demo:delay_print` job, `GET /jobs/:id` reads it. Copy it for endpoints of your own. */
 import { Hono } from 'hono';
 import { describeRoute, resolver } from 'hono-openapi';
 import * as v from 'valibot';
@@ -16,6 +13,7 @@ import { MAX_DELAY_SECONDS, MAX_RETRY_LIMIT } from '../jobs/job.js';
 import { JOB_STATES, type JobStatusReader } from '../jobs/job-status.js';
 import { registerJob, type JobProducer, type RegisteredJob } from '../jobs/register-job.js';
 import type { KnownJob } from '../jobs/registry.js';
+import { apiResponse, named } from './api-docs.js';
 import { jsonBody, ProblemSchema, PROBLEM_TYPES, problemResponse, validationProblem } from '../infra/http/problem.js';
 
 const boundedInteger = (max: number, unit: string, description: string) =>
@@ -76,19 +74,20 @@ export const JobStatusResponseSchema = v.object({
   failure_reason: v.nullable(v.string()),
 });
 
-/** Problem answers for `describeRoute`. */
-const problem = (description: string) => ({
-  description,
-  content: { 'application/problem+json': { schema: resolver(ProblemSchema) } },
-});
+const UNKNOWN_JOB = 'it may have finished and been removed after the retention time, or never existed';
+
+/** Problem answers for `describeRoute`, with the headers they carry. */
+const NamedProblem = named('Problem', ProblemSchema);
+const problem = (description: string, ...headers: string[]) =>
+  apiResponse(description, { 'application/problem+json': { schema: resolver(NamedProblem) } }, ...headers);
+const json = (ref: string, s: v.GenericSchema) => ({ 'application/json': { schema: resolver(named(ref, s)) } });
 
 const COMMON_PROBLEMS = {
-  401: problem(
-    'No API key, or one that is malformed, forged, expired, revoked or for another APP_ENV (WWW-Authenticate: Bearer)',
-  ),
-  403: problem('The API key lacks the scope this operation needs'),
-  429: problem('Rate limited (per client IP, per minute and per hour); Retry-After says when to try again'),
-  503: problem('Job queue service is unavailable: Redis is not connected (or did not answer in time); Retry-After: 5'),
+  401: problem('No API key, or a malformed, forged, expired, revoked or other-APP_ENV one', 'WWW-Authenticate'),
+  403: problem('The API key lacks the scope this operation needs', 'WWW-Authenticate'),
+  429: problem('Rate limited (per client IP, per minute and per hour)', 'Retry-After'),
+  500: problem('An unexpected error; its details are only in the log, under the X-Request-Id'),
+  503: problem('Job queue service is unavailable: Redis is not connected (or did not answer in time)', 'Retry-After'),
 };
 
 const describeRegister = describeRoute({
@@ -111,16 +110,13 @@ const describeRegister = describeRoute({
     },
   ],
   responses: {
-    201: {
-      description:
-        'Stored: the job will run at run_at (with Idempotent-Replayed: true, stored by an earlier request with the same key)',
-      headers: {
-        'Idempotent-Replayed': { description: '"true" on a replay', schema: { type: 'string', enum: ['true'] } },
-      },
-      content: { 'application/json': { schema: resolver(RegisterResponseSchema) } },
-    },
+    201: apiResponse(
+      'Stored: the job will run at run_at (with Idempotent-Replayed: true, stored by an earlier request with the same key)',
+      json('RegisterResponse', RegisterResponseSchema),
+      'Idempotent-Replayed',
+    ),
     400: problem('Invalid body or Idempotency-Key: errors names each field and why'),
-    409: problem('A request with the same Idempotency-Key is still being stored; Retry-After: 1'),
+    409: problem('A request with the same Idempotency-Key is still being stored', 'Retry-After'),
     413: problem('Body larger than server.body_limit_bytes'),
     415: problem('A body that is not application/json'),
     422: problem('The Idempotency-Key was used before with a different body'),
@@ -144,8 +140,8 @@ const describeStatus = describeRoute({
     },
   ],
   responses: {
-    200: { description: 'The job', content: { 'application/json': { schema: resolver(JobStatusResponseSchema) } } },
-    404: problem('No such job: never registered, or removed after its retention time'),
+    200: apiResponse('The job', json('JobStatus', JobStatusResponseSchema)),
+    404: problem('No job with that id: removed after its retention time, or never registered through this API'),
     ...COMMON_PROBLEMS,
   },
 });
@@ -160,13 +156,10 @@ export interface DmJobqueueDeps {
   newJobId?: (() => string) | undefined;
 }
 
-/**
- * The routes, mounted with `app.route('/api/dm-jobqueue', createDmJobqueueRoutes(deps))`. The
- * body's validator answers 400 naming each field, and documents the body in /openapi.json.
- */
+/** The routes: `app.route('/api/dm-jobqueue', createDmJobqueueRoutes(deps))`. */
 export function createDmJobqueueRoutes(deps: DmJobqueueDeps) {
   return new Hono()
-    .post('/register', jsonBody(RegisterRequestSchema), describeRegister, async (c) => {
+    .post('/register', jsonBody(named('RegisterRequest', RegisterRequestSchema)), describeRegister, async (c) => {
       const body = c.req.valid('json');
       const input = {
         payload: { message: body.message ?? DEFAULT_DEMO_MESSAGE },
@@ -203,10 +196,11 @@ export function createDmJobqueueRoutes(deps: DmJobqueueDeps) {
     })
     .get('/jobs/:id', describeStatus, async (c) => {
       const id = c.req.param('id');
-      // The API makes job ids with randomUUID; anything else cannot be a job (and never reaches Redis).
-      const status = v.is(v.pipe(v.string(), v.uuid()), id) ? await deps.statusReader.read(id) : undefined;
+      // The API makes job ids with randomUUID; anything else is none of its jobs (and never reaches Redis).
+      const uuid = v.is(v.pipe(v.string(), v.uuid()), id);
+      const status = uuid ? await deps.statusReader.read(id) : undefined;
       if (!status) {
-        const detail = `No job with id "${id}"; finished jobs are removed after the retention time`;
+        const detail = `No job with id "${id}" (${uuid ? UNKNOWN_JOB : 'job ids are UUIDs'})`;
         return problemResponse(c, { type: PROBLEM_TYPES.notFound, title: 'Not Found', status: 404, detail });
       }
       // The state changes while the client polls: never serve it from a cache.

@@ -2,9 +2,8 @@ import { Hono } from 'hono';
 import { PROBLEM_TYPES, problemResponse } from '../infra/http/problem.js';
 
 /**
- * `GET /health` → 200 `OK` (text/plain): the process is up (liveness; never depends on Redis, so
- * an orchestrator does not restart a process that is waiting for Redis). `GET /ready` → 200
- * `ready`, or 503 problem+json while the job-queue Redis is unreachable (out of a load balancer).
+ * `GET /health` → 200 `OK`: liveness, never Redis's (no restart of a process waiting for it).
+ * `GET /ready` → 200 `ready`, or 503 problem+json while the job-queue Redis is unreachable.
  * @example app.route('/', createHealthRoutes(() => client.status === 'ready'));
  */
 export function createHealthRoutes(isReady: () => boolean = () => true) {

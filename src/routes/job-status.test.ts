@@ -79,7 +79,7 @@ describe('GET /api/dm-jobqueue/jobs/:id', () => {
       type: 'urn:dm-jobqueue:problem:not-found',
       title: 'Not Found',
       status: 404,
-      detail: expect.stringContaining(JOB_ID) as unknown,
+      detail: `No job with id "${JOB_ID}" (it may have finished and been removed after the retention time, or never existed)`,
     });
   });
 
@@ -89,7 +89,10 @@ describe('GET /api/dm-jobqueue/jobs/:id', () => {
       const { get, statusReader } = setup();
       const response = await get(encodeURIComponent(id));
       expect(response.status).toBe(404);
-      expect((await problem(response)).status).toBe(404);
+      expect(await problem(response)).toMatchObject({
+        status: 404,
+        detail: `No job with id "${id}" (job ids are UUIDs)`,
+      });
       expect(statusReader.reads).toEqual([]);
     },
   );

@@ -163,6 +163,18 @@ describe('job status against a real Redis', () => {
     expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
   });
 
+  it('answers 404 for a job another client added to the queue, without claiming a reason it does not know', async () => {
+    const { inspector, status } = await setup();
+    // BullMQ's own counter id, as any other producer on the same queue gets.
+    const foreign = await inspector.add('someone-else', { x: 1 }, { delay: 60_000 });
+    expect(await inspector.getJob(foreign.id ?? '')).toBeDefined();
+    const response = await status(foreign.id ?? '');
+    expect(response.status).toBe(404);
+    const { detail } = (await response.json()) as { detail: string };
+    expect(detail).toBe(`No job with id "${foreign.id ?? ''}" (job ids are UUIDs)`);
+    expect(detail).not.toContain('retention');
+  });
+
   it('answers 503 at once while Redis is down, and reads again when it is back', async () => {
     const own = await startRedisServer();
     cleanup.push(() => own.destroy());

@@ -48,8 +48,7 @@ export const ProblemSchema = v.object({
 
 export type Problem = v.InferOutput<typeof ProblemSchema> & { status: ContentfulStatusCode };
 
-/**
- * An `application/problem+json` response (RFC 9457).
+/** An `application/problem+json` response (RFC 9457).
  * @example return problemResponse(c, { type: PROBLEM_TYPES.http, title: 'Not Found', status: 404, detail: '…' });
  */
 export function problemResponse(c: Context, problem: Problem, headers: Record<string, string> = {}): Response {
@@ -68,9 +67,7 @@ export function validationProblem(c: Context, errors: readonly FieldError[]): Re
   });
 }
 
-/**
- * hono-openapi's JSON validator answering 400 problem+json that names each field; the schema also
- * documents the body in /openapi.json. The handler reads the parsed body with `c.req.valid('json')`.
+/** hono-openapi's JSON validator (400 naming each field; documents the body); read it with `c.req.valid('json')`.
  * @example app.post('/welcome', jsonBody(WelcomeRequestSchema), (c) => c.json(c.req.valid('json')))
  */
 export function jsonBody<Schema extends v.GenericSchema>(schema: Schema) {
@@ -85,10 +82,8 @@ const JSON_MEDIA_TYPE = /^application\/([\w.-]+\+)?json$/i;
 const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
- * What Hono's JSON validator leaves to us: a body that is not JSON is ignored there (the fields
- * would take their defaults), so it is refused here with 415; and a body that is not valid UTF-8
- * (RFC 8259 §8.1) would be decoded leniently, so it is refused with 400. A request with no body
- * passes: every field of our bodies is optional, so `curl -X POST` works.
+ * What Hono's JSON validator leaves to us: it ignores a non-JSON body (415 here) and decodes bad UTF-8
+ * leniently (400 here, RFC 8259 §8.1). No body passes: every field is optional, so `curl -X POST` works.
  * @example app.use('/api/*', strictJson())
  */
 export function strictJson(): MiddlewareHandler {
@@ -126,19 +121,12 @@ const TITLES: Partial<Record<number, string>> = {
 /** Seconds a client should wait before retrying while Redis is down. */
 const UNAVAILABLE_RETRY_AFTER_SECONDS = 5;
 
-/**
- * The one place errors become responses: known errors as problem+json, anything else as a generic
- * 500 whose details stay in the log.
- */
+/** The one place errors become responses: known ones as problem+json, others a 500 whose details stay in the log. */
 export function createErrorHandler(logger: Logger): ErrorHandler {
   return function handleError(error, c) {
     if (error instanceof QueueUnavailableError) {
-      const problem = {
-        type: PROBLEM_TYPES.unavailable,
-        title: 'Service Unavailable',
-        status: 503,
-        detail: error.message,
-      } as const;
+      const type = PROBLEM_TYPES.unavailable;
+      const problem = { type, title: 'Service Unavailable', status: 503, detail: error.message } as const;
       return problemResponse(c, problem, { 'Retry-After': String(UNAVAILABLE_RETRY_AFTER_SECONDS) });
     }
     if (error instanceof IdempotencyConflictError) {

@@ -1,7 +1,6 @@
 /**
- * The API's side of the queue: BullMQ's `Queue` on a fail-fast ioredis client, as the ports of
- * src/jobs (JobProducer, JobStatusReader). Every call rejects at once while Redis is not connected
- * and turns any Redis failure into QueueUnavailableError (503): never a 201 for a lost job (D11).
+ * The API's side of the queue: BullMQ on a fail-fast client as src/jobs' ports. Calls reject at once while
+ * Redis is away, any Redis failure as QueueUnavailableError (503): never a 201 for a lost job (D11).
  */
 import { Queue, type Job, type JobsOptions, type JobState as BullmqJobState } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -59,10 +58,7 @@ export function createLazyQueue({
 /** The queue on the fail-fast client (`producerRedisOptions`); `current()` makes it again after a failed start-up. */
 export type LazyQueue = ReturnType<typeof createLazyQueue>;
 
-/**
- * A Queue for reads an operator triggers (the dashboard, a metrics scrape) on a fail-fast
- * connection of its own, so they answer at once while Redis is down instead of hanging.
- */
+/** A Queue for operator reads (dashboard, metrics) on its own fail-fast connection: no hanging while Redis is down. */
 export function createFailFastQueue(
   location: QueueLocation,
   redis: RedisConnectionConfig,
@@ -117,8 +113,7 @@ function jobOptions({ jobId, delayMs, attempts, backoff }: EnqueueRequest): Jobs
 }
 
 /**
- * A {@link JobProducer} over BullMQ's `queue.add`. `afterWrite` runs on the same connection once
- * the job is written (replica acknowledgement, replica-ack.ts).
+ * A {@link JobProducer} over `queue.add`; `afterWrite` runs on its connection once written (replica-ack.ts).
  * @example const producer = createBullmqProducer({ queue, logger, outage });
  */
 export function createBullmqProducer<Job extends AnyJob>(
@@ -152,9 +147,8 @@ const stateOf = (state: BullmqJobState): JobState =>
   state === 'prioritized' || state === 'waiting-children' ? 'waiting' : state;
 
 /**
- * When a delayed job's next run is due: before its first run, the registered due time; after a
- * failed run, BullMQ's stored retry delay from that run's start (it counts from the run's end,
- * which the job does not record, so this is the earliest the retry can start).
+ * A delayed job's next run: first, the registered due time; after a failure, the retry delay from that
+ * run's start (BullMQ counts from its unrecorded end, so this is the earliest the retry can start).
  */
 function nextRunAt(job: Job): Date | undefined {
   if (job.attemptsMade === 0 && job.processedOn === undefined) return new Date(firstRunDueAt(job));
