@@ -1,6 +1,7 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { createOutageLog } from './log.js';
+import { Hono } from 'hono';
+import { createOutageLog, requestLog } from './log.js';
 
 function capture() {
   const lines: { level: number; msg: string }[] = [];
@@ -42,5 +43,16 @@ describe('createOutageLog', () => {
       [50, 'job-queue Redis at 127.0.0.1:6390: could not renew lock for job 42'],
       [50, 'job-queue Redis at 127.0.0.1:6390: could not renew lock for job 42'],
     ]);
+  });
+});
+
+describe('requestLog', () => {
+  it("at debug, logs the API's answers but not a page load's files, probes or scrapes (trace)", async () => {
+    const { logger, lines } = capture();
+    const app = new Hono().use(requestLog(logger)).get('*', (c) => c.text('ok'));
+    for (const path of ['/dm-jobqueue', '/dm-jobqueue/app.js', '/docs/swagger-ui.css', '/health', '/metrics'])
+      await app.request(path);
+    await app.request('/api/dm-jobqueue/jobs/1');
+    expect(lines.map((line) => [line.level, line.msg])).toEqual([[20, 'request']]);
   });
 });

@@ -85,7 +85,8 @@ export function createOutageLog(logger: Logger, what: string, consequence = 'ret
 export type OutageLog = ReturnType<typeof createOutageLog>;
 
 /**
- * One log line per request: debug for 2xx/3xx; info for 4xx and for a 503, whose outage the Redis
+ * One log line per request: debug for a 2xx/3xx of the API (trace for pages, files, probes and
+ * scrapes: ten per page load); info for 4xx and for a 503, whose outage the Redis
  * client reports once (a warning per answer would be an alert storm); error for a 500.
  */
 export function requestLog(logger: Logger): MiddlewareHandler {
@@ -99,6 +100,7 @@ export function requestLog(logger: Logger): MiddlewareHandler {
     else if (status === 503) logger.info(entry, 'request not served: job queue unavailable');
     else if (status >= 500) logger.warn(entry, 'request not served');
     else if (status >= 400) logger.info(entry, 'request rejected');
-    else logger.debug(entry, 'request');
+    else if (c.req.path.startsWith('/api/')) logger.debug(entry, 'request');
+    else logger.trace(entry, 'request');
   };
 }

@@ -62,10 +62,12 @@ export async function runProcess(
   } catch (error) {
     return giveUp(error);
   }
-  let stopping = false;
+  let stopping = 0;
   const onSignal = (signal: NodeJS.Signals) => {
+    // One Ctrl-C reaches the whole process group and is forwarded by a runner (npm run dev) too: one press, one line.
+    if (stopping && Date.now() - stopping < 500) return;
     if (stopping) return logger?.info({ signal }, 'already shutting down; waiting for running work to finish');
-    stopping = true;
+    stopping = Date.now();
     logger?.info({ signal }, 'shutting down');
     void stopThenExit(0);
   };
