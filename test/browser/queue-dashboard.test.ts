@@ -35,6 +35,57 @@ describe('the queue dashboard (/admin/queues) in chromium', () => {
     expect(sameOrigin.status).not.toBe(403);
   });
 
+  it(
+    'stays on its own origin (no font or script from elsewhere, nothing the CSP blocks) and shows every tab label in full at 1280 px',
+    { timeout: 60_000 },
+    async () => {
+      const context = await fixture.browser.newContext({
+        httpCredentials: { username: ADMIN.ADMIN_USER, password: ADMIN.ADMIN_PASSWORD },
+        viewport: { width: 1280, height: 900 },
+      });
+      try {
+        const page = await context.newPage();
+        const elsewhere: string[] = [];
+        const refused: string[] = [];
+        page.on('request', (request) => {
+          if (new URL(request.url()).origin !== fixture.stack.adminUrl) elsewhere.push(request.url());
+        });
+        page.on('console', (message) => {
+          if (/Content Security Policy/.test(message.text())) refused.push(message.text());
+        });
+        await page.goto(`${fixture.stack.adminUrl}/admin/queues`);
+        await page
+          .getByRole('link', { name: /dashboard/ })
+          .first()
+          .click();
+        const delayed = page.getByRole('link', { name: /Delayed/i }).first();
+        await delayed.waitFor();
+        // Every tab label ends inside the tab row (bull-board's own layout scrolled "DELAYED" out of sight as "DEL").
+        // Evaluated in the page (a string: the tests compile without the DOM's types).
+        const clipped = await page.evaluate<string[]>(`(() => {
+          const row = [...document.querySelectorAll('ul')].find((ul) => /DELAYED/i.test(ul.textContent));
+          if (!row) return ['no tab row'];
+          const right = row.getBoundingClientRect().right;
+          return [...row.querySelectorAll('a')]
+            .filter((tab) => tab.getBoundingClientRect().right > right + 0.5 || tab.scrollWidth > tab.clientWidth)
+            .map((tab) => tab.textContent);
+        })()`);
+        expect(clipped).toEqual([]);
+        expect(elsewhere).toEqual([]);
+        expect(refused).toEqual([]);
+        const response = await fetch(`${fixture.stack.adminUrl}/admin/queues`, {
+          headers: {
+            authorization: `Basic ${Buffer.from(`${ADMIN.ADMIN_USER}:${ADMIN.ADMIN_PASSWORD}`).toString('base64')}`,
+          },
+        });
+        expect(response.headers.get('content-security-policy')).toMatch(/script-src 'self'(;|$)/);
+        expect(await response.text()).not.toContain('fonts.googleapis.com');
+      } finally {
+        await context.close();
+      }
+    },
+  );
+
   it('logs in, shows a delayed demo:delay_print job with its data, promotes it, and shows it completed', async () => {
     const message = `from the dashboard ${Date.now()}`;
     const registered = await waitFor(
