@@ -82,12 +82,15 @@ const CorsSchema = v.strictObject({
   max_age_seconds: v.optional(v.pipe(NonNegativeInt, v.maxValue(86_400)), 600),
 });
 
+/** `v1`, `2`, `1.2`: one spelling per version (no spaces, no leading zeros), so `01` cannot slip past `1`. */
+export const KEY_VERSION = /^[A-Za-z]*(?:0|[1-9]\d*)(?:\.(?:0|[1-9]\d*))*$/;
+
 /** Bearer API keys on `/api/*`; the signing secret comes from API_SECRET_KEY, never from this file. */
 const AuthSchema = v.strictObject({
   // The original Go template issues its keys as "go-webdb-template"; set that to accept them.
   issuer: v.optional(v.pipe(v.string(), v.nonEmpty()), 'dm-jobqueue'),
-  key_version: v.optional(v.pipe(v.string(), v.nonEmpty()), '1'),
-  // Keys of these versions are refused (revoke every key of a version at once).
+  key_version: v.optional(v.pipe(v.string(), v.regex(KEY_VERSION, 'must be like 1, v2 or 1.2')), '1'),
+  // Keys of these versions are refused (revoke every key of a version at once); compared exactly.
   invalid_versions: v.optional(v.array(v.string()), []),
 });
 
