@@ -122,11 +122,12 @@ export const AppConfigSchema = v.strictObject({
   api: v.strictObject({
     cors: v.optional(CorsSchema, { allowed_origins: [] }),
     auth: v.optional(AuthSchema, {}),
-    // false: socket address only; true: one reverse proxy; N: N proxies in front.
+    // false: socket address only; true: one reverse proxy; N: N proxies in front; the header the nearest one writes.
     trust_proxy: v.optional(
       v.union([v.boolean(), v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(10))]),
       false,
     ),
+    client_ip_header: v.optional(v.picklist(['x-forwarded-for', 'x-real-ip']), 'x-forwarded-for'),
     rate_limit: v.strictObject({
       enabled: v.boolean(),
       requests_per_minute: PositiveInt,

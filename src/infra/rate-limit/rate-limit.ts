@@ -1,3 +1,4 @@
+import { isIPv6 } from 'node:net';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Context, MiddlewareHandler } from 'hono';
 import type { Logger } from 'pino';
@@ -10,6 +11,7 @@ import { createOutageLog, type OutageLog } from '../log.js';
 export type CounterStore = (options: { points: number; duration: number; keyPrefix: string }) => RateLimiterAbstract;
 
 const memoryStore: CounterStore = (options) => new RateLimiterMemory(options);
+const FAIL_OPEN = 'requests are let through (fail-open) until it is back';
 
 /** The two windows the spec asks for, with the headers each is reported in. */
 const WINDOWS = [
@@ -17,10 +19,7 @@ const WINDOWS = [
   { name: 'hour', seconds: 3600, setting: 'requests_per_hour', header: 'X-RateLimit-Hour' },
 ] as const;
 
-/**
- * How far to believe forwarding headers: `false` (the socket address only), `true` (one reverse
- * proxy in front), or the number of proxies in front.
- */
+/** How far to believe forwarding headers: `false` (socket address only), `true` (one proxy), or N proxies. */
 export type TrustProxy = boolean | number;
 
 export interface RateLimitOptions {
@@ -28,9 +27,12 @@ export interface RateLimitOptions {
   limiter: Pick<RateLimiterUnion, 'consume'>;
   windows: readonly { name: string; limit: number; keyPrefix: string; header: string }[];
   trustProxy: TrustProxy;
+  clientIpHeader?: 'x-forwarded-for' | 'x-real-ip';
   /** Logs a store outage once; requests are let through meanwhile (fail-open). */
   outage: Pick<OutageLog, 'failed' | 'recovered'>;
 }
+
+type StoreChoice = { store?: CounterStore; label?: string; keyPrefix?: string };
 
 /**
  * The limiter config.yaml asks for, over `store` (memory by default); undefined when off.
@@ -39,11 +41,7 @@ export interface RateLimitOptions {
 export function createRateLimit(
   config: Config,
   logger: Logger,
-  {
-    store = memoryStore,
-    label = 'memory',
-    keyPrefix = 'dm-jobqueue:rl',
-  }: { store?: CounterStore; label?: string; keyPrefix?: string } = {},
+  { store = memoryStore, label = 'memory', keyPrefix = 'dm-jobqueue:rl' }: StoreChoice = {},
 ): RateLimitOptions | undefined {
   const settings = config.app.api.rate_limit;
   if (!settings.enabled) return undefined;
@@ -59,11 +57,8 @@ export function createRateLimit(
     limiter: new RateLimiterUnion(...limiters),
     windows,
     trustProxy: config.app.api.trust_proxy,
-    outage: createOutageLog(
-      logger,
-      `rate-limit store (${label})`,
-      'requests are let through (fail-open) until it is back',
-    ),
+    clientIpHeader: config.app.api.client_ip_header,
+    outage: createOutageLog(logger, `rate-limit store (${label})`, FAIL_OPEN),
   };
 }
 
@@ -71,26 +66,32 @@ function socketAddress(c: Context): string | undefined {
   try {
     return getConnInfo(c).remote.address;
   } catch {
-    // app.request() in tests has no socket.
-    return undefined;
+    return undefined; // app.request() in tests has no socket.
   }
 }
 
+/** An IPv6 address as its /64 (one subscriber's block), an IPv4-mapped one as IPv4; others as they are. */
+export function rateLimitKey(address: string): string {
+  const ip = address.replace(/%.*$/, '');
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
+  if (mapped?.[1] !== undefined || !isIPv6(ip)) return mapped?.[1] ?? address;
+  const [left = [], right = []] = ip.split('::').map((part) => (part ? part.split(':') : []));
+  const groups = [...left, ...Array<string>(Math.max(8 - left.length - right.length, 0)).fill('0'), ...right];
+  const prefix = groups.slice(0, 4).map((group) => parseInt(group, 16).toString(16));
+  return `${prefix.join(':')}::/64`;
+}
+
 /**
- * The client's IP address. With proxies trusted, the address the nearest trusted proxy saw is
- * taken from the right of X-Forwarded-For: entries to its left were written by the client.
+ * With N proxies trusted, the N-th entry from the right of X-Forwarded-For (its left is the client's), or X-Real-IP.
  * @example clientIp(c, 1) // 'X-Forwarded-For: 6.6.6.6, 203.0.113.7' from the proxy -> '203.0.113.7'
  */
-export function clientIp(c: Context, trustProxy: TrustProxy): string {
+export function clientIp(c: Context, trustProxy: TrustProxy, header = 'x-forwarded-for'): string {
   const socket = socketAddress(c) ?? 'unknown';
   const hops = trustProxy === true ? 1 : trustProxy === false ? 0 : trustProxy;
   if (hops <= 0) return socket;
-  const forwarded = (c.req.header('x-forwarded-for') ?? '')
-    .split(',')
-    .map((entry) => entry.trim())
-    .filter((entry) => entry !== '');
-  if (forwarded.length > 0) return forwarded[Math.max(forwarded.length - hops, 0)] ?? socket;
-  return c.req.header('x-real-ip')?.trim() || socket;
+  const entries = (c.req.header(header) ?? '').split(',').map((entry) => entry.trim());
+  const entry = header === 'x-real-ip' ? entries.at(-1) : entries[entries.length - hops];
+  return entry || socket;
 }
 
 /**
@@ -98,12 +99,13 @@ export function clientIp(c: Context, trustProxy: TrustProxy): string {
  * problem+json with Retry-After. A store that fails or times out lets the request through.
  * @example app.use('/api/*', rateLimit(createRateLimit(config, logger)))
  */
-export function rateLimit({ limiter, windows, trustProxy, outage }: RateLimitOptions): MiddlewareHandler {
+export function rateLimit(options: RateLimitOptions): MiddlewareHandler {
+  const { limiter, windows, trustProxy, clientIpHeader, outage } = options;
   return async function rateLimitMiddleware(c, next) {
     let counted: Record<string, unknown>;
     let exceeded = false;
     try {
-      counted = await limiter.consume(clientIp(c, trustProxy));
+      counted = await limiter.consume(rateLimitKey(clientIp(c, trustProxy, clientIpHeader)));
       outage.recovered();
     } catch (rejection) {
       // The union rejects with each refused window's RateLimiterRes, or with the store's Error.
