@@ -8,17 +8,15 @@ import { KEY_VERSION, type Config } from '../config/schema.js';
 export const SCOPES = ['read', 'write'] as const;
 export type Scope = (typeof SCOPES)[number];
 
-/** The settings both signing and verifying need. */
+/**
+ * The settings both signing and verifying need: `API_SECRET_KEY` (HS256, the string's bytes, as the original
+ * Go template), `api.auth.issuer`, the APP_ENV a key is valid for, `key_version` and `invalid_versions`.
+ */
 export interface ApiKeySettings {
-  /** `API_SECRET_KEY`: HS256, used as the bytes of the string, as the original Go template does. */
   secret: string;
-  /** `api.auth.issuer`. */
   issuer: string;
-  /** The APP_ENV a key is valid for. */
   env: string;
-  /** `api.auth.key_version`: stamped on new keys. */
   keyVersion: string;
-  /** `api.auth.invalid_versions`: keys of these versions are refused. */
   invalidVersions: readonly string[];
 }
 
@@ -48,10 +46,7 @@ const CLOCK_SKEW_SECONDS = 60;
 
 type Verify = (token: string) => Record<string, unknown>;
 
-/**
- * One fast-jwt verifier per settings object: HS256 only (`none` included, other algorithms are refused),
- * caching recent results (a repeated key costs a lookup, not an HMAC). {@link verifyApiKey} checks the times.
- */
+/** One fast-jwt verifier per settings: HS256 only (`none` refused), caching results (a repeat costs no HMAC). */
 const verifiers = new WeakMap<ApiKeySettings, Verify>();
 
 function verifierFor(settings: ApiKeySettings): Verify {
@@ -80,9 +75,8 @@ const refuse = (reason: Refusal, detail: string): Verification => ({ ok: false, 
 const NEW_KEY = 'make a new one with npm run api-key';
 
 /**
- * Checks an API key: signature (HS256; fast-jwt compares it in constant time), expiry, issuer,
- * environment and version. The reasons name what to fix, never why a signature failed.
- * @example const result = await verifyApiKey(token, settings); if (result.ok) result.scopes
+ * Checks an API key's signature (HS256, constant time), claims, times, issuer, env and version; the reasons name
+ * what to fix, never why a signature failed. @example (await verifyApiKey(token, settings)).ok
  */
 export async function verifyApiKey(token: string, settings: ApiKeySettings, now?: number): Promise<Verification> {
   let payload: Record<string, unknown>;
@@ -90,7 +84,6 @@ export async function verifyApiKey(token: string, settings: ApiKeySettings, now?
   try {
     // One spelling per key: the unused low bits of a signature's last character must be zero.
     if (Buffer.from(signature, 'base64url').toString('base64url') !== signature) throw new Error('not canonical');
-    // Expiry is checked below, after the signature: only a genuine key is told it expired.
     payload = verifierFor(settings)(token);
   } catch {
     return refuse('invalid', `The API key is not valid for this API: check that it was copied whole, or ${NEW_KEY}`);
@@ -123,10 +116,7 @@ export interface NewApiKey {
   now?: number;
 }
 
-/**
- * Signs an API key for `settings.env`.
- * @example await signApiKey(settings, { scopes: ['read', 'write'], expiresInSeconds: 30 * 86_400 })
- */
+/** Signs an API key for `settings.env`. @example await signApiKey(settings, { scopes: ['read'], expiresInSeconds: 60 }) */
 export async function signApiKey(settings: ApiKeySettings, key: NewApiKey): Promise<string> {
   const iat = key.now ?? Math.floor(Date.now() / 1000);
   // fast-jwt stamps iat (and exp from expiresIn, in ms) from clockTimestamp.
@@ -152,10 +142,8 @@ export function newSecret(): string {
 }
 
 /**
- * The API-key settings of a configuration. Authentication is on in every
- * environment, so a missing or short `API_SECRET_KEY` stops the start-up with
- * one line saying how to make one.
- * @example const auth = apiKeySettings(loadConfig());
+ * The API-key settings of a configuration; a missing or short `API_SECRET_KEY` stops the start-up (authentication
+ * is on in every environment) with one line saying how to make one. @example apiKeySettings(loadConfig())
  */
 export function apiKeySettings(config: Config): ApiKeySettings {
   const secret = config.secrets.apiSecretKey;

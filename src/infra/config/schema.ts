@@ -8,10 +8,7 @@ export interface HostPort {
 
 const ADDR_PATTERN = /^(?:\[([0-9a-fA-F:.]+)\]|([^\s:[\]]+)):(\d{1,5})$/;
 
-/**
- * Parses `host:port`; returns undefined when the text is not one.
- * @example parseAddr('localhost:6379') // { host: 'localhost', port: 6379 }
- */
+/** Parses `host:port`, or undefined. @example parseAddr('localhost:6379') // { host: 'localhost', port: 6379 } */
 export function parseAddr(text: string): HostPort | undefined {
   const match = ADDR_PATTERN.exec(text.trim());
   if (!match) return undefined;
@@ -20,10 +17,7 @@ export function parseAddr(text: string): HostPort | undefined {
   return { host: match[1] ?? match[2] ?? '', port };
 }
 
-/**
- * Writes an address back as `host:port`, brackets around an IPv6 host; the inverse of {@link parseAddr}.
- * @example formatAddr({ host: '::1', port: 6379 }) // '[::1]:6379'
- */
+/** The inverse of {@link parseAddr}, IPv6 in brackets. @example formatAddr({ host: '::1', port: 6379 }) // '[::1]:6379' */
 export function formatAddr({ host, port }: HostPort): string {
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
@@ -39,10 +33,7 @@ const Port = v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(65_535));
 const NonNegativeInt = v.pipe(v.number(), v.integer(), v.minValue(0));
 const PositiveInt = v.pipe(v.number(), v.integer(), v.minValue(1));
 
-/**
- * A queue name or key prefix: letters, digits, "_", "." or "-", optionally as a
- * whole hash tag (`{dm-jobqueue}`). No ":" (BullMQ's key separator).
- */
+/** A queue name or key prefix: letters, digits, "_", "." or "-", or a hash tag (`{dm-jobqueue}`); no ":". */
 const KeyPart = v.pipe(
   v.string(),
   v.regex(

@@ -192,6 +192,21 @@ describe('rate limiting on /api/*', () => {
     expect(rateLimitKey(address)).toBe(key);
   });
 
+  it("gives refused requests (401) their own per-IP budget: a bad key cannot spend a valid key's", async () => {
+    const app = appWith(memoryLimiter(3, 0));
+    const bad = { authorization: 'Bearer garbage' };
+    const statuses = [];
+    for (let i = 0; i < 5; i++)
+      statuses.push((await requestFrom(app, '10.0.1.1', '/api/dm-jobqueue/register', bad)).status);
+    expect(statuses).toEqual([401, 401, 401, 429, 429]);
+    const refused = await requestFrom(app, '10.0.1.1', '/api/dm-jobqueue/register', bad);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    // The valid key on the same address still has its whole minute window.
+    const valid = [];
+    for (let i = 0; i < 4; i++) valid.push((await requestFrom(app, '10.0.1.1')).status);
+    expect(valid).toEqual([201, 201, 201, 429]);
+  });
+
   it('fails open when the store errors, logs once per outage, and limits again when the store is back', async () => {
     let broken = true;
     /** A memory store that fails like a cluster that is down, until told otherwise. */

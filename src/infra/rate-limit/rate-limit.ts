@@ -26,6 +26,7 @@ export interface RateLimitOptions {
   /** rate-limiter-flexible's union of the windows: one consume counts every window. */
   limiter: Pick<RateLimiterUnion, 'consume'>;
   windows: readonly { name: string; limit: number; keyPrefix: string; header: string }[];
+  refused?: Pick<RateLimiterAbstract, 'consume'>; // 401s per IP, apart from valid keys' windows
   trustProxy: TrustProxy;
   clientIpHeader?: 'x-forwarded-for' | 'x-real-ip';
   /** Logs a store outage once; requests are let through meanwhile (fail-open). */
@@ -55,6 +56,7 @@ export function createRateLimit(
   const limiters = windows.map(({ limit, duration, keyPrefix }) => store({ points: limit, duration, keyPrefix }));
   return {
     limiter: new RateLimiterUnion(...limiters),
+    refused: store({ points: settings.requests_per_minute, duration: 60, keyPrefix: `${keyPrefix}:refused` }),
     windows,
     trustProxy: config.app.api.trust_proxy,
     clientIpHeader: config.app.api.client_ip_header,
@@ -130,8 +132,25 @@ export function rateLimit(options: RateLimitOptions): MiddlewareHandler {
     if (!exceeded) return next();
     const retryAfter = Math.max(1, Math.ceil(Math.max(...over.map((window) => window.ms)) / 1000));
     const limits = over.map((window) => `${window.limit} requests per ${window.name}`).join(' and ');
-    const detail = `Rate limit of ${limits} exceeded; retry in ${retryAfter} s`;
-    const problem = { type: PROBLEM_TYPES.rateLimited, title: 'Too Many Requests', status: 429, detail } as const;
-    return problemResponse(c, { ...problem, retry_after_seconds: retryAfter }, { 'Retry-After': String(retryAfter) });
+    return tooMany(c, retryAfter, `Rate limit of ${limits} exceeded; retry in ${retryAfter} s`);
+  };
+}
+
+// Over budget: wait msBeforeNext; a store error (not a RateLimiterRes) fails open, as the windows do.
+const waitOf = (rejection: unknown) => (rejection instanceof RateLimiterRes ? rejection.msBeforeNext : 0);
+
+function tooMany(c: Context, retryAfter: number, detail: string) {
+  const problem = { type: PROBLEM_TYPES.rateLimited, title: 'Too Many Requests', status: 429, detail } as const;
+  return problemResponse(c, { ...problem, retry_after_seconds: retryAfter }, { 'Retry-After': String(retryAfter) });
+}
+
+/** 401s per IP in their own budget (the minute window's size), over it 429; before bearerAuth, rateLimit after it. */
+export function refusedLimit({ refused, trustProxy, clientIpHeader }: RateLimitOptions): MiddlewareHandler {
+  return async function refusedLimitMiddleware(c, next) {
+    await next();
+    if (c.res.status !== 401 || !refused) return;
+    const ms = await refused.consume(rateLimitKey(clientIp(c, trustProxy, clientIpHeader))).then(() => 0, waitOf);
+    const retryAfter = Math.max(1, Math.ceil(ms / 1000));
+    if (ms > 0) c.res = tooMany(c, retryAfter, `Too many invalid API keys from this address; retry in ${retryAfter} s`);
   };
 }
