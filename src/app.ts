@@ -21,7 +21,7 @@ import {
   zeroHttpRoute,
   type ApiMetrics,
 } from './infra/metrics.js';
-import { rateLimit, type RateLimitOptions } from './infra/rate-limit/rate-limit.js';
+import { rateLimit, refusedLimit, type RateLimitOptions } from './infra/rate-limit/rate-limit.js';
 import { createApiDocsRoutes } from './routes/api-docs.js';
 import { createDemoPageRoutes } from './routes/demo-page.js';
 import { createDmJobqueueRoutes, type DmJobqueueDeps } from './routes/dm-jobqueue.js';
@@ -62,8 +62,10 @@ export function createApp(deps: AppDeps) {
   // Preflights are answered here, before they can be counted or refused for lacking a key.
   if (deps.cors) app.use('/api/*', corsByHeader(deps.cors));
   // Only the API is limited and authenticated: the page, /health and static files stay open.
-  if (deps.rateLimit) app.use('/api/*', rateLimit(deps.rateLimit));
+  // 401s have their own per-IP budget, so valid keys' windows count only requests that pass authentication.
+  if (deps.rateLimit) app.use('/api/*', refusedLimit(deps.rateLimit));
   app.use('/api/*', bearerAuth(deps.auth));
+  if (deps.rateLimit) app.use('/api/*', rateLimit(deps.rateLimit));
   const detail = `The request body must be at most ${deps.bodyLimitBytes} bytes`;
   const tooLarge = { type: PROBLEM_TYPES.http, title: 'Content Too Large', status: 413, detail } as const;
   app.use(

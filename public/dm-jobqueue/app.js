@@ -19,6 +19,10 @@ const notice = document.getElementById('notice');
 const keyInput = document.getElementById('api_key');
 keyInput.value = takeKeyFromUrl();
 keyInput.addEventListener('input', () => saveKey(keyInput.value));
+// A `#key=…` link pasted into a tab that already shows the page changes only the fragment: no reload.
+window.addEventListener('hashchange', () => {
+  if (new URLSearchParams(location.hash.replace(/^#/, '')).has('key')) keyInput.value = takeKeyFromUrl();
+});
 
 let recent = loadRecentJobs();
 let current = null;

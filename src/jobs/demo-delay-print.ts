@@ -4,11 +4,8 @@ import { DEFAULT_JOB_DELAY_SECONDS, DEFAULT_MAX_RETRY, DEFAULT_RETRY_BACKOFF, de
 export const DEFAULT_DEMO_MESSAGE = 'Job executed successfully';
 export const MESSAGE_MAX_LENGTH = 1000;
 
-/**
- * Characters a printed message must not carry, with why: controls forge log lines or move the
- * terminal cursor; format characters (bidi overrides such as U+202E, zero-width characters) reorder
- * or hide text; line/paragraph separators break lines; lone surrogates are not text at all.
- */
+// Controls forge log lines or move the cursor; format characters (bidi overrides, zero-width) reorder
+// or hide text; line/paragraph separators break lines; lone surrogates are not text at all.
 const FORBIDDEN = [
   { pattern: /\p{Cc}/u, why: 'a control character (newline, tab, escape, …)' },
   { pattern: /\p{Cf}/u, why: 'an invisible format character that can reorder or hide text' },
@@ -32,16 +29,21 @@ function forbiddenCharacterReason(text: string): string {
   return `must not contain ${code} (${why}) at position ${[...text.slice(0, found.index)].length}`;
 }
 
-/** A one-line text to print: trimmed, 1–1000 characters, nothing that disturbs a terminal or hides text. */
+// Not white space, default-ignorable (incl. Hangul fillers U+115F/U+1160/U+3164/U+FFA0), control, format or U+2800.
+const VISIBLE = /[^\p{White_Space}\p{Default_Ignorable_Code_Point}\p{Cc}\p{Cf}\p{Cs}\u2800]/u;
+
+/** A one-line text to print: trimmed, 1–1000 code points, one visible, nothing that disturbs a terminal or hides text. */
 export const MessageSchema = v.pipe(
   v.string('must be a string'),
   v.trim(),
   v.minLength(1, 'must not be empty'),
-  v.maxLength(MESSAGE_MAX_LENGTH, `must be at most ${MESSAGE_MAX_LENGTH} characters`),
+  // Code points (an emoji is one), so no JSON Schema maxLength, which JS validators count in UTF-16 units.
+  v.check((text) => [...text].length <= MESSAGE_MAX_LENGTH, `must be at most ${MESSAGE_MAX_LENGTH} characters`),
   v.regex(ONLY_PRINTABLE, (issue) => forbiddenCharacterReason(String(issue.input))),
+  v.regex(VISIBLE, 'must contain a visible character'),
   v.description(
-    'Printed by the worker as `[YYYY-MM-DD HH:mm:ss] <message>`. Trimmed; 1–1000 characters; no control characters, ' +
-      'invisible format characters (bidi overrides, zero-width characters), line/paragraph separators or lone surrogates.',
+    'Printed by the worker as `[YYYY-MM-DD HH:mm:ss] <message>`. Trimmed; 1–1000 code points, one visible; no control ' +
+      'characters, invisible format characters (bidi overrides, zero-width characters), line/paragraph separators or lone surrogates.',
   ),
 );
 

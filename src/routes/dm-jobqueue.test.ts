@@ -115,6 +115,10 @@ describe('POST /api/dm-jobqueue/register', () => {
     [{ message: '   ' }, 'message', 'must not be empty'],
     [{ message: 42 }, 'message', 'must be a string'],
     [{ message: 'x'.repeat(1001) }, 'message', 'must be at most 1000 characters'],
+    // Blank-looking: Hangul fillers, ZWNJ alone, the blank Braille pattern, no-break and ideographic spaces.
+    ...['\u3164', '\u200C', '\u2800', '\u115F', '\u1160', '\uFFA0', '\u3164\u2800\u200D'].map(
+      (message) => [{ message }, 'message', 'must contain a visible character'] as const,
+    ),
     [
       { message: 'line\nbreak' },
       'message',

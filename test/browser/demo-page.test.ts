@@ -180,6 +180,18 @@ describe('the demo page in chromium', () => {
       expect(await page.getByLabel('API key').inputValue()).toMatch(/^ey/);
     });
 
+    it('takes a #key= link pasted into an open tab (hashchange, no reload) and clears it from the address bar', async () => {
+      const { page } = await openPage(stack.baseUrl);
+      const first = await page.getByLabel('API key').inputValue();
+      const other = await testKey(['read']);
+      await page.evaluate(`location.hash = 'key=${other}'`);
+      await expect.poll(() => page.getByLabel('API key').inputValue()).toBe(other);
+      expect(other).not.toBe(first);
+      expect(new URL(page.url()).hash).toBe('');
+      await page.reload();
+      expect(await page.getByLabel('API key').inputValue()).toBe(other);
+    });
+
     it('says clearly that the API refused the request when the page has no key (401), and focuses the key field', async () => {
       const { page } = await openPage(stack.baseUrl, DESKTOP, '/dm-jobqueue', '');
       await page.getByLabel('Delay (seconds)').fill('0');

@@ -2,36 +2,32 @@ import { randomBytes } from 'node:crypto';
 import { createSigner, createVerifier } from 'fast-jwt';
 import * as v from 'valibot';
 import { ConfigError } from '../config/load-config.js';
-import type { Config } from '../config/schema.js';
+import { KEY_VERSION, type Config } from '../config/schema.js';
 
 /** What a key may do: `read` (GET) and `write` (register). */
 export const SCOPES = ['read', 'write'] as const;
 export type Scope = (typeof SCOPES)[number];
 
-/** The settings both signing and verifying need. */
+/**
+ * The settings both signing and verifying need: `API_SECRET_KEY` (HS256, the string's bytes, as the original
+ * Go template), `api.auth.issuer`, the APP_ENV a key is valid for, `key_version` and `invalid_versions`.
+ */
 export interface ApiKeySettings {
-  /** `API_SECRET_KEY`: HS256, used as the bytes of the string, as the original Go template does. */
   secret: string;
-  /** `api.auth.issuer`. */
   issuer: string;
-  /** The APP_ENV a key is valid for. */
   env: string;
-  /** `api.auth.key_version`: stamped on new keys. */
   keyVersion: string;
-  /** `api.auth.invalid_versions`: keys of these versions are refused. */
   invalidVersions: readonly string[];
 }
 
 /** Shortest secret accepted: 32 bytes of randomness as base64 are 44 characters. */
 export const MIN_SECRET_LENGTH = 32;
 
-/**
- * The claims of an API key, as the original template's public keys carry them
- * (`iss`, `sub`, `type`, `scope` as a list, `iat`, `version`, `env`), plus an optional `exp`.
- */
+const time = v.optional(v.number());
+/** The original template's public-key claims (`iss`, `sub`, `type`, `scope` list, `iat`, `version`, `env`), `exp`, `nbf`. */
 const ClaimsSchema = v.object({
   iss: v.string(),
-  type: v.picklist(['public', 'private']),
+  type: v.literal('public'),
   // A list, as the original issues it; a space-separated string (OAuth 2.0 style) is accepted too.
   scope: v.union([
     v.array(v.string()),
@@ -40,18 +36,17 @@ const ClaimsSchema = v.object({
       v.transform((text) => text.split(' ').filter(Boolean)),
     ),
   ]),
-  version: v.optional(v.string(), ''),
+  version: v.pipe(v.string(), v.regex(KEY_VERSION)),
   env: v.string(),
+  ...{ exp: time, nbf: time, iat: time },
 });
+
+/** Seconds a key's `nbf` may lie ahead of this clock (the signer's clock may run ahead). */
+const CLOCK_SKEW_SECONDS = 60;
 
 type Verify = (token: string) => Record<string, unknown>;
 
-/**
- * One fast-jwt verifier per settings object: HS256 only (a token naming
- * another algorithm, `none` included, is refused), with fast-jwt's cache of
- * recent results, so a client sending the same key again costs a lookup
- * instead of an HMAC. Expiry is checked by {@link verifyApiKey}, after the signature.
- */
+/** One fast-jwt verifier per settings: HS256 only (`none` refused), caching results (a repeat costs no HMAC). */
 const verifiers = new WeakMap<ApiKeySettings, Verify>();
 
 function verifierFor(settings: ApiKeySettings): Verify {
@@ -80,41 +75,34 @@ const refuse = (reason: Refusal, detail: string): Verification => ({ ok: false, 
 const NEW_KEY = 'make a new one with npm run api-key';
 
 /**
- * Checks an API key: signature (HS256; fast-jwt compares it in constant time), expiry, issuer,
- * environment and version. The reasons name what to fix, never why a signature failed.
- * @example const result = await verifyApiKey(token, settings); if (result.ok) result.scopes
+ * Checks an API key's signature (HS256, constant time), claims, times, issuer, env and version; the reasons name
+ * what to fix, never why a signature failed. @example (await verifyApiKey(token, settings)).ok
  */
 export async function verifyApiKey(token: string, settings: ApiKeySettings, now?: number): Promise<Verification> {
   let payload: Record<string, unknown>;
+  const signature = token.slice(token.lastIndexOf('.') + 1);
   try {
-    // Expiry is checked below, after the signature: only a genuine key is told it expired.
+    // One spelling per key: the unused low bits of a signature's last character must be zero.
+    if (Buffer.from(signature, 'base64url').toString('base64url') !== signature) throw new Error('not canonical');
     payload = verifierFor(settings)(token);
   } catch {
     return refuse('invalid', `The API key is not valid for this API: check that it was copied whole, or ${NEW_KEY}`);
   }
-  if (typeof payload.exp === 'number' && payload.exp <= (now ?? Date.now()) / 1000) {
-    return refuse('expired', `The API key has expired: ${NEW_KEY}`);
-  }
   const claims = v.safeParse(ClaimsSchema, payload);
-  if (!claims.success)
-    return refuse('invalid', `The API key lacks the claims this API needs (type, scope, env): ${NEW_KEY}`);
-  const { iss, scope, version, env } = claims.output;
-  if (iss !== settings.issuer) {
-    return refuse(
-      'other-issuer',
-      'The API key was issued for another service: make one for this API with npm run api-key',
-    );
-  }
+  const lacks = `The API key lacks the claims this API needs (type "public", scope, version, env, numeric times): ${NEW_KEY}`;
+  if (!claims.success) return refuse('invalid', lacks);
+  const { iss, scope, version, env, exp, nbf } = claims.output;
+  const seconds = (now ?? Date.now()) / 1000;
+  if (exp !== undefined && exp <= seconds) return refuse('expired', `The API key has expired: ${NEW_KEY}`);
+  if (nbf !== undefined && nbf > seconds + CLOCK_SKEW_SECONDS) return refuse('invalid', 'The API key is not valid yet');
+  const elsewhere = 'The API key was issued for another service: make one for this API with npm run api-key';
+  if (iss !== settings.issuer) return refuse('other-issuer', elsewhere);
   if (env !== settings.env) {
     const detail = `The API key is for APP_ENV=${env}, and this API runs as ${settings.env}: make one with APP_ENV=${settings.env} npm run api-key`;
     return refuse('other-env', detail);
   }
-  if (settings.invalidVersions.includes(version)) {
-    return refuse(
-      'revoked',
-      `The API key has been revoked (its version is listed in api.auth.invalid_versions): ${NEW_KEY}`,
-    );
-  }
+  const revoked = `The API key has been revoked (its version is listed in api.auth.invalid_versions): ${NEW_KEY}`;
+  if (settings.invalidVersions.includes(version)) return refuse('revoked', revoked);
   return { ok: true, scopes: scope, subject: typeof payload.sub === 'string' ? payload.sub : undefined };
 }
 
@@ -128,10 +116,7 @@ export interface NewApiKey {
   now?: number;
 }
 
-/**
- * Signs an API key for `settings.env`.
- * @example await signApiKey(settings, { scopes: ['read', 'write'], expiresInSeconds: 30 * 86_400 })
- */
+/** Signs an API key for `settings.env`. @example await signApiKey(settings, { scopes: ['read'], expiresInSeconds: 60 }) */
 export async function signApiKey(settings: ApiKeySettings, key: NewApiKey): Promise<string> {
   const iat = key.now ?? Math.floor(Date.now() / 1000);
   // fast-jwt stamps iat (and exp from expiresIn, in ms) from clockTimestamp.
@@ -157,10 +142,8 @@ export function newSecret(): string {
 }
 
 /**
- * The API-key settings of a configuration. Authentication is on in every
- * environment, so a missing or short `API_SECRET_KEY` stops the start-up with
- * one line saying how to make one.
- * @example const auth = apiKeySettings(loadConfig());
+ * The API-key settings of a configuration; a missing or short `API_SECRET_KEY` stops the start-up (authentication
+ * is on in every environment) with one line saying how to make one. @example apiKeySettings(loadConfig())
  */
 export function apiKeySettings(config: Config): ApiKeySettings {
   const secret = config.secrets.apiSecretKey;

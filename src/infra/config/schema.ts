@@ -8,10 +8,7 @@ export interface HostPort {
 
 const ADDR_PATTERN = /^(?:\[([0-9a-fA-F:.]+)\]|([^\s:[\]]+)):(\d{1,5})$/;
 
-/**
- * Parses `host:port`; returns undefined when the text is not one.
- * @example parseAddr('localhost:6379') // { host: 'localhost', port: 6379 }
- */
+/** Parses `host:port`, or undefined. @example parseAddr('localhost:6379') // { host: 'localhost', port: 6379 } */
 export function parseAddr(text: string): HostPort | undefined {
   const match = ADDR_PATTERN.exec(text.trim());
   if (!match) return undefined;
@@ -20,10 +17,7 @@ export function parseAddr(text: string): HostPort | undefined {
   return { host: match[1] ?? match[2] ?? '', port };
 }
 
-/**
- * Writes an address back as `host:port`, brackets around an IPv6 host; the inverse of {@link parseAddr}.
- * @example formatAddr({ host: '::1', port: 6379 }) // '[::1]:6379'
- */
+/** The inverse of {@link parseAddr}, IPv6 in brackets. @example formatAddr({ host: '::1', port: 6379 }) // '[::1]:6379' */
 export function formatAddr({ host, port }: HostPort): string {
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
@@ -39,10 +33,7 @@ const Port = v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(65_535));
 const NonNegativeInt = v.pipe(v.number(), v.integer(), v.minValue(0));
 const PositiveInt = v.pipe(v.number(), v.integer(), v.minValue(1));
 
-/**
- * A queue name or key prefix: letters, digits, "_", "." or "-", optionally as a
- * whole hash tag (`{dm-jobqueue}`). No ":" (BullMQ's key separator).
- */
+/** A queue name or key prefix: letters, digits, "_", "." or "-", or a hash tag (`{dm-jobqueue}`); no ":". */
 const KeyPart = v.pipe(
   v.string(),
   v.regex(
@@ -82,12 +73,15 @@ const CorsSchema = v.strictObject({
   max_age_seconds: v.optional(v.pipe(NonNegativeInt, v.maxValue(86_400)), 600),
 });
 
+/** `v1`, `2`, `1.2`: one spelling per version (no spaces, no leading zeros), so `01` cannot slip past `1`. */
+export const KEY_VERSION = /^[A-Za-z]*(?:0|[1-9]\d*)(?:\.(?:0|[1-9]\d*))*$/;
+
 /** Bearer API keys on `/api/*`; the signing secret comes from API_SECRET_KEY, never from this file. */
 const AuthSchema = v.strictObject({
   // The original Go template issues its keys as "go-webdb-template"; set that to accept them.
   issuer: v.optional(v.pipe(v.string(), v.nonEmpty()), 'dm-jobqueue'),
-  key_version: v.optional(v.pipe(v.string(), v.nonEmpty()), '1'),
-  // Keys of these versions are refused (revoke every key of a version at once).
+  key_version: v.optional(v.pipe(v.string(), v.regex(KEY_VERSION, 'must be like 1, v2 or 1.2')), '1'),
+  // Keys of these versions are refused (revoke every key of a version at once); compared exactly.
   invalid_versions: v.optional(v.array(v.string()), []),
 });
 
@@ -119,11 +113,12 @@ export const AppConfigSchema = v.strictObject({
   api: v.strictObject({
     cors: v.optional(CorsSchema, { allowed_origins: [] }),
     auth: v.optional(AuthSchema, {}),
-    // false: socket address only; true: one reverse proxy; N: N proxies in front.
+    // false: socket address only; true: one reverse proxy; N: N proxies in front; the header the nearest one writes.
     trust_proxy: v.optional(
       v.union([v.boolean(), v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(10))]),
       false,
     ),
+    client_ip_header: v.optional(v.picklist(['x-forwarded-for', 'x-real-ip']), 'x-forwarded-for'),
     rate_limit: v.strictObject({
       enabled: v.boolean(),
       requests_per_minute: PositiveInt,

@@ -4,7 +4,7 @@ import { RateLimiterMemory } from 'rate-limiter-flexible';
 import { describe, expect, it } from 'vitest';
 import { createSilentLogger } from '../log.js';
 import { startHttpServer } from '../http/serve.js';
-import { createRateLimit, type RateLimitOptions, type TrustProxy } from './rate-limit.js';
+import { createRateLimit, rateLimitKey, type RateLimitOptions, type TrustProxy } from './rate-limit.js';
 import { createFakeProducer } from '../../../test/fakes/fake-producer.js';
 import { createFakeStatusReader } from '../../../test/fakes/fake-status-reader.js';
 import { configWithRateLimit } from '../../../test/helpers/test-config.js';
@@ -148,6 +148,63 @@ describe('rate limiting on /api/*', () => {
     expect((await requestFrom(app, proxy, '/api/dm-jobqueue/register', { 'x-real-ip': '203.0.113.9' })).status).toBe(
       201,
     );
+  });
+
+  it('with client_ip_header x-real-ip, limits by X-Real-IP and ignores a client-set X-Forwarded-For', async () => {
+    const limiter = memoryLimiter(1, 0);
+    const app = appWith(limiter && { ...limiter, clientIpHeader: 'x-real-ip' }, true);
+    const from = (headers: Record<string, string>) =>
+      requestFrom(app, '192.168.1.10', '/api/dm-jobqueue/register', headers);
+    expect((await from({ 'x-real-ip': '203.0.113.7', 'x-forwarded-for': '1.1.1.1' })).status).toBe(201);
+    for (const rotating of ['2.2.2.2', '3.3.3.3', '4.4.4.4, 5.5.5.5'])
+      expect((await from({ 'x-real-ip': '203.0.113.7', 'x-forwarded-for': rotating })).status).toBe(429);
+    expect((await from({ 'x-real-ip': '203.0.113.8' })).status).toBe(201);
+  });
+
+  it('with two proxies trusted, takes the second entry from the right; too few entries mean the socket address', async () => {
+    const app = appWith(memoryLimiter(1, 0), 2);
+    const from = (forwarded: string) =>
+      requestFrom(app, '192.168.1.10', '/api/dm-jobqueue/register', { 'x-forwarded-for': forwarded });
+    expect((await from('6.6.6.6, 203.0.113.7, 10.0.0.1')).status).toBe(201);
+    expect((await from('7.7.7.7, 203.0.113.7, 10.0.0.2')).status).toBe(429);
+    expect((await from('203.0.113.7')).status).toBe(201); // the proxy's own address, 192.168.1.10
+    expect((await from('203.0.113.9')).status).toBe(429);
+  });
+
+  it('limits IPv6 clients per /64 and IPv4-mapped addresses as IPv4', async () => {
+    const app = appWith(memoryLimiter(1, 0));
+    expect((await requestFrom(app, '2001:db8:1:2::1')).status).toBe(201);
+    expect((await requestFrom(app, '2001:db8:1:2:ffff:ffff:ffff:ffff')).status).toBe(429);
+    expect((await requestFrom(app, '2001:db8:1:3::1')).status).toBe(201);
+    expect((await requestFrom(app, '198.51.100.4')).status).toBe(201);
+    expect((await requestFrom(app, '::ffff:198.51.100.4')).status).toBe(429);
+  });
+
+  it.each([
+    ['2001:db8::1', '2001:db8:0:0::/64'],
+    ['2001:0DB8:0001:0002:0003:0004:0005:0006', '2001:db8:1:2::/64'],
+    ['fe80::1%eth0', 'fe80:0:0:0::/64'],
+    ['::1', '0:0:0:0::/64'],
+    ['::ffff:10.1.2.3', '10.1.2.3'],
+    ['10.1.2.3', '10.1.2.3'],
+    ['unknown', 'unknown'],
+  ])('rateLimitKey(%s) is %s', (address, key) => {
+    expect(rateLimitKey(address)).toBe(key);
+  });
+
+  it("gives refused requests (401) their own per-IP budget: a bad key cannot spend a valid key's", async () => {
+    const app = appWith(memoryLimiter(3, 0));
+    const bad = { authorization: 'Bearer garbage' };
+    const statuses = [];
+    for (let i = 0; i < 5; i++)
+      statuses.push((await requestFrom(app, '10.0.1.1', '/api/dm-jobqueue/register', bad)).status);
+    expect(statuses).toEqual([401, 401, 401, 429, 429]);
+    const refused = await requestFrom(app, '10.0.1.1', '/api/dm-jobqueue/register', bad);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    // The valid key on the same address still has its whole minute window.
+    const valid = [];
+    for (let i = 0; i < 4; i++) valid.push((await requestFrom(app, '10.0.1.1')).status);
+    expect(valid).toEqual([201, 201, 201, 429]);
   });
 
   it('fails open when the store errors, logs once per outage, and limits again when the store is back', async () => {

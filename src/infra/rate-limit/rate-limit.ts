@@ -1,3 +1,4 @@
+import { isIPv6 } from 'node:net';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Context, MiddlewareHandler } from 'hono';
 import type { Logger } from 'pino';
@@ -10,6 +11,7 @@ import { createOutageLog, type OutageLog } from '../log.js';
 export type CounterStore = (options: { points: number; duration: number; keyPrefix: string }) => RateLimiterAbstract;
 
 const memoryStore: CounterStore = (options) => new RateLimiterMemory(options);
+const FAIL_OPEN = 'requests are let through (fail-open) until it is back';
 
 /** The two windows the spec asks for, with the headers each is reported in. */
 const WINDOWS = [
@@ -17,20 +19,21 @@ const WINDOWS = [
   { name: 'hour', seconds: 3600, setting: 'requests_per_hour', header: 'X-RateLimit-Hour' },
 ] as const;
 
-/**
- * How far to believe forwarding headers: `false` (the socket address only), `true` (one reverse
- * proxy in front), or the number of proxies in front.
- */
+/** How far to believe forwarding headers: `false` (socket address only), `true` (one proxy), or N proxies. */
 export type TrustProxy = boolean | number;
 
 export interface RateLimitOptions {
   /** rate-limiter-flexible's union of the windows: one consume counts every window. */
   limiter: Pick<RateLimiterUnion, 'consume'>;
   windows: readonly { name: string; limit: number; keyPrefix: string; header: string }[];
+  refused?: Pick<RateLimiterAbstract, 'consume'>; // 401s per IP, apart from valid keys' windows
   trustProxy: TrustProxy;
+  clientIpHeader?: 'x-forwarded-for' | 'x-real-ip';
   /** Logs a store outage once; requests are let through meanwhile (fail-open). */
   outage: Pick<OutageLog, 'failed' | 'recovered'>;
 }
+
+type StoreChoice = { store?: CounterStore; label?: string; keyPrefix?: string };
 
 /**
  * The limiter config.yaml asks for, over `store` (memory by default); undefined when off.
@@ -39,11 +42,7 @@ export interface RateLimitOptions {
 export function createRateLimit(
   config: Config,
   logger: Logger,
-  {
-    store = memoryStore,
-    label = 'memory',
-    keyPrefix = 'dm-jobqueue:rl',
-  }: { store?: CounterStore; label?: string; keyPrefix?: string } = {},
+  { store = memoryStore, label = 'memory', keyPrefix = 'dm-jobqueue:rl' }: StoreChoice = {},
 ): RateLimitOptions | undefined {
   const settings = config.app.api.rate_limit;
   if (!settings.enabled) return undefined;
@@ -57,13 +56,11 @@ export function createRateLimit(
   const limiters = windows.map(({ limit, duration, keyPrefix }) => store({ points: limit, duration, keyPrefix }));
   return {
     limiter: new RateLimiterUnion(...limiters),
+    refused: store({ points: settings.requests_per_minute, duration: 60, keyPrefix: `${keyPrefix}:refused` }),
     windows,
     trustProxy: config.app.api.trust_proxy,
-    outage: createOutageLog(
-      logger,
-      `rate-limit store (${label})`,
-      'requests are let through (fail-open) until it is back',
-    ),
+    clientIpHeader: config.app.api.client_ip_header,
+    outage: createOutageLog(logger, `rate-limit store (${label})`, FAIL_OPEN),
   };
 }
 
@@ -71,26 +68,32 @@ function socketAddress(c: Context): string | undefined {
   try {
     return getConnInfo(c).remote.address;
   } catch {
-    // app.request() in tests has no socket.
-    return undefined;
+    return undefined; // app.request() in tests has no socket.
   }
 }
 
+/** An IPv6 address as its /64 (one subscriber's block), an IPv4-mapped one as IPv4; others as they are. */
+export function rateLimitKey(address: string): string {
+  const ip = address.replace(/%.*$/, '');
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
+  if (mapped?.[1] !== undefined || !isIPv6(ip)) return mapped?.[1] ?? address;
+  const [left = [], right = []] = ip.split('::').map((part) => (part ? part.split(':') : []));
+  const groups = [...left, ...Array<string>(Math.max(8 - left.length - right.length, 0)).fill('0'), ...right];
+  const prefix = groups.slice(0, 4).map((group) => parseInt(group, 16).toString(16));
+  return `${prefix.join(':')}::/64`;
+}
+
 /**
- * The client's IP address. With proxies trusted, the address the nearest trusted proxy saw is
- * taken from the right of X-Forwarded-For: entries to its left were written by the client.
+ * With N proxies trusted, the N-th entry from the right of X-Forwarded-For (its left is the client's), or X-Real-IP.
  * @example clientIp(c, 1) // 'X-Forwarded-For: 6.6.6.6, 203.0.113.7' from the proxy -> '203.0.113.7'
  */
-export function clientIp(c: Context, trustProxy: TrustProxy): string {
+export function clientIp(c: Context, trustProxy: TrustProxy, header = 'x-forwarded-for'): string {
   const socket = socketAddress(c) ?? 'unknown';
   const hops = trustProxy === true ? 1 : trustProxy === false ? 0 : trustProxy;
   if (hops <= 0) return socket;
-  const forwarded = (c.req.header('x-forwarded-for') ?? '')
-    .split(',')
-    .map((entry) => entry.trim())
-    .filter((entry) => entry !== '');
-  if (forwarded.length > 0) return forwarded[Math.max(forwarded.length - hops, 0)] ?? socket;
-  return c.req.header('x-real-ip')?.trim() || socket;
+  const entries = (c.req.header(header) ?? '').split(',').map((entry) => entry.trim());
+  const entry = header === 'x-real-ip' ? entries.at(-1) : entries[entries.length - hops];
+  return entry || socket;
 }
 
 /**
@@ -98,12 +101,13 @@ export function clientIp(c: Context, trustProxy: TrustProxy): string {
  * problem+json with Retry-After. A store that fails or times out lets the request through.
  * @example app.use('/api/*', rateLimit(createRateLimit(config, logger)))
  */
-export function rateLimit({ limiter, windows, trustProxy, outage }: RateLimitOptions): MiddlewareHandler {
+export function rateLimit(options: RateLimitOptions): MiddlewareHandler {
+  const { limiter, windows, trustProxy, clientIpHeader, outage } = options;
   return async function rateLimitMiddleware(c, next) {
     let counted: Record<string, unknown>;
     let exceeded = false;
     try {
-      counted = await limiter.consume(clientIp(c, trustProxy));
+      counted = await limiter.consume(rateLimitKey(clientIp(c, trustProxy, clientIpHeader)));
       outage.recovered();
     } catch (rejection) {
       // The union rejects with each refused window's RateLimiterRes, or with the store's Error.
@@ -128,8 +132,25 @@ export function rateLimit({ limiter, windows, trustProxy, outage }: RateLimitOpt
     if (!exceeded) return next();
     const retryAfter = Math.max(1, Math.ceil(Math.max(...over.map((window) => window.ms)) / 1000));
     const limits = over.map((window) => `${window.limit} requests per ${window.name}`).join(' and ');
-    const detail = `Rate limit of ${limits} exceeded; retry in ${retryAfter} s`;
-    const problem = { type: PROBLEM_TYPES.rateLimited, title: 'Too Many Requests', status: 429, detail } as const;
-    return problemResponse(c, { ...problem, retry_after_seconds: retryAfter }, { 'Retry-After': String(retryAfter) });
+    return tooMany(c, retryAfter, `Rate limit of ${limits} exceeded; retry in ${retryAfter} s`);
+  };
+}
+
+// Over budget: wait msBeforeNext; a store error (not a RateLimiterRes) fails open, as the windows do.
+const waitOf = (rejection: unknown) => (rejection instanceof RateLimiterRes ? rejection.msBeforeNext : 0);
+
+function tooMany(c: Context, retryAfter: number, detail: string) {
+  const problem = { type: PROBLEM_TYPES.rateLimited, title: 'Too Many Requests', status: 429, detail } as const;
+  return problemResponse(c, { ...problem, retry_after_seconds: retryAfter }, { 'Retry-After': String(retryAfter) });
+}
+
+/** 401s per IP in their own budget (the minute window's size), over it 429; before bearerAuth, rateLimit after it. */
+export function refusedLimit({ refused, trustProxy, clientIpHeader }: RateLimitOptions): MiddlewareHandler {
+  return async function refusedLimitMiddleware(c, next) {
+    await next();
+    if (c.res.status !== 401 || !refused) return;
+    const ms = await refused.consume(rateLimitKey(clientIp(c, trustProxy, clientIpHeader))).then(() => 0, waitOf);
+    const retryAfter = Math.max(1, Math.ceil(ms / 1000));
+    if (ms > 0) c.res = tooMany(c, retryAfter, `Too many invalid API keys from this address; retry in ${retryAfter} s`);
   };
 }
