@@ -3,10 +3,10 @@
  * request and registration counters, the worker's job counters, and `GET /metrics`.
  */
 import { Hono, type MiddlewareHandler } from 'hono';
-import { basicAuth } from 'hono/basic-auth';
 import { routePath } from 'hono/route';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { AdminCredentials } from './config/schema.js';
+import { throttledBasicAuth } from './http/basic-auth-throttle.js';
 import type { JobEvents } from './queue/bullmq-worker.js';
 
 const SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
@@ -172,7 +172,7 @@ const CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 export function createMetricsRoutes(registry: Registry, credentials: AdminCredentials) {
   const { username, password } = credentials;
   return new Hono()
-    .use('/metrics', basicAuth({ username, password, realm: 'dm-jobqueue metrics' }))
+    .use('/metrics', throttledBasicAuth({ username, password, realm: 'dm-jobqueue metrics' }))
     .get('/metrics', async (c) => {
       c.header('Cache-Control', 'no-store');
       return c.body(await registry.metrics(), 200, { 'Content-Type': CONTENT_TYPE });

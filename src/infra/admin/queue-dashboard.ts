@@ -8,11 +8,11 @@ import { HonoAdapter } from '@bull-board/hono';
 import { serveStatic } from '@hono/node-server/serve-static';
 import type { Queue } from 'bullmq';
 import { Hono, type MiddlewareHandler } from 'hono';
-import { basicAuth } from 'hono/basic-auth';
 import { bodyLimit } from 'hono/body-limit';
 import { csrf } from 'hono/csrf';
 import { secureHeaders } from 'hono/secure-headers';
 import type { AdminCredentials } from '../config/schema.js';
+import { throttledBasicAuth } from '../http/basic-auth-throttle.js';
 import { PROBLEM_TYPES, problemResponse } from '../http/problem.js';
 
 export const DASHBOARD_PATH = '/admin/queues';
@@ -73,7 +73,7 @@ export function createDashboardApp({
   const tooLarge = { type: PROBLEM_TYPES.http, title: 'Content Too Large', status: 413 } as const;
   const detail = `The request body must be at most ${DASHBOARD_BODY_LIMIT_BYTES} bytes`;
   return new Hono()
-    .use('*', basicAuth({ ...credentials, realm: 'dm-jobqueue admin' }))
+    .use('*', throttledBasicAuth({ ...credentials, realm: 'dm-jobqueue admin' }))
     .use('*', csrf())
     .use('*', secureHeaders({ contentSecurityPolicy: CSP }))
     .use('*', ownOriginPage)

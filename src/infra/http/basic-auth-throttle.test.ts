@@ -1,0 +1,35 @@
+import { Hono } from 'hono';
+import { expect, it } from 'vitest';
+import { throttledBasicAuth } from './basic-auth-throttle.js';
+
+const basic = (password: string) => ({ authorization: `Basic ${Buffer.from(`ops:${password}`).toString('base64')}` });
+
+it('answers 429 with Retry-After after the allowed failures, while right answers before that spend nothing', async () => {
+  const app = new Hono()
+    .use(throttledBasicAuth({ username: 'ops', password: 'correct horse battery', realm: 'test' }, { failures: 5 }))
+    .get('/metrics', (c) => c.text('ok'));
+  for (let i = 0; i < 20; i++)
+    expect((await app.request('/metrics', { headers: basic('correct horse battery') })).status).toBe(200);
+  const statuses: number[] = [];
+  for (let i = 0; i < 8; i++) statuses.push((await app.request('/metrics', { headers: basic(`guess ${i}`) })).status);
+  expect(statuses).toEqual([401, 401, 401, 401, 401, 429, 429, 429]);
+  const refused = await app.request('/metrics', { headers: basic('correct horse battery') });
+  expect(refused.status).toBe(429);
+  expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+  expect(((await refused.json()) as { detail: string }).detail).toMatch(/^Too many failed logins/);
+});
+
+it('recovers by itself once the window has passed', async () => {
+  const app = new Hono()
+    .use(
+      throttledBasicAuth(
+        { username: 'ops', password: 'correct horse battery', realm: 'test' },
+        { failures: 2, seconds: 1 },
+      ),
+    )
+    .get('/metrics', (c) => c.text('ok'));
+  for (let i = 0; i < 3; i++) await app.request('/metrics', { headers: basic('wrong') });
+  expect((await app.request('/metrics', { headers: basic('correct horse battery') })).status).toBe(429);
+  await new Promise((resolve) => setTimeout(resolve, 1100));
+  expect((await app.request('/metrics', { headers: basic('correct horse battery') })).status).toBe(200);
+});
