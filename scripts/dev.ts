@@ -61,6 +61,10 @@ async function main(): Promise<void> {
       `dashboard:     http://${admin.host}:${admin.port}/admin/queues   (login ${username} / ${password}, from .env.develop.local)`,
     );
   }
+  if (config.secrets.metrics) {
+    const { username, password } = config.secrets.metrics;
+    say(`metrics:       ${base}/metrics   (login ${username} / ${password}, scrape only)`);
+  }
   const { result } = concurrently(
     [
       { command: 'tsx watch --clear-screen=false src/server.ts', name: 'api', prefixColor: 'cyan' },

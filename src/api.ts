@@ -61,10 +61,7 @@ export function createApi({ config, logger, overrides = {} }: ApiOptions) {
     replicas > 0 ? createReplicaAck({ client: writer, replicas, timeoutMs, location, logger }) : undefined;
   // Rate-limit counters in a Redis Cluster (extra) when api.rate_limit.storage_type asks for it.
   const cluster = clusterStoreFromConfig(config, logger);
-  if (!config.secrets.admin)
-    logger.info(
-      'metrics (/metrics) and the queue dashboard are off: set ADMIN_USER and ADMIN_PASSWORD to turn them on',
-    );
+  if (!config.secrets.metrics) logger.info('metrics (/metrics) are off: set METRICS_USER and METRICS_PASSWORD');
   const { cors } = config.app.api;
   const app = createApp({
     producer: createBullmqProducer<KnownJob>({ queue: writeQueue, logger, outage, afterWrite: replicaAck?.afterWrite }),
@@ -77,7 +74,7 @@ export function createApi({ config, logger, overrides = {} }: ApiOptions) {
     cors: cors.allowed_origins.length > 0 ? cors : undefined,
     isReady: () => client.status === 'ready' && writer.status === 'ready',
     metrics: createApiMetrics(),
-    adminCredentials: config.secrets.admin,
+    metricsCredentials: config.secrets.metrics,
     ...overrides,
   });
   return {
@@ -97,11 +94,14 @@ export function createApi({ config, logger, overrides = {} }: ApiOptions) {
 
 /** The queue dashboard (extra) on its own listener, with a queue of its own that fails fast while Redis is down. */
 async function startDashboard(config: Config, logger: Logger) {
+  const credentials = config.secrets.admin;
+  if (!credentials) {
+    logger.info('the queue dashboard is off: set ADMIN_USER and ADMIN_PASSWORD');
+    return undefined;
+  }
   // Loaded only when on: bull-board's import is a large share of a cold start.
   const { createDashboardApp, DASHBOARD_PATH } = await import('./infra/admin/queue-dashboard.js');
   const { jobqueue, admin } = config.app;
-  const credentials = config.secrets.admin;
-  if (!credentials) return undefined;
   const location = { name: jobqueue.queue_name, prefix: jobqueue.prefix };
   const queue = createFailFastQueue(location, config.cache.redis.jobqueue, logger, 'dashboard');
   const app = createDashboardApp({ queue, credentials, readOnly: admin.read_only });

@@ -3,7 +3,7 @@ import { requestId } from 'hono/request-id';
 import type { Logger } from 'pino';
 import { demoDelayPrint } from './jobs/demo-delay-print.js';
 import type { ApiKeySettings } from './infra/auth/api-keys.js';
-import type { AdminCredentials, AppConfig } from './infra/config/schema.js';
+import type { AppConfig, BasicCredentials } from './infra/config/schema.js';
 import { bearerAuth } from './infra/http/bearer-auth.js';
 import { bodyLimitByHeader, corsByHeader } from './infra/http/fast-paths.js';
 import {
@@ -40,9 +40,9 @@ export interface AppDeps extends DmJobqueueDeps {
   cors?: AppConfig['api']['cors'] | undefined;
   /** Answers `GET /ready`; absent: always ready. */
   isReady?: () => boolean;
-  /** Prometheus metrics (an optional extra); `/metrics` is served only with `adminCredentials`. */
+  /** Prometheus metrics (an optional extra); `/metrics` is served only with `metricsCredentials`. */
   metrics?: ApiMetrics | undefined;
-  adminCredentials?: AdminCredentials | undefined;
+  metricsCredentials?: BasicCredentials | undefined;
 }
 
 /**
@@ -78,11 +78,11 @@ export function createApp(deps: AppDeps) {
   app.route('/api/dm-jobqueue', createDmJobqueueRoutes(deps));
   app.route('/', createDemoPageRoutes());
   app.route('/', createApiDocsRoutes(app));
-  const { metrics, adminCredentials } = deps;
+  const { metrics, metricsCredentials } = deps;
   // The API's routes start at 0 for each status: rate() misses the first increment of a new series.
   const apiRoutes = app.routes.filter((route) => route.path.startsWith('/api/') && route.method !== 'ALL');
   if (metrics) for (const { method, path } of apiRoutes) zeroHttpRoute(metrics, method, path);
-  if (metrics && adminCredentials) app.route('/', createMetricsRoutes(metrics.registry, adminCredentials));
+  if (metrics && metricsCredentials) app.route('/', createMetricsRoutes(metrics.registry, metricsCredentials));
   app.notFound(notFoundHandler);
   app.onError(createErrorHandler(deps.logger));
   return app;

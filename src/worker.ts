@@ -54,9 +54,9 @@ export function createWorkerService(options: {
     async start() {
       const isReady = () => worker?.isReady() ?? false;
       const app = new Hono().route('/', createHealthRoutes(isReady));
-      const admin = config.secrets.admin;
-      if (admin) app.route('/', createMetricsRoutes(metrics.registry, admin));
-      else logger.info('metrics (/metrics) are off: set ADMIN_USER and ADMIN_PASSWORD to turn them on');
+      const scrape = config.secrets.metrics;
+      if (scrape) app.route('/', createMetricsRoutes(metrics.registry, scrape));
+      else logger.info('metrics (/metrics) are off: set METRICS_USER and METRICS_PASSWORD');
       const setting = `JOBQUEUE_PORT (jobqueue.port in config/${config.env}/config.yaml)`;
       health = await startHttpServer(app, { host: jobqueue.host, port: jobqueue.port, setting });
       worker = createJobWorker({

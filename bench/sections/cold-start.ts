@@ -53,6 +53,8 @@ function start(node: string, entry: string, env: Record<string, string>) {
       API_SECRET_KEY: TEST_API_SECRET,
       ADMIN_USER: '',
       ADMIN_PASSWORD: '',
+      METRICS_USER: '',
+      METRICS_PASSWORD: '',
       // As `npm run start:api` and the container image start them (Node 22.1+; ignored by Node 20).
       NODE_COMPILE_CACHE: path.join(tmpdir(), 'dm-jobqueue-bench-compile-cache'),
       ...env,

@@ -36,6 +36,40 @@ const cut = (file: string, find: string): TextEdit => ({ file, find, replace: ''
 
 const TOOLING = "the template's own tooling";
 
+/** Both logins' check (src/infra/config/load-config.ts) and its test: each recipe that removes a login cuts them. */
+const LOGINS_DIFFER = `  // The scrape login sits in every Prometheus config: it must not open the dashboard too.
+  const { admin, metrics } = config.secrets;
+  if (admin && admin.password === metrics?.password)
+    throw new ConfigError('METRICS_PASSWORD', '', 'must differ from ADMIN_PASSWORD: it must not open the dashboard');
+`;
+const LOGINS_DIFFER_TEST = `  it('refuses the same password for the dashboard and /metrics: the scrape login must not open the dashboard', () => {
+    const same = { ADMIN_USER: 'ops', METRICS_USER: 'prometheus', ADMIN_PASSWORD: 'correct horse battery' };
+    expect(failure(() => load({ ...same, METRICS_PASSWORD: same.ADMIN_PASSWORD })).message).toBe(
+      'METRICS_PASSWORD: must differ from ADMIN_PASSWORD: it must not open the dashboard',
+    );
+    expect(load({ ...same, METRICS_PASSWORD: 'scrape only, staple' }).secrets.metrics?.username).toBe('prometheus');
+  });
+
+`;
+const ADMIN_SECRET = `  /** \`ADMIN_USER\` / \`ADMIN_PASSWORD\`: the queue dashboard's login; both or neither. */
+  admin?: BasicCredentials | undefined;
+`;
+const METRICS_SECRET = `  /** \`METRICS_USER\` / \`METRICS_PASSWORD\`: the scrape login of /metrics, which cannot open the dashboard. */
+  metrics?: BasicCredentials | undefined;
+`;
+const DASHBOARD_LOGIN_TEST = `  it('the metrics login cannot open the dashboard, whose own login can', async () => {
+    const dashboard = \`\${stack.adminUrl}/admin/queues\`;
+    expect((await fetch(dashboard, { headers: { authorization: basic } })).status).toBe(401);
+    expect((await fetch(dashboard, { headers: { authorization: adminBasic } })).status).toBe(200);
+  });
+
+`;
+const DEV_METRICS_LINE = `  if (config.secrets.metrics) {
+    const { username, password } = config.secrets.metrics;
+    say(\`metrics:       \${base}/metrics   (login \${username} / \${password}, scrape only)\`);
+  }
+`;
+
 export const RECIPES: Recipe[] = [
   {
     name: 'the demo page',
@@ -1264,22 +1298,18 @@ const JobqueueRedisSchema = v.pipe(
 } from './infra/queue/bullmq-queue.js';`,
         replace: `import { createBullmqProducer, createBullmqStatusReader, createLazyQueue } from './infra/queue/bullmq-queue.js';`,
       },
-      {
-        file: 'src/api.ts',
-        find: `    logger.info(
-      'metrics (/metrics) and the queue dashboard are off: set ADMIN_USER and ADMIN_PASSWORD to turn them on',
-    );`,
-        replace: `    logger.info('metrics (/metrics) are off: set ADMIN_USER and ADMIN_PASSWORD to turn them on');`,
-      },
       cut(
         'src/api.ts',
         `/** The queue dashboard (extra) on its own listener, with a queue of its own that fails fast while Redis is down. */
 async function startDashboard(config: Config, logger: Logger) {
+  const credentials = config.secrets.admin;
+  if (!credentials) {
+    logger.info('the queue dashboard is off: set ADMIN_USER and ADMIN_PASSWORD');
+    return undefined;
+  }
   // Loaded only when on: bull-board's import is a large share of a cold start.
   const { createDashboardApp, DASHBOARD_PATH } = await import('./infra/admin/queue-dashboard.js');
   const { jobqueue, admin } = config.app;
-  const credentials = config.secrets.admin;
-  if (!credentials) return undefined;
   const location = { name: jobqueue.queue_name, prefix: jobqueue.prefix };
   const queue = createFailFastQueue(location, config.cache.redis.jobqueue, logger, 'dashboard');
   const app = createDashboardApp({ queue, credentials, readOnly: admin.read_only });
@@ -1323,11 +1353,26 @@ async function startDashboard(config: Config, logger: Logger) {
         'src/infra/config/load-config.ts',
         `  ADMIN_HOST: ['admin.host'],\n  ADMIN_PORT: ['admin.port', 'number'],\n`,
       ),
+      // Its login: ADMIN_USER / ADMIN_PASSWORD.
+      cut(
+        'src/infra/config/load-config.ts',
+        `      admin: basicCredentials(environment, 'ADMIN', 'the queue dashboard'),\n`,
+      ),
+      cut('src/infra/config/load-config.ts', LOGINS_DIFFER),
+      cut('src/infra/config/schema.ts', ADMIN_SECRET),
+      cut('src/infra/config/load-config.test.ts', `    ['ADMIN', 'admin', 'the queue dashboard'],\n`),
+      cut('src/infra/config/load-config.test.ts', LOGINS_DIFFER_TEST),
+      cut('docker-compose.jobqueue.yml', `#   ADMIN_USER / ADMIN_PASSWORD        the queue dashboard's login\n`),
+      cut(
+        'docker-compose.jobqueue.yml',
+        `    ADMIN_USER: \${ADMIN_USER:-}\n    ADMIN_PASSWORD: \${ADMIN_PASSWORD:-}\n`,
+      ),
       {
-        file: 'src/infra/config/load-config.ts',
-        find: `(or neither, which turns the dashboard and /metrics off)`,
-        replace: `(or neither, which turns /metrics off)`,
+        file: 'test/ops/container-image.test.ts',
+        find: `['ADMIN_USER', 'ADMIN_PASSWORD', 'METRICS_USER', 'METRICS_PASSWORD']`,
+        replace: `['METRICS_USER', 'METRICS_PASSWORD']`,
       },
+      cut('test/e2e/metrics.test.ts', DASHBOARD_LOGIN_TEST),
       ...[
         'config/develop/config.yaml',
         'config/staging/config.yaml',
@@ -1380,16 +1425,8 @@ async function startDashboard(config: Config, logger: Logger) {
   }
 `,
       ),
-      {
-        file: 'scripts/lib/ensure-dev-admin.ts',
-        find: `  say(\`created a develop-only dashboard login in \${path.basename(file)} (git-ignored)\`);`,
-        replace: `  say(\`created a develop-only /metrics login in \${path.basename(file)} (git-ignored)\`);`,
-      },
-      {
-        file: 'test/ops/dev-admin.test.ts',
-        find: `'created a develop-only dashboard login in .env.develop.local (git-ignored)'`,
-        replace: `'created a develop-only /metrics login in .env.develop.local (git-ignored)'`,
-      },
+      cut('scripts/lib/ensure-dev-admin.ts', `    { key: 'admin', prefix: 'ADMIN', what: 'queue dashboard' },\n`),
+      cut('test/ops/dev-admin.test.ts', `  ['admin', 'ADMIN', 'queue dashboard'],\n`),
       // The processes the tests start no longer need a port for it.
       {
         file: 'test/helpers/stack.ts',
@@ -1448,20 +1485,25 @@ async function startDashboard(config: Config, logger: Logger) {
             method: route.method,
             headers: authorization ? { authorization } : {},
           });
-          expect(response.status, \`\${route.method} \${route.path} with \${authorization ?? 'no credentials'}\`).toBe(401);
+          // 401, or 429 once this address has spent its failed logins (basic-auth-throttle.ts): never let in.
+          expect([401, 429], \`\${route.method} \${route.path} with \${authorization ?? 'no credentials'}\`).toContain(
+            response.status,
+          );
         }
       }
-      const writes = bodyRoutes(app);
+      // A fresh app: the guesses above have spent this address's failed logins.
+      const fresh = createDashboardApp({ queue, credentials: ADMIN, readOnly: false });
+      const writes = bodyRoutes(fresh);
       expect(writes.length).toBeGreaterThan(3);
       for (const route of writes) {
-        const response = await app.request(route.path, {
+        const response = await fresh.request(route.path, {
           method: route.method,
           headers: { authorization: basic(ADMIN.username, ADMIN.password), 'content-type': 'application/json' },
           body: 'x'.repeat(DASHBOARD_BODY_LIMIT_BYTES + 1),
         });
         expect(response.status, \`\${route.method} \${route.path}\`).toBe(413);
       }
-      const page = await app.request('/admin/queues', {
+      const page = await fresh.request('/admin/queues', {
         headers: { authorization: basic(ADMIN.username, ADMIN.password) },
       });
       expect(page.headers.get('x-frame-options')).toBe('SAMEORIGIN');
@@ -1496,7 +1538,7 @@ async function startDashboard(config: Config, logger: Logger) {
       cut('src/app.ts', `import { demoDelayPrint } from './jobs/demo-delay-print.js';\n`),
       {
         file: 'src/app.ts',
-        find: `import type { AdminCredentials, AppConfig } from './infra/config/schema.js';`,
+        find: `import type { AppConfig, BasicCredentials } from './infra/config/schema.js';`,
         replace: `import type { AppConfig } from './infra/config/schema.js';`,
       },
       cut(
@@ -1512,9 +1554,9 @@ async function startDashboard(config: Config, logger: Logger) {
       ),
       cut(
         'src/app.ts',
-        `  /** Prometheus metrics (an optional extra); \`/metrics\` is served only with \`adminCredentials\`. */
+        `  /** Prometheus metrics (an optional extra); \`/metrics\` is served only with \`metricsCredentials\`. */
   metrics?: ApiMetrics | undefined;
-  adminCredentials?: AdminCredentials | undefined;
+  metricsCredentials?: BasicCredentials | undefined;
 `,
       ),
       cut(
@@ -1527,11 +1569,11 @@ async function startDashboard(config: Config, logger: Logger) {
       ),
       cut(
         'src/app.ts',
-        `  const { metrics, adminCredentials } = deps;
+        `  const { metrics, metricsCredentials } = deps;
   // The API's routes start at 0 for each status: rate() misses the first increment of a new series.
   const apiRoutes = app.routes.filter((route) => route.path.startsWith('/api/') && route.method !== 'ALL');
   if (metrics) for (const { method, path } of apiRoutes) zeroHttpRoute(metrics, method, path);
-  if (metrics && adminCredentials) app.route('/', createMetricsRoutes(metrics.registry, adminCredentials));
+  if (metrics && metricsCredentials) app.route('/', createMetricsRoutes(metrics.registry, metricsCredentials));
 `,
       ),
       // src/api.ts: the registry and the credentials it was served with.
@@ -1541,15 +1583,11 @@ async function startDashboard(config: Config, logger: Logger) {
         find: ` * forever) and the queue on it, the rate limiter and the metrics. Connecting is not starting:`,
         replace: ` * forever) and the queue on it, and the rate limiter. Connecting is not starting:`,
       },
-      {
-        file: 'src/api.ts',
-        find: `  if (!config.secrets.admin)
-    logger.info(
-      'metrics (/metrics) and the queue dashboard are off: set ADMIN_USER and ADMIN_PASSWORD to turn them on',
-    );`,
-        replace: `  if (!config.secrets.admin) logger.info('the queue dashboard is off: set ADMIN_USER and ADMIN_PASSWORD to turn it on');`,
-      },
-      cut('src/api.ts', `    metrics: createApiMetrics(),\n    adminCredentials: config.secrets.admin,\n`),
+      cut(
+        'src/api.ts',
+        `  if (!config.secrets.metrics) logger.info('metrics (/metrics) are off: set METRICS_USER and METRICS_PASSWORD');\n`,
+      ),
+      cut('src/api.ts', `    metrics: createApiMetrics(),\n    metricsCredentials: config.secrets.metrics,\n`),
       // src/worker.ts: the worker's counters, its /metrics and the queue-depth reader.
       {
         file: 'src/worker.ts',
@@ -1571,9 +1609,9 @@ async function startDashboard(config: Config, logger: Logger) {
       ),
       cut(
         'src/worker.ts',
-        `      const admin = config.secrets.admin;
-      if (admin) app.route('/', createMetricsRoutes(metrics.registry, admin));
-      else logger.info('metrics (/metrics) are off: set ADMIN_USER and ADMIN_PASSWORD to turn them on');
+        `      const scrape = config.secrets.metrics;
+      if (scrape) app.route('/', createMetricsRoutes(metrics.registry, scrape));
+      else logger.info('metrics (/metrics) are off: set METRICS_USER and METRICS_PASSWORD');
 `,
       ),
       cut('src/worker.ts', `        events: metrics.events,\n`),
@@ -1585,6 +1623,29 @@ async function startDashboard(config: Config, logger: Logger) {
       },
       // The register route marked replays for the registration counter (a context variable metrics.ts declared).
       cut('src/routes/dm-jobqueue.ts', `          c.set('idempotentReplay', true);\n`),
+      // Its login: METRICS_USER / METRICS_PASSWORD.
+      cut('src/infra/config/load-config.ts', `      metrics: basicCredentials(environment, 'METRICS', '/metrics'),\n`),
+      cut('src/infra/config/load-config.ts', LOGINS_DIFFER),
+      cut('src/infra/config/schema.ts', METRICS_SECRET),
+      cut('src/infra/config/load-config.test.ts', `    ['METRICS', 'metrics', '/metrics'],\n`),
+      cut('src/infra/config/load-config.test.ts', LOGINS_DIFFER_TEST),
+      cut('scripts/lib/ensure-dev-admin.ts', `    { key: 'metrics', prefix: 'METRICS', what: '/metrics' },\n`),
+      cut('test/ops/dev-admin.test.ts', `  ['metrics', 'METRICS', '/metrics'],\n`),
+      cut('scripts/dev.ts', DEV_METRICS_LINE),
+      cut(
+        'docker-compose.jobqueue.yml',
+        `#   METRICS_USER / METRICS_PASSWORD    Prometheus's scrape login: /metrics only\n`,
+      ),
+      cut(
+        'docker-compose.jobqueue.yml',
+        `    METRICS_USER: \${METRICS_USER:-}\n    METRICS_PASSWORD: \${METRICS_PASSWORD:-}\n`,
+      ),
+      {
+        file: 'test/ops/container-image.test.ts',
+        find: `['ADMIN_USER', 'ADMIN_PASSWORD', 'METRICS_USER', 'METRICS_PASSWORD']`,
+        replace: `['ADMIN_USER', 'ADMIN_PASSWORD']`,
+      },
+      cut('test/reliability/lib/processes.ts', `    METRICS_USER: '',\n    METRICS_PASSWORD: '',\n`),
       // Tests of the metrics.
       cut('src/routes/idempotency-key.test.ts', `import { createApiMetrics } from '../infra/metrics.js';\n`),
       {
@@ -1613,10 +1674,10 @@ async function startDashboard(config: Config, logger: Logger) {
       ),
       {
         file: 'test/integration/security-checklist.test.ts',
-        find: `  it('the page and the docs carry a same-origin CSP; /metrics needs the admin credentials', async () => {
+        find: `  it('the page and the docs carry a same-origin CSP; /metrics needs the metrics login', async () => {
     const app = createTestApp({
       metrics: (await import('../../src/infra/metrics.js')).createApiMetrics(),
-      adminCredentials: ADMIN,
+      metricsCredentials: ADMIN,
     });`,
         replace: `  it('the page and the docs carry a same-origin CSP', async () => {
     const app = createTestApp();`,

@@ -3,7 +3,7 @@ import { createTestApp } from '../../test/helpers/test-app.js';
 import { AUTH_HEADERS } from '../../test/helpers/api-keys.js';
 import { createApiMetrics, createWorkerMetrics } from './metrics.js';
 
-const ADMIN = { username: 'ops', password: 'correct horse battery' };
+const SCRAPE = { username: 'ops', password: 'correct horse battery' };
 const basic = { authorization: `Basic ${Buffer.from('ops:correct horse battery').toString('base64')}` };
 
 /** The sample lines of `name` in a scrape, `{labels} value` each. */
@@ -13,7 +13,7 @@ function series(text: string, name: string): string[] {
 
 describe('metrics from the first scrape', () => {
   it('the API exports every registration outcome and every status of its API routes at 0 before any request', async () => {
-    const app = createTestApp({ metrics: createApiMetrics(), adminCredentials: ADMIN });
+    const app = createTestApp({ metrics: createApiMetrics(), metricsCredentials: SCRAPE });
     const text = await (await app.request('/metrics', { headers: basic })).text();
     expect(series(text, 'dm_jobqueue_jobs_registered_total')).toEqual(
       ['stored', 'replayed', 'rejected', 'redis_unavailable'].map(
@@ -30,7 +30,7 @@ describe('metrics from the first scrape', () => {
 
   it('a refused request is counted under the route it asked for, so the zeroed series moves', async () => {
     const metrics = createApiMetrics();
-    const app = createTestApp({ metrics, adminCredentials: ADMIN });
+    const app = createTestApp({ metrics, metricsCredentials: SCRAPE });
     await app.request('/api/dm-jobqueue/register', { method: 'POST' });
     await app.request('/api/dm-jobqueue/register', {
       method: 'POST',

@@ -5,7 +5,7 @@
 import { Hono, type MiddlewareHandler } from 'hono';
 import { routePath } from 'hono/route';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { AdminCredentials } from './config/schema.js';
+import type { BasicCredentials } from './config/schema.js';
 import { throttledBasicAuth } from './http/basic-auth-throttle.js';
 import type { JobEvents } from './queue/bullmq-worker.js';
 
@@ -169,7 +169,7 @@ const CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
  * constant time).
  * @example app.route('/', createMetricsRoutes(metrics.registry, credentials));
  */
-export function createMetricsRoutes(registry: Registry, credentials: AdminCredentials) {
+export function createMetricsRoutes(registry: Registry, credentials: BasicCredentials) {
   const { username, password } = credentials;
   return new Hono()
     .use('/metrics', throttledBasicAuth({ username, password, realm: 'dm-jobqueue metrics' }))

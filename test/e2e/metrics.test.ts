@@ -4,8 +4,15 @@ import { AUTH_HEADERS } from '../helpers/api-keys.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
 import { startStack, type Stack } from '../helpers/stack.js';
 
-const ADMIN = { ADMIN_USER: 'ops', ADMIN_PASSWORD: 'correct horse battery' };
-const basic = `Basic ${Buffer.from(`${ADMIN.ADMIN_USER}:${ADMIN.ADMIN_PASSWORD}`).toString('base64')}`;
+const LOGINS = {
+  ADMIN_USER: 'ops',
+  ADMIN_PASSWORD: 'correct horse battery',
+  METRICS_USER: 'prometheus',
+  METRICS_PASSWORD: 'scrape only, staple',
+};
+const basicOf = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+const basic = basicOf(LOGINS.METRICS_USER, LOGINS.METRICS_PASSWORD);
+const adminBasic = basicOf(LOGINS.ADMIN_USER, LOGINS.ADMIN_PASSWORD);
 
 /** The value of the first sample line matching `name{…labels…}`, or 0. */
 function sample(text: string, name: string, labels: Record<string, string> = {}): number {
@@ -32,19 +39,26 @@ describe('Prometheus metrics of the real processes', () => {
 
   beforeAll(async () => {
     redis = await startRedisServer();
-    stack = await startStack(redis, 'metrics', ADMIN);
+    stack = await startStack(redis, 'metrics', LOGINS);
   });
   afterAll(async () => {
     await stack?.stop();
     await redis?.destroy();
   });
 
-  it('refuses a scrape without the admin credentials, on both processes', async () => {
+  it('refuses a scrape without the metrics login, on both processes, and the dashboard login does not scrape', async () => {
     for (const url of metricsUrl()) {
       const response = await fetch(url);
       expect(response.status, url).toBe(401);
       expect(response.headers.get('www-authenticate')).toMatch(/^Basic/);
+      expect((await fetch(url, { headers: { authorization: adminBasic } })).status, url).toBe(401);
     }
+  });
+
+  it('the metrics login cannot open the dashboard, whose own login can', async () => {
+    const dashboard = `${stack.adminUrl}/admin/queues`;
+    expect((await fetch(dashboard, { headers: { authorization: basic } })).status).toBe(401);
+    expect((await fetch(dashboard, { headers: { authorization: adminBasic } })).status).toBe(200);
   });
 
   it('moves with real traffic: requests, registrations, completions, lateness and queue depth', async () => {

@@ -19,7 +19,7 @@ import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
 import { startStack, type Stack } from '../helpers/stack.js';
 
 const CREDENTIALS = { username: 'metrics', password: 'scrape-secret-for-tests' };
-const ENV = { ADMIN_USER: CREDENTIALS.username, ADMIN_PASSWORD: CREDENTIALS.password };
+const ENV = { METRICS_USER: CREDENTIALS.username, METRICS_PASSWORD: CREDENTIALS.password };
 const RULES = path.resolve('prometheus/dm-jobqueue.rules.yml');
 const REGISTER = '/api/dm-jobqueue/register';
 const DEMO = 'demo:delay_print';

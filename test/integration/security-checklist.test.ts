@@ -86,10 +86,10 @@ describe('security checklist', () => {
     }
   });
 
-  it('the page and the docs carry a same-origin CSP; /metrics needs the admin credentials', async () => {
+  it('the page and the docs carry a same-origin CSP; /metrics needs the metrics login', async () => {
     const app = createTestApp({
       metrics: (await import('../../src/infra/metrics.js')).createApiMetrics(),
-      adminCredentials: ADMIN,
+      metricsCredentials: ADMIN,
     });
     for (const path of ['/dm-jobqueue', '/docs']) {
       const csp = (await app.request(path)).headers.get('content-security-policy') ?? '';

@@ -80,7 +80,7 @@ describe('npm run dev / demo in develop', () => {
     const said: string[] = [];
     const develop = {
       ...loadConfig({ environment: { APP_ENV: 'develop' }, dotenv: false }),
-      secrets: { apiSecretKey: undefined, admin: undefined },
+      secrets: { apiSecretKey: undefined },
     };
     const previous = process.env.API_SECRET_KEY;
     cleanup.push(() => {
@@ -101,7 +101,7 @@ describe('npm run dev / demo in develop', () => {
   it('never creates one outside develop', async () => {
     const staging = {
       ...loadConfig({ environment: { APP_ENV: 'staging' }, dotenv: false }),
-      secrets: { apiSecretKey: undefined, admin: undefined },
+      secrets: { apiSecretKey: undefined },
     };
     await expect(ensureApiSecret(staging, () => undefined, path.join(tmpdir(), 'never-written'))).rejects.toThrow(
       /API_SECRET_KEY: is not set/,

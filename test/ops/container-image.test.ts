@@ -57,6 +57,10 @@ describe('Dockerfile and docker-compose.jobqueue.yml (content: no Docker engine 
       expect(service?.networks).toEqual([redisNetwork]);
       expect(service?.environment?.REDIS_JOBQUEUE_ADDR).toBe(`${Object.keys(redis.services)[0]}:6379`);
       expect(service?.environment?.SERVER_HOST).toBe('0.0.0.0');
+      // Each login reaches both processes (/metrics on each, the dashboard on the API).
+      expect(Object.keys(service?.environment ?? {})).toEqual(
+        expect.arrayContaining(['ADMIN_USER', 'ADMIN_PASSWORD', 'METRICS_USER', 'METRICS_PASSWORD']),
+      );
     }
     expect(jobqueue.networks[redisNetwork ?? '']?.external).toBe(true);
   });

@@ -11,7 +11,7 @@ import { Hono, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { csrf } from 'hono/csrf';
 import { secureHeaders } from 'hono/secure-headers';
-import type { AdminCredentials } from '../config/schema.js';
+import type { BasicCredentials } from '../config/schema.js';
 import { throttledBasicAuth } from '../http/basic-auth-throttle.js';
 import { PROBLEM_TYPES, problemResponse } from '../http/problem.js';
 
@@ -61,7 +61,7 @@ export function createDashboardApp({
   readOnly,
 }: {
   queue: Queue;
-  credentials: AdminCredentials;
+  credentials: BasicCredentials;
   readOnly: boolean;
 }) {
   const serverAdapter = new HonoAdapter(serveStatic).setBasePath(DASHBOARD_PATH);

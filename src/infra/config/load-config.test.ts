@@ -95,6 +95,31 @@ describe('loadConfig', () => {
     expect(error.reason).toContain('(the value comes from JOBQUEUE_LOCK_DURATION_MS)');
   });
 
+  it.for([
+    ['ADMIN', 'admin', 'the queue dashboard'],
+    ['METRICS', 'metrics', '/metrics'],
+  ] as const)('takes %s_USER and _PASSWORD as a pair, the password at least 12 characters', ([prefix, key, what]) => {
+    const [user, password] = [`${prefix}_USER`, `${prefix}_PASSWORD`];
+    expect(load({ [user]: ' ops ', [password]: 'correct horse battery' }).secrets).toMatchObject({
+      [key]: { username: 'ops', password: 'correct horse battery' },
+    });
+    expect(failure(() => load({ [user]: 'ops' })).message).toBe(
+      `${password}: is not set: set ${user} and ${password} together (or neither, which turns ${what} off)`,
+    );
+    expect(failure(() => load({ [password]: 'correct horse battery' })).message).toMatch(new RegExp(`^${user}: `));
+    expect(failure(() => load({ [user]: 'ops', [password]: 'short' })).message).toBe(
+      `${password}: must be at least 12 characters`,
+    );
+  });
+
+  it('refuses the same password for the dashboard and /metrics: the scrape login must not open the dashboard', () => {
+    const same = { ADMIN_USER: 'ops', METRICS_USER: 'prometheus', ADMIN_PASSWORD: 'correct horse battery' };
+    expect(failure(() => load({ ...same, METRICS_PASSWORD: same.ADMIN_PASSWORD })).message).toBe(
+      'METRICS_PASSWORD: must differ from ADMIN_PASSWORD: it must not open the dashboard',
+    );
+    expect(load({ ...same, METRICS_PASSWORD: 'scrape only, staple' }).secrets.metrics?.username).toBe('prometheus');
+  });
+
   it('rejects an unknown APP_ENV', () => {
     expect(failure(() => load({ APP_ENV: 'prod' })).message).toBe(
       'APP_ENV: "prod" is not one of develop, staging, production, test',

@@ -5,7 +5,14 @@ import dotenvFlow from 'dotenv-flow';
 import * as v from 'valibot';
 import { parseDocument } from 'yaml';
 
-import { APP_ENVS, AppConfigSchema, CacheServerConfigSchema, type AppEnv, type Config } from './schema.js';
+import {
+  APP_ENVS,
+  AppConfigSchema,
+  CacheServerConfigSchema,
+  type AppEnv,
+  type BasicCredentials,
+  type Config,
+} from './schema.js';
 
 /** `config/` beside `src/` or `dist/`: the same three levels up from this file in both. */
 export const DEFAULT_CONFIG_DIR = fileURLToPath(new URL('../../../config', import.meta.url));
@@ -74,24 +81,33 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     env: appEnv,
     app: validate(AppConfigSchema, 'config', dir, appEnv, environment),
     cache: validate(CacheServerConfigSchema, 'cacheserver', dir, appEnv, environment),
-    secrets: { apiSecretKey: environment.API_SECRET_KEY?.trim() || undefined, admin: adminCredentials(environment) },
+    secrets: {
+      apiSecretKey: environment.API_SECRET_KEY?.trim() || undefined,
+      admin: basicCredentials(environment, 'ADMIN', 'the queue dashboard'),
+      metrics: basicCredentials(environment, 'METRICS', '/metrics'),
+    },
   };
+  // The scrape login sits in every Prometheus config: it must not open the dashboard too.
+  const { admin, metrics } = config.secrets;
+  if (admin && admin.password === metrics?.password)
+    throw new ConfigError('METRICS_PASSWORD', '', 'must differ from ADMIN_PASSWORD: it must not open the dashboard');
   checkRateLimitStorage(config, dir);
   return config;
 }
 
-/** ADMIN_USER and ADMIN_PASSWORD together, or neither: one alone is a mistake to stop on. */
-function adminCredentials(environment: NodeJS.ProcessEnv): Config['secrets']['admin'] {
-  const username = environment.ADMIN_USER?.trim() ?? '';
-  const password = environment.ADMIN_PASSWORD ?? '';
+/** `<PREFIX>_USER` and `<PREFIX>_PASSWORD` together, or neither: one alone is a mistake to stop on. */
+function basicCredentials(environment: NodeJS.ProcessEnv, prefix: string, what: string): BasicCredentials | undefined {
+  const [userVariable, passwordVariable] = [`${prefix}_USER`, `${prefix}_PASSWORD`];
+  const username = environment[userVariable]?.trim() ?? '';
+  const password = environment[passwordVariable] ?? '';
   if (username === '' && password === '') return undefined;
   if (username === '' || password === '')
     throw new ConfigError(
-      username ? 'ADMIN_PASSWORD' : 'ADMIN_USER',
+      username ? passwordVariable : userVariable,
       '',
-      'is not set: set ADMIN_USER and ADMIN_PASSWORD together (or neither, which turns the dashboard and /metrics off)',
+      `is not set: set ${userVariable} and ${passwordVariable} together (or neither, which turns ${what} off)`,
     );
-  if (password.length < 12) throw new ConfigError('ADMIN_PASSWORD', '', 'must be at least 12 characters');
+  if (password.length < 12) throw new ConfigError(passwordVariable, '', 'must be at least 12 characters');
   return { username, password };
 }
 

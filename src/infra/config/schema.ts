@@ -248,8 +248,8 @@ export type RedisConnectionConfig = CacheServerConfig['redis']['jobqueue'];
 export type RedisClusterConfig = CacheServerConfig['redis']['default']['cluster'];
 export type RedisSentinelConfig = NonNullable<RedisConnectionConfig['sentinel']>;
 
-/** Basic-auth credentials of the operator's pages (`/metrics`, the dashboard). */
-export interface AdminCredentials {
+/** A basic-auth login of an operator's page (the dashboard, `/metrics`). */
+export interface BasicCredentials {
   username: string;
   password: string;
 }
@@ -258,8 +258,10 @@ export interface AdminCredentials {
 export interface Secrets {
   /** `API_SECRET_KEY`: signs and verifies the API keys (HS256). */
   apiSecretKey: string | undefined;
-  /** `ADMIN_USER` / `ADMIN_PASSWORD`: basic auth of the dashboard and /metrics; both or neither. */
-  admin: AdminCredentials | undefined;
+  /** `ADMIN_USER` / `ADMIN_PASSWORD`: the queue dashboard's login; both or neither. */
+  admin?: BasicCredentials | undefined;
+  /** `METRICS_USER` / `METRICS_PASSWORD`: the scrape login of /metrics, which cannot open the dashboard. */
+  metrics?: BasicCredentials | undefined;
 }
 
 /** Everything a process needs, after validation. */

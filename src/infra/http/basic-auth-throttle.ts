@@ -9,11 +9,11 @@ import type { MiddlewareHandler } from 'hono';
 import { basicAuth } from 'hono/basic-auth';
 import { HTTPException } from 'hono/http-exception';
 import { RateLimiterMemory } from 'rate-limiter-flexible';
-import type { AdminCredentials } from '../config/schema.js';
+import type { BasicCredentials } from '../config/schema.js';
 import { PROBLEM_TYPES, problemResponse } from './problem.js';
 
 export function throttledBasicAuth(
-  credentials: AdminCredentials & { realm: string },
+  credentials: BasicCredentials & { realm: string },
   { failures = 10, seconds = 60 } = {},
 ): MiddlewareHandler {
   const auth = basicAuth(credentials);

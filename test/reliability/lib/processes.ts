@@ -21,6 +21,8 @@ export function scenarioEnv(
     // No dashboard or /metrics: the scenarios need neither, and each would take a port.
     ADMIN_USER: '',
     ADMIN_PASSWORD: '',
+    METRICS_USER: '',
+    METRICS_PASSWORD: '',
     ...extra,
   };
 }
