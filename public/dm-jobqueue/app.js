@@ -3,7 +3,14 @@
 
 import { fetchJobStatus, registerJob } from './api.js';
 import { saveKey, takeKeyFromUrl } from './api-key.js';
-import { clearFieldErrors, DEFAULT_MESSAGE, otherErrors, readForm, showFieldErrors } from './form.js';
+import {
+  clearFieldErrors,
+  DEFAULT_MESSAGE,
+  otherErrors,
+  readForm,
+  showFieldErrors,
+  showMessageLength,
+} from './form.js';
 import { formatTime } from './format.js';
 import { applyTranslations, pickLanguage, translator } from './i18n.js';
 import { announce, renderJob, renderRecent, tickJob } from './job-view.js';
@@ -23,6 +30,20 @@ keyInput.addEventListener('input', () => saveKey(keyInput.value));
 window.addEventListener('hashchange', () => {
   if (new URLSearchParams(location.hash.replace(/^#/, '')).has('key')) keyInput.value = takeKeyFromUrl();
 });
+
+const messageInput = document.getElementById('message');
+const showCount = () =>
+  showMessageLength(
+    document.getElementById('message-count'),
+    document.getElementById('message-count-announcer'),
+    messageInput.value,
+    t,
+  );
+messageInput.addEventListener('input', showCount);
+// A reset or the back/forward cache puts values back without an input event; `reset` fires before the reset.
+form.addEventListener('reset', () => setTimeout(showCount));
+window.addEventListener('pageshow', showCount);
+showCount();
 
 let recent = loadRecentJobs();
 let current = null;

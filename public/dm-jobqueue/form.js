@@ -7,6 +7,31 @@ const capitalise = (text) => text.charAt(0).toUpperCase() + text.slice(1);
 /** What the API prints when a job has no message of its own. */
 export const DEFAULT_MESSAGE = 'Job executed successfully';
 
+/** The longest message the API takes, in characters (MESSAGE_MAX_LENGTH in src/jobs/demo-delay-print.ts). */
+export const MESSAGE_MAX_LENGTH = 1000;
+
+/**
+ * The message's length as the API counts it: trimmed, in code points, so an emoji is one character, not the
+ * two UTF-16 units that `.length` and a `maxlength` attribute count.
+ * @example messageLength('  😀 ok ') // 4
+ */
+export const messageLength = (text) => [...text.trim()].length;
+
+/**
+ * Writes "12 / 1000" into `counter`, marked `over` past the limit; the API's 400 still decides. The counter is
+ * not a live region, which would speak on every key: `announcer` speaks once when the message goes over
+ * the limit and is emptied when it is back within it.
+ */
+export function showMessageLength(counter, announcer, text, t) {
+  const count = messageLength(text);
+  const over = count > MESSAGE_MAX_LENGTH;
+  counter.textContent = t('message.count', { count, max: MESSAGE_MAX_LENGTH });
+  if (over !== counter.classList.contains('over')) {
+    announcer.textContent = over ? t('message.tooLong', { max: MESSAGE_MAX_LENGTH }) : '';
+  }
+  counter.classList.toggle('over', over);
+}
+
 /**
  * The body to send, or the fields the browser could not read as numbers.
  * An empty message box sends no message, so the API uses its default, as the

@@ -11,6 +11,8 @@ const EN = {
   'message.placeholder': '(empty: “Job executed successfully”)',
   'message.hint':
     'Optional. One line, up to 1000 characters; the worker prints it. Leave it empty for the default message.',
+  'message.count': '{count} / {max}',
+  'message.tooLong': 'The message is longer than {max} characters; the API will refuse it.',
   'delay.label': 'Delay (seconds)',
   'delay.hint': '0 runs it now; at most 2592000 (30 days).',
   'retry.label': 'Max retry',
@@ -70,6 +72,8 @@ const JA = {
   'message.label': 'メッセージ',
   'message.placeholder': '（空欄:「Job executed successfully」）',
   'message.hint': '省略可。1 行、1000 文字まで。ワーカーが出力します。空欄のままなら既定のメッセージです。',
+  'message.count': '{count} / {max}',
+  'message.tooLong': 'メッセージが {max} 文字を超えています。API は受け付けません。',
   'delay.label': '遅延（秒）',
   'delay.hint': '0 ですぐに実行。最大 2592000（30 日）。',
   'retry.label': '最大リトライ回数',

@@ -4,6 +4,7 @@ import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
 import { launchChromium, screenshot } from './chromium.js';
 import { literal, startStack, type Stack } from '../helpers/stack.js';
 import { AUTH_HEADERS, testKey } from '../helpers/api-keys.js';
+import { MESSAGE_MAX_LENGTH } from '../../src/jobs/demo-delay-print.js';
 
 const DESKTOP = { viewport: { width: 960, height: 800 } } satisfies BrowserContextOptions;
 const PHONE = {
@@ -255,6 +256,58 @@ describe('the demo page in chromium', () => {
       expect(await delayError.isVisible()).toBe(false);
       expect(await page.locator('#delay_seconds').getAttribute('aria-invalid')).toBeNull();
       await page.locator('#job-state[data-state="completed"]').waitFor({ timeout: 20_000 });
+    });
+
+    it('counts the message in characters (code points, trimmed) as the API does: 1000 emoji register, 1001 get its 400', async () => {
+      const { page } = await openPage(stack.baseUrl);
+      const message = page.getByLabel('Message');
+      const counter = page.locator('#message-count');
+      const max = MESSAGE_MAX_LENGTH;
+      expect(await counter.textContent()).toBe(`0 / ${max}`);
+      expect(await message.getAttribute('aria-describedby')).toContain('message-count');
+      // Browsers count maxlength in UTF-16 units: 500 emoji would be 1000 of them.
+      expect(await message.getAttribute('maxlength')).toBeNull();
+      expect(await counter.getAttribute('aria-live')).toBeNull();
+
+      await message.fill('😀'.repeat(500));
+      expect(await counter.textContent()).toBe(`500 / ${max}`);
+      await message.fill('   hello  ');
+      expect(await counter.textContent()).toBe(`5 / ${max}`);
+
+      // The API trims too: surrounding spaces do not make a full message too long.
+      const full = '😀'.repeat(max);
+      await message.fill(`  ${full}  `);
+      expect(await counter.textContent()).toBe(`${max} / ${max}`);
+      expect(await counter.getAttribute('class')).not.toContain('over');
+      const accepted = page.waitForResponse((response) => response.url().endsWith('/api/dm-jobqueue/register'));
+      await page.getByRole('button', { name: 'Register' }).click();
+      expect((await accepted).status()).toBe(201);
+      await expect.poll(() => text(page, '#notice'), { timeout: 10_000 }).toMatch(/^Job registered: /);
+      expect(await text(page, '#job-message')).toBe(full);
+
+      await message.fill('😀'.repeat(max + 1));
+      expect(await counter.textContent()).toBe(`${max + 1} / ${max}`);
+      expect(await counter.getAttribute('class')).toContain('over');
+      // Said once on crossing the limit, not on every key.
+      expect(await text(page, '#message-count-announcer')).toBe(
+        `The message is longer than ${max} characters; the API will refuse it.`,
+      );
+      const refused = page.waitForResponse((response) => response.url().endsWith('/api/dm-jobqueue/register'));
+      await page.getByRole('button', { name: 'Register' }).click();
+      expect((await refused).status()).toBe(400);
+      await page.locator('#message-error').waitFor({ timeout: 10_000 });
+      expect(await text(page, '#message-error')).toBe(`Must be at most ${max} characters`);
+      expect(await message.getAttribute('aria-invalid')).toBe('true');
+      expect(await focusedId(page)).toBe('message');
+      await screenshot(page, '11-message-too-long');
+
+      await page.keyboard.press('Backspace');
+      expect(await counter.textContent()).toBe(`${max} / ${max}`);
+      expect(await counter.getAttribute('class')).not.toContain('over');
+      expect(await text(page, '#message-count-announcer')).toBe('');
+      // A reset puts the value back without an input event.
+      await page.evaluate("document.getElementById('register-form').reset()");
+      await expect.poll(() => counter.textContent()).toBe(`0 / ${max}`);
     });
 
     it('says "too many requests, retry in N s" from a 429 and its Retry-After', async () => {
