@@ -311,9 +311,14 @@ npm run check:template
       {
         file: 'src/infra/metrics.ts',
         find: `/** Outcomes of a registration attempt: stored (201), replayed (an Idempotency-Key retry), rejected (bad input), redis_unavailable (503). */
-export type RegistrationOutcome = 'stored' | 'replayed' | 'rejected' | 'redis_unavailable';`,
+const OUTCOMES = ['stored', 'replayed', 'rejected', 'redis_unavailable'] as const;`,
         replace: `/** Outcomes of a registration attempt: stored (201), rejected (bad input), redis_unavailable (503). */
-export type RegistrationOutcome = 'stored' | 'rejected' | 'redis_unavailable';`,
+const OUTCOMES = ['stored', 'rejected', 'redis_unavailable'] as const;`,
+      },
+      {
+        file: 'src/infra/metrics.test.ts',
+        find: `      ['stored', 'replayed', 'rejected', 'redis_unavailable'].map(`,
+        replace: `      ['stored', 'rejected', 'redis_unavailable'].map(`,
       },
       cut(
         'src/infra/metrics.ts',
