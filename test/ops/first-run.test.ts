@@ -6,7 +6,9 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { freePort } from '../../scripts/lib/free-port.js';
 import { PROJECT_ROOT } from '../../scripts/lib/node-process.js';
+import { TEST_API_SECRET } from '../helpers/api-keys.js';
 import { killIfAlive, readPid } from '../helpers/processes.js';
+import { startRedisServer } from '../helpers/redis-server.js';
 import { runScript } from '../helpers/run-script.js';
 
 // What a new user meets on the first run: the scripts, the start commands, the bench's help.
@@ -107,6 +109,33 @@ describe('the start commands', () => {
     expect(result.stderr).toContain(`SERVER_PORT=${port + 10} npm run dev`);
     expect(result.stdout).not.toContain('http://');
     expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('npm run demo registers a job and sees it run, next to a running npm run dev (its logins set, the dashboard port taken)', async () => {
+    const redis = await startRedisServer();
+    cleanup.push(() => redis.destroy());
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    cleanup.push(() => new Promise((resolve) => blocker.close(resolve)));
+    const adminPort = (blocker.address() as AddressInfo).port;
+    const result = spawnSync(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'scripts/demo.ts')], {
+      cwd: PROJECT_ROOT,
+      env: {
+        ...process.env,
+        APP_ENV: 'develop',
+        // Set, so the demo writes nothing into the working tree's .env.develop.local.
+        API_SECRET_KEY: TEST_API_SECRET,
+        REDIS_JOBQUEUE_ADDR: redis.addr,
+        ...{ ADMIN_USER: 'admin', ADMIN_PASSWORD: 'develop-only-login', ADMIN_PORT: String(adminPort) },
+        ...{ METRICS_USER: 'metrics', METRICS_PASSWORD: 'develop-only-scrape' },
+      },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/the worker printed: .*Hello from npm run demo/);
+    expect(result.stdout).toContain('the queue dashboard is off');
+    expect(result.stdout).toContain('metrics (/metrics) are off');
   });
 
   it('npm run bench -- --help prints usage and starts nothing', () => {
