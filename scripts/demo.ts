@@ -39,8 +39,11 @@ async function main(): Promise<void> {
     JOBQUEUE_QUEUE_NAME: queueName,
     LOG_LEVEL: 'info',
     LOG_FORMAT: config.app.log.format,
-    // No operator tools: the logins npm run dev keeps in .env.develop.local would put the dashboard on the port it holds.
-    ...{ ADMIN_USER: '', ADMIN_PASSWORD: '', METRICS_USER: '', METRICS_PASSWORD: '' },
+    // No operator tools: npm run dev's logins in .env.develop.local would turn them on, on the ports it holds.
+    ADMIN_USER: '',
+    ADMIN_PASSWORD: '',
+    METRICS_USER: '',
+    METRICS_PASSWORD: '',
   };
   const echo = (name: string) => (stream: 'stdout' | 'stderr', line: string) =>
     (stream === 'stdout' ? process.stdout : process.stderr).write(`[${name}] ${line}\n`);

@@ -1469,6 +1469,12 @@ async function startDashboard(config: Config, logger: Logger) {
       cut('test/integration/security-checklist.test.ts', `  const fixture = useRedisFixture();\n\n`),
       cut(
         'test/integration/security-checklist.test.ts',
+        `const ADMIN = { username: 'admin', password: 'correct horse battery' };\n`,
+      ),
+      cut('test/ops/first-run.test.ts', `    expect(result.stdout).toContain('the queue dashboard is off');\n`),
+      cut('scripts/demo.ts', `    ADMIN_USER: '',\n    ADMIN_PASSWORD: '',\n`),
+      cut(
+        'test/integration/security-checklist.test.ts',
         `  it('the dashboard refuses every route without credentials (wrong password of any length too) and limits every body', async () => {
     const queue = new Queue(uniqueQueueName('security'), {
       connection: { host: '127.0.0.1', port: fixture.redis.port },
@@ -1682,7 +1688,7 @@ async function startDashboard(config: Config, logger: Logger) {
         find: `  it('the page and the docs carry a same-origin CSP; /metrics needs the metrics login', async () => {
     const app = createTestApp({
       metrics: (await import('../../src/infra/metrics.js')).createApiMetrics(),
-      metricsCredentials: ADMIN,
+      metricsCredentials: SCRAPE,
     });`,
         replace: `  it('the page and the docs carry a same-origin CSP', async () => {
     const app = createTestApp();`,
@@ -1692,10 +1698,16 @@ async function startDashboard(config: Config, logger: Logger) {
         `    expect((await app.request('/metrics')).status).toBe(401);
     expect((await app.request('/metrics', { headers: { authorization: basic('admin', 'nope') } })).status).toBe(401);
     expect(
-      (await app.request('/metrics', { headers: { authorization: basic(ADMIN.username, ADMIN.password) } })).status,
+      (await app.request('/metrics', { headers: { authorization: basic(SCRAPE.username, SCRAPE.password) } })).status,
     ).toBe(200);
 `,
       ),
+      cut(
+        'test/integration/security-checklist.test.ts',
+        `const SCRAPE = { username: 'prometheus', password: 'scrape only, staple' };\n`,
+      ),
+      cut('test/ops/first-run.test.ts', `    expect(result.stdout).toContain('metrics (/metrics) are off');\n`),
+      cut('scripts/demo.ts', `    METRICS_USER: '',\n    METRICS_PASSWORD: '',\n`),
     ],
   },
 
@@ -1732,10 +1744,31 @@ async function startDashboard(config: Config, logger: Logger) {
         find: `    .use('*', throttledBasicAuth({ ...credentials, realm: 'dm-jobqueue admin' }))`,
         replace: `    .use('*', basicAuth({ ...credentials, realm: 'dm-jobqueue admin' }))`,
       },
+      // The dashboard's refusals are 401 only again, and one app serves the whole case.
       {
         file: 'test/integration/security-checklist.test.ts',
-        find: `          // 401, or 429 once this address has spent its failed logins (basic-auth-throttle.ts): never let in.\n`,
-        replace: '',
+        find: `          // 401, or 429 once this address has spent its failed logins (basic-auth-throttle.ts): never let in.
+          expect([401, 429], \`\${route.method} \${route.path} with \${authorization ?? 'no credentials'}\`).toContain(
+            response.status,
+          );`,
+        replace: `          expect(response.status, \`\${route.method} \${route.path} with \${authorization ?? 'no credentials'}\`).toBe(401);`,
+      },
+      {
+        file: 'test/integration/security-checklist.test.ts',
+        find: `      // A fresh app: the guesses above have spent this address's failed logins.
+      const fresh = createDashboardApp({ queue, credentials: ADMIN, readOnly: false });
+      const writes = bodyRoutes(fresh);`,
+        replace: `      const writes = bodyRoutes(app);`,
+      },
+      {
+        file: 'test/integration/security-checklist.test.ts',
+        find: `        const response = await fresh.request(route.path, {`,
+        replace: `        const response = await app.request(route.path, {`,
+      },
+      {
+        file: 'test/integration/security-checklist.test.ts',
+        find: `      const page = await fresh.request('/admin/queues', {`,
+        replace: `      const page = await app.request('/admin/queues', {`,
       },
     ],
   },

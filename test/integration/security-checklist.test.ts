@@ -8,6 +8,7 @@ import { createTestApp } from '../helpers/test-app.js';
 
 const READS_NO_BODY = new Set(['GET', 'HEAD', 'OPTIONS']);
 const ADMIN = { username: 'admin', password: 'correct horse battery' };
+const SCRAPE = { username: 'prometheus', password: 'scrape only, staple' };
 const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 
 /** Every concrete route of an app that may read a body, with its path parameters filled in. */
@@ -89,7 +90,7 @@ describe('security checklist', () => {
   it('the page and the docs carry a same-origin CSP; /metrics needs the metrics login', async () => {
     const app = createTestApp({
       metrics: (await import('../../src/infra/metrics.js')).createApiMetrics(),
-      metricsCredentials: ADMIN,
+      metricsCredentials: SCRAPE,
     });
     for (const path of ['/dm-jobqueue', '/docs']) {
       const csp = (await app.request(path)).headers.get('content-security-policy') ?? '';
@@ -100,7 +101,7 @@ describe('security checklist', () => {
     expect((await app.request('/metrics')).status).toBe(401);
     expect((await app.request('/metrics', { headers: { authorization: basic('admin', 'nope') } })).status).toBe(401);
     expect(
-      (await app.request('/metrics', { headers: { authorization: basic(ADMIN.username, ADMIN.password) } })).status,
+      (await app.request('/metrics', { headers: { authorization: basic(SCRAPE.username, SCRAPE.password) } })).status,
     ).toBe(200);
   });
 });

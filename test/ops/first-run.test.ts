@@ -126,8 +126,11 @@ describe('the start commands', () => {
         // Set, so the demo writes nothing into the working tree's .env.develop.local.
         API_SECRET_KEY: TEST_API_SECRET,
         REDIS_JOBQUEUE_ADDR: redis.addr,
-        ...{ ADMIN_USER: 'admin', ADMIN_PASSWORD: 'develop-only-login', ADMIN_PORT: String(adminPort) },
-        ...{ METRICS_USER: 'metrics', METRICS_PASSWORD: 'develop-only-scrape' },
+        ADMIN_USER: 'admin',
+        ADMIN_PASSWORD: 'develop-only-login',
+        ADMIN_PORT: String(adminPort),
+        METRICS_USER: 'metrics',
+        METRICS_PASSWORD: 'develop-only-scrape',
       },
       encoding: 'utf8',
       timeout: 60_000,
