@@ -18,6 +18,14 @@ afterEach(async () => {
   for (const step of cleanup.splice(0).reverse()) await step();
 });
 
+/** A loopback port held by this process until the test ends, as a running `npm run dev` would hold it. */
+async function heldPort(): Promise<number> {
+  const blocker = createServer();
+  await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+  cleanup.push(() => new Promise((resolve) => blocker.close(resolve)));
+  return (blocker.address() as AddressInfo).port;
+}
+
 function tempDir(): string {
   const dir = realpathSync(mkdtempSync(path.join(tmpdir(), 'dm-jobqueue-first-run-')));
   cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
@@ -94,10 +102,7 @@ describe('the start commands', () => {
   });
 
   it('npm run dev with the API port taken says which port and how to choose another, and stops before printing URLs', async () => {
-    const blocker = createServer();
-    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
-    cleanup.push(() => new Promise((resolve) => blocker.close(resolve)));
-    const port = (blocker.address() as AddressInfo).port;
+    const port = await heldPort();
     const result = spawnSync(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'scripts/dev.ts')], {
       cwd: PROJECT_ROOT,
       env: { ...process.env, APP_ENV: 'test', SERVER_PORT: String(port), JOBQUEUE_PORT: String(await freePort()) },
@@ -114,10 +119,7 @@ describe('the start commands', () => {
   it('npm run demo registers a job and sees it run, next to a running npm run dev (its logins set, the dashboard port taken)', async () => {
     const redis = await startRedisServer();
     cleanup.push(() => redis.destroy());
-    const blocker = createServer();
-    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
-    cleanup.push(() => new Promise((resolve) => blocker.close(resolve)));
-    const adminPort = (blocker.address() as AddressInfo).port;
+    const adminPort = await heldPort();
     const result = spawnSync(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'scripts/demo.ts')], {
       cwd: PROJECT_ROOT,
       env: {

@@ -24,6 +24,7 @@ const PER_SECOND = 40;
 const cleanup = createCleanup();
 afterAll(() => cleanup.run());
 
+// Skipped unless RELIABILITY_SOAK=1: it runs 30 minutes, longer than a CI run should wait.
 it.skipIf(!SOAK)(
   `16.1: ${MINUTES}-minute soak: flat memory, descriptors and Redis memory; nothing lost or run twice`,
   {
