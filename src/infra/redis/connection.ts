@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type { ConnectionOptions } from 'node:tls';
 import { isNotConnectionError } from 'bullmq';
 import type { RedisOptions } from 'ioredis';
 import { formatAddr } from '../config/schema.js';
@@ -14,7 +15,7 @@ export type ClientOptions = Omit<RedisOptions, 'retryStrategy'> & { retryStrateg
 type TlsConfig = RedisConnectionConfig['tls'];
 type RetryConfig = RedisConnectionConfig['retry'];
 
-export function tlsOptions(tls: TlsConfig): RedisOptions['tls'] {
+export function tlsOptions(tls: TlsConfig): ConnectionOptions | undefined {
   if (tls === false) return undefined;
   if (tls === true) return {};
   return {
