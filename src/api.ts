@@ -22,7 +22,7 @@ import {
 import { createReplicaAck } from './infra/queue/replica-ack.js';
 import { clusterStoreFromConfig } from './infra/rate-limit/cluster-store.js';
 import { createRateLimit } from './infra/rate-limit/rate-limit.js';
-import { producerRedisOptions, redisLabel } from './infra/redis/connection.js';
+import { producerRedisOptions, redisLabel, reopenWhenEnded } from './infra/redis/connection.js';
 import type { KnownJob } from './jobs/registry.js';
 
 /**
@@ -44,11 +44,15 @@ export function createApi({ config, logger, overrides = {} }: ApiOptions) {
   const redis = config.cache.redis.jobqueue;
   const location = { name: config.app.jobqueue.queue_name, prefix: config.app.jobqueue.prefix };
   const consequence = 'registering a job answers 503 until it is back';
-  const outage = createOutageLog(logger, `job-queue Redis at ${redisLabel(redis)}`, consequence);
+  const label = `job-queue Redis at ${redisLabel(redis)}`;
+  const outage = createOutageLog(logger, label, consequence);
+  let closed = false;
   const connect = () => {
-    const client = new Redis({ ...producerRedisOptions(redis), lazyConnect: true });
+    const options = producerRedisOptions(redis);
+    const client = new Redis({ ...options, lazyConnect: true });
     client.on('error', outage.error);
     client.on('ready', outage.recovered);
+    reopenWhenEnded(client, { label, logger, delayMs: options.retryStrategy, isClosing: () => closed });
     return client;
   };
   const client = connect();
@@ -85,6 +89,7 @@ export function createApi({ config, logger, overrides = {} }: ApiOptions) {
     ),
     /** Closes the queues and the Redis connections. */
     async close() {
+      closed = true;
       for (const each of new Set([queue, writeQueue])) await each.close().catch(() => undefined);
       for (const each of new Set([client, writer])) each.disconnect();
       cluster?.close();

@@ -10,7 +10,13 @@ import type { JobState, JobStatus, JobStatusReader } from '../../jobs/job-status
 import { QueueUnavailableError, type EnqueueRequest, type JobProducer } from '../../jobs/register-job.js';
 import type { RedisConnectionConfig } from '../config/schema.js';
 import type { OutageLog } from '../log.js';
-import { isRedisConnectionError, isRedisReplyError, producerRedisOptions } from '../redis/connection.js';
+import {
+  isRedisConnectionError,
+  isRedisReplyError,
+  producerRedisOptions,
+  redisLabel,
+  reopenWhenEnded,
+} from '../redis/connection.js';
 
 /** Where the queue's keys live: BullMQ builds every key from these two. */
 export interface QueueLocation {
@@ -65,8 +71,17 @@ export function createFailFastQueue(
   logger: Logger,
   what: string,
 ) {
-  const queue = new Queue(location.name, { connection: producerRedisOptions(redis), prefix: location.prefix });
+  const connection = producerRedisOptions(redis);
+  const queue = new Queue(location.name, { connection, prefix: location.prefix });
   queue.on('error', (error) => logger.debug({ err: error }, `${what} queue connection error`));
+  const reopen = {
+    label: `${what}: job-queue Redis at ${redisLabel(redis)}`,
+    logger,
+    delayMs: connection.retryStrategy,
+  };
+  const isClosing = () => queue.closing !== undefined;
+  // Resolves once the queue's client first connects (it retries forever until then).
+  queue.backend.client.then((client) => reopenWhenEnded(client, { ...reopen, isClosing })).catch(() => undefined);
   return queue;
 }
 

@@ -8,7 +8,7 @@ import { parsePayload, type AnyJobDefinition, type JobDeps } from '../../jobs/jo
 import type { JobRegistry } from '../../jobs/registry.js';
 import type { AppConfig } from '../config/schema.js';
 import { createOutageLog } from '../log.js';
-import type { ClientOptions } from '../redis/connection.js';
+import { reopenWhenEnded, type ClientOptions } from '../redis/connection.js';
 import { firstRunDueAt, type QueueLocation } from './bullmq-queue.js';
 
 type Retention = AppConfig['jobqueue']['keep_completed'];
@@ -137,6 +137,15 @@ export function createJobWorker(options: JobWorkerOptions) {
   });
 
   let closing: Promise<void> | undefined;
+  // BullMQ reopens its blocking connection itself; the main one (job moves, locks) is ours to watch.
+  const reopen = {
+    label: `job-queue Redis at ${options.redisLabel}`,
+    logger,
+    delayMs: options.connection.retryStrategy,
+  };
+  worker.backend.client
+    .then((client) => reopenWhenEnded(client, { ...reopen, isClosing: () => closing !== undefined }))
+    .catch(() => undefined);
   return {
     /** Takes jobs until closed; rejects when the worker cannot run. */
     run: () => worker.run(),

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { ConnectionOptions } from 'node:tls';
 import { isNotConnectionError } from 'bullmq';
 import type { RedisOptions } from 'ioredis';
+import type { Logger } from 'pino';
 import { formatAddr } from '../config/schema.js';
 import type { RedisConnectionConfig } from '../config/schema.js';
 import { sentinelOptions } from './sentinel.js';
@@ -114,4 +115,56 @@ export function isRedisConnectionError(error: unknown): boolean {
   if (code !== undefined && NETWORK_CODES.has(code)) return true;
   if (CONNECTION_MESSAGES.test(error.message)) return true;
   return !isNotConnectionError(error);
+}
+
+export interface ReopenOptions {
+  /** The connection, for the log: e.g. `job-queue Redis at sentinel master "dm-jobqueue" via …`. */
+  label: string;
+  logger: Logger;
+  /** The wait before each reopening: the client's own `retryStrategy`. */
+  delayMs: (attempt: number) => number;
+  /** True once the owner closes the client on purpose: that `end` is not reopened. */
+  isClosing: () => boolean;
+}
+
+/** What reopening needs of a client: an ioredis Redis or Cluster, or the one a BullMQ backend holds. */
+interface ReopenableClient {
+  readonly status: string;
+  connect(): Promise<void>;
+  on(event: 'error', listener: (error: Error) => void): unknown;
+  on(event: 'ready' | 'end', listener: () => void): unknown;
+}
+
+/**
+ * Opens a client again when ioredis ends it by itself. Our clients reconnect forever, so status `end`
+ * without our close means ioredis gave up (ioredis 6.0.0 did so when a Sentinel switch arrived while it
+ * retried: 503 for good, with nothing in the log). The same client is connected again (ioredis allows
+ * `connect()` from `end`), so the BullMQ Queue or Worker holding it keeps working; logged at error with
+ * what it last tried, since nothing else would say why requests fail meanwhile.
+ * @example reopenWhenEnded(client, { label, logger, delayMs: options.retryStrategy, isClosing: () => closed });
+ */
+export function reopenWhenEnded(client: ReopenableClient, options: ReopenOptions): void {
+  const { label, logger, isClosing } = options;
+  let lastError: string | undefined;
+  let attempt = 0;
+  client.on('error', (error: Error) => {
+    lastError = error.message;
+  });
+  client.on('ready', () => {
+    if (attempt > 0) logger.info({ attempts: attempt }, `${label}: the reopened connection is ready`);
+    attempt = 0;
+  });
+  client.on('end', () => {
+    if (isClosing()) return;
+    attempt += 1;
+    const delayMs = options.delayMs(attempt);
+    const tried = lastError ? `last error: ${lastError}` : 'no error was reported';
+    logger.error(
+      { attempt, delayMs, lastError },
+      `${label}: the Redis client stopped reconnecting by itself (status "end"; ${tried}); opening it again in ${delayMs} ms`,
+    );
+    setTimeout(() => {
+      if (!isClosing() && client.status === 'end') client.connect().catch(() => undefined);
+    }, delayMs).unref();
+  });
 }
