@@ -1,7 +1,6 @@
 import { Hono } from 'hono';
 import { requestId } from 'hono/request-id';
 import type { Logger } from 'pino';
-import { demoDelayPrint } from './jobs/demo-delay-print.js';
 import type { ApiKeySettings } from './infra/auth/api-keys.js';
 import type { AppConfig, BasicCredentials } from './infra/config/schema.js';
 import { bearerAuth } from './infra/http/bearer-auth.js';
@@ -14,13 +13,7 @@ import {
   strictJson,
 } from './infra/http/problem.js';
 import { requestLog } from './infra/log.js';
-import {
-  createMetricsRoutes,
-  httpMetrics,
-  registrationMetrics,
-  zeroHttpRoute,
-  type ApiMetrics,
-} from './infra/metrics.js';
+import { createMetricsRoutes, httpMetrics, zeroHttpRoute, type ApiMetrics } from './infra/metrics.js';
 import { rateLimit, refusedLimit, type RateLimitOptions } from './infra/rate-limit/rate-limit.js';
 import { createApiDocsRoutes } from './routes/api-docs.js';
 import { createDemoPageRoutes } from './routes/demo-page.js';
@@ -55,10 +48,7 @@ export function createApp(deps: AppDeps) {
   // Every answer carries X-Request-Id (a caller's own is kept when it looks like an id), and so does its log line.
   app.use(requestId());
   app.use(requestLog(deps.logger));
-  if (deps.metrics) {
-    app.use(httpMetrics(deps.metrics));
-    app.use('/api/dm-jobqueue/register', registrationMetrics(deps.metrics, demoDelayPrint.type));
-  }
+  if (deps.metrics) app.use(httpMetrics(deps.metrics));
   // Preflights are answered here, before they can be counted or refused for lacking a key.
   if (deps.cors) app.use('/api/*', corsByHeader(deps.cors));
   // Only the API is limited and authenticated: the page, /health and static files stay open.
@@ -75,7 +65,9 @@ export function createApp(deps: AppDeps) {
   app.use('/api/*', strictJson());
 
   app.route('/', createHealthRoutes(deps.isReady));
-  app.route('/api/dm-jobqueue', createDmJobqueueRoutes(deps));
+  // Registrations are counted where they happen, by job type: routes hand this listener to the core.
+  const routeDeps = { ...deps, onRegistration: deps.onRegistration ?? deps.metrics?.countRegistration };
+  app.route('/api/dm-jobqueue', createDmJobqueueRoutes(routeDeps));
   app.route('/', createDemoPageRoutes());
   app.route('/', createApiDocsRoutes(app));
   const { metrics, metricsCredentials } = deps;

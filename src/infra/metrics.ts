@@ -7,6 +7,8 @@ import { routePath } from 'hono/route';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { BasicCredentials } from './config/schema.js';
 import { throttledBasicAuth } from './http/basic-auth-throttle.js';
+import type { RegistrationOutcome } from '../jobs/register-job.js';
+import { jobDefinitions } from '../jobs/registry.js';
 import type { JobEvents } from './queue/bullmq-worker.js';
 
 const SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
@@ -19,7 +21,7 @@ function newRegistry(): Registry {
 }
 
 /** Outcomes of a registration attempt: stored (201), replayed (an Idempotency-Key retry), rejected (bad input), redis_unavailable (503). */
-const OUTCOMES = ['stored', 'replayed', 'rejected', 'redis_unavailable'] as const;
+const OUTCOMES = ['stored', 'replayed', 'rejected', 'redis_unavailable'] as const satisfies RegistrationOutcome[];
 
 /** The statuses the API answers; each is exported at 0 from the start, so `rate()` counts the first of each. */
 const STATUSES = ['200', '201', '400', '401', '403', '404', '409', '413', '415', '422', '429', '500', '503'];
@@ -29,11 +31,19 @@ export const UNKNOWN_JOB_TYPE = 'unknown';
 
 /**
  * The API's metrics. Counters start at 0 for every label value known up front (Prometheus's
- * `rate()` cannot count a series' first increment): `zeroHttpRoutes` does it for the routes.
+ * `rate()` cannot count a series' first increment): `zeroHttpRoutes` does it for the routes, and
+ * the registration counter for every registered job type × outcome.
  * @example const metrics = createApiMetrics(); app.use(httpMetrics(metrics));
  */
-export function createApiMetrics() {
+export function createApiMetrics(jobTypes: readonly string[] = jobDefinitions.map((definition) => definition.type)) {
   const registry = newRegistry();
+  const jobsRegistered = new Counter({
+    name: 'dm_jobqueue_jobs_registered_total',
+    help: 'Registration attempts by job type and outcome',
+    labelNames: ['job_type', 'outcome'],
+    registers: [registry],
+  });
+  for (const jobType of jobTypes) for (const outcome of OUTCOMES) jobsRegistered.inc({ job_type: jobType, outcome }, 0);
   return {
     registry,
     httpRequests: new Counter({
@@ -49,12 +59,11 @@ export function createApiMetrics() {
       buckets: SECONDS.slice(0, 11),
       registers: [registry],
     }),
-    jobsRegistered: new Counter({
-      name: 'dm_jobqueue_jobs_registered_total',
-      help: 'Registration attempts by job type and outcome',
-      labelNames: ['job_type', 'outcome'],
-      registers: [registry],
-    }),
+    jobsRegistered,
+    /** The core's registration listener: counts each outcome where the job was registered, by its job type. */
+    countRegistration: (jobType: string, outcome: RegistrationOutcome): void => {
+      jobsRegistered.inc({ job_type: jobType, outcome });
+    },
   };
 }
 
@@ -74,28 +83,6 @@ export function httpMetrics(metrics: ApiMetrics): MiddlewareHandler {
     const route = routePath(c, -1);
     stop({ method: c.req.method, route });
     metrics.httpRequests.inc({ method: c.req.method, route, status: String(c.res.status) });
-  };
-}
-
-declare module 'hono' {
-  interface ContextVariableMap {
-    /** Set by a register route that replays an earlier answer (Idempotency-Key): counted apart. */
-    idempotentReplay: boolean | undefined;
-  }
-}
-
-/** Counts the outcome of each registration of `jobType` on the route it is mounted on. */
-export function registrationMetrics(metrics: ApiMetrics, jobType: string): MiddlewareHandler {
-  for (const outcome of OUTCOMES) metrics.jobsRegistered.inc({ job_type: jobType, outcome }, 0);
-  return async function registrationMetricsMiddleware(c, next) {
-    await next();
-    const { status } = c.res;
-    let outcome: (typeof OUTCOMES)[number] | undefined;
-    if (status === 201) outcome = c.get('idempotentReplay') ? 'replayed' : 'stored';
-    else if (status === 503) outcome = 'redis_unavailable';
-    else if ([400, 409, 413, 415, 422].includes(status)) outcome = 'rejected';
-    // 401/403/429 never got as far as trying to register.
-    if (outcome) metrics.jobsRegistered.inc({ job_type: jobType, outcome });
   };
 }
 

@@ -6,12 +6,13 @@
 import { createHash } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import * as v from 'valibot';
-import type { AnyJobDefinition, JobOf, PayloadOf } from './job.js';
+import type { AnyJobDefinition, InputOf, JobOf, OneJobType } from './job.js';
 import {
   registeredJob,
+  reportingOutcome,
   resolveRegistration,
   type EnqueueRequest,
-  type JobProducer,
+  type RegisterDeps,
   type RegisteredJob,
   type RegisterJobInput,
 } from './register-job.js';
@@ -85,33 +86,43 @@ const CLAIM_TTL_MS = 10_000;
  * @example await registerJobIdempotently(deps, demoDelayPrint, { payload }, { scope: apiKeyId, key: 'order-42' })
  */
 export async function registerJobIdempotently<D extends AnyJobDefinition>(
-  deps: { producer: JobProducer<JobOf<D>>; idempotency: IdempotencyStore },
-  definition: D,
-  input: RegisterJobInput<PayloadOf<D>>,
+  deps: RegisterDeps<D> & { idempotency: IdempotencyStore },
+  definition: D & OneJobType<D>,
+  input: RegisterJobInput<InputOf<D>>,
   { scope, key }: { scope: string; key: string },
 ): Promise<{ job: RegisteredJob; replayed: boolean }> {
-  const wanted = resolveRegistration(definition, input);
-  const jobId = idempotentJobId(scope, key);
-  const replay = (stored: StoredRegistration) => {
-    const same =
-      stored.name === wanted.name &&
-      stored.delayMs === wanted.delayMs &&
-      stored.attempts === wanted.attempts &&
-      isDeepStrictEqual(stored.data, wanted.data);
-    if (!same) throw new IdempotencyConflictError('mismatch');
-    return { job: registeredJob(jobId, stored, stored.createdAt), replayed: true };
-  };
-  const earlier = await deps.idempotency.find(jobId);
-  if (earlier) return replay(earlier);
-  if (!(await deps.idempotency.claim(jobId, CLAIM_TTL_MS))) throw new IdempotencyConflictError('in-progress');
-  try {
-    // Another request may have stored it between the look-up and the claim.
-    const stored = await deps.idempotency.find(jobId);
-    if (stored) return replay(stored);
-    const { createdAt } = await deps.producer.enqueue({ jobId, ...wanted } as EnqueueRequest<JobOf<D>>);
-    return { job: registeredJob(jobId, wanted, createdAt), replayed: false };
-  } finally {
-    // A release that fails (Redis gone) leaves the claim to expire: 409 until then, never a second job.
-    await deps.idempotency.release(jobId).catch(() => undefined);
-  }
+  const isConflict = (error: unknown) => error instanceof IdempotencyConflictError;
+  return reportingOutcome<{ job: RegisteredJob; replayed: boolean }>(
+    deps.onRegistration,
+    definition.type,
+    async () => {
+      const wanted = resolveRegistration(definition, input);
+      const jobId = idempotentJobId(scope, key);
+      const replay = (stored: StoredRegistration) => {
+        const same =
+          stored.name === wanted.name &&
+          stored.delayMs === wanted.delayMs &&
+          stored.attempts === wanted.attempts &&
+          isDeepStrictEqual(stored.data, wanted.data);
+        if (!same) throw new IdempotencyConflictError('mismatch');
+        const job = registeredJob(jobId, stored, stored.createdAt);
+        return { result: { job, replayed: true }, outcome: 'replayed' as const };
+      };
+      const earlier = await deps.idempotency.find(jobId);
+      if (earlier) return replay(earlier);
+      if (!(await deps.idempotency.claim(jobId, CLAIM_TTL_MS))) throw new IdempotencyConflictError('in-progress');
+      try {
+        // Another request may have stored it between the look-up and the claim.
+        const stored = await deps.idempotency.find(jobId);
+        if (stored) return replay(stored);
+        const { createdAt } = await deps.producer.enqueue({ jobId, ...wanted } as EnqueueRequest<JobOf<D>>);
+        const job = registeredJob(jobId, wanted, createdAt);
+        return { result: { job, replayed: false }, outcome: 'stored' as const };
+      } finally {
+        // A release that fails (Redis gone) leaves the claim to expire: 409 until then, never a second job.
+        await deps.idempotency.release(jobId).catch(() => undefined);
+      }
+    },
+    isConflict,
+  );
 }

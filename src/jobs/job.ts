@@ -42,25 +42,54 @@ export interface JobContext {
 /**
  * Everything the API and the worker need to know about one job type: one file per job type in
  * `src/jobs/`, listed once in `registry.ts`. Write it with {@link defineJob}.
+ * `Input` is what a caller registers; `Payload` what the schema makes of it, which is what the queue
+ * stores and the processor gets. The worker parses the stored payload again, so it must be valid
+ * input too (a trim is fine; a transform to another type is refused by `defineJob`).
  */
-export interface JobDefinition<Type extends string = string, Payload = unknown> {
+export interface JobDefinition<Type extends string = string, Payload = unknown, Input = Payload> {
   /** Stable name stored with every job (BullMQ's job name); `namespace:action`. */
   readonly type: Type;
   /** Validates the payload in the API and again in the worker (data in Redis is input too). */
-  readonly payloadSchema: v.GenericSchema<unknown, Payload>;
+  readonly payloadSchema: v.GenericSchema<Input, Payload>;
+  /** Seconds until the first run when the caller gives none; 0 to {@link MAX_DELAY_SECONDS}. */
   readonly delaySeconds: number;
+  /** Retries after a failed run: runs in all = 1 + maxRetry (4 means 5 attempts); 0 to {@link MAX_RETRY_LIMIT}. */
   readonly maxRetry: number;
   readonly backoff: RetryBackoff;
   readonly createProcessor: (deps: JobDeps) => (payload: Payload, context: JobContext) => Promise<void>;
 }
 
+/** What is wrong with a delay and retry count (a definition's defaults or a caller's choice); empty when both are in range. */
+export function timingErrors(timing: { delaySeconds: number; maxRetry: number }): FieldError[] {
+  const errors: FieldError[] = [];
+  const inRange = (field: string, value: number, max: number, unit = '') => {
+    if (!Number.isInteger(value) || value < 0 || value > max)
+      errors.push({ field, reason: `must be a whole number from 0 to ${max}${unit}, not ${value}` });
+  };
+  inRange('delaySeconds', timing.delaySeconds, MAX_DELAY_SECONDS, ' (30 days)');
+  inRange('maxRetry', timing.maxRetry, MAX_RETRY_LIMIT);
+  return errors;
+}
+
 /**
- * Infers the literal `type` and the payload from the schema, so definitions need no annotations.
+ * Infers the literal `type`, the input and the payload from the schema, so definitions need no
+ * annotations. Refuses at compile time a payload that is not valid input, and when the module
+ * loads a delay, retry count or backoff out of range (naming the field and the limit).
  * @example export const sendWelcomeMail = defineJob({ type: 'mail:send_welcome', payloadSchema, …, createProcessor })
  */
-export function defineJob<const Type extends string, Payload>(
-  definition: JobDefinition<Type, Payload>,
-): JobDefinition<Type, Payload> {
+export function defineJob<const Type extends string, Input, Payload extends Input>(
+  definition: JobDefinition<Type, Payload, Input>,
+): JobDefinition<Type, Payload, Input> {
+  const { delayMs, jitter = 0 } = definition.backoff;
+  const errors = timingErrors(definition);
+  if (!Number.isInteger(delayMs) || delayMs < 0)
+    errors.push({ field: 'backoff.delayMs', reason: `must be a whole number of 0 or more, not ${delayMs}` });
+  if (!(jitter >= 0 && jitter <= 1))
+    errors.push({ field: 'backoff.jitter', reason: `must be from 0 to 1, not ${jitter}` });
+  if (errors.length > 0) {
+    const list = errors.map(({ field, reason }) => `${field} ${reason}`).join('; ');
+    throw new RangeError(`job type "${definition.type}": ${list}`);
+  }
   return definition;
 }
 
@@ -69,10 +98,24 @@ export function defineJob<const Type extends string, Payload>(
  * makes `JobDefinition` invariant in it: no other type admits every definition.
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type AnyJobDefinition = JobDefinition<string, any>;
+export type AnyJobDefinition = JobDefinition<string, any, any>;
 
-/** The payload type of a definition. */
-export type PayloadOf<D> = D extends JobDefinition<string, infer Payload> ? Payload : never;
+/** The payload a definition's processor gets and the queue stores (its schema's output). */
+export type PayloadOf<D> = D extends { readonly payloadSchema: v.GenericSchema<unknown, infer Payload> }
+  ? Payload
+  : never;
+
+/** What a caller registers for a definition (its schema's input). */
+export type InputOf<D> = D extends { readonly payloadSchema: v.GenericSchema<infer Input, unknown> } ? Input : never;
+
+type IsUnion<T, All = T> = T extends unknown ? ([All] extends [T] ? false : true) : never;
+
+/**
+ * `D` when it is one job type; a union (`cond ? a : b`, `definitions.find(…)!`, `registerJob<A | B>`)
+ * would let one type's payload pass for another's, so it gets a type naming the mistake.
+ */
+export type OneJobType<D> =
+  true extends IsUnion<D> ? { error: 'pass one job definition, not a union of them' } : unknown;
 
 /** A job as the queue holds it: a name and its data. */
 export interface AnyJob {

@@ -1,11 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import {
+  InvalidJobPayloadError,
   parsePayload,
   type AnyJob,
   type AnyJobDefinition,
+  type InputOf,
   type JobOf,
-  type PayloadOf,
+  type OneJobType,
   type RetryBackoff,
+  timingErrors,
 } from './job.js';
 
 /** One job to store: the job (its name and data correlate), its id and its timing. */
@@ -35,25 +38,64 @@ export class QueueUnavailableError extends Error {
   }
 }
 
-export interface RegisterJobInput<Payload> {
-  /** Parsed again with the job type's own schema before anything is stored. */
-  payload: Payload;
-  /** The job type's default when absent; 0 = now. */
+export interface RegisterJobInput<Input> {
+  /** Parsed with the job type's own schema before anything is stored; the schema's output is stored. */
+  payload: Input;
+  /** The job type's default when absent; 0 = now, at most 30 days. */
   delaySeconds?: number | undefined;
-  /** The job type's default when absent; 0 = one attempt, no retry. */
+  /** The job type's default when absent; 0 = one attempt, no retry; 4 = five attempts. At most 25. */
   maxRetry?: number | undefined;
+}
+
+/** What became of a registration: a 201 (`stored`, or `replayed` for an Idempotency-Key retry), refused input, or no Redis. */
+export type RegistrationOutcome = 'stored' | 'replayed' | 'rejected' | 'redis_unavailable';
+
+/** Told of every registration's outcome by its job type (the metrics extra counts them). */
+export type RegistrationListener = (jobType: string, outcome: RegistrationOutcome) => void;
+
+/** What registering needs: a producer that takes this job type, and optionally ids and an outcome listener. */
+export interface RegisterDeps<D extends AnyJobDefinition> {
+  producer: JobProducer<JobOf<D>>;
+  newJobId?: (() => string) | undefined;
+  onRegistration?: RegistrationListener | undefined;
+}
+
+/**
+ * Runs one registration and tells `listener` how it ended: refused input and a store that cannot be
+ * reached are outcomes too; any other error is a bug and is not counted.
+ */
+export async function reportingOutcome<T>(
+  listener: RegistrationListener | undefined,
+  jobType: string,
+  register: () => Promise<{ result: T; outcome: 'stored' | 'replayed' }>,
+  isRefusal: (error: unknown) => boolean = () => false,
+): Promise<T> {
+  try {
+    const { result, outcome } = await register();
+    listener?.(jobType, outcome);
+    return result;
+  } catch (error) {
+    if (error instanceof QueueUnavailableError) listener?.(jobType, 'redis_unavailable');
+    else if (error instanceof InvalidJobPayloadError || isRefusal(error)) listener?.(jobType, 'rejected');
+    throw error;
+  }
 }
 
 export type RegisteredJob = ReturnType<typeof registeredJob>;
 
-/** Validates the payload with the job type's schema (the worker checks the same) and applies its defaults. */
+/**
+ * Validates the payload with the job type's schema (the worker checks the same), applies its
+ * defaults and refuses a delay or retry count out of range (InvalidJobPayloadError, 400 in the API).
+ */
 export function resolveRegistration<D extends AnyJobDefinition>(
   definition: D,
-  input: RegisterJobInput<PayloadOf<D>>,
+  input: RegisterJobInput<InputOf<D>>,
 ): Omit<EnqueueRequest<JobOf<D>>, 'jobId'> {
   const data = parsePayload(definition, input.payload);
   const delaySeconds = input.delaySeconds ?? definition.delaySeconds;
   const maxRetry = input.maxRetry ?? definition.maxRetry;
+  const errors = timingErrors({ delaySeconds, maxRetry });
+  if (errors.length > 0) throw new InvalidJobPayloadError(definition.type, errors);
   const timing = { delayMs: delaySeconds * 1000, attempts: maxRetry + 1, backoff: definition.backoff };
   // TypeScript cannot see that a definition's own type and payload make one of JobOf<D>.
   return { name: definition.type, data, ...timing } as Omit<EnqueueRequest<JobOf<D>>, 'jobId'>;
@@ -82,13 +124,15 @@ export function registeredJob(
  * @example await registerJob({ producer }, demoDelayPrint, { payload: { message: 'hi' }, delaySeconds: 5 })
  */
 export async function registerJob<D extends AnyJobDefinition>(
-  deps: { producer: JobProducer<JobOf<D>>; newJobId?: (() => string) | undefined },
-  definition: D,
-  input: RegisterJobInput<PayloadOf<D>>,
+  deps: RegisterDeps<D>,
+  definition: D & OneJobType<D>,
+  input: RegisterJobInput<InputOf<D>>,
 ): Promise<RegisteredJob> {
-  const job = resolveRegistration(definition, input);
-  // Unguessable, so a job id can be shown to users and looked up without exposing others.
-  const jobId = (deps.newJobId ?? randomUUID)();
-  const { createdAt } = await deps.producer.enqueue({ jobId, ...job } as EnqueueRequest<JobOf<D>>);
-  return registeredJob(jobId, job, createdAt);
+  return reportingOutcome(deps.onRegistration, definition.type, async () => {
+    const job = resolveRegistration(definition, input);
+    // Unguessable, so a job id can be shown to users and looked up without exposing others.
+    const jobId = (deps.newJobId ?? randomUUID)();
+    const { createdAt } = await deps.producer.enqueue({ jobId, ...job } as EnqueueRequest<JobOf<D>>);
+    return { result: registeredJob(jobId, job, createdAt), outcome: 'stored' };
+  });
 }

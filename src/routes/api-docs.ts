@@ -3,9 +3,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serveStatic } from '@hono/node-server/serve-static';
 import { Hono } from 'hono';
-import { openAPIRouteHandler } from 'hono-openapi';
+import { generateSpecs, resolver } from 'hono-openapi';
 import { secureHeaders } from 'hono/secure-headers';
 import * as v from 'valibot';
+import { ProblemSchema } from '../infra/http/problem.js';
 
 /** swagger-ui-dist's folder, found without loading its browser bundle into Node. */
 const SWAGGER_UI_DIR = path.dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
@@ -67,43 +68,102 @@ export const apiResponse = <C extends object>(description: string, content?: C, 
   ...(content && { content }),
 });
 
+const NamedProblem = named('Problem', ProblemSchema);
+const PROBLEM_CONTENT = { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } };
+
+/** A problem+json answer for `describeRoute` (a route's own: 404, 409, 422, …), with the headers it carries. */
+export const problemAnswer = (description: string, ...headers: string[]) =>
+  apiResponse(description, PROBLEM_CONTENT, ...headers);
+
+/** The answers every `/api/*` operation can give, whichever route it is: the app's middleware and error handler give them. */
+const EVERY_OPERATION = {
+  401: problemAnswer('No API key, or a malformed, forged, expired, revoked or other-APP_ENV one', 'WWW-Authenticate'),
+  403: problemAnswer('The API key lacks the scope this operation needs', 'WWW-Authenticate'),
+  429: problemAnswer('Rate limited (per client IP, per minute and per hour)', 'Retry-After'),
+  500: problemAnswer('An unexpected error; its details are only in the log, under the X-Request-Id'),
+  503: problemAnswer(
+    'Job queue service is unavailable: Redis is not connected (or did not answer in time)',
+    'Retry-After',
+  ),
+};
+/** And those of an operation with a request body. */
+const WITH_BODY = {
+  413: problemAnswer('Body larger than server.body_limit_bytes'),
+  415: problemAnswer('A body that is not application/json'),
+};
+/** A refused body or parameter: the 400 hono-openapi adds to every operation with a validator. */
+const INVALID = problemAnswer('Invalid request: errors names each field and why');
+
+/** The document hono-openapi builds (its types come from openapi-types, which is not ours to import). */
+type ApiDocument = Awaited<ReturnType<typeof generateSpecs>>;
+type Operation = NonNullable<NonNullable<ApiDocument['paths']>[string]>['get'];
+
+/**
+ * What every `/api/*` operation has without its route saying so: the bearer security with the scope
+ * its method needs (as bearerAuth decides it), and the shared problem answers. A route's own
+ * `describeRoute` states only what is its own (its success body, its extra problems) and wins.
+ */
+function withApiDefaults(document: ApiDocument): ApiDocument {
+  for (const [path, item] of Object.entries(document.paths ?? {})) {
+    if (!path.startsWith('/api/') || !item) continue;
+    for (const method of ['get', 'post', 'put', 'patch', 'delete'] as const) {
+      const operation: Operation = item[method];
+      if (!operation) continue;
+      const scope = method === 'get' ? 'read' : 'write';
+      operation.security ??= [{ bearerAuth: [scope] }];
+      const shared = { ...EVERY_OPERATION, ...(operation.requestBody ? WITH_BODY : {}) };
+      const responses = { ...shared, ...operation.responses } as NonNullable<Operation>['responses'];
+      operation.responses = Object.fromEntries(Object.entries(responses ?? {}).sort(([a], [b]) => a.localeCompare(b)));
+    }
+  }
+  return document;
+}
+
 /**
  * `GET /openapi.json` from `app`'s `/api/*` routes (`describeRoute`, validators) and `GET /docs` (Swagger UI).
  * @example app.route('/', createApiDocsRoutes(app));
  */
 export function createApiDocsRoutes(app: Hono) {
-  const document = openAPIRouteHandler(app, {
-    documentation: {
-      openapi: '3.1.0',
-      info: {
-        title: 'dm-jobqueue API',
-        version: '0.1.0',
-        license: { name: 'MIT', identifier: 'MIT' },
-        description:
-          'Registers delayed background jobs; a worker process runs them. Every /api/* call needs `Authorization: Bearer <API key>` ' +
-          '(make one with `npm run api-key`). Errors are application/problem+json (RFC 9457).',
-      },
-      tags: [{ name: 'dm-jobqueue', description: 'The reference job queue' }],
-      // Relative: the server that served this document, wherever it is deployed.
-      servers: [{ url: '/', description: 'This server' }],
-      components: {
-        headers: HEADERS,
-        securitySchemes: {
-          bearerAuth: {
-            type: 'http',
-            scheme: 'bearer',
-            bearerFormat: 'JWT',
-            description: 'An API key from npm run api-key: a JWT (HS256) with scope read and/or write',
+  let document: Promise<ApiDocument> | undefined;
+  const build = async () => {
+    const problem = await resolver(NamedProblem).toOpenAPISchema();
+    return withApiDefaults(
+      await generateSpecs(app, {
+        documentation: {
+          openapi: '3.1.0',
+          info: {
+            title: 'dm-jobqueue API',
+            version: '0.1.0',
+            license: { name: 'MIT', identifier: 'MIT' },
+            description:
+              'Registers delayed background jobs; a worker process runs them. Every /api/* call needs `Authorization: Bearer <API key>` ' +
+              '(make one with `npm run api-key`). Errors are application/problem+json (RFC 9457).',
+          },
+          tags: [{ name: 'dm-jobqueue', description: 'The reference job queue' }],
+          // Relative: the server that served this document, wherever it is deployed.
+          servers: [{ url: '/', description: 'This server' }],
+          components: {
+            headers: HEADERS,
+            securitySchemes: {
+              bearerAuth: {
+                type: 'http',
+                scheme: 'bearer',
+                bearerFormat: 'JWT',
+                description: 'An API key from npm run api-key: a JWT (HS256) with scope read and/or write',
+              },
+            },
+            schemas: { ...problem.components?.schemas },
           },
         },
-      },
-    },
-    exclude: [/^(?!\/api\/)/],
-  });
+        exclude: [/^(?!\/api\/)/],
+        defaultValidationErrorResponse: INVALID,
+      }),
+    );
+  };
   const swaggerUi = serveStatic({ root: SWAGGER_UI_DIR, rewriteRequestPath: (file) => file.replace(/^\/docs/, '') });
   const page = serveStatic({ root: DOCS_PAGE_DIR, rewriteRequestPath: (file) => file.replace(/^\/docs\/?/, '/') });
   return new Hono()
-    .get('/openapi.json', document)
+    .get('/openapi.json', async (c) => c.json(await (document ??= build())))
     .use('/docs', docsHeaders)
     .use('/docs/*', docsHeaders)
     .get('/docs', page)

@@ -3,18 +3,12 @@ import { Hono } from 'hono';
 import { describeRoute, resolver } from 'hono-openapi';
 import * as v from 'valibot';
 import { DEFAULT_DEMO_MESSAGE, demoDelayPrint, MessageSchema } from '../jobs/demo-delay-print.js';
-import {
-  IDEMPOTENCY_KEY_HEADER,
-  IdempotencyKeySchema,
-  registerJobIdempotently,
-  type IdempotencyStore,
-} from '../jobs/idempotent-registration.js';
+import { IDEMPOTENCY_KEY_HEADER } from '../jobs/idempotent-registration.js';
 import { MAX_DELAY_SECONDS, MAX_RETRY_LIMIT } from '../jobs/job.js';
 import { JOB_STATES, type JobStatusReader } from '../jobs/job-status.js';
-import { registerJob, type JobProducer, type RegisteredJob } from '../jobs/register-job.js';
-import type { KnownJob } from '../jobs/registry.js';
-import { apiResponse, named } from './api-docs.js';
-import { jsonBody, ProblemSchema, PROBLEM_TYPES, problemResponse, validationProblem } from '../infra/http/problem.js';
+import { apiResponse, named, problemAnswer } from './api-docs.js';
+import { refusedAs, registerForRequest, type RegistrationDeps } from './registration.js';
+import { jsonBody, PROBLEM_TYPES, problemResponse } from '../infra/http/problem.js';
 
 const boundedInteger = (max: number, unit: string, description: string) =>
   v.optional(
@@ -76,27 +70,15 @@ export const JobStatusResponseSchema = v.object({
 
 const UNKNOWN_JOB = 'it may have finished and been removed after the retention time, or never existed';
 
-/** Problem answers for `describeRoute`, with the headers they carry. */
-const NamedProblem = named('Problem', ProblemSchema);
-const problem = (description: string, ...headers: string[]) =>
-  apiResponse(description, { 'application/problem+json': { schema: resolver(NamedProblem) } }, ...headers);
 const json = (ref: string, s: v.GenericSchema) => ({ 'application/json': { schema: resolver(named(ref, s)) } });
 
-const COMMON_PROBLEMS = {
-  401: problem('No API key, or a malformed, forged, expired, revoked or other-APP_ENV one', 'WWW-Authenticate'),
-  403: problem('The API key lacks the scope this operation needs', 'WWW-Authenticate'),
-  429: problem('Rate limited (per client IP, per minute and per hour)', 'Retry-After'),
-  500: problem('An unexpected error; its details are only in the log, under the X-Request-Id'),
-  503: problem('Job queue service is unavailable: Redis is not connected (or did not answer in time)', 'Retry-After'),
-};
-
+// Security (the scope follows the method) and the shared problem answers come from createApiDocsRoutes.
 const describeRegister = describeRoute({
   operationId: 'registerJob',
   tags: ['dm-jobqueue'],
   summary: 'Register a demo:delay_print job',
   description:
     'Stores the job in Redis; the worker prints the message when it is due. Every field is optional; an empty body registers the defaults.',
-  security: [{ bearerAuth: ['write'] }],
   // Merged over the validator's body schema: the body is optional (curl -X POST works).
   requestBody: { required: false, content: {} },
   parameters: [
@@ -115,12 +97,9 @@ const describeRegister = describeRoute({
       json('RegisterResponse', RegisterResponseSchema),
       'Idempotent-Replayed',
     ),
-    400: problem('Invalid body or Idempotency-Key: errors names each field and why'),
-    409: problem('A request with the same Idempotency-Key is still being stored', 'Retry-After'),
-    413: problem('Body larger than server.body_limit_bytes'),
-    415: problem('A body that is not application/json'),
-    422: problem('The Idempotency-Key was used before with a different body'),
-    ...COMMON_PROBLEMS,
+    400: problemAnswer('Invalid body or Idempotency-Key: errors names each field and why'),
+    409: problemAnswer('A request with the same Idempotency-Key is still being stored', 'Retry-After'),
+    422: problemAnswer('The Idempotency-Key was used before with a different body'),
   },
 });
 
@@ -129,7 +108,6 @@ const describeStatus = describeRoute({
   tags: ['dm-jobqueue'],
   summary: "A job's state",
   description: 'Where the job is in its life; the payload is left out. Poll it no more than every few seconds.',
-  security: [{ bearerAuth: ['read'] }],
   parameters: [
     {
       name: 'id',
@@ -141,59 +119,39 @@ const describeStatus = describeRoute({
   ],
   responses: {
     200: apiResponse('The job', json('JobStatus', JobStatusResponseSchema)),
-    404: problem('No job with that id: removed after its retention time, or never registered through this API'),
-    ...COMMON_PROBLEMS,
+    404: problemAnswer('No job with that id: removed after its retention time, or never registered through this API'),
   },
 });
 
-export interface DmJobqueueDeps {
-  /** Stores the service's jobs (src/jobs/registry.ts): a producer of other job types does not type-check. */
-  producer: JobProducer<KnownJob>;
+export interface DmJobqueueDeps extends RegistrationDeps {
   statusReader: JobStatusReader;
-  /** Backs `Idempotency-Key` (an optional extra). */
-  idempotency: IdempotencyStore;
-  /** Job ids; random UUIDs unless a test needs fixed ones. */
-  newJobId?: (() => string) | undefined;
 }
 
 /** The routes: `app.route('/api/dm-jobqueue', createDmJobqueueRoutes(deps))`. */
 export function createDmJobqueueRoutes(deps: DmJobqueueDeps) {
   return new Hono()
-    .post('/register', jsonBody(named('RegisterRequest', RegisterRequestSchema)), describeRegister, async (c) => {
-      const body = c.req.valid('json');
-      const input = {
-        payload: { message: body.message ?? DEFAULT_DEMO_MESSAGE },
-        delaySeconds: body.delay_seconds,
-        maxRetry: body.max_retry,
-      };
-      let job: RegisteredJob;
-      const idempotencyKey = c.req.header(IDEMPOTENCY_KEY_HEADER);
-      if (idempotencyKey === undefined) {
-        job = await registerJob(deps, demoDelayPrint, input);
-      } else {
-        const key = v.safeParse(IdempotencyKeySchema, idempotencyKey);
-        if (!key.success) {
-          return validationProblem(c, [{ field: `${IDEMPOTENCY_KEY_HEADER} (header)`, reason: key.issues[0].message }]);
-        }
-        // Keys are scoped per API key (set by bearerAuth): callers can neither collide nor probe each other's keys.
-        const scope = { scope: c.get('apiKeyId'), key: key.output };
-        const result = await registerJobIdempotently(deps, demoDelayPrint, input, scope);
-        job = result.job;
-        if (result.replayed) {
-          c.header('Idempotent-Replayed', 'true');
-          c.set('idempotentReplay', true);
-        }
-      }
-      const response = {
-        job_id: job.jobId,
-        status: 'registered',
-        job_type: job.jobType,
-        delay_seconds: job.delaySeconds,
-        max_retry: job.maxRetry,
-        run_at: job.runAt.toISOString(),
-      } as const satisfies v.InferOutput<typeof RegisterResponseSchema>;
-      return c.json(response, 201);
-    })
+    .post(
+      '/register',
+      jsonBody(named('RegisterRequest', RegisterRequestSchema), refusedAs(deps, demoDelayPrint)),
+      describeRegister,
+      async (c) => {
+        const body = c.req.valid('json');
+        const job = await registerForRequest(c, deps, demoDelayPrint, {
+          payload: { message: body.message ?? DEFAULT_DEMO_MESSAGE },
+          delaySeconds: body.delay_seconds,
+          maxRetry: body.max_retry,
+        });
+        const response = {
+          job_id: job.jobId,
+          status: 'registered',
+          job_type: job.jobType,
+          delay_seconds: job.delaySeconds,
+          max_retry: job.maxRetry,
+          run_at: job.runAt.toISOString(),
+        } as const satisfies v.InferOutput<typeof RegisterResponseSchema>;
+        return c.json(response, 201);
+      },
+    )
     .get('/jobs/:id', describeStatus, async (c) => {
       const id = c.req.param('id');
       // The API makes job ids with randomUUID; anything else is none of its jobs (and never reaches Redis).

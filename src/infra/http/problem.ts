@@ -67,12 +67,25 @@ export function validationProblem(c: Context, errors: readonly FieldError[]): Re
   });
 }
 
-/** hono-openapi's JSON validator (400 naming each field; documents the body); read it with `c.req.valid('json')`.
+/** A request a route refuses outside its body (a header, a path parameter): 400 with `errors`, like a bad body. */
+export class InvalidRequestError extends Error {
+  override readonly name = 'InvalidRequestError';
+
+  constructor(readonly errors: readonly FieldError[]) {
+    super(errors.map((error) => `${error.field}: ${error.reason}`).join('; '));
+  }
+}
+
+/**
+ * hono-openapi's JSON validator (400 naming each field; documents the body); read it with
+ * `c.req.valid('json')`. `onInvalid` is told of a refused body (a registering endpoint counts it).
  * @example app.post('/welcome', jsonBody(WelcomeRequestSchema), (c) => c.json(c.req.valid('json')))
  */
-export function jsonBody<Schema extends v.GenericSchema>(schema: Schema) {
+export function jsonBody<Schema extends v.GenericSchema>(schema: Schema, onInvalid?: () => void) {
   return validator('json', schema, (result, c) => {
-    if (!result.success) return validationProblem(c, toFieldErrors(result.error));
+    if (result.success) return;
+    onInvalid?.();
+    return validationProblem(c, toFieldErrors(result.error));
   });
 }
 
@@ -142,7 +155,8 @@ export function createErrorHandler(logger: Logger): ErrorHandler {
       );
     }
     // The job type's own schema refused what the route accepted: still the caller's input.
-    if (error instanceof InvalidJobPayloadError) return validationProblem(c, error.errors);
+    if (error instanceof InvalidJobPayloadError || error instanceof InvalidRequestError)
+      return validationProblem(c, error.errors);
     if (error instanceof HTTPException && error.status < 500) {
       const { status } = error;
       const title = TITLES[status] ?? 'Request Error';
