@@ -20,8 +20,22 @@ import { createDemoPageRoutes } from './routes/demo-page.js';
 import { createDmJobqueueRoutes, type DmJobqueueDeps } from './routes/dm-jobqueue.js';
 import { createHealthRoutes } from './routes/health.js';
 
+/** A group of endpoints under `/api/`: what every `/api/*` route gets (auth, limits, metrics, OpenAPI) applies to it. */
+export interface ApiEndpoints {
+  readonly path: `/api/${string}`;
+  /** Its routes, from the app's deps (with the registration listener the metrics supply). */
+  readonly routes: (deps: AppDeps) => Hono;
+}
+
+/** This service's endpoints. Adding yours: its file in src/routes and a line here. */
+export const apiEndpoints: readonly ApiEndpoints[] = [
+  { path: '/api/dm-jobqueue', routes: (deps) => createDmJobqueueRoutes(deps) },
+];
+
 /** Everything the HTTP API needs; src/api.ts passes real clients, tests pass fakes. */
 export interface AppDeps extends DmJobqueueDeps {
+  /** The endpoint groups to mount; absent: {@link apiEndpoints}. */
+  endpoints?: readonly ApiEndpoints[] | undefined;
   logger: Logger;
   /** Bearer API keys on /api/*: always on. */
   auth: ApiKeySettings;
@@ -67,7 +81,7 @@ export function createApp(deps: AppDeps) {
   app.route('/', createHealthRoutes(deps.isReady));
   // Registrations are counted where they happen, by job type: routes hand this listener to the core.
   const routeDeps = { ...deps, onRegistration: deps.onRegistration ?? deps.metrics?.countRegistration };
-  app.route('/api/dm-jobqueue', createDmJobqueueRoutes(routeDeps));
+  for (const { path, routes } of deps.endpoints ?? apiEndpoints) app.route(path, routes(routeDeps));
   app.route('/', createDemoPageRoutes());
   app.route('/', createApiDocsRoutes(app));
   const { metrics, metricsCredentials } = deps;

@@ -16,7 +16,7 @@ import { createFailFastQueue } from './infra/queue/bullmq-queue.js';
 import { createJobWorker, type JobWorker } from './infra/queue/bullmq-worker.js';
 import { redisLabel, workerRedisOptions } from './infra/redis/connection.js';
 import type { AnyJobDefinition, JobDeps } from './jobs/job.js';
-import { createJobRegistry, jobDefinitions } from './jobs/registry.js';
+import { createJobRegistry, jobDefinitions, type CoveringRegistry } from './jobs/registry.js';
 import { createHealthRoutes } from './routes/health.js';
 
 /** Time to move handed-back jobs to waiting after the shutdown timeout, before the process gives up and exits 1. */
@@ -26,14 +26,16 @@ const HAND_BACK_GRACE_MS = 5000;
  * The worker process's service: the BullMQ worker over `definitions`, and the health listener.
  * @example const worker = createWorkerService({ config, logger, jobDeps }); await worker.start();
  */
-export function createWorkerService(options: {
+export function createWorkerService<D extends AnyJobDefinition>(options: {
   config: Config;
   logger: Logger;
   /** Where job output goes; the process's stdout in the entry. */
   jobDeps: JobDeps;
-  definitions?: readonly AnyJobDefinition[];
+  /** The job types it runs: every registered one (the default), and test-only ones beside them. */
+  definitions?: CoveringRegistry<D>;
 }) {
-  const { config, logger, jobDeps, definitions = jobDefinitions } = options;
+  const { config, logger, jobDeps } = options;
+  const definitions: readonly AnyJobDefinition[] = options.definitions ?? jobDefinitions;
   const { jobqueue } = config.app;
   const redis = config.cache.redis.jobqueue;
   const location = { name: jobqueue.queue_name, prefix: jobqueue.prefix };
@@ -90,7 +92,7 @@ export function createWorkerService(options: {
  * Runs the worker process over `definitions` (a test entry passes test-only job types too).
  * @example await runWorker(jobDefinitions);
  */
-export async function runWorker(definitions: readonly AnyJobDefinition[]): Promise<void> {
+export async function runWorker<D extends AnyJobDefinition>(definitions: CoveringRegistry<D>): Promise<void> {
   await runProcess({ name: 'worker', logName: 'worker' }, (config, logger) => ({
     service: createWorkerService({
       config,

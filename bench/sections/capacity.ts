@@ -5,6 +5,7 @@ import { createLazyQueue } from '../../src/infra/queue/bullmq-queue.js';
 import { createReplicaAck } from '../../src/infra/queue/replica-ack.js';
 import { producerRedisOptions } from '../../src/infra/redis/connection.js';
 import type { EnqueueRequest } from '../../src/jobs/register-job.js';
+import type { KnownJob } from '../../src/jobs/registry.js';
 import { redisConfigFor } from '../../test/helpers/redis-config.js';
 import { startRedisServer, type RedisServer } from '../../test/helpers/redis-server.js';
 import { waitFor } from '../../scripts/lib/wait-for.js';
@@ -78,7 +79,7 @@ async function registrations(port: number, ackReplicas: number, count: number, c
     await admin.flushall();
     await waitFor(() => client.status === 'ready', { what: 'the bench client' });
     let next = 0;
-    const request = (index: number): EnqueueRequest => ({
+    const request = (index: number): EnqueueRequest<KnownJob> => ({
       jobId: `00000000-0000-4000-8000-${String(index).padStart(12, '0')}`,
       name: 'demo:delay_print',
       data: { message: 'Job executed successfully' },

@@ -7,6 +7,7 @@ import { createBullmqProducer } from '../../src/infra/queue/bullmq-queue.js';
 import { createLazyQueue } from '../../src/infra/queue/bullmq-queue.js';
 import { producerRedisOptions } from '../../src/infra/redis/connection.js';
 import type { EnqueueRequest } from '../../src/jobs/register-job.js';
+import type { KnownJob } from '../../src/jobs/registry.js';
 import { redisConfigFor } from '../../test/helpers/redis-config.js';
 
 /** One way of storing jobs: throughput and the CPU each job cost Redis and this Node process. */
@@ -24,7 +25,7 @@ export const ENQUEUE_METHODS: Record<EnqueueMethod, string> = {
 };
 
 /** The job the register endpoint stores, with the options it sets. */
-function request(): EnqueueRequest {
+function request(): EnqueueRequest<KnownJob> {
   return {
     jobId: randomUUID(),
     name: 'demo:delay_print',

@@ -86,7 +86,7 @@ const CLAIM_TTL_MS = 10_000;
  * @example await registerJobIdempotently(deps, demoDelayPrint, { payload }, { scope: apiKeyId, key: 'order-42' })
  */
 export async function registerJobIdempotently<D extends AnyJobDefinition>(
-  deps: RegisterDeps<D> & { idempotency: IdempotencyStore },
+  deps: RegisterDeps<NoInfer<D>> & { idempotency: IdempotencyStore },
   definition: D & OneJobType<D>,
   input: RegisterJobInput<InputOf<D>>,
   { scope, key }: { scope: string; key: string },

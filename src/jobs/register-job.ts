@@ -124,7 +124,7 @@ export function registeredJob(
  * @example await registerJob({ producer }, demoDelayPrint, { payload: { message: 'hi' }, delaySeconds: 5 })
  */
 export async function registerJob<D extends AnyJobDefinition>(
-  deps: RegisterDeps<D>,
+  deps: RegisterDeps<NoInfer<D>>,
   definition: D & OneJobType<D>,
   input: RegisterJobInput<InputOf<D>>,
 ): Promise<RegisteredJob> {

@@ -21,3 +21,22 @@ export function createJobRegistry<D extends AnyJobDefinition>(definitions: reado
   }
   return registry;
 }
+
+/**
+ * What a worker's definitions must be: every registered job type (the API may store any of them,
+ * and a job no worker knows fails as "unknown job type"), plus any others it runs. A worker that
+ * runs only some on purpose says so with {@link runsOnlySome}.
+ */
+export type CoveringRegistry<D extends AnyJobDefinition> = [Exclude<KnownJobDefinition['type'], D['type']>] extends [
+  never,
+]
+  ? readonly D[]
+  : readonly D[] & { readonly runsOnlySome: true };
+
+/**
+ * Marks a worker's definitions as a deliberate subset of the registry (e.g. one worker pool per job type).
+ * @example createWorkerService({ config, logger, jobDeps, definitions: runsOnlySome([sendWelcomeMail]) })
+ */
+export function runsOnlySome<D extends AnyJobDefinition>(definitions: readonly D[]) {
+  return Object.assign([...definitions], { runsOnlySome: true } as const);
+}

@@ -1,3 +1,4 @@
+import type { KnownJob } from '../../src/jobs/registry.js';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
@@ -28,7 +29,7 @@ describe('Idempotency-Key against a real Redis', () => {
     client.on('error', () => undefined);
     const queue = createLazyQueue({ client, location: { name: queueName, prefix: 'bull' }, logger });
     const real = createBullmqProducer({ queue, logger });
-    const producer: JobProducer = {
+    const producer: JobProducer<KnownJob> = {
       async enqueue(request) {
         await beforeEnqueue();
         return real.enqueue(request);

@@ -70,3 +70,99 @@ describe('the typed job registry', () => {
     void enqueue({ ...timing, name: 'mail:send_welcome', data: { message: 'hi' } });
   });
 });
+
+// The holes a copier's second job type found (issue 28): each is refused by the compiler.
+import type { Queue } from 'bullmq';
+import type { LazyQueue } from '../../src/infra/queue/bullmq-queue.js';
+import { runsOnlySome, type CoveringRegistry, type KnownJobDefinition } from '../../src/jobs/registry.js';
+import { createWorkerService } from '../../src/worker.js';
+
+declare const cond: boolean;
+declare const options: Omit<Parameters<typeof createWorkerService>[0], 'definitions'>;
+
+describe('what the compiler refuses', () => {
+  it('(a) a union of definitions, whose payloads would pass for each other', () => {
+    // @ts-expect-error: pass one job definition, not a union of them
+    void registerJob({ producer: bothProducer, newJobId }, cond ? demoDelayPrint : sendWelcomeMail, {
+      payload: { message: 'hi' },
+    });
+  });
+
+  it('(b) a definition looked up at run time', () => {
+    const definitions = [demoDelayPrint, sendWelcomeMail] as const;
+    const found = definitions.find((definition) => definition.type === 'mail:send_welcome');
+    // @ts-expect-error: possibly undefined, and a union
+    void registerJob({ producer: bothProducer, newJobId }, found, { payload: { message: 'hi' } });
+    // @ts-expect-error: still a union once undefined is ruled out
+    void registerJob({ producer: bothProducer, newJobId }, found!, { payload: { message: 'hi' } });
+  });
+
+  it('(c) an explicit union type argument', () => {
+    // @ts-expect-error: pass one job definition, not a union of them
+    void registerJob<typeof demoDelayPrint | typeof sendWelcomeMail>({ producer: bothProducer }, demoDelayPrint, {
+      payload: { message: 'hi' },
+    });
+  });
+
+  it('(d) a worker that lacks a registered job type, unless it says it runs only some', () => {
+    type MissingDemo = CoveringRegistry<typeof sendWelcomeMail>;
+    expectTypeOf<MissingDemo>().toHaveProperty('runsOnlySome');
+    expectTypeOf<CoveringRegistry<KnownJobDefinition>>().not.toHaveProperty('runsOnlySome');
+    // @ts-expect-error: demo:delay_print is registered (the API stores it) but this worker would not run it
+    void createWorkerService({ ...options, definitions: [sendWelcomeMail] });
+    void createWorkerService({ ...options, definitions: runsOnlySome([sendWelcomeMail]) });
+    void createWorkerService({ ...options, definitions: [demoDelayPrint, sendWelcomeMail] });
+  });
+
+  it('(e) a transform: callers register the input, the processor gets the output, an output that is no input is refused', () => {
+    const trimmed = defineJob({
+      type: 'text:trimmed',
+      payloadSchema: v.object({ text: v.pipe(v.string(), v.trim()) }),
+      delaySeconds: 0,
+      maxRetry: 0,
+      backoff: { type: 'fixed', delayMs: 0 },
+      createProcessor: () => async (payload) => {
+        expectTypeOf(payload).toEqualTypeOf<{ text: string }>();
+      },
+    });
+    const counted = v.object({
+      tags: v.pipe(
+        v.string(),
+        v.transform((text) => text.split(',')),
+      ),
+    });
+    defineJob({
+      type: 'text:tags',
+      // @ts-expect-error: the worker parses the stored output again, and a string[] is no string
+      payloadSchema: counted,
+      delaySeconds: 0,
+      maxRetry: 0,
+      backoff: { type: 'fixed', delayMs: 0 },
+      createProcessor: () => async () => undefined,
+    });
+    const defaulted = defineJob({
+      type: 'text:defaulted',
+      payloadSchema: v.object({ text: v.optional(v.string(), 'none') }),
+      delaySeconds: 0,
+      maxRetry: 0,
+      backoff: { type: 'fixed', delayMs: 0 },
+      createProcessor: () => async (payload) => {
+        expectTypeOf(payload).toEqualTypeOf<{ text: string }>();
+      },
+    });
+    const producer = {} as JobProducer<JobOf<typeof trimmed | typeof defaulted>>;
+    // The input may leave out what the schema fills in; the processor always gets it.
+    void registerJob({ producer }, defaulted, { payload: {} });
+    void registerJob({ producer }, trimmed, { payload: { text: ' hi ' } });
+    // @ts-expect-error: a number is not the text input
+    void registerJob({ producer }, trimmed, { payload: { text: 1 } });
+  });
+
+  it('(f) the queue behind the port takes only registered names', () => {
+    const queue = {} as LazyQueue;
+    // @ts-expect-error: not a registered job type
+    void queue.current().add('anything', { message: 'hi' });
+    void queue.current().add('demo:delay_print', { message: 'hi' });
+    expectTypeOf(queue.current()).not.toEqualTypeOf<Queue>();
+  });
+});

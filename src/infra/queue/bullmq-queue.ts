@@ -6,6 +6,7 @@ import { Queue, type Job, type JobsOptions, type JobState as BullmqJobState } fr
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { AnyJob } from '../../jobs/job.js';
+import type { KnownJob } from '../../jobs/registry.js';
 import type { JobState, JobStatus, JobStatusReader } from '../../jobs/job-status.js';
 import { QueueUnavailableError, type EnqueueRequest, type JobProducer } from '../../jobs/register-job.js';
 import type { RedisConnectionConfig } from '../config/schema.js';
@@ -26,12 +27,15 @@ export interface QueueLocation {
   readonly prefix: string;
 }
 
+/** A BullMQ Queue that takes only `Job`'s names and data: `add('anything', …)` does not compile. */
+export type TypedQueue<Job extends AnyJob = KnownJob> = Queue<Job['data'], unknown, Job['name']>;
+
 /**
  * A BullMQ Queue over a shared ioredis client, made on first use. A Queue keeps the promise of its
  * first start-up; if that fails (Redis lost mid-handshake) it stays broken, so a new one is made.
  * @example const queue = createLazyQueue({ client, location: { name: 'dm-jobqueue', prefix: 'bull' }, logger });
  */
-export function createLazyQueue({
+export function createLazyQueue<Job extends AnyJob = KnownJob>({
   client,
   location,
   logger,
@@ -40,13 +44,13 @@ export function createLazyQueue({
   location: QueueLocation;
   logger: Logger;
 }) {
-  let queue: Queue | undefined;
+  let queue: TypedQueue<Job> | undefined;
   return {
     client,
     location,
     current() {
       if (queue) return queue;
-      const created = new Queue(location.name, { connection: client, prefix: location.prefix });
+      const created: TypedQueue<Job> = new Queue(location.name, { connection: client, prefix: location.prefix });
       // The client's own listener reports outages (once); this one only keeps the Queue from throwing.
       created.on('error', (error) => logger.debug({ err: error }, 'job queue connection error'));
       created.waitUntilReady().catch(() => {
@@ -62,7 +66,7 @@ export function createLazyQueue({
 }
 
 /** The queue on the fail-fast client (`producerRedisOptions`); `current()` makes it again after a failed start-up. */
-export type LazyQueue = ReturnType<typeof createLazyQueue>;
+export type LazyQueue<Job extends AnyJob = KnownJob> = ReturnType<typeof createLazyQueue<Job>>;
 
 /** A Queue for operator reads (dashboard, metrics) on its own fail-fast connection: no hanging while Redis is down. */
 export function createFailFastQueue(
@@ -85,8 +89,8 @@ export function createFailFastQueue(
   return queue;
 }
 
-export interface QueueCallContext {
-  queue: LazyQueue;
+export interface QueueCallContext<Job extends AnyJob = KnownJob> {
+  queue: LazyQueue<Job>;
   logger: Logger;
   /** Reports command timeouts, which emit no `error` event on the client; a success ends such an outage. */
   outage?: Pick<OutageLog, 'error' | 'recovered'> | undefined;
@@ -98,7 +102,12 @@ export interface QueueCallContext {
  * that are not Redis's (a bug) pass through as they are (500).
  * @example await queueCall(context, 'Redis could not read the job', () => queue.current().getJob(id));
  */
-export async function queueCall<T>(context: QueueCallContext, failure: string, call: () => Promise<T>, fields = {}) {
+export async function queueCall<T, Job extends AnyJob>(
+  context: QueueCallContext<Job>,
+  failure: string,
+  call: () => Promise<T>,
+  fields = {},
+) {
   const { client } = context.queue;
   const notConnected = 'Redis is not connected';
   if (client.status !== 'ready') throw new QueueUnavailableError(notConnected);
@@ -131,8 +140,8 @@ function jobOptions({ jobId, delayMs, attempts, backoff }: EnqueueRequest): Jobs
  * A {@link JobProducer} over `queue.add`; `afterWrite` runs on its connection once written (replica-ack.ts).
  * @example const producer = createBullmqProducer({ queue, logger, outage });
  */
-export function createBullmqProducer<Job extends AnyJob>(
-  context: QueueCallContext & { afterWrite?: ((jobId: string) => Promise<void>) | undefined },
+export function createBullmqProducer<Job extends AnyJob = KnownJob>(
+  context: QueueCallContext<Job> & { afterWrite?: ((jobId: string) => Promise<void>) | undefined },
 ): JobProducer<Job> {
   const { queue, afterWrite } = context;
   return {
@@ -141,7 +150,8 @@ export function createBullmqProducer<Job extends AnyJob>(
         context,
         'Redis did not accept the job',
         async () => {
-          const added = await queue.current().add(request.name, request.data, jobOptions(request));
+          // JobProducer<Job> already pairs name and data; BullMQ's generics cannot follow a generic Job.
+          const added = await (queue.current() as Queue).add(request.name, request.data, jobOptions(request));
           await afterWrite?.(request.jobId);
           return added;
         },

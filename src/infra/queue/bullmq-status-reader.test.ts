@@ -3,8 +3,7 @@ import type { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { createSilentLogger } from '../log.js';
 import { createBullmqStatusReader } from './bullmq-queue.js';
-import type { Queue } from 'bullmq';
-import type { LazyQueue } from './bullmq-queue.js';
+import type { LazyQueue, TypedQueue } from './bullmq-queue.js';
 
 const JOB_ID = '8a0b7d5e-1c2f-4a3b-9c4d-5e6f7a8b9c0d';
 const REGISTERED_AT = Date.parse('2026-11-29T00:00:00Z');
@@ -62,7 +61,7 @@ function queueMovingThrough(timeline: Snapshot[]): LazyQueue & { hashReads(): nu
   return {
     client: client as unknown as Redis,
     location: { name: 'test', prefix: 'bull' },
-    current: () => queue as unknown as Queue,
+    current: () => queue as unknown as TypedQueue,
     close: async () => undefined,
     hashReads: () => step,
   };
