@@ -2,6 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { createTestApp } from '../../test/helpers/test-app.js';
 import { AUTH_HEADERS } from '../../test/helpers/api-keys.js';
 import { createApiMetrics, createWorkerMetrics } from './metrics.js';
+import type { AnyJob } from '../jobs/job.js';
+import { createFakeProducer } from '../../test/fakes/fake-producer.js';
+import { createAppWithMail } from '../../test/second-feature/app.js';
 
 const SCRAPE = { username: 'ops', password: 'correct horse battery' };
 const basic = { authorization: `Basic ${Buffer.from('ops:correct horse battery').toString('base64')}` };
@@ -76,5 +79,26 @@ describe('metrics from the first scrape', () => {
     const text = await registry.metrics();
     expect(series(text, 'dm_jobqueue_queue_jobs')).toEqual([]);
     expect(text).toContain('dm_jobqueue_jobs_completed_total{job_type="unknown"} 0');
+  });
+
+  it('a second endpoint built the documented way (test/second-feature) counts its registrations under its own job_type', async () => {
+    const metrics = createApiMetrics(['demo:delay_print', 'mail:send_welcome']);
+    const app = createAppWithMail(createFakeProducer<AnyJob>(), { metrics, metricsCredentials: SCRAPE });
+    const send = (body: object) =>
+      app.request('/api/mail/welcome', {
+        method: 'POST',
+        headers: { ...AUTH_HEADERS, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    const before = await (await app.request('/metrics', { headers: basic })).text();
+    expect(before).toContain('dm_jobqueue_jobs_registered_total{job_type="mail:send_welcome",outcome="stored"} 0');
+    expect((await send({ to: 'ada@example.com', name: 'Ada' })).status).toBe(201);
+    expect((await send({ to: 'ada@example.com', name: 'Bob' })).status).toBe(201);
+    expect((await send({ to: 'ada' })).status).toBe(400);
+    const text = await (await app.request('/metrics', { headers: basic })).text();
+    expect(text).toContain('dm_jobqueue_jobs_registered_total{job_type="mail:send_welcome",outcome="stored"} 2');
+    expect(text).toContain('dm_jobqueue_jobs_registered_total{job_type="mail:send_welcome",outcome="rejected"} 1');
+    expect(text).toContain('dm_jobqueue_jobs_registered_total{job_type="demo:delay_print",outcome="stored"} 0');
+    expect(text).toContain('http_requests_total{method="POST",route="/api/mail/welcome",status="201"} 2');
   });
 });

@@ -6,6 +6,8 @@ import { createTestApp } from '../../test/helpers/test-app.js';
 import { apiKeyId } from '../infra/http/bearer-auth.js';
 import { idempotentJobId } from '../jobs/idempotent-registration.js';
 import { createApiMetrics } from '../infra/metrics.js';
+import type { AnyJob } from '../jobs/job.js';
+import { createAppWithMail } from '../../test/second-feature/app.js';
 
 function setup() {
   const producer = createFakeProducer();
@@ -130,5 +132,25 @@ describe('POST /register with Idempotency-Key', () => {
     expect((await register({}, 'k3')).status).toBe(201);
     expect((await register({}, 'k3')).headers.get('idempotent-replayed')).toBe('true');
     expect(producer.jobs).toHaveLength(1);
+  });
+});
+
+describe('Idempotency-Key on a second endpoint built the documented way (test/second-feature)', () => {
+  it('replays its first 201 with Idempotent-Replayed and stores one job; another body with the key is 422', async () => {
+    const producer = createFakeProducer<AnyJob>();
+    const app = createAppWithMail(producer, { idempotency: createFakeIdempotencyStore(producer.find) });
+    const send = (body: object) =>
+      app.request('/api/mail/welcome', {
+        method: 'POST',
+        headers: { ...AUTH_HEADERS, 'content-type': 'application/json', 'idempotency-key': 'welcome-ada' },
+        body: JSON.stringify(body),
+      });
+    const first = await send({ to: 'ada@example.com', name: 'Ada' });
+    const again = await send({ to: 'ada@example.com', name: 'Ada' });
+    expect([first.status, again.status]).toEqual([201, 201]);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(await again.json()).toEqual(await first.json());
+    expect(producer.jobs.map((job) => job.name)).toEqual(['mail:send_welcome']);
+    expect((await send({ to: 'ada@example.com', name: 'Bob' })).status).toBe(422);
   });
 });

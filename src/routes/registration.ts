@@ -11,7 +11,7 @@ import {
   registerJobIdempotently,
   type IdempotencyStore,
 } from '../jobs/idempotent-registration.js';
-import type { InputOf, OneJobType } from '../jobs/job.js';
+import type { AnyJob, AnyJobDefinition, InputOf, JobOf, OneJobType } from '../jobs/job.js';
 import {
   registerJob,
   type RegisteredJob,
@@ -19,12 +19,12 @@ import {
   type JobProducer,
   type RegistrationListener,
 } from '../jobs/register-job.js';
-import type { KnownJob, KnownJobDefinition } from '../jobs/registry.js';
+import type { KnownJob } from '../jobs/registry.js';
 
 /** The ports a registering endpoint takes from the app's deps. */
-export interface RegistrationDeps {
+export interface RegistrationDeps<Job extends AnyJob = KnownJob> {
   /** Stores the service's jobs (src/jobs/registry.ts): a producer of other job types does not type-check. */
-  producer: JobProducer<KnownJob>;
+  producer: JobProducer<Job>;
   /** Backs `Idempotency-Key` (an optional extra); without it the header is not looked at. */
   idempotency?: IdempotencyStore | undefined;
   /** Told of each registration's outcome (the metrics extra counts them by job type). */
@@ -39,9 +39,9 @@ export interface RegistrationDeps {
  * payload or key), 409/422 (key in use or reused) and 503 (no Redis) through the app's error handler.
  * @example const job = await registerForRequest(c, deps, sendWelcomeMail, { payload: { to, name } });
  */
-export async function registerForRequest<D extends KnownJobDefinition>(
+export async function registerForRequest<D extends AnyJobDefinition>(
   c: Context,
-  deps: RegistrationDeps,
+  deps: RegistrationDeps<JobOf<NoInfer<D>>>,
   definition: D & OneJobType<D>,
   input: RegisterJobInput<InputOf<D>>,
 ): Promise<RegisteredJob> {
@@ -65,6 +65,6 @@ export async function registerForRequest<D extends KnownJobDefinition>(
 }
 
 /** For `jsonBody(schema, refusedAs(deps, definition))`: a body the endpoint refuses counts as a rejected registration. */
-export function refusedAs(deps: Pick<RegistrationDeps, 'onRegistration'>, definition: KnownJobDefinition) {
+export function refusedAs(deps: Pick<RegistrationDeps, 'onRegistration'>, definition: AnyJobDefinition) {
   return () => deps.onRegistration?.(definition.type, 'rejected');
 }

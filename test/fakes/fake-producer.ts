@@ -1,13 +1,14 @@
 import type { StoredRegistration } from '../../src/jobs/idempotent-registration.js';
 import { QueueUnavailableError, type EnqueueRequest, type JobProducer } from '../../src/jobs/register-job.js';
+import type { AnyJob } from '../../src/jobs/job.js';
 import type { KnownJob } from '../../src/jobs/registry.js';
 
 /**
  * A JobProducer that keeps jobs in an array, or fails like a Redis that is
  * down. Like BullMQ, a second job with a stored job's id is not stored again.
  */
-export function createFakeProducer(options: { now?: () => number } = {}) {
-  const jobs: EnqueueRequest<KnownJob>[] = [];
+export function createFakeProducer<Job extends AnyJob = KnownJob>(options: { now?: () => number } = {}) {
+  const jobs: EnqueueRequest<Job>[] = [];
   const createdAt = new Map<string, number>();
   let unavailable = false;
   const producer = {
@@ -20,7 +21,7 @@ export function createFakeProducer(options: { now?: () => number } = {}) {
       const job = jobs.find((stored) => stored.jobId === jobId);
       return job && { ...job, createdAt: createdAt.get(jobId) ?? 0 };
     },
-    enqueue: async (request: EnqueueRequest<KnownJob>) => {
+    enqueue: async (request: EnqueueRequest<Job>) => {
       if (unavailable) throw new QueueUnavailableError('Redis is not connected');
       const existing = createdAt.get(request.jobId);
       if (existing !== undefined) return { createdAt: existing };
@@ -29,6 +30,6 @@ export function createFakeProducer(options: { now?: () => number } = {}) {
       createdAt.set(request.jobId, now);
       return { createdAt: now };
     },
-  } satisfies JobProducer<KnownJob> & Record<string, unknown>;
+  } satisfies JobProducer<Job> & Record<string, unknown>;
   return producer;
 }
