@@ -42,7 +42,7 @@ function readmeExamples(root: string): Example[] {
 /**
  * Applies an excerpt to an existing file as a newcomer would: its imports go on
  * top, a declaration replaces the one it redefines, and anything else goes where
- * the README says — next to the dm-jobqueue routes (before the demo page's).
+ * the README says — at the end of the apiEndpoints list.
  */
 function applyExcerpt(source: string, excerpt: string[]): string {
   const lines = source.split('\n');
@@ -56,7 +56,9 @@ function applyExcerpt(source: string, excerpt: string[]): string {
       lines[replaced] = line;
       continue;
     }
-    const anchor = lines.findIndex((l) => l.includes("app.route('/', createDemoPageRoutes());"));
+    // An endpoint group's line goes at the end of the apiEndpoints list.
+    const list = lines.findIndex((l) => l.startsWith('export const apiEndpoints'));
+    const anchor = list < 0 ? -1 : lines.findIndex((l, index) => index > list && l.startsWith('];'));
     if (anchor < 0) throw new Error(`no place for "${line}"`);
     lines.splice(anchor, 0, `  ${line}`);
   }
