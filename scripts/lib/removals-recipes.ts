@@ -113,12 +113,6 @@ export const RECIPES: Recipe[] = [
         find: `    for (const path of ['/dm-jobqueue', '/docs']) {`,
         replace: `    for (const path of ['/docs']) {`,
       },
-      // The README's worked examples were placed before the page's route: now before the docs' route.
-      {
-        file: 'test/template/readme-examples.test.ts',
-        find: `    const anchor = lines.findIndex((l) => l.includes("app.route('/', createDemoPageRoutes());"));`,
-        replace: `    const anchor = lines.findIndex((l) => l.includes("app.route('/', createApiDocsRoutes(app));"));`,
-      },
     ],
   },
 
@@ -497,11 +491,13 @@ import { registerJobIdempotently } from '../../src/jobs/idempotent-registration.
       },
       {
         file: 'src/infra/queue/bullmq-queue.ts',
-        find: `export function createBullmqProducer<Job extends AnyJob>(
-  context: QueueCallContext & { afterWrite?: ((jobId: string) => Promise<void>) | undefined },
+        find: `export function createBullmqProducer<Job extends AnyJob = KnownJob>(
+  context: QueueCallContext<Job> & { afterWrite?: ((jobId: string) => Promise<void>) | undefined },
 ): JobProducer<Job> {
   const { queue, afterWrite } = context;`,
-        replace: `export function createBullmqProducer<Job extends AnyJob>(context: QueueCallContext): JobProducer<Job> {
+        replace: `export function createBullmqProducer<Job extends AnyJob = KnownJob>(
+  context: QueueCallContext<Job>,
+): JobProducer<Job> {
   const { queue } = context;`,
       },
       {
@@ -705,6 +701,8 @@ const AckReplicas = v.pipe(NonNegativeInt, v.maxValue(10));
       'test/helpers/redis-sentinel.ts',
       'test/ops/start-redis-sentinel.test.ts',
       'test/reliability/15.2-15.3-sentinel-failover.test.ts',
+      'test/reliability/15.5-sentinel-failover-series.test.ts',
+      'test/integration/sentinel-switch-while-retrying.test.ts',
       'test/reliability/lib/failover-run.ts',
     ],
     npmScripts: ['redis-sentinel:start', 'redis-sentinel:stop', 'redis-sentinel:status'],
@@ -1546,7 +1544,6 @@ async function startDashboard(config: Config, logger: Logger) {
     packages: ['prom-client'],
     edits: [
       // src/app.ts: the middleware, the route and their deps.
-      cut('src/app.ts', `import { demoDelayPrint } from './jobs/demo-delay-print.js';\n`),
       {
         file: 'src/app.ts',
         find: `import type { AppConfig, BasicCredentials } from './infra/config/schema.js';`,
@@ -1554,13 +1551,7 @@ async function startDashboard(config: Config, logger: Logger) {
       },
       cut(
         'src/app.ts',
-        `import {
-  createMetricsRoutes,
-  httpMetrics,
-  registrationMetrics,
-  zeroHttpRoute,
-  type ApiMetrics,
-} from './infra/metrics.js';
+        `import { createMetricsRoutes, httpMetrics, zeroHttpRoute, type ApiMetrics } from './infra/metrics.js';
 `,
       ),
       cut(
@@ -1572,12 +1563,17 @@ async function startDashboard(config: Config, logger: Logger) {
       ),
       cut(
         'src/app.ts',
-        `  if (deps.metrics) {
-    app.use(httpMetrics(deps.metrics));
-    app.use('/api/dm-jobqueue/register', registrationMetrics(deps.metrics, demoDelayPrint.type));
-  }
+        `  if (deps.metrics) app.use(httpMetrics(deps.metrics));
 `,
       ),
+      {
+        file: 'src/app.ts',
+        find: `  // Registrations are counted where they happen, by job type: routes hand this listener to the core.
+  const routeDeps = { ...deps, onRegistration: deps.onRegistration ?? deps.metrics?.countRegistration };
+`,
+        replace: `  const routeDeps = deps;
+`,
+      },
       cut(
         'src/app.ts',
         `  const { metrics, metricsCredentials } = deps;
@@ -1632,8 +1628,6 @@ async function startDashboard(config: Config, logger: Logger) {
         find: `/** Hooks for the worker's metrics (an optional extra, src/infra/metrics.ts). */`,
         replace: `/** Hooks on every job's end (metrics, alerts). */`,
       },
-      // The register route marked replays for the registration counter (a context variable metrics.ts declared).
-      cut('src/routes/dm-jobqueue.ts', `          c.set('idempotentReplay', true);\n`),
       // Its login: METRICS_USER / METRICS_PASSWORD.
       cut('src/infra/config/load-config.ts', `      metrics: basicCredentials(environment, 'METRICS', '/metrics'),\n`),
       cut('src/infra/config/load-config.ts', LOGINS_DIFFER),
