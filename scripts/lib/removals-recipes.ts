@@ -503,11 +503,13 @@ import { registerJobIdempotently } from '../../src/jobs/idempotent-registration.
       {
         file: 'src/infra/queue/bullmq-queue.ts',
         find: `        async () => {
-          const added = await queue.current().add(request.name, request.data, jobOptions(request));
+          // JobProducer<Job> already pairs name and data; BullMQ's generics cannot follow a generic Job.
+          const added = await (queue.current() as Queue).add(request.name, request.data, jobOptions(request));
           await afterWrite?.(request.jobId);
           return added;
         },`,
-        replace: `        () => queue.current().add(request.name, request.data, jobOptions(request)),`,
+        replace: `        // JobProducer<Job> already pairs name and data; BullMQ's generics cannot follow a generic Job.
+        () => (queue.current() as Queue).add(request.name, request.data, jobOptions(request)),`,
       },
       cut(
         'src/infra/queue/bullmq-idempotency-store.ts',
