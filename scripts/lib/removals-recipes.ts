@@ -186,26 +186,7 @@ npm run check:template
     ],
     edits: [
       // The register route: the header, its documentation and its answers.
-      cut(
-        'src/routes/dm-jobqueue.ts',
-        `import {
-  IDEMPOTENCY_KEY_HEADER,
-  IdempotencyKeySchema,
-  registerJobIdempotently,
-  type IdempotencyStore,
-} from '../jobs/idempotent-registration.js';
-`,
-      ),
-      {
-        file: 'src/routes/dm-jobqueue.ts',
-        find: `import { registerJob, type JobProducer, type RegisteredJob } from '../jobs/register-job.js';`,
-        replace: `import { registerJob, type JobProducer } from '../jobs/register-job.js';`,
-      },
-      {
-        file: 'src/routes/dm-jobqueue.ts',
-        find: `import { jsonBody, ProblemSchema, PROBLEM_TYPES, problemResponse, validationProblem } from '../infra/http/problem.js';`,
-        replace: `import { jsonBody, ProblemSchema, PROBLEM_TYPES, problemResponse } from '../infra/http/problem.js';`,
-      },
+      cut('src/routes/dm-jobqueue.ts', `import { IDEMPOTENCY_KEY_HEADER } from '../jobs/idempotent-registration.js';\n`),
       cut(
         'src/routes/dm-jobqueue.ts',
         `  parameters: [
@@ -236,43 +217,49 @@ npm run check:template
       ),
       {
         file: 'src/routes/dm-jobqueue.ts',
-        find: `    400: problem('Invalid body or Idempotency-Key: errors names each field and why'),
-    409: problem('A request with the same Idempotency-Key is still being stored', 'Retry-After'),`,
-        replace: `    400: problem('Invalid body: errors names each field and why'),`,
+        find: `    400: problemAnswer('Invalid body or Idempotency-Key: errors names each field and why'),
+    409: problemAnswer('A request with the same Idempotency-Key is still being stored', 'Retry-After'),`,
+        replace: `    400: problemAnswer('Invalid body: errors names each field and why'),`,
       },
       cut(
         'src/routes/dm-jobqueue.ts',
-        `    422: problem('The Idempotency-Key was used before with a different body'),\n`,
+        `    422: problemAnswer('The Idempotency-Key was used before with a different body'),\n`,
+      ),
+      // The one call every registering endpoint makes: registration without the key.
+      cut(
+        'src/routes/registration.ts',
+        `import * as v from 'valibot';
+import { InvalidRequestError } from '../infra/http/problem.js';
+import {
+  IDEMPOTENCY_KEY_HEADER,
+  IdempotencyKeySchema,
+  registerJobIdempotently,
+  type IdempotencyStore,
+} from '../jobs/idempotent-registration.js';
+`,
       ),
       cut(
-        'src/routes/dm-jobqueue.ts',
-        `  /** Backs \`Idempotency-Key\` (an optional extra). */
-  idempotency: IdempotencyStore;
+        'src/routes/registration.ts',
+        `  /** Backs \`Idempotency-Key\` (an optional extra); without it the header is not looked at. */
+  idempotency?: IdempotencyStore | undefined;
 `,
       ),
       {
-        file: 'src/routes/dm-jobqueue.ts',
-        find: `      let job: RegisteredJob;
-      const idempotencyKey = c.req.header(IDEMPOTENCY_KEY_HEADER);
-      if (idempotencyKey === undefined) {
-        job = await registerJob(deps, demoDelayPrint, input);
-      } else {
-        const key = v.safeParse(IdempotencyKeySchema, idempotencyKey);
-        if (!key.success) {
-          return validationProblem(c, [{ field: \`\${IDEMPOTENCY_KEY_HEADER} (header)\`, reason: key.issues[0].message }]);
-        }
-        // Keys are scoped per API key (set by bearerAuth): callers can neither collide nor probe each other's keys.
-        const scope = { scope: c.get('apiKeyId'), key: key.output };
-        const result = await registerJobIdempotently(deps, demoDelayPrint, input, scope);
-        job = result.job;
-        if (result.replayed) {
-          c.header('Idempotent-Replayed', 'true');
-          c.set('idempotentReplay', true);
-        }
-      }
-`,
-        replace: `      const job = await registerJob(deps, demoDelayPrint, input);
-`,
+        file: 'src/routes/registration.ts',
+        find: `  const header = deps.idempotency && c.req.header(IDEMPOTENCY_KEY_HEADER);
+  if (header === undefined || !deps.idempotency) return registerJob(deps, definition, input);`,
+        replace: `  return registerJob(deps, definition, input);
+}
+/* Idempotency-Key removed:`,
+      },
+      {
+        file: 'src/routes/registration.ts',
+        find: `  if (replayed) c.header('Idempotent-Replayed', 'true');
+  return job;
+}`,
+        replace: `  if (replayed) c.header('Idempotent-Replayed', 'true');
+  return job;
+*/`,
       },
       // Its 409 and 422 in the error handler.
       cut(
@@ -305,34 +292,14 @@ npm run check:template
       {
         file: 'src/infra/metrics.ts',
         find: `/** Outcomes of a registration attempt: stored (201), replayed (an Idempotency-Key retry), rejected (bad input), redis_unavailable (503). */
-const OUTCOMES = ['stored', 'replayed', 'rejected', 'redis_unavailable'] as const;`,
+const OUTCOMES = ['stored', 'replayed', 'rejected', 'redis_unavailable'] as const satisfies RegistrationOutcome[];`,
         replace: `/** Outcomes of a registration attempt: stored (201), rejected (bad input), redis_unavailable (503). */
-const OUTCOMES = ['stored', 'rejected', 'redis_unavailable'] as const;`,
+const OUTCOMES = ['stored', 'rejected', 'redis_unavailable'] as const satisfies RegistrationOutcome[];`,
       },
       {
         file: 'src/infra/metrics.test.ts',
         find: `      ['stored', 'replayed', 'rejected', 'redis_unavailable'].map(`,
         replace: `      ['stored', 'rejected', 'redis_unavailable'].map(`,
-      },
-      cut(
-        'src/infra/metrics.ts',
-        `declare module 'hono' {
-  interface ContextVariableMap {
-    /** Set by a register route that replays an earlier answer (Idempotency-Key): counted apart. */
-    idempotentReplay: boolean | undefined;
-  }
-}
-
-`,
-      ),
-      {
-        file: 'src/infra/metrics.ts',
-        find: `    if (status === 201) outcome = c.get('idempotentReplay') ? 'replayed' : 'stored';
-    else if (status === 503) outcome = 'redis_unavailable';
-    else if ([400, 409, 413, 415, 422].includes(status)) outcome = 'rejected';`,
-        replace: `    if (status === 201) outcome = 'stored';
-    else if (status === 503) outcome = 'redis_unavailable';
-    else if ([400, 413, 415].includes(status)) outcome = 'rejected';`,
       },
       // The API's wiring.
       cut('src/api.ts', `import { createBullmqIdempotencyStore } from './infra/queue/bullmq-idempotency-store.js';\n`),
