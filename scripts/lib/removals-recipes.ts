@@ -186,7 +186,10 @@ npm run check:template
     ],
     edits: [
       // The register route: the header, its documentation and its answers.
-      cut('src/routes/dm-jobqueue.ts', `import { IDEMPOTENCY_KEY_HEADER } from '../jobs/idempotent-registration.js';\n`),
+      cut(
+        'src/routes/dm-jobqueue.ts',
+        `import { IDEMPOTENCY_KEY_HEADER } from '../jobs/idempotent-registration.js';\n`,
+      ),
       cut(
         'src/routes/dm-jobqueue.ts',
         `  parameters: [
@@ -247,19 +250,25 @@ import {
       {
         file: 'src/routes/registration.ts',
         find: `  const header = deps.idempotency && c.req.header(IDEMPOTENCY_KEY_HEADER);
-  if (header === undefined || !deps.idempotency) return registerJob(deps, definition, input);`,
-        replace: `  return registerJob(deps, definition, input);
-}
-/* Idempotency-Key removed:`,
-      },
-      {
-        file: 'src/routes/registration.ts',
-        find: `  if (replayed) c.header('Idempotent-Replayed', 'true');
+  if (header === undefined || !deps.idempotency) return registerJob(deps, definition, input);
+  const key = v.safeParse(IdempotencyKeySchema, header);
+  if (!key.success) {
+    deps.onRegistration?.(definition.type, 'rejected');
+    throw new InvalidRequestError([{ field: \`\${IDEMPOTENCY_KEY_HEADER} (header)\`, reason: key.issues[0].message }]);
+  }
+  // Keys are scoped per API key (set by bearerAuth): callers can neither collide nor probe each other's keys.
+  const scope = { scope: c.get('apiKeyId'), key: key.output };
+  const { job, replayed } = await registerJobIdempotently(
+    { ...deps, idempotency: deps.idempotency },
+    definition,
+    input,
+    scope,
+  );
+  if (replayed) c.header('Idempotent-Replayed', 'true');
   return job;
 }`,
-        replace: `  if (replayed) c.header('Idempotent-Replayed', 'true');
-  return job;
-*/`,
+        replace: `  return registerJob(deps, definition, input);
+}`,
       },
       // Its 409 and 422 in the error handler.
       cut(
