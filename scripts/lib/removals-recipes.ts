@@ -726,7 +726,7 @@ export function jobqueueRedisOptions(config: RedisConnectionConfig): ClientOptio
         'src/infra/config/schema.ts',
         `/**
  * Redis Sentinel in front of the job-queue Redis: one master with replicas,
- * still one Redis for the queue (D9). The sentinels' own credentials and TLS
+ * still one Redis for the queue. The sentinels' own credentials and TLS
  * are separate from the master's (\`redis.jobqueue.password\`, \`tls\`).
  */
 const SentinelSchema = v.strictObject({

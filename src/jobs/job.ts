@@ -134,16 +134,13 @@ export type JobOf<D extends AnyJobDefinition> = D extends AnyJobDefinition
 /** One invalid input field (dotted path; `(body)` for the value itself) and why: a 400's `errors`, a failed job's reason. */
 export type FieldError = { field: string; reason: string };
 
-/** Validation issues (valibot's, or any Standard Schema's) as `{ field, reason }`, one per field. */
-export function toFieldErrors(issues: readonly { message: string; path?: readonly unknown[] | undefined }[]) {
+/** valibot's issues as `{ field, reason }`, one per field (the first issue of each). */
+export function toFieldErrors(issues: readonly v.BaseIssue<unknown>[]) {
   const errors = new Map<string, string>();
   for (const issue of issues) {
-    const keys = (issue.path ?? []).map((item) =>
-      typeof item === 'object' && item && 'key' in item ? item.key : item,
-    );
-    const field = keys.length > 0 ? keys.join('.') : '(body)';
+    const field = v.getDotPath(issue) || '(body)';
     // strictObject reports an unknown key as "expected never"; say it plainly.
-    const reason = (issue as { expected?: unknown }).expected === 'never' ? 'is not a known field' : issue.message;
+    const reason = issue.expected === 'never' ? 'is not a known field' : issue.message;
     if (!errors.has(field)) errors.set(field, reason);
   }
   return [...errors].map(([field, reason]): FieldError => ({ field, reason }));

@@ -168,7 +168,7 @@ const ConnectionFields = {
 
 /**
  * Redis Sentinel in front of the job-queue Redis: one master with replicas,
- * still one Redis for the queue (D9). The sentinels' own credentials and TLS
+ * still one Redis for the queue. The sentinels' own credentials and TLS
  * are separate from the master's (`redis.jobqueue.password`, `tls`).
  */
 const SentinelSchema = v.strictObject({
@@ -229,7 +229,7 @@ const JobqueueRedisSchema = v.pipe(
   ),
 );
 
-/** `config/{env}/cacheserver.yaml` (D8, D9). */
+/** `config/{env}/cacheserver.yaml`: the one job-queue Redis, and the rate limiter's cluster. */
 export const CacheServerConfigSchema = v.strictObject({
   redis: v.strictObject({
     jobqueue: JobqueueRedisSchema,

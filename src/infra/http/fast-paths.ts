@@ -1,7 +1,7 @@
 /**
  * Two hand-written stand-ins for Hono built-ins, kept because they save far more than a fifth of
- * a register request's server CPU under @hono/node-server (bench section 1, "full register";
- * bench/README.md has the A/B): Hono's `bodyLimit` reads `c.req.raw`, and its `cors` sets headers
+ * a register request's server CPU under @hono/node-server (bench/README.md has the A/B):
+ * Hono's `bodyLimit` reads `c.req.raw`, and its `cors` sets headers
  * on `c.res` before the route runs; either makes the Node adapter build a full web Request or
  * Response for every request. Each hands over to the built-in wherever the shortcut does not apply.
  */

@@ -85,7 +85,8 @@ export function jsonBody<Schema extends v.GenericSchema>(schema: Schema, onInval
   return validator('json', schema, (result, c) => {
     if (result.success) return;
     onInvalid?.();
-    return validationProblem(c, toFieldErrors(result.error));
+    // The schemas are valibot's, so the Standard Schema issues are valibot issues.
+    return validationProblem(c, toFieldErrors(result.error as readonly v.BaseIssue<unknown>[]));
   });
 }
 

@@ -1,6 +1,6 @@
 /**
  * The API's side of the queue: BullMQ on a fail-fast client as src/jobs' ports. Calls reject at once while
- * Redis is away, any Redis failure as QueueUnavailableError (503): never a 201 for a lost job (D11).
+ * Redis is away, any Redis failure as QueueUnavailableError (503): never a 201 for a lost job.
  */
 import { Queue, type Job, type JobsOptions, type JobState as BullmqJobState } from 'bullmq';
 import type { Redis } from 'ioredis';

@@ -28,7 +28,7 @@ export function tlsOptions(tls: TlsConfig): ConnectionOptions | undefined {
 
 /**
  * Exponential reconnect delay between the configured bounds, forever: a Redis
- * that comes back after an hour is picked up without a restart (D11).
+ * that comes back after an hour is picked up without a restart.
  */
 export function reconnectDelay(retry: RetryConfig): (attempt: number) => number {
   return (attempt) => Math.min(retry.max_delay_ms, retry.min_delay_ms * 2 ** Math.min(attempt - 1, 20));
