@@ -18,6 +18,7 @@ import {
   createBullmqStatusReader,
   createFailFastQueue,
   createLazyQueue,
+  queueLocation,
 } from './infra/queue/bullmq-queue.js';
 import { createReplicaAck } from './infra/queue/replica-ack.js';
 import { clusterStoreFromConfig } from './infra/rate-limit/cluster-store.js';
@@ -42,7 +43,7 @@ interface ApiOptions {
 export function createApi({ config, logger, overrides = {} }: ApiOptions) {
   const auth = apiKeySettings(config);
   const redis = config.cache.redis.jobqueue;
-  const location = { name: config.app.jobqueue.queue_name, prefix: config.app.jobqueue.prefix };
+  const location = queueLocation(config.app.jobqueue);
   const consequence = 'registering a job answers 503 until it is back';
   const label = `job-queue Redis at ${redisLabel(redis)}`;
   const outage = createOutageLog(logger, label, consequence);
@@ -107,8 +108,7 @@ async function startDashboard(config: Config, logger: Logger) {
   // Loaded only when on: bull-board's import is a large share of a cold start.
   const { createDashboardApp, DASHBOARD_PATH } = await import('./infra/admin/queue-dashboard.js');
   const { jobqueue, admin } = config.app;
-  const location = { name: jobqueue.queue_name, prefix: jobqueue.prefix };
-  const queue = createFailFastQueue(location, config.cache.redis.jobqueue, logger, 'dashboard');
+  const queue = createFailFastQueue(queueLocation(jobqueue), config.cache.redis.jobqueue, logger, 'dashboard');
   const app = createDashboardApp({ queue, credentials, readOnly: admin.read_only });
   const setting = `ADMIN_PORT (admin.port in config/${config.env}/config.yaml)`;
   const server = await startHttpServer(app, { host: admin.host, port: admin.port, setting });

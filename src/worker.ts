@@ -12,7 +12,7 @@ import type { Config } from './infra/config/schema.js';
 import { startHttpServer, type RunningServer } from './infra/http/serve.js';
 import { createMetricsRoutes, createWorkerMetrics } from './infra/metrics.js';
 import { runProcess, type Service } from './infra/process.js';
-import { createFailFastQueue } from './infra/queue/bullmq-queue.js';
+import { createFailFastQueue, queueLocation } from './infra/queue/bullmq-queue.js';
 import { createJobWorker, type JobWorker } from './infra/queue/bullmq-worker.js';
 import { redisLabel, workerRedisOptions } from './infra/redis/connection.js';
 import type { AnyJobDefinition, JobDeps } from './jobs/job.js';
@@ -38,7 +38,7 @@ export function createWorkerService<D extends AnyJobDefinition>(options: {
   const definitions: readonly AnyJobDefinition[] = options.definitions ?? jobDefinitions;
   const { jobqueue } = config.app;
   const redis = config.cache.redis.jobqueue;
-  const location = { name: jobqueue.queue_name, prefix: jobqueue.prefix };
+  const location = queueLocation(jobqueue);
   let worker: JobWorker | undefined;
   let health: RunningServer | undefined;
   // Made at the first scrape (metrics, an extra); while Redis is down a scrape just lacks the depth.

@@ -127,6 +127,7 @@ export const RECIPES: Recipe[] = [
       'scripts/lib/removals-recipes.ts',
     ],
     npmScripts: ['bench', 'check:template', 'check:removals'],
+    packages: ['@action-validator/cli', '@action-validator/core'],
     edits: [
       {
         file: 'tsconfig.json',
@@ -1276,8 +1277,14 @@ const JobqueueRedisSchema = v.pipe(
   createBullmqStatusReader,
   createFailFastQueue,
   createLazyQueue,
+  queueLocation,
 } from './infra/queue/bullmq-queue.js';`,
-        replace: `import { createBullmqProducer, createBullmqStatusReader, createLazyQueue } from './infra/queue/bullmq-queue.js';`,
+        replace: `import {
+  createBullmqProducer,
+  createBullmqStatusReader,
+  createLazyQueue,
+  queueLocation,
+} from './infra/queue/bullmq-queue.js';`,
       },
       cut(
         'src/api.ts',
@@ -1291,8 +1298,7 @@ async function startDashboard(config: Config, logger: Logger) {
   // Loaded only when on: bull-board's import is a large share of a cold start.
   const { createDashboardApp, DASHBOARD_PATH } = await import('./infra/admin/queue-dashboard.js');
   const { jobqueue, admin } = config.app;
-  const location = { name: jobqueue.queue_name, prefix: jobqueue.prefix };
-  const queue = createFailFastQueue(location, config.cache.redis.jobqueue, logger, 'dashboard');
+  const queue = createFailFastQueue(queueLocation(jobqueue), config.cache.redis.jobqueue, logger, 'dashboard');
   const app = createDashboardApp({ queue, credentials, readOnly: admin.read_only });
   const setting = \`ADMIN_PORT (admin.port in config/\${config.env}/config.yaml)\`;
   const server = await startHttpServer(app, { host: admin.host, port: admin.port, setting });
@@ -1581,7 +1587,11 @@ async function startDashboard(config: Config, logger: Logger) {
       },
       cut('src/worker.ts', `import type { Queue } from 'bullmq';\n`),
       cut('src/worker.ts', `import { createMetricsRoutes, createWorkerMetrics } from './infra/metrics.js';\n`),
-      cut('src/worker.ts', `import { createFailFastQueue } from './infra/queue/bullmq-queue.js';\n`),
+      {
+        file: 'src/worker.ts',
+        find: `import { createFailFastQueue, queueLocation } from './infra/queue/bullmq-queue.js';`,
+        replace: `import { queueLocation } from './infra/queue/bullmq-queue.js';`,
+      },
       cut(
         'src/worker.ts',
         `  // Made at the first scrape (metrics, an extra); while Redis is down a scrape just lacks the depth.

@@ -55,6 +55,16 @@ export function problemResponse(c: Context, problem: Problem, headers: Record<st
   return c.body(JSON.stringify(problem), problem.status, { ...headers, 'Content-Type': PROBLEM_CONTENT_TYPE });
 }
 
+/** The 429 for a client over a limit (requests, refused keys, failed logins): when to retry, in the body and in Retry-After. */
+export function tooManyRequests(c: Context, retryAfterSeconds: number, detail: string): Response {
+  const problem = { type: PROBLEM_TYPES.rateLimited, title: 'Too Many Requests', status: 429, detail } as const;
+  return problemResponse(
+    c,
+    { ...problem, retry_after_seconds: retryAfterSeconds },
+    { 'Retry-After': String(retryAfterSeconds) },
+  );
+}
+
 /** The 400 for invalid input: every field and its reason, in `detail` and in `errors`. */
 export function validationProblem(c: Context, errors: readonly FieldError[]): Response {
   const detail = errors.map((error) => `${error.field}: ${error.reason}`).join('; ');

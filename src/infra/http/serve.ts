@@ -1,7 +1,18 @@
 import { serve } from '@hono/node-server';
+import { getConnInfo } from '@hono/node-server/conninfo';
+import type { Context } from 'hono';
 import type { Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { PROBLEM_CONTENT_TYPE, PROBLEM_TYPES } from './problem.js';
+
+/** The peer address of the request's socket; undefined without one (`app.request()` in tests, Lambda). */
+export function socketAddress(c: Context): string | undefined {
+  try {
+    return getConnInfo(c).remote.address;
+  } catch {
+    return undefined;
+  }
+}
 
 export interface RunningServer {
   /** The bound port (useful with port 0). */

@@ -27,6 +27,11 @@ export interface QueueLocation {
   readonly prefix: string;
 }
 
+/** Where config.yaml's `jobqueue` section puts the queue: the one place its keys' location is read. */
+export function queueLocation({ queue_name, prefix }: { queue_name: string; prefix: string }): QueueLocation {
+  return { name: queue_name, prefix };
+}
+
 /** A BullMQ Queue that takes only `Job`'s names and data: `add('anything', …)` does not compile. */
 export type TypedQueue<Job extends AnyJob = KnownJob> = Queue<Job['data'], unknown, Job['name']>;
 

@@ -1,10 +1,10 @@
 import { isIPv6 } from 'node:net';
-import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Context, MiddlewareHandler } from 'hono';
 import type { Logger } from 'pino';
 import { RateLimiterMemory, RateLimiterRes, RateLimiterUnion, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Config } from '../config/schema.js';
-import { PROBLEM_TYPES, problemResponse } from '../http/problem.js';
+import { tooManyRequests } from '../http/problem.js';
+import { socketAddress } from '../http/serve.js';
 import { createOutageLog, type OutageLog } from '../log.js';
 
 /** A store for the counters: memory here, or a Redis Cluster (cluster-store.ts). */
@@ -62,14 +62,6 @@ export function createRateLimit(
     clientIpHeader: config.app.api.client_ip_header,
     outage: createOutageLog(logger, `rate-limit store (${label})`, FAIL_OPEN),
   };
-}
-
-function socketAddress(c: Context): string | undefined {
-  try {
-    return getConnInfo(c).remote.address;
-  } catch {
-    return undefined; // app.request() in tests has no socket.
-  }
 }
 
 /** An IPv6 address as its /64 (one subscriber's block), an IPv4-mapped one as IPv4; others as they are. */
@@ -132,17 +124,12 @@ export function rateLimit(options: RateLimitOptions): MiddlewareHandler {
     if (!exceeded) return next();
     const retryAfter = Math.max(1, Math.ceil(Math.max(...over.map((window) => window.ms)) / 1000));
     const limits = over.map((window) => `${window.limit} requests per ${window.name}`).join(' and ');
-    return tooMany(c, retryAfter, `Rate limit of ${limits} exceeded; retry in ${retryAfter} s`);
+    return tooManyRequests(c, retryAfter, `Rate limit of ${limits} exceeded; retry in ${retryAfter} s`);
   };
 }
 
 // Over budget: wait msBeforeNext; a store error (not a RateLimiterRes) fails open, as the windows do.
 const waitOf = (rejection: unknown) => (rejection instanceof RateLimiterRes ? rejection.msBeforeNext : 0);
-
-function tooMany(c: Context, retryAfter: number, detail: string) {
-  const problem = { type: PROBLEM_TYPES.rateLimited, title: 'Too Many Requests', status: 429, detail } as const;
-  return problemResponse(c, { ...problem, retry_after_seconds: retryAfter }, { 'Retry-After': String(retryAfter) });
-}
 
 /** 401s per IP in their own budget (the minute window's size), over it 429; before bearerAuth, rateLimit after it. */
 export function refusedLimit({ refused, trustProxy, clientIpHeader }: RateLimitOptions): MiddlewareHandler {
@@ -151,6 +138,7 @@ export function refusedLimit({ refused, trustProxy, clientIpHeader }: RateLimitO
     if (c.res.status !== 401 || !refused) return;
     const ms = await refused.consume(rateLimitKey(clientIp(c, trustProxy, clientIpHeader))).then(() => 0, waitOf);
     const retryAfter = Math.max(1, Math.ceil(ms / 1000));
-    if (ms > 0) c.res = tooMany(c, retryAfter, `Too many invalid API keys from this address; retry in ${retryAfter} s`);
+    if (ms > 0)
+      c.res = tooManyRequests(c, retryAfter, `Too many invalid API keys from this address; retry in ${retryAfter} s`);
   };
 }

@@ -14,7 +14,15 @@ const base: RedisConnectionConfig = {
 const sentinel: RedisConnectionConfig = {
   ...base,
   password: 'master-secret',
-  sentinel: { name: 'dm-jobqueue', addrs: [{ host: '10.0.0.1', port: 26379 }, { host: '::1', port: 26380 }], password: 'sentinel-secret', tls: false },
+  sentinel: {
+    name: 'dm-jobqueue',
+    addrs: [
+      { host: '10.0.0.1', port: 26379 },
+      { host: '::1', port: 26380 },
+    ],
+    password: 'sentinel-secret',
+    tls: false,
+  },
 };
 
 describe('jobqueueRedisOptions', () => {
@@ -24,11 +32,14 @@ describe('jobqueueRedisOptions', () => {
     expect(options.sentinels).toBeUndefined();
   });
 
-  it('asks the sentinels for the master, with the sentinels\' password apart from the master\'s', () => {
+  it("asks the sentinels for the master, with the sentinels' password apart from the master's", () => {
     const options = jobqueueRedisOptions(sentinel);
     expect(options).toMatchObject({
       name: 'dm-jobqueue',
-      sentinels: [{ host: '10.0.0.1', port: 26379 }, { host: '::1', port: 26380 }],
+      sentinels: [
+        { host: '10.0.0.1', port: 26379 },
+        { host: '::1', port: 26380 },
+      ],
       password: 'master-secret',
       sentinelPassword: 'sentinel-secret',
       failoverDetector: true,
@@ -45,7 +56,11 @@ describe('jobqueueRedisOptions', () => {
   });
 
   it('keeps the sentinel setting through the fail-fast and worker variants', () => {
-    expect(producerRedisOptions(sentinel)).toMatchObject({ name: 'dm-jobqueue', enableOfflineQueue: false, commandTimeout: 1000 });
+    expect(producerRedisOptions(sentinel)).toMatchObject({
+      name: 'dm-jobqueue',
+      enableOfflineQueue: false,
+      commandTimeout: 1000,
+    });
     expect(workerRedisOptions(sentinel)).toMatchObject({ name: 'dm-jobqueue', maxRetriesPerRequest: null });
   });
 });

@@ -35,7 +35,10 @@ export function reconnectDelay(retry: RetryConfig): (attempt: number) => number 
 }
 
 /** The connection fields every Redis setting has (`redis.jobqueue`, `redis.default.cluster`). */
-type BaseConnectionConfig = Pick<RedisConnectionConfig, 'username' | 'password' | 'tls' | 'connect_timeout_ms' | 'retry'> & { db?: number };
+type BaseConnectionConfig = Pick<
+  RedisConnectionConfig,
+  'username' | 'password' | 'tls' | 'connect_timeout_ms' | 'retry'
+> & { db?: number };
 
 /** ioredis options shared by every connection to one Redis server or cluster node. */
 export function baseRedisOptions(config: BaseConnectionConfig): ClientOptions {
@@ -55,7 +58,8 @@ export function baseRedisOptions(config: BaseConnectionConfig): ClientOptions {
  * @example redisLabel(config) // 'sentinel master "dm-jobqueue" via 10.0.0.1:26379,10.0.0.2:26379'
  */
 export function redisLabel(config: Pick<RedisConnectionConfig, 'addr' | 'sentinel'>): string {
-  if (config.sentinel) return `sentinel master "${config.sentinel.name}" via ${config.sentinel.addrs.map(formatAddr).join(',')}`;
+  if (config.sentinel)
+    return `sentinel master "${config.sentinel.name}" via ${config.sentinel.addrs.map(formatAddr).join(',')}`;
   return config.addr ? formatAddr(config.addr) : '(no address)';
 }
 
@@ -68,7 +72,8 @@ export function formatClusterLabel(addrs: readonly { host: string; port: number 
 export function jobqueueRedisOptions(config: RedisConnectionConfig): ClientOptions {
   const base = baseRedisOptions(config);
   if (config.sentinel) return { ...base, ...sentinelOptions(config.sentinel, config) };
-  if (!config.addr) throw new Error('redis.jobqueue has neither addr nor sentinel (the config schema should have refused it)');
+  if (!config.addr)
+    throw new Error('redis.jobqueue has neither addr nor sentinel (the config schema should have refused it)');
   return { ...base, host: config.addr.host, port: config.addr.port };
 }
 
@@ -91,10 +96,21 @@ export function workerRedisOptions(config: RedisConnectionConfig): ClientOptions
 }
 
 /** Socket errors that mean the server is out of reach, not that it refused a command. */
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNABORTED']);
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ECONNABORTED',
+]);
 
 /** ioredis's words for a connection that is closed, not yet open, or too slow. */
-const CONNECTION_MESSAGES = /Command timed out|Connection is closed|Stream isn't writeable|enableOfflineQueue|connect ETIMEDOUT|getaddrinfo|All sentinels are unreachable|Reached the max retries per request limit/i;
+const CONNECTION_MESSAGES =
+  /Command timed out|Connection is closed|Stream isn't writeable|enableOfflineQueue|connect ETIMEDOUT|getaddrinfo|All sentinels are unreachable|Reached the max retries per request limit/i;
 
 /** An error Redis itself answered with (`-ERR …`, `-WRONGTYPE …`, OOM): the store refused, the job was not stored. */
 export function isRedisReplyError(error: unknown): boolean {

@@ -21,7 +21,10 @@ function reconnectOnReadonly(error: Error): boolean {
  * every reconnect, and (failoverDetector) subscribed to `+switch-master`, so a
  * client leaves an old master that is still alive but no longer the master.
  */
-export function sentinelOptions(sentinel: RedisSentinelConfig, config: RedisConnectionConfig): Omit<RedisOptions, 'retryStrategy'> {
+export function sentinelOptions(
+  sentinel: RedisSentinelConfig,
+  config: RedisConnectionConfig,
+): Omit<RedisOptions, 'retryStrategy'> {
   const sentinelTls = tlsOptions(sentinel.tls);
   return {
     name: sentinel.name,
@@ -37,4 +40,3 @@ export function sentinelOptions(sentinel: RedisSentinelConfig, config: RedisConn
     reconnectOnError: reconnectOnReadonly,
   };
 }
-
