@@ -700,7 +700,8 @@ const AckReplicas = v.pipe(NonNegativeInt, v.maxValue(10));
  * @example redisLabel(config) // 'sentinel master "dm-jobqueue" via 10.0.0.1:26379,10.0.0.2:26379'
  */
 export function redisLabel(config: Pick<RedisConnectionConfig, 'addr' | 'sentinel'>): string {
-  if (config.sentinel) return \`sentinel master "\${config.sentinel.name}" via \${config.sentinel.addrs.map(formatAddr).join(',')}\`;
+  if (config.sentinel)
+    return \`sentinel master "\${config.sentinel.name}" via \${config.sentinel.addrs.map(formatAddr).join(',')}\`;
   return config.addr ? formatAddr(config.addr) : '(no address)';
 }`,
         replace: `/** The job-queue Redis, for logs: \`host:port\`. */
@@ -714,7 +715,8 @@ export function redisLabel(config: Pick<RedisConnectionConfig, 'addr'>): string 
 export function jobqueueRedisOptions(config: RedisConnectionConfig): ClientOptions {
   const base = baseRedisOptions(config);
   if (config.sentinel) return { ...base, ...sentinelOptions(config.sentinel, config) };
-  if (!config.addr) throw new Error('redis.jobqueue has neither addr nor sentinel (the config schema should have refused it)');
+  if (!config.addr)
+    throw new Error('redis.jobqueue has neither addr nor sentinel (the config schema should have refused it)');
   return { ...base, host: config.addr.host, port: config.addr.port };
 }`,
         replace: `/** ioredis options for the one job-queue Redis (\`redis.jobqueue.addr\`). */
