@@ -984,7 +984,15 @@ const JobqueueRedisSchema = v.pipe(
         `const sentinel: RedisConnectionConfig = {
   ...base,
   password: 'master-secret',
-  sentinel: { name: 'dm-jobqueue', addrs: [{ host: '10.0.0.1', port: 26379 }, { host: '::1', port: 26380 }], password: 'sentinel-secret', tls: false },
+  sentinel: {
+    name: 'dm-jobqueue',
+    addrs: [
+      { host: '10.0.0.1', port: 26379 },
+      { host: '::1', port: 26380 },
+    ],
+    password: 'sentinel-secret',
+    tls: false,
+  },
 };
 
 `,
@@ -1001,11 +1009,14 @@ const JobqueueRedisSchema = v.pipe(
       },
       {
         file: 'src/infra/redis/connection-options.test.ts',
-        find: `  it('asks the sentinels for the master, with the sentinels\\' password apart from the master\\'s', () => {
+        find: `  it("asks the sentinels for the master, with the sentinels' password apart from the master's", () => {
     const options = jobqueueRedisOptions(sentinel);
     expect(options).toMatchObject({
       name: 'dm-jobqueue',
-      sentinels: [{ host: '10.0.0.1', port: 26379 }, { host: '::1', port: 26380 }],
+      sentinels: [
+        { host: '10.0.0.1', port: 26379 },
+        { host: '::1', port: 26380 },
+      ],
       password: 'master-secret',
       sentinelPassword: 'sentinel-secret',
       failoverDetector: true,
@@ -1022,7 +1033,11 @@ const JobqueueRedisSchema = v.pipe(
   });
 
   it('keeps the sentinel setting through the fail-fast and worker variants', () => {
-    expect(producerRedisOptions(sentinel)).toMatchObject({ name: 'dm-jobqueue', enableOfflineQueue: false, commandTimeout: 1000 });
+    expect(producerRedisOptions(sentinel)).toMatchObject({
+      name: 'dm-jobqueue',
+      enableOfflineQueue: false,
+      commandTimeout: 1000,
+    });
     expect(workerRedisOptions(sentinel)).toMatchObject({ name: 'dm-jobqueue', maxRetriesPerRequest: null });
   });
 });
