@@ -2,7 +2,6 @@
  * The API's wiring: the real clients behind createApp's ports, and the listeners. Used by the HTTP
  * entry (src/server.ts) and the Lambda entry (src/lambda.ts). Every optional extra is one line here.
  */
-import type { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { createApp, type AppDeps } from './app.js';
@@ -19,6 +18,7 @@ import {
   createFailFastQueue,
   createLazyQueue,
   queueLocation,
+  type FailFastQueue,
 } from './infra/queue/bullmq-queue.js';
 import { createReplicaAck } from './infra/queue/replica-ack.js';
 import { clusterStoreFromConfig } from './infra/rate-limit/cluster-store.js';
@@ -109,7 +109,7 @@ async function startDashboard(config: Config, logger: Logger) {
   const { createDashboardApp, DASHBOARD_PATH } = await import('./infra/admin/queue-dashboard.js');
   const { jobqueue, admin } = config.app;
   const queue = createFailFastQueue(queueLocation(jobqueue), config.cache.redis.jobqueue, logger, 'dashboard');
-  const app = createDashboardApp({ queue, credentials, readOnly: admin.read_only });
+  const app = createDashboardApp({ queue: queue.queue, credentials, readOnly: admin.read_only });
   const setting = `ADMIN_PORT (admin.port in config/${config.env}/config.yaml)`;
   const server = await startHttpServer(app, { host: admin.host, port: admin.port, setting });
   logger.info({ readOnly: admin.read_only }, `queue dashboard on http://${admin.host}:${server.port}${DASHBOARD_PATH}`);
@@ -124,7 +124,7 @@ async function startDashboard(config: Config, logger: Logger) {
 export function createApiService({ config, logger, overrides }: ApiOptions) {
   let api: ReturnType<typeof createApi> | undefined;
   let server: RunningServer | undefined;
-  let dashboard: { server: RunningServer; queue: Queue } | undefined;
+  let dashboard: { server: RunningServer; queue: FailFastQueue } | undefined;
   let stopping: Promise<void> | undefined;
   return {
     get port() {

@@ -13,6 +13,7 @@ import {
   strictJson,
 } from './infra/http/problem.js';
 import { requestLog } from './infra/log.js';
+import type { RegistrationListener } from './jobs/register-job.js';
 import { createMetricsRoutes, httpMetrics, zeroHttpRoute, type ApiMetrics } from './infra/metrics.js';
 import { rateLimit, refusedLimit, type RateLimitOptions } from './infra/rate-limit/rate-limit.js';
 import { createApiDocsRoutes } from './routes/api-docs.js';
@@ -80,7 +81,11 @@ export function createApp(deps: AppDeps) {
 
   app.route('/', createHealthRoutes(deps.isReady));
   // Registrations are counted where they happen, by job type: routes hand this listener to the core.
-  const routeDeps = { ...deps, onRegistration: deps.onRegistration ?? deps.metrics?.countRegistration };
+  const listeners = [deps.onRegistration, deps.metrics?.countRegistration].filter((listener) => listener !== undefined);
+  const onRegistration: RegistrationListener = (jobType, outcome) => {
+    for (const listener of listeners) listener(jobType, outcome);
+  };
+  const routeDeps = { ...deps, onRegistration };
   for (const { path, routes } of deps.endpoints ?? apiEndpoints) app.route(path, routes(routeDeps));
   app.route('/', createDemoPageRoutes());
   app.route('/', createApiDocsRoutes(app));

@@ -5,14 +5,13 @@
  */
 import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import type { Queue } from 'bullmq';
 import { Hono } from 'hono';
 import type { Logger } from 'pino';
 import type { Config } from './infra/config/schema.js';
 import { startHttpServer, type RunningServer } from './infra/http/serve.js';
 import { createMetricsRoutes, createWorkerMetrics } from './infra/metrics.js';
 import { runProcess, type Service } from './infra/process.js';
-import { createFailFastQueue, queueLocation } from './infra/queue/bullmq-queue.js';
+import { createFailFastQueue, queueLocation, type FailFastQueue } from './infra/queue/bullmq-queue.js';
 import { createJobWorker, type JobWorker } from './infra/queue/bullmq-worker.js';
 import { redisLabel, workerRedisOptions } from './infra/redis/connection.js';
 import type { AnyJobDefinition, JobDeps } from './jobs/job.js';
@@ -42,10 +41,10 @@ export function createWorkerService<D extends AnyJobDefinition>(options: {
   let worker: JobWorker | undefined;
   let health: RunningServer | undefined;
   // Made at the first scrape (metrics, an extra); while Redis is down a scrape just lacks the depth.
-  let depthQueue: Queue | undefined;
+  let depthQueue: FailFastQueue | undefined;
   const metrics = createWorkerMetrics(
     definitions.map((definition) => definition.type),
-    () => (depthQueue ??= createFailFastQueue(location, redis, logger, 'metrics')).getJobCounts(),
+    () => (depthQueue ??= createFailFastQueue(location, redis, logger, 'metrics')).queue.getJobCounts(),
   );
   let onFailure: (error: unknown) => void = () => undefined;
   let stopping: Promise<void> | undefined;

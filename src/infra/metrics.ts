@@ -7,7 +7,7 @@ import { routePath } from 'hono/route';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { BasicCredentials } from './config/schema.js';
 import { throttledBasicAuth } from './http/basic-auth-throttle.js';
-import type { RegistrationOutcome } from '../jobs/register-job.js';
+import { REGISTRATION_OUTCOMES, type RegistrationOutcome } from '../jobs/register-job.js';
 import { jobDefinitions } from '../jobs/registry.js';
 import type { JobEvents } from './queue/bullmq-worker.js';
 
@@ -21,7 +21,7 @@ function newRegistry(): Registry {
 }
 
 /** Outcomes of a registration attempt: stored (201), replayed (an Idempotency-Key retry), rejected (bad input), redis_unavailable (503). */
-const OUTCOMES = ['stored', 'replayed', 'rejected', 'redis_unavailable'] as const satisfies RegistrationOutcome[];
+const OUTCOMES = REGISTRATION_OUTCOMES;
 
 /** The statuses the API answers; each is exported at 0 from the start, so `rate()` counts the first of each. */
 const STATUSES = ['200', '201', '400', '401', '403', '404', '409', '413', '415', '422', '429', '500', '503'];

@@ -47,8 +47,9 @@ export interface RegisterJobInput<Input> {
   maxRetry?: number | undefined;
 }
 
-/** What became of a registration: a 201 (`stored`, or `replayed` for an Idempotency-Key retry), refused input, or no Redis. */
-export type RegistrationOutcome = 'stored' | 'replayed' | 'rejected' | 'redis_unavailable';
+/** What becomes of a registration: a 201 (`stored`, or `replayed` for an Idempotency-Key retry), refused input, or no Redis. */
+export const REGISTRATION_OUTCOMES = ['stored', 'replayed', 'rejected', 'redis_unavailable'] as const;
+export type RegistrationOutcome = (typeof REGISTRATION_OUTCOMES)[number];
 
 /** Told of every registration's outcome by its job type (the metrics extra counts them). */
 export type RegistrationListener = (jobType: string, outcome: RegistrationOutcome) => void;

@@ -86,7 +86,7 @@ const EVERY_OPERATION = {
     'Retry-After',
   ),
 };
-/** And those of an operation with a request body. */
+/** And those of an operation that may carry a body (every method but GET): the body limit and the JSON check. */
 const WITH_BODY = {
   413: problemAnswer('Body larger than server.body_limit_bytes'),
   415: problemAnswer('A body that is not application/json'),
@@ -111,11 +111,18 @@ function withApiDefaults(document: ApiDocument): ApiDocument {
       if (!operation) continue;
       const scope = method === 'get' ? 'read' : 'write';
       operation.security ??= [{ bearerAuth: [scope] }];
-      const shared = { ...EVERY_OPERATION, ...(operation.requestBody ? WITH_BODY : {}) };
-      const responses = { ...shared, ...operation.responses } as NonNullable<Operation>['responses'];
-      operation.responses = Object.fromEntries(Object.entries(responses ?? {}).sort(([a], [b]) => a.localeCompare(b)));
+      const shared = { ...EVERY_OPERATION, ...(method === 'get' ? {} : WITH_BODY) };
+      // Integer-like keys keep ascending order in JSON, whichever side they came from.
+      operation.responses = { ...shared, ...operation.responses };
     }
   }
+  // A tag an operation names is declared (with no description) if the document does not list it yet.
+  const declared = new Set((document.tags ?? []).map((tag) => tag.name));
+  const used = Object.values(document.paths ?? {}).flatMap((item) =>
+    (['get', 'post', 'put', 'patch', 'delete'] as const).flatMap((method) => item?.[method]?.tags ?? []),
+  );
+  const missing = [...new Set(used)].filter((name) => !declared.has(name));
+  if (missing.length > 0) document.tags = [...(document.tags ?? []), ...missing.map((name) => ({ name }))];
   return document;
 }
 
@@ -163,7 +170,14 @@ export function createApiDocsRoutes(app: Hono) {
   const swaggerUi = serveStatic({ root: SWAGGER_UI_DIR, rewriteRequestPath: (file) => file.replace(/^\/docs/, '') });
   const page = serveStatic({ root: DOCS_PAGE_DIR, rewriteRequestPath: (file) => file.replace(/^\/docs\/?/, '/') });
   return new Hono()
-    .get('/openapi.json', async (c) => c.json(await (document ??= build())))
+    .get('/openapi.json', async (c) => {
+      // A failed build is not kept: the next request tries again.
+      document ??= build().catch((error: unknown) => {
+        document = undefined;
+        throw error;
+      });
+      return c.json(await document);
+    })
     .use('/docs', docsHeaders)
     .use('/docs/*', docsHeaders)
     .get('/docs', page)

@@ -3,12 +3,11 @@ import { Hono } from 'hono';
 import { describeRoute, resolver } from 'hono-openapi';
 import * as v from 'valibot';
 import { DEFAULT_DEMO_MESSAGE, demoDelayPrint, MessageSchema } from '../jobs/demo-delay-print.js';
-import { IDEMPOTENCY_KEY_HEADER } from '../jobs/idempotent-registration.js';
 import { MAX_DELAY_SECONDS, MAX_RETRY_LIMIT } from '../jobs/job.js';
 import { JOB_STATES, type JobStatusReader } from '../jobs/job-status.js';
 import { apiResponse, named, problemAnswer } from './api-docs.js';
-import { refusedAs, registerForRequest, type RegistrationDeps } from './registration.js';
-import { jsonBody, PROBLEM_TYPES, problemResponse } from '../infra/http/problem.js';
+import { describeRegistration, registerForRequest, registrationBody, type RegistrationDeps } from './registration.js';
+import { PROBLEM_TYPES, problemResponse } from '../infra/http/problem.js';
 
 const boundedInteger = (max: number, unit: string, description: string) =>
   v.optional(
@@ -73,7 +72,7 @@ const UNKNOWN_JOB = 'it may have finished and been removed after the retention t
 const json = (ref: string, s: v.GenericSchema) => ({ 'application/json': { schema: resolver(named(ref, s)) } });
 
 // Security (the scope follows the method) and the shared problem answers come from createApiDocsRoutes.
-const describeRegister = describeRoute({
+const describeRegister = describeRegistration({
   operationId: 'registerJob',
   tags: ['dm-jobqueue'],
   summary: 'Register a demo:delay_print job',
@@ -81,25 +80,12 @@ const describeRegister = describeRoute({
     'Stores the job in Redis; the worker prints the message when it is due. Every field is optional; an empty body registers the defaults.',
   // Merged over the validator's body schema: the body is optional (curl -X POST works).
   requestBody: { required: false, content: {} },
-  parameters: [
-    {
-      name: IDEMPOTENCY_KEY_HEADER,
-      in: 'header',
-      required: false,
-      description:
-        'Makes retries safe: the same key with the same body answers the first 201 again (Idempotent-Replayed: true) instead of storing a second job. Keys are per API key and live as long as their job.',
-      schema: { type: 'string', minLength: 1, maxLength: 257, example: '"order-42"' },
-    },
-  ],
   responses: {
     201: apiResponse(
       'Stored: the job will run at run_at (with Idempotent-Replayed: true, stored by an earlier request with the same key)',
       json('RegisterResponse', RegisterResponseSchema),
-      'Idempotent-Replayed',
     ),
     400: problemAnswer('Invalid body or Idempotency-Key: errors names each field and why'),
-    409: problemAnswer('A request with the same Idempotency-Key is still being stored', 'Retry-After'),
-    422: problemAnswer('The Idempotency-Key was used before with a different body'),
   },
 });
 
@@ -132,7 +118,7 @@ export function createDmJobqueueRoutes(deps: DmJobqueueDeps) {
   return new Hono()
     .post(
       '/register',
-      jsonBody(named('RegisterRequest', RegisterRequestSchema), refusedAs(deps, demoDelayPrint)),
+      registrationBody(named('RegisterRequest', RegisterRequestSchema), deps, demoDelayPrint),
       describeRegister,
       async (c) => {
         const body = c.req.valid('json');

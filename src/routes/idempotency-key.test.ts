@@ -153,4 +153,18 @@ describe('Idempotency-Key on a second endpoint built the documented way (test/se
     expect(producer.jobs.map((job) => job.name)).toEqual(['mail:send_welcome']);
     expect((await send({ to: 'ada@example.com', name: 'Bob' })).status).toBe(422);
   });
+
+  it('is documented on that endpoint: the header, Idempotent-Replayed on the 201, the 409 and the 422', async () => {
+    const app = createAppWithMail(createFakeProducer<AnyJob>());
+    const document = (await (await app.request('/openapi.json')).json()) as {
+      paths: Record<
+        string,
+        { post: { parameters: { name: string }[]; responses: Record<string, { headers: object }> } }
+      >;
+    };
+    const operation = document.paths['/api/mail/welcome']?.post;
+    expect(operation?.parameters.map((parameter) => parameter.name)).toContain('Idempotency-Key');
+    expect(Object.keys(operation?.responses ?? {})).toEqual(expect.arrayContaining(['201', '409', '422']));
+    expect(operation?.responses['201']?.headers).toHaveProperty('Idempotent-Replayed');
+  });
 });

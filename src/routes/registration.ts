@@ -1,10 +1,13 @@
 /**
- * What every registering endpoint does the same way: Idempotency-Key (when the service has its
- * store), the `Idempotent-Replayed` header, and the registration outcome for the metrics.
+ * What every registering endpoint does the same way: its JSON body (a refused one counts as a
+ * rejected registration), Idempotency-Key with the `Idempotent-Replayed` header, and the
+ * registration outcome for the metrics.
  */
 import type { Context } from 'hono';
+import { describeRoute, type DescribeRouteOptions } from 'hono-openapi';
+import { HTTPException } from 'hono/http-exception';
 import * as v from 'valibot';
-import { InvalidRequestError } from '../infra/http/problem.js';
+import { InvalidRequestError, jsonBody } from '../infra/http/problem.js';
 import {
   IDEMPOTENCY_KEY_HEADER,
   IdempotencyKeySchema,
@@ -20,17 +23,48 @@ import {
   type RegistrationListener,
 } from '../jobs/register-job.js';
 import type { KnownJob } from '../jobs/registry.js';
+import { problemAnswer } from './api-docs.js';
 
 /** The ports a registering endpoint takes from the app's deps. */
 export interface RegistrationDeps<Job extends AnyJob = KnownJob> {
   /** Stores the service's jobs (src/jobs/registry.ts): a producer of other job types does not type-check. */
   producer: JobProducer<Job>;
-  /** Backs `Idempotency-Key` (an optional extra); without it the header is not looked at. */
-  idempotency?: IdempotencyStore | undefined;
+  /** Backs `Idempotency-Key` (an optional extra). */
+  idempotency: IdempotencyStore;
   /** Told of each registration's outcome (the metrics extra counts them by job type). */
   onRegistration?: RegistrationListener | undefined;
   /** Job ids; random UUIDs unless a test needs fixed ones. */
   newJobId?: (() => string) | undefined;
+}
+
+/**
+ * The JSON body of an endpoint that registers `definition`'s jobs: `jsonBody` (400 naming each
+ * field, documented in /openapi.json), with a refused body, or one that is not JSON at all, counted
+ * as a rejected registration of that job type.
+ * @example app.post('/welcome', registrationBody(WelcomeRequestSchema, deps, sendWelcomeMail), …)
+ */
+export function registrationBody<Schema extends v.GenericSchema>(
+  schema: Schema,
+  deps: Pick<RegistrationDeps, 'onRegistration'>,
+  definition: AnyJobDefinition,
+) {
+  const refused = () => deps.onRegistration?.(definition.type, 'rejected');
+  const validate = jsonBody(schema, refused);
+  const counted: typeof validate = async (c, next) => {
+    let validated = false;
+    try {
+      return await validate(c, () => {
+        validated = true;
+        return next();
+      });
+    } catch (error) {
+      // Hono's validator throws its 400 for a body that does not parse; later errors are the handler's.
+      if (!validated && error instanceof HTTPException && error.status === 400) refused();
+      throw error;
+    }
+  };
+  // Keeps what hono-openapi reads off the validator (the body's schema).
+  return Object.assign(counted, validate);
 }
 
 /**
@@ -45,8 +79,8 @@ export async function registerForRequest<D extends AnyJobDefinition>(
   definition: D & OneJobType<D>,
   input: RegisterJobInput<InputOf<D>>,
 ): Promise<RegisteredJob> {
-  const header = deps.idempotency && c.req.header(IDEMPOTENCY_KEY_HEADER);
-  if (header === undefined || !deps.idempotency) return registerJob(deps, definition, input);
+  const header = c.req.header(IDEMPOTENCY_KEY_HEADER);
+  if (header === undefined) return registerJob(deps, definition, input);
   const key = v.safeParse(IdempotencyKeySchema, header);
   if (!key.success) {
     deps.onRegistration?.(definition.type, 'rejected');
@@ -54,17 +88,39 @@ export async function registerForRequest<D extends AnyJobDefinition>(
   }
   // Keys are scoped per API key (set by bearerAuth): callers can neither collide nor probe each other's keys.
   const scope = { scope: c.get('apiKeyId'), key: key.output };
-  const { job, replayed } = await registerJobIdempotently(
-    { ...deps, idempotency: deps.idempotency },
-    definition,
-    input,
-    scope,
-  );
+  const { job, replayed } = await registerJobIdempotently(deps, definition, input, scope);
   if (replayed) c.header('Idempotent-Replayed', 'true');
   return job;
 }
 
-/** For `jsonBody(schema, refusedAs(deps, definition))`: a body the endpoint refuses counts as a rejected registration. */
-export function refusedAs(deps: Pick<RegistrationDeps, 'onRegistration'>, definition: AnyJobDefinition) {
-  return () => deps.onRegistration?.(definition.type, 'rejected');
+const IDEMPOTENCY_KEY_PARAMETER = {
+  name: IDEMPOTENCY_KEY_HEADER,
+  in: 'header',
+  required: false,
+  description:
+    'Makes retries safe: the same key with the same body answers the first 201 again (Idempotent-Replayed: true) instead of storing a second job. Keys are per API key and live as long as their job.',
+  schema: { type: 'string', minLength: 1, maxLength: 257, example: '"order-42"' },
+} as const;
+
+/**
+ * `describeRoute` for an endpoint that calls {@link registerForRequest}: what that call adds to the
+ * endpoint goes in /openapi.json too (the Idempotency-Key header, `Idempotent-Replayed` on the 201,
+ * the 409 and 422). The route states its own: its 201 body, tags, summary.
+ * @example describeRegistration({ operationId: 'sendWelcomeMail', tags: ['mail'], responses: { 201: … } })
+ */
+export function describeRegistration(spec: DescribeRouteOptions) {
+  const responses: Record<string, unknown> = {
+    409: problemAnswer('A request with the same Idempotency-Key is still being stored', 'Retry-After'),
+    422: problemAnswer('The Idempotency-Key was used before with a different body'),
+    ...spec.responses,
+  };
+  // The 201 as apiResponse() made it: a plain object with its header references.
+  const created = responses[201] as { headers?: Record<string, unknown> } | undefined;
+  const replayHeader = { 'Idempotent-Replayed': { $ref: '#/components/headers/Idempotent-Replayed' } };
+  if (created) responses[201] = { ...created, headers: { ...created.headers, ...replayHeader } };
+  return describeRoute({
+    ...spec,
+    parameters: [...(spec.parameters ?? []), IDEMPOTENCY_KEY_PARAMETER],
+    responses: responses as DescribeRouteOptions['responses'],
+  });
 }

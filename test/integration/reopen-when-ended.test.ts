@@ -64,8 +64,9 @@ describe('a Redis client that ioredis ended by itself is opened again, and says 
     cleanup.push(() => redis.destroy());
     const { logger, lines } = capturingLogger();
     const location = { name: uniqueQueueName('reopen'), prefix: 'bull' };
-    const queue = createFailFastQueue(location, redisConfigFor(redis.port), logger, 'dashboard');
-    cleanup.push(() => queue.close());
+    const reads = createFailFastQueue(location, redisConfigFor(redis.port), logger, 'dashboard');
+    cleanup.push(() => reads.close());
+    const { queue } = reads;
     expect(await queue.getJobCounts('waiting')).toEqual({ waiting: 0 });
     (await queue.backend.client).disconnect();
     await waitFor(async () => (await queue.getJobCounts('waiting').catch(() => undefined))?.waiting === 0, {

@@ -106,5 +106,8 @@ describe('a Sentinel switch that arrives while the clients retry through the sen
       what: 'the worker to run the job registered after the switch',
     });
     expect((await api.app.request('/ready')).status).toBe(200);
+    // Recovered by ioredis itself: no client ended and had to be reopened (reopenWhenEnded's safety net has
+    // its own test). With ioredis 6.0.0 this fails: its clients end in this race.
+    expect(messages.filter((message) => message.includes('stopped reconnecting by itself'))).toEqual([]);
   }, 90_000);
 });

@@ -55,8 +55,12 @@ it('15.5: ten Sentinel failovers in a row: each time a 201 within 15 s of the ki
     const workerPort = await freePort();
     const [api, worker] = await Promise.all([startApi(env), startWorker(env, { port: workerPort, onLine })]);
     processes.push(api, worker);
-    api.child.stdout?.on('data', (chunk: Buffer) => onLine('stdout', chunk.toString()));
-    api.child.stderr?.on('data', (chunk: Buffer) => onLine('stderr', chunk.toString()));
+    // The API's own lines (the worker's come through onLine); a chunk may hold several.
+    const apiLines = (stream: 'stdout' | 'stderr') => (chunk: Buffer) => {
+      for (const line of chunk.toString().split('\n')) onLine(stream, line);
+    };
+    api.child.stdout?.on('data', apiLines('stdout'));
+    api.child.stderr?.on('data', apiLines('stderr'));
     await waitUntilReady(api.baseUrl);
     const workerReady = `http://127.0.0.1:${workerPort}/ready`;
 

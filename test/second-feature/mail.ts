@@ -3,12 +3,16 @@
  * is src/routes/mail.ts, mounted by a line in `apiEndpoints` (src/app.ts).
  */
 import { Hono } from 'hono';
-import { describeRoute, resolver } from 'hono-openapi';
+import { resolver } from 'hono-openapi';
 import * as v from 'valibot';
-import { jsonBody } from '../../src/infra/http/problem.js';
 import type { JobOf } from '../../src/jobs/job.js';
 import { apiResponse, named } from '../../src/routes/api-docs.js';
-import { refusedAs, registerForRequest, type RegistrationDeps } from '../../src/routes/registration.js';
+import {
+  describeRegistration,
+  registerForRequest,
+  registrationBody,
+  type RegistrationDeps,
+} from '../../src/routes/registration.js';
 import { sendWelcomeMail } from './send-welcome-mail.js';
 
 const WelcomeRequestSchema = v.strictObject({ to: v.string(), name: v.string() });
@@ -21,8 +25,8 @@ type MailDeps = RegistrationDeps<JobOf<typeof sendWelcomeMail>>;
 export function createMailRoutes(deps: MailDeps) {
   return new Hono().post(
     '/welcome',
-    jsonBody(WelcomeRequestSchema, refusedAs(deps, sendWelcomeMail)),
-    describeRoute({
+    registrationBody(WelcomeRequestSchema, deps, sendWelcomeMail),
+    describeRegistration({
       operationId: 'sendWelcomeMail',
       tags: ['mail'],
       summary: 'Send the welcome mail',

@@ -39,7 +39,7 @@ describe('a second feature, built the documented way', () => {
     expect(problem.detail).toContain('"write" scope');
   });
 
-  it('stores its job under its own type (201), with the request id and rate-limit answers every endpoint has', async () => {
+  it('stores its job under its own type (201), with the request id every answer has', async () => {
     const producer = createFakeProducer<AnyJob>();
     const app = createAppWithMail(producer);
     const response = await app.request(
@@ -78,21 +78,26 @@ describe('a second feature, built the documented way', () => {
   it('is in /openapi.json with its 201 body, the bearer security and every shared problem answer', async () => {
     const app = createAppWithMail(createFakeProducer<AnyJob>());
     const document = (await (await app.request('/openapi.json')).json()) as {
-      paths: Record<string, Record<string, { security: unknown; responses: Record<string, { content?: object }> }>>;
+      paths: Record<
+        string,
+        Record<
+          string,
+          {
+            security: unknown;
+            parameters?: { name: string; in: string }[];
+            responses: Record<string, { content?: object; headers?: Record<string, unknown> }>;
+          }
+        >
+      >;
+      tags: { name: string }[];
     };
     const operation = document.paths['/api/mail/welcome']?.post;
     expect(operation?.security).toEqual([{ bearerAuth: ['write'] }]);
-    expect(Object.keys(operation?.responses ?? {})).toEqual([
-      '201',
-      '400',
-      '401',
-      '403',
-      '413',
-      '415',
-      '429',
-      '500',
-      '503',
-    ]);
+    // Idempotency-Key's own entries (409, 422, the header) are checked in that extra's tests.
+    expect(Object.keys(operation?.responses ?? {})).toEqual(
+      expect.arrayContaining(['201', '400', '401', '403', '413', '415', '429', '500', '503']),
+    );
+    expect(document.tags.map((tag) => tag.name)).toContain('mail');
     expect(operation?.responses['201']?.content).toEqual({
       'application/json': { schema: { $ref: '#/components/schemas/WelcomeResponse' } },
     });
@@ -134,7 +139,11 @@ describe('a second feature, built the documented way', () => {
         location,
         connection: workerRedisOptions(redisConfigFor(redis.port)),
         redisLabel: redis.addr,
-        registry: createJobRegistry([...jobDefinitions, sendWelcomeMail]),
+        // The registry's types and this one (a service that followed the docs has it in the registry already).
+        registry: createJobRegistry([
+          ...jobDefinitions.filter((d) => d.type !== (sendWelcomeMail.type as string)),
+          sendWelcomeMail,
+        ]),
         jobDeps: { print: (line) => printed.push(line), now: () => new Date(), logger },
         settings: {
           concurrency: 2,

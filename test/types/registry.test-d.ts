@@ -7,7 +7,7 @@ import { describe, expectTypeOf, it } from 'vitest';
 import type { IdempotencyStore } from '../../src/jobs/idempotent-registration.js';
 import { registerJobIdempotently } from '../../src/jobs/idempotent-registration.js';
 import { demoDelayPrint } from '../../src/jobs/demo-delay-print.js';
-import { defineJob, type JobOf, type PayloadOf } from '../../src/jobs/job.js';
+import { defineJob, type AnyJobDefinition, type JobOf, type PayloadOf } from '../../src/jobs/job.js';
 import { registerJob, type JobProducer } from '../../src/jobs/register-job.js';
 
 const sendWelcomeMail = defineJob({
@@ -111,6 +111,11 @@ describe('what the compiler refuses', () => {
     // @ts-expect-error: demo:delay_print is registered (the API stores it) but this worker would not run it
     void createWorkerService({ ...options, definitions: [sendWelcomeMail] });
     void createWorkerService({ ...options, definitions: runsOnlySome([sendWelcomeMail]) });
+    const widened: AnyJobDefinition[] = [sendWelcomeMail];
+    // @ts-expect-error: a widened list cannot be checked for coverage, so it must say runsOnlySome
+    void createWorkerService({ ...options, definitions: widened });
+    // @ts-expect-error: a worker with no job type at all
+    void runsOnlySome([]);
     void createWorkerService({ ...options, definitions: [demoDelayPrint, sendWelcomeMail] });
   });
 
@@ -163,6 +168,10 @@ describe('what the compiler refuses', () => {
     // @ts-expect-error: not a registered job type
     void queue.current().add('anything', { message: 'hi' });
     void queue.current().add('demo:delay_print', { message: 'hi' });
+    const both = {} as LazyQueue<BothJobs>;
+    // @ts-expect-error: one job type's name with another's data
+    void both.current().add('mail:send_welcome', { message: 'hi' });
+    void both.current().add('mail:send_welcome', { to: 'a@b.c', name: 'A' });
     expectTypeOf(queue.current()).not.toEqualTypeOf<Queue>();
   });
 });

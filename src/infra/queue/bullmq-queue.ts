@@ -3,7 +3,7 @@
  * Redis is away, any Redis failure as QueueUnavailableError (503): never a 201 for a lost job.
  */
 import { Queue, type Job, type JobsOptions, type JobState as BullmqJobState } from 'bullmq';
-import type { Redis } from 'ioredis';
+import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { AnyJob } from '../../jobs/job.js';
 import type { KnownJob } from '../../jobs/registry.js';
@@ -32,8 +32,17 @@ export function queueLocation({ queue_name, prefix }: { queue_name: string; pref
   return { name: queue_name, prefix };
 }
 
-/** A BullMQ Queue that takes only `Job`'s names and data: `add('anything', …)` does not compile. */
-export type TypedQueue<Job extends AnyJob = KnownJob> = Queue<Job['data'], unknown, Job['name']>;
+/**
+ * A BullMQ Queue that adds only `Job`s: a name of the registry with that job type's data
+ * (`add('anything', …)`, or one type's name with another's data, does not compile).
+ */
+export type TypedQueue<Job extends AnyJob = KnownJob> = Omit<Queue<Job['data'], unknown, Job['name']>, 'add'> & {
+  add<Name extends Job['name']>(
+    name: Name,
+    data: Extract<Job, { name: Name }>['data'],
+    opts?: JobsOptions,
+  ): ReturnType<Queue<Job['data'], unknown, Job['name']>['add']>;
+};
 
 /**
  * A BullMQ Queue over a shared ioredis client, made on first use. A Queue keeps the promise of its
@@ -55,7 +64,11 @@ export function createLazyQueue<Job extends AnyJob = KnownJob>({
     location,
     current() {
       if (queue) return queue;
-      const created: TypedQueue<Job> = new Queue(location.name, { connection: client, prefix: location.prefix });
+      // Typed to pair names with their data; BullMQ's own types cannot say that.
+      const created = new Queue(location.name, {
+        connection: client,
+        prefix: location.prefix,
+      }) as unknown as TypedQueue<Job>;
       // The client's own listener reports outages (once); this one only keeps the Queue from throwing.
       created.on('error', (error) => logger.debug({ err: error }, 'job queue connection error'));
       created.waitUntilReady().catch(() => {
@@ -73,25 +86,37 @@ export function createLazyQueue<Job extends AnyJob = KnownJob>({
 /** The queue on the fail-fast client (`producerRedisOptions`); `current()` makes it again after a failed start-up. */
 export type LazyQueue<Job extends AnyJob = KnownJob> = ReturnType<typeof createLazyQueue<Job>>;
 
-/** A Queue for operator reads (dashboard, metrics) on its own fail-fast connection: no hanging while Redis is down. */
+/** A Queue for operator reads and what closes it with its connection. */
+export interface FailFastQueue {
+  readonly queue: Queue;
+  close(): Promise<void>;
+}
+
+/**
+ * A Queue for operator reads (dashboard, metrics) on its own fail-fast connection: no hanging while
+ * Redis is down. The connection is ours, so it is watched from the start, before its first `ready`.
+ */
 export function createFailFastQueue(
   location: QueueLocation,
   redis: RedisConnectionConfig,
   logger: Logger,
   what: string,
-) {
+): FailFastQueue {
   const connection = producerRedisOptions(redis);
-  const queue = new Queue(location.name, { connection, prefix: location.prefix });
+  const client = new Redis(connection);
+  let closing = false;
+  const label = `${what}: job-queue Redis at ${redisLabel(redis)}`;
+  reopenWhenEnded(client, { label, logger, delayMs: connection.retryStrategy, isClosing: () => closing });
+  const queue = new Queue(location.name, { connection: client, prefix: location.prefix });
   queue.on('error', (error) => logger.debug({ err: error }, `${what} queue connection error`));
-  const reopen = {
-    label: `${what}: job-queue Redis at ${redisLabel(redis)}`,
-    logger,
-    delayMs: connection.retryStrategy,
+  return {
+    queue,
+    async close() {
+      closing = true;
+      await queue.close();
+      client.disconnect();
+    },
   };
-  const isClosing = () => queue.closing !== undefined;
-  // Resolves once the queue's client first connects (it retries forever until then).
-  queue.backend.client.then((client) => reopenWhenEnded(client, { ...reopen, isClosing })).catch(() => undefined);
-  return queue;
 }
 
 export interface QueueCallContext<Job extends AnyJob = KnownJob> {
@@ -156,7 +181,11 @@ export function createBullmqProducer<Job extends AnyJob = KnownJob>(
         'Redis did not accept the job',
         async () => {
           // JobProducer<Job> already pairs name and data; BullMQ's generics cannot follow a generic Job.
-          const added = await (queue.current() as Queue).add(request.name, request.data, jobOptions(request));
+          const added = await (queue.current() as unknown as Queue).add(
+            request.name,
+            request.data,
+            jobOptions(request),
+          );
           await afterWrite?.(request.jobId);
           return added;
         },

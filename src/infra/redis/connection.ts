@@ -175,7 +175,8 @@ export function reopenWhenEnded(client: ReopenableClient, options: ReopenOptions
     attempt += 1;
     const delayMs = options.delayMs(attempt);
     const tried = lastError ? `last error: ${lastError}` : 'no error was reported';
-    logger.error(
+    // At error when it gives up, and every tenth reopening that fails again; the others at debug.
+    logger[attempt === 1 || attempt % 10 === 0 ? 'error' : 'debug'](
       { attempt, delayMs, lastError },
       `${label}: the Redis client stopped reconnecting by itself (status "end"; ${tried}); opening it again in ${delayMs} ms`,
     );
