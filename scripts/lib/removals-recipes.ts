@@ -481,12 +481,12 @@ import { registerJobIdempotently } from '../../src/jobs/idempotent-registration.
         file: 'src/infra/queue/bullmq-queue.ts',
         find: `        async () => {
           // JobProducer<Job> already pairs name and data; BullMQ's generics cannot follow a generic Job.
-          const added = await (queue.current() as Queue).add(request.name, request.data, jobOptions(request));
+          const added = await (queue.current() as unknown as Queue).add(request.name, request.data, jobOptions(request));
           await afterWrite?.(request.jobId);
           return added;
         },`,
         replace: `        // JobProducer<Job> already pairs name and data; BullMQ's generics cannot follow a generic Job.
-        () => (queue.current() as Queue).add(request.name, request.data, jobOptions(request)),`,
+        () => (queue.current() as unknown as Queue).add(request.name, request.data, jobOptions(request)),`,
       },
       cut(
         'src/infra/queue/bullmq-idempotency-store.ts',
@@ -1286,7 +1286,6 @@ const JobqueueRedisSchema = v.pipe(
     packages: ['@bull-board/api', '@bull-board/hono', '@bull-board/ui'],
     edits: [
       // src/api.ts: the dashboard's listener and its queue.
-      cut('src/api.ts', `import type { Queue } from 'bullmq';\n`),
       {
         file: 'src/api.ts',
         find: `import {
@@ -1295,6 +1294,7 @@ const JobqueueRedisSchema = v.pipe(
   createFailFastQueue,
   createLazyQueue,
   queueLocation,
+  type FailFastQueue,
 } from './infra/queue/bullmq-queue.js';`,
         replace: `import {
   createBullmqProducer,
@@ -1316,7 +1316,7 @@ async function startDashboard(config: Config, logger: Logger) {
   const { createDashboardApp, DASHBOARD_PATH } = await import('./infra/admin/queue-dashboard.js');
   const { jobqueue, admin } = config.app;
   const queue = createFailFastQueue(queueLocation(jobqueue), config.cache.redis.jobqueue, logger, 'dashboard');
-  const app = createDashboardApp({ queue, credentials, readOnly: admin.read_only });
+  const app = createDashboardApp({ queue: queue.queue, credentials, readOnly: admin.read_only });
   const setting = \`ADMIN_PORT (admin.port in config/\${config.env}/config.yaml)\`;
   const server = await startHttpServer(app, { host: admin.host, port: admin.port, setting });
   logger.info({ readOnly: admin.read_only }, \`queue dashboard on http://\${admin.host}:\${server.port}\${DASHBOARD_PATH}\`);
@@ -1331,7 +1331,7 @@ async function startDashboard(config: Config, logger: Logger) {
  * ADMIN_PASSWORD are set. Starts without Redis.`,
         replace: ` * The HTTP API listening on \`server.host:server.port\`. Starts without Redis.`,
       },
-      cut('src/api.ts', `  let dashboard: { server: RunningServer; queue: Queue } | undefined;\n`),
+      cut('src/api.ts', `  let dashboard: { server: RunningServer; queue: FailFastQueue } | undefined;\n`),
       cut('src/api.ts', `      dashboard = await startDashboard(config, logger);\n`),
       cut(
         'src/api.ts',
@@ -1569,11 +1569,8 @@ async function startDashboard(config: Config, logger: Logger) {
       ),
       {
         file: 'src/app.ts',
-        find: `  // Registrations are counted where they happen, by job type: routes hand this listener to the core.
-  const routeDeps = { ...deps, onRegistration: deps.onRegistration ?? deps.metrics?.countRegistration };
-`,
-        replace: `  const routeDeps = deps;
-`,
+        find: `  const listeners = [deps.onRegistration, deps.metrics?.countRegistration].filter((listener) => listener !== undefined);`,
+        replace: `  const listeners = [deps.onRegistration].filter((listener) => listener !== undefined);`,
       },
       cut(
         'src/app.ts',
