@@ -481,7 +481,8 @@ import { registerJobIdempotently } from '../../src/jobs/idempotent-registration.
         file: 'src/infra/queue/bullmq-queue.ts',
         find: `        async () => {
           // JobProducer<Job> already pairs name and data; BullMQ's generics cannot follow a generic Job.
-          const added = await (queue.current() as unknown as Queue).add(request.name, request.data, jobOptions(request));
+          const target = queue.current() as unknown as Queue;
+          const added = await target.add(request.name, request.data, jobOptions(request));
           await afterWrite?.(request.jobId);
           return added;
         },`,
@@ -1599,20 +1600,19 @@ async function startDashboard(config: Config, logger: Logger) {
         find: ` * \`GET /health\` (and \`/metrics\`) on \`jobqueue.port\`.`,
         replace: ` * \`GET /health\` on \`jobqueue.port\`.`,
       },
-      cut('src/worker.ts', `import type { Queue } from 'bullmq';\n`),
       cut('src/worker.ts', `import { createMetricsRoutes, createWorkerMetrics } from './infra/metrics.js';\n`),
       {
         file: 'src/worker.ts',
-        find: `import { createFailFastQueue, queueLocation } from './infra/queue/bullmq-queue.js';`,
+        find: `import { createFailFastQueue, queueLocation, type FailFastQueue } from './infra/queue/bullmq-queue.js';`,
         replace: `import { queueLocation } from './infra/queue/bullmq-queue.js';`,
       },
       cut(
         'src/worker.ts',
         `  // Made at the first scrape (metrics, an extra); while Redis is down a scrape just lacks the depth.
-  let depthQueue: Queue | undefined;
+  let depthQueue: FailFastQueue | undefined;
   const metrics = createWorkerMetrics(
     definitions.map((definition) => definition.type),
-    () => (depthQueue ??= createFailFastQueue(location, redis, logger, 'metrics')).getJobCounts(),
+    () => (depthQueue ??= createFailFastQueue(location, redis, logger, 'metrics')).queue.getJobCounts(),
   );
 `,
       ),

@@ -181,11 +181,8 @@ export function createBullmqProducer<Job extends AnyJob = KnownJob>(
         'Redis did not accept the job',
         async () => {
           // JobProducer<Job> already pairs name and data; BullMQ's generics cannot follow a generic Job.
-          const added = await (queue.current() as unknown as Queue).add(
-            request.name,
-            request.data,
-            jobOptions(request),
-          );
+          const target = queue.current() as unknown as Queue;
+          const added = await target.add(request.name, request.data, jobOptions(request));
           await afterWrite?.(request.jobId);
           return added;
         },
