@@ -186,54 +186,27 @@ npm run check:template
       'test/integration/idempotency.test.ts',
     ],
     edits: [
-      // The register route: the header, its documentation and its answers.
-      cut(
-        'src/routes/dm-jobqueue.ts',
-        `import { IDEMPOTENCY_KEY_HEADER } from '../jobs/idempotent-registration.js';\n`,
-      ),
-      cut(
-        'src/routes/dm-jobqueue.ts',
-        `  parameters: [
-    {
-      name: IDEMPOTENCY_KEY_HEADER,
-      in: 'header',
-      required: false,
-      description:
-        'Makes retries safe: the same key with the same body answers the first 201 again (Idempotent-Replayed: true) instead of storing a second job. Keys are per API key and live as long as their job.',
-      schema: { type: 'string', minLength: 1, maxLength: 257, example: '"order-42"' },
-    },
-  ],
-`,
-      ),
+      // The register route's answers that speak of the key.
       {
         file: 'src/routes/dm-jobqueue.ts',
         find: `    201: apiResponse(
       'Stored: the job will run at run_at (with Idempotent-Replayed: true, stored by an earlier request with the same key)',
       json('RegisterResponse', RegisterResponseSchema),
-      'Idempotent-Replayed',
-    ),`,
-        replace: `    201: apiResponse('Stored: the job will run at run_at', json('RegisterResponse', RegisterResponseSchema)),`,
+    ),
+    400: problemAnswer('Invalid body or Idempotency-Key: errors names each field and why'),`,
+        replace: `    201: apiResponse('Stored: the job will run at run_at', json('RegisterResponse', RegisterResponseSchema)),
+    400: problemAnswer('Invalid body: errors names each field and why'),`,
       },
       // Its response header in /openapi.json (Redocly's lint would flag it unused).
       cut(
         'src/routes/api-docs.ts',
         `  'Idempotent-Replayed': header('string', 'An answer to an earlier request with the same Idempotency-Key', ['true']),\n`,
       ),
+      // The one call every registering endpoint makes: registration without the key, documented as any route.
       {
-        file: 'src/routes/dm-jobqueue.ts',
-        find: `    400: problemAnswer('Invalid body or Idempotency-Key: errors names each field and why'),
-    409: problemAnswer('A request with the same Idempotency-Key is still being stored', 'Retry-After'),`,
-        replace: `    400: problemAnswer('Invalid body: errors names each field and why'),`,
-      },
-      cut(
-        'src/routes/dm-jobqueue.ts',
-        `    422: problemAnswer('The Idempotency-Key was used before with a different body'),\n`,
-      ),
-      // The one call every registering endpoint makes: registration without the key.
-      cut(
-        'src/routes/registration.ts',
-        `import * as v from 'valibot';
-import { InvalidRequestError } from '../infra/http/problem.js';
+        file: 'src/routes/registration.ts',
+        find: `import * as v from 'valibot';
+import { InvalidRequestError, jsonBody } from '../infra/http/problem.js';
 import {
   IDEMPOTENCY_KEY_HEADER,
   IdempotencyKeySchema,
@@ -241,17 +214,21 @@ import {
   type IdempotencyStore,
 } from '../jobs/idempotent-registration.js';
 `,
-      ),
+        replace: `import * as v from 'valibot';
+import { jsonBody } from '../infra/http/problem.js';
+`,
+      },
+      cut('src/routes/registration.ts', `import { problemAnswer } from './api-docs.js';\n`),
       cut(
         'src/routes/registration.ts',
-        `  /** Backs \`Idempotency-Key\` (an optional extra); without it the header is not looked at. */
-  idempotency?: IdempotencyStore | undefined;
+        `  /** Backs \`Idempotency-Key\` (an optional extra). */
+  idempotency: IdempotencyStore;
 `,
       ),
       {
         file: 'src/routes/registration.ts',
-        find: `  const header = deps.idempotency && c.req.header(IDEMPOTENCY_KEY_HEADER);
-  if (header === undefined || !deps.idempotency) return registerJob(deps, definition, input);
+        find: `  const header = c.req.header(IDEMPOTENCY_KEY_HEADER);
+  if (header === undefined) return registerJob(deps, definition, input);
   const key = v.safeParse(IdempotencyKeySchema, header);
   if (!key.success) {
     deps.onRegistration?.(definition.type, 'rejected');
@@ -259,17 +236,52 @@ import {
   }
   // Keys are scoped per API key (set by bearerAuth): callers can neither collide nor probe each other's keys.
   const scope = { scope: c.get('apiKeyId'), key: key.output };
-  const { job, replayed } = await registerJobIdempotently(
-    { ...deps, idempotency: deps.idempotency },
-    definition,
-    input,
-    scope,
-  );
+  const { job, replayed } = await registerJobIdempotently(deps, definition, input, scope);
   if (replayed) c.header('Idempotent-Replayed', 'true');
   return job;
 }`,
         replace: `  return registerJob(deps, definition, input);
 }`,
+      },
+      {
+        file: 'src/routes/registration.ts',
+        find: `const IDEMPOTENCY_KEY_PARAMETER = {
+  name: IDEMPOTENCY_KEY_HEADER,
+  in: 'header',
+  required: false,
+  description:
+    'Makes retries safe: the same key with the same body answers the first 201 again (Idempotent-Replayed: true) instead of storing a second job. Keys are per API key and live as long as their job.',
+  schema: { type: 'string', minLength: 1, maxLength: 257, example: '"order-42"' },
+} as const;
+
+/**
+ * \`describeRoute\` for an endpoint that calls {@link registerForRequest}: what that call adds to the
+ * endpoint goes in /openapi.json too (the Idempotency-Key header, \`Idempotent-Replayed\` on the 201,
+ * the 409 and 422). The route states its own: its 201 body, tags, summary.
+ * @example describeRegistration({ operationId: 'sendWelcomeMail', tags: ['mail'], responses: { 201: … } })
+ */
+export function describeRegistration(spec: DescribeRouteOptions) {
+  const responses: Record<string, unknown> = {
+    409: problemAnswer('A request with the same Idempotency-Key is still being stored', 'Retry-After'),
+    422: problemAnswer('The Idempotency-Key was used before with a different body'),
+    ...spec.responses,
+  };
+  // The 201 as apiResponse() made it: a plain object with its header references.
+  const created = responses[201] as { headers?: Record<string, unknown> } | undefined;
+  const replayHeader = { 'Idempotent-Replayed': { $ref: '#/components/headers/Idempotent-Replayed' } };
+  if (created) responses[201] = { ...created, headers: { ...created.headers, ...replayHeader } };
+  return describeRoute({
+    ...spec,
+    parameters: [...(spec.parameters ?? []), IDEMPOTENCY_KEY_PARAMETER],
+    responses: responses as DescribeRouteOptions['responses'],
+  });
+}
+`,
+        replace: `/** \`describeRoute\` for an endpoint that calls {@link registerForRequest}. */
+export function describeRegistration(spec: DescribeRouteOptions) {
+  return describeRoute(spec);
+}
+`,
       },
       // Its 409 and 422 in the error handler.
       cut(
