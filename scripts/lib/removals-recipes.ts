@@ -312,11 +312,21 @@ export function describeRegistration(spec: DescribeRouteOptions) {
       ),
       // The registration counter's "replayed" outcome.
       {
+        file: 'src/jobs/register-job.ts',
+        find: `/** What becomes of a registration: a 201 (\`stored\`, or \`replayed\` for an Idempotency-Key retry), refused input, or no Redis. */
+export const REGISTRATION_OUTCOMES = ['stored', 'replayed', 'rejected', 'redis_unavailable'] as const;`,
+        replace: `/** What becomes of a registration: a 201 (\`stored\`), refused input, or no Redis. */
+export const REGISTRATION_OUTCOMES = ['stored', 'rejected', 'redis_unavailable'] as const;`,
+      },
+      {
+        file: 'src/jobs/register-job.ts',
+        find: `  register: () => Promise<{ result: T; outcome: 'stored' | 'replayed' }>,`,
+        replace: `  register: () => Promise<{ result: T; outcome: 'stored' }>,`,
+      },
+      {
         file: 'src/infra/metrics.ts',
-        find: `/** Outcomes of a registration attempt: stored (201), replayed (an Idempotency-Key retry), rejected (bad input), redis_unavailable (503). */
-const OUTCOMES = ['stored', 'replayed', 'rejected', 'redis_unavailable'] as const satisfies RegistrationOutcome[];`,
-        replace: `/** Outcomes of a registration attempt: stored (201), rejected (bad input), redis_unavailable (503). */
-const OUTCOMES = ['stored', 'rejected', 'redis_unavailable'] as const satisfies RegistrationOutcome[];`,
+        find: `/** Outcomes of a registration attempt: stored (201), replayed (an Idempotency-Key retry), rejected (bad input), redis_unavailable (503). */`,
+        replace: `/** Outcomes of a registration attempt: stored (201), rejected (bad input), redis_unavailable (503). */`,
       },
       {
         file: 'src/infra/metrics.test.ts',
