@@ -116,13 +116,14 @@ function withApiDefaults(document: ApiDocument): ApiDocument {
       operation.responses = { ...shared, ...operation.responses };
     }
   }
-  // A tag an operation names is declared (with no description) if the document does not list it yet.
+  // A tag an operation names is declared if the document does not list it yet (list yours in `tags` below to describe it).
   const declared = new Set((document.tags ?? []).map((tag) => tag.name));
   const used = Object.values(document.paths ?? {}).flatMap((item) =>
     (['get', 'post', 'put', 'patch', 'delete'] as const).flatMap((method) => item?.[method]?.tags ?? []),
   );
   const missing = [...new Set(used)].filter((name) => !declared.has(name));
-  if (missing.length > 0) document.tags = [...(document.tags ?? []), ...missing.map((name) => ({ name }))];
+  const described = missing.map((name) => ({ name, description: `The ${name} endpoints` }));
+  if (missing.length > 0) document.tags = [...(document.tags ?? []), ...described];
   return document;
 }
 
