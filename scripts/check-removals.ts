@@ -9,7 +9,7 @@
  * by name, so recipes cannot rot silently. Not part of `npm test`: it takes a few minutes.
  *
  * npx tsx scripts/check-removals.ts [name …] [--keep] [--lint] [--all]
- *   name     run only the recipes whose name contains it (e.g. `sentinel`)
+ *   name     run only the recipes whose name contains it (e.g. `dashboard`)
  *   --keep   keep each copy and print where it is (to look at a failure)
  *   --lint   run ESLint and Prettier's check in each copy too (slower)
  *   --all    also run recipes marked as waiting for a change in src/

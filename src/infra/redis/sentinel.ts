@@ -3,9 +3,8 @@ import type { RedisConnectionConfig, RedisSentinelConfig } from '../config/schem
 import { reconnectDelay, tlsOptions } from './connection.js';
 
 /**
- * Redis Sentinel for the job-queue Redis (an optional extra: `redis.jobqueue.sentinel` instead of
- * `addr`; docs/redis-sentinel.md). Removing it: this file, its branch in `jobqueueRedisOptions`,
- * `SentinelSchema` in config/schema.ts and the REDIS_JOBQUEUE_SENTINEL_* overrides.
+ * Redis Sentinel: a connection mode of the job-queue Redis (`redis.jobqueue.sentinel` instead of
+ * `addr`; docs/redis-sentinel.md).
  */
 /**
  * A failover demotes the old master; a client still on it gets READONLY and
