@@ -3,7 +3,6 @@
  * BullMQ's own timing (delayed jobs start within a Redis tick of their due time: redis/redis.conf).
  */
 import { UnrecoverableError, WaitingError, Worker, type Job, type KeepJobs } from 'bullmq';
-import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { parsePayload, type AnyJobDefinition, type JobDeps } from '../../jobs/job.js';
 import type { JobRegistry } from '../../jobs/registry.js';
@@ -100,10 +99,8 @@ function createProcessor(registry: JobRegistry, deps: JobDeps) {
  */
 export function createJobWorker(options: JobWorkerOptions) {
   const { logger, location, settings, events } = options;
-  // The main connection is ours, so it is watched from the start (BullMQ reopens its blocking one itself).
-  const connection = new Redis(options.connection);
   const worker = new Worker(location.name, createProcessor(options.registry, options.jobDeps), {
-    connection,
+    connection: options.connection,
     prefix: location.prefix,
     autorun: false,
     concurrency: settings.concurrency,
@@ -140,9 +137,16 @@ export function createJobWorker(options: JobWorkerOptions) {
   });
 
   let closing: Promise<void> | undefined;
+  // The Worker keeps the connections it makes (BullMQ reopens its blocking one itself); the main one
+  // (job moves, locks) is watched once BullMQ has it.
   const label = `job-queue Redis at ${options.redisLabel}`;
-  const delayMs = options.connection.retryStrategy;
-  reopenWhenEnded(connection, { label, logger, delayMs, isClosing: () => closing !== undefined });
+  const reopen = { label, logger, delayMs: options.connection.retryStrategy };
+  worker.backend.client
+    .then((client) => reopenWhenEnded(client, { ...reopen, isClosing: () => closing !== undefined }))
+    .catch((error: unknown) => {
+      // Closing before Redis was ever reached rejects it too: that is no news.
+      if (closing === undefined) logger.warn({ err: error }, `${label}: the worker's connection is not watched`);
+    });
   return {
     /** Takes jobs until closed; rejects when the worker cannot run. */
     run: () => worker.run(),
@@ -162,8 +166,6 @@ export function createJobWorker(options: JobWorkerOptions) {
           await worker.close();
         } finally {
           clearTimeout(timer);
-          // A connection the Worker was given is not closed by it.
-          connection.disconnect();
         }
       })();
       return closing;
