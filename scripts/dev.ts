@@ -5,6 +5,7 @@
  */
 import concurrently from 'concurrently';
 import { loadConfig } from '../src/infra/config/load-config.js';
+import type { Config } from '../src/infra/config/schema.js';
 import { ensureApiSecret } from './lib/ensure-api-secret.js';
 import { ensureDevAdmin } from './lib/ensure-dev-admin.js';
 import { ensureRedis } from './lib/ensure-redis.js';
@@ -12,9 +13,15 @@ import { portIsFree } from './lib/free-port.js';
 
 const say = (line: string) => process.stdout.write(`[dev] ${line}\n`);
 
+type Login = { username: string; password: string };
+/** The dashboard extra's settings, read by their shape: the extra may have been removed (src/extras/). */
+const dashboardOf = (config: Config) =>
+  config.extras?.dashboard as { host: string; port: number; credentials?: Login | undefined } | undefined;
+
 /** Exits 1 with one line per taken port, before anything is started or any URL printed. */
-async function requireFreePorts(config: ReturnType<typeof loadConfig>): Promise<void> {
-  const { server, jobqueue, admin } = config.app;
+async function requireFreePorts(config: Config): Promise<void> {
+  const { server, jobqueue } = config.app;
+  const admin = dashboardOf(config);
   const wanted = [
     { what: 'the API', host: server.host, port: server.port, variable: 'SERVER_PORT', key: 'server.port' },
     {
@@ -24,7 +31,9 @@ async function requireFreePorts(config: ReturnType<typeof loadConfig>): Promise<
       variable: 'JOBQUEUE_PORT',
       key: 'jobqueue.port',
     },
-    { what: 'the queue dashboard', host: admin.host, port: admin.port, variable: 'ADMIN_PORT', key: 'admin.port' },
+    ...(admin
+      ? [{ what: 'the queue dashboard', host: admin.host, port: admin.port, variable: 'ADMIN_PORT', key: 'admin.port' }]
+      : []),
   ];
   let taken = 0;
   for (const { what, host, port, variable, key } of wanted) {
@@ -42,9 +51,12 @@ async function main(): Promise<void> {
   await requireFreePorts(loaded);
   const withSecret = await ensureApiSecret(loaded, say);
   const { key } = withSecret;
-  const config = ensureDevAdmin(withSecret.config, say);
+  // New logins are in process.env now: the config is read again to include them.
+  const config = ensureDevAdmin(loaded.env, say).length > 0 ? loadConfig() : withSecret.config;
   await ensureRedis(config, say);
-  const { server, jobqueue, admin } = config.app;
+  const { server, jobqueue } = config.app;
+  const admin = dashboardOf(config);
+  const metrics = config.extras?.metrics as Login | undefined;
   const base = `http://${server.host}:${server.port}`;
   say(`API:           ${base}`);
   // The key rides in the fragment: the browser never sends it to a server or a log.
@@ -55,14 +67,14 @@ async function main(): Promise<void> {
   );
   say(`API docs:      ${base}/docs`);
   say(`worker health: http://${jobqueue.host}:${jobqueue.port}/health`);
-  if (config.secrets.admin) {
-    const { username, password } = config.secrets.admin;
+  if (admin?.credentials) {
+    const { username, password } = admin.credentials;
     say(
       `dashboard:     http://${admin.host}:${admin.port}/admin/queues   (login ${username} / ${password}, from .env.develop.local)`,
     );
   }
-  if (config.secrets.metrics) {
-    const { username, password } = config.secrets.metrics;
+  if (metrics) {
+    const { username, password } = metrics;
     say(`metrics:       ${base}/metrics   (login ${username} / ${password}, scrape only)`);
   }
   const { result } = concurrently(

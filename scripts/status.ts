@@ -99,11 +99,12 @@ async function redisChecks(config: Config): Promise<Check[]> {
     ];
     const down: string[] = [];
     const replicas = Number(field('connected_slaves'));
-    const { ack_replicas: ackReplicas } = redisConfig;
+    // The replica-ack extra's setting, read by its shape (the extra may have been removed).
+    const ackReplicas = (config.extras?.['replica-ack'] as { replicas: number } | undefined)?.replicas ?? 0;
     // Not a risk but an outage: every registration answers 503.
     if (ackReplicas > 0 && !(replicas >= ackReplicas))
       down.push(
-        `ack_replicas is ${ackReplicas} but ${field('connected_slaves')} replica(s) are connected: registrations answer 503`,
+        `replica_ack.replicas is ${ackReplicas} but ${field('connected_slaves')} replica(s) are connected: registrations answer 503`,
       );
     // With Sentinel, say which server the sentinels named master (the one this client reached).
     const where = redisConfig.sentinel
@@ -153,8 +154,12 @@ async function redisChecks(config: Config): Promise<Check[]> {
   }
 }
 
+/** The rate-limit-cluster extra's nodes, read by their shape (the extra may have been removed). */
+type ClusterSettings = Parameters<typeof baseRedisOptions>[0] & { addrs: { host: string; port: number }[] };
+
 async function clusterChecks(config: Config): Promise<Check[]> {
-  const cluster = config.cache.redis.default.cluster;
+  const cluster = (config.extras?.['rate-limit-cluster'] as { cluster: ClusterSettings } | undefined)?.cluster;
+  if (!cluster) return [];
   return Promise.all(
     cluster.addrs.map(async (addr) => {
       const client = quickClient({ ...baseRedisOptions(cluster), host: addr.host, port: addr.port });

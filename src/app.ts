@@ -2,7 +2,8 @@ import { Hono } from 'hono';
 import { requestId } from 'hono/request-id';
 import type { Logger } from 'pino';
 import type { ApiKeySettings } from './infra/auth/api-keys.js';
-import type { AppConfig, BasicCredentials } from './infra/config/schema.js';
+import type { AppExtension } from './extras/extra.js';
+import type { AppConfig } from './infra/config/schema.js';
 import { bearerAuth } from './infra/http/bearer-auth.js';
 import { bodyLimitByHeader, corsByHeader } from './infra/http/fast-paths.js';
 import {
@@ -14,17 +15,15 @@ import {
 } from './infra/http/problem.js';
 import { requestLog } from './infra/log.js';
 import type { RegistrationListener } from './jobs/register-job.js';
-import { createMetricsRoutes, httpMetrics, zeroHttpRoute, type ApiMetrics } from './infra/metrics.js';
 import { rateLimit, refusedLimit, type RateLimitOptions } from './infra/rate-limit/rate-limit.js';
 import { createApiDocsRoutes } from './routes/api-docs.js';
-import { createDemoPageRoutes } from './routes/demo-page.js';
 import { createDmJobqueueRoutes, type DmJobqueueDeps } from './routes/dm-jobqueue.js';
 import { createHealthRoutes } from './routes/health.js';
 
 /** A group of endpoints under `/api/`: what every `/api/*` route gets (auth, limits, metrics, OpenAPI) applies to it. */
 export interface ApiEndpoints {
   readonly path: `/api/${string}`;
-  /** Its routes, from the app's deps (with the registration listener the metrics supply). */
+  /** Its routes, from the app's deps (with the extras' registration listener and registrar). */
   readonly routes: (deps: AppDeps) => Hono;
 }
 
@@ -33,7 +32,7 @@ export const apiEndpoints: readonly ApiEndpoints[] = [
   { path: '/api/dm-jobqueue', routes: (deps) => createDmJobqueueRoutes(deps) },
 ];
 
-/** Everything the HTTP API needs; src/api.ts passes real clients, tests pass fakes. */
+/** Everything the HTTP API needs; src/server.ts passes real clients, tests pass fakes. */
 export interface AppDeps extends DmJobqueueDeps {
   /** The endpoint groups to mount; absent: {@link apiEndpoints}. */
   endpoints?: readonly ApiEndpoints[] | undefined;
@@ -48,22 +47,22 @@ export interface AppDeps extends DmJobqueueDeps {
   cors?: AppConfig['api']['cors'] | undefined;
   /** Answers `GET /ready`; absent: always ready. */
   isReady?: () => boolean;
-  /** Prometheus metrics (an optional extra); `/metrics` is served only with `metricsCredentials`. */
-  metrics?: ApiMetrics | undefined;
-  metricsCredentials?: BasicCredentials | undefined;
+  /** What the optional extras add (src/extras/): middleware, listeners, routes. */
+  extensions?: readonly AppExtension[] | undefined;
 }
 
 /**
  * Builds the Hono app. No I/O: safe to call in tests with fakes.
- * @example const app = createApp({ producer, statusReader, idempotency, logger, auth, bodyLimitBytes: 16_384 });
+ * @example const app = createApp({ producer, statusReader, logger, auth, bodyLimitBytes: 16_384 });
  *          await app.request('/api/dm-jobqueue/register', { method: 'POST', headers: { Authorization: `Bearer ${key}` } });
  */
 export function createApp(deps: AppDeps) {
+  const extensions = deps.extensions ?? [];
   const app = new Hono();
   // Every answer carries X-Request-Id (a caller's own is kept when it looks like an id), and so does its log line.
   app.use(requestId());
   app.use(requestLog(deps.logger));
-  if (deps.metrics) app.use(httpMetrics(deps.metrics));
+  for (const { middleware } of extensions) if (middleware) app.use(middleware);
   // Preflights are answered here, before they can be counted or refused for lacking a key.
   if (deps.cors) app.use('/api/*', corsByHeader(deps.cors));
   // Only the API is limited and authenticated: the page, /health and static files stay open.
@@ -80,21 +79,18 @@ export function createApp(deps: AppDeps) {
   app.use('/api/*', strictJson());
 
   app.route('/', createHealthRoutes(deps.isReady));
-  // Registrations are counted where they happen, by job type: routes hand this listener to the core.
-  const listeners = [deps.onRegistration, deps.metrics?.countRegistration].filter((listener) => listener !== undefined);
+  // Registrations are reported where they happen, by job type: routes hand this listener to the core.
+  const listeners = [deps.onRegistration, ...extensions.map((each) => each.onRegistration)].filter((each) => !!each);
   const onRegistration: RegistrationListener = (jobType, outcome) => {
     for (const listener of listeners) listener(jobType, outcome);
   };
-  const routeDeps = { ...deps, onRegistration };
+  const registration = deps.registration ?? extensions.find((each) => each.registration)?.registration;
+  const routeDeps = { ...deps, onRegistration, registration };
   for (const { path, routes } of deps.endpoints ?? apiEndpoints) app.route(path, routes(routeDeps));
-  app.route('/', createDemoPageRoutes());
   app.route('/', createApiDocsRoutes(app));
-  const { metrics, metricsCredentials } = deps;
-  // The API's routes start at 0 for each status: rate() misses the first increment of a new series.
-  const apiRoutes = app.routes.filter((route) => route.path.startsWith('/api/') && route.method !== 'ALL');
-  if (metrics) for (const { method, path } of apiRoutes) zeroHttpRoute(metrics, method, path);
-  if (metrics && metricsCredentials) app.route('/', createMetricsRoutes(metrics.registry, metricsCredentials));
+  for (const { mount } of extensions) mount?.(app);
   app.notFound(notFoundHandler);
-  app.onError(createErrorHandler(deps.logger));
+  const answers = extensions.map((each) => each.errorAnswer).filter((each) => !!each);
+  app.onError(createErrorHandler(deps.logger, answers));
   return app;
 }

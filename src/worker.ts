@@ -1,18 +1,19 @@
 /**
  * Worker entry (`node dist/worker.js`): runs the jobs registered through the API, and serves
- * `GET /health` (and `/metrics`) on `jobqueue.port`. Starts even when Redis is down; exits 1 when
+ * `GET /health` (and the extras' routes: `/metrics`) on `jobqueue.port`. Starts even when Redis is down; exits 1 when
  * it cannot start or its run loop fails.
  */
 import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { Hono } from 'hono';
 import type { Logger } from 'pino';
+import { settingsOf, type Extra, type WorkerExtension } from './extras/extra.js';
+import { EXTRAS } from './infra/config/load-config.js';
 import type { Config } from './infra/config/schema.js';
 import { startHttpServer, type RunningServer } from './infra/http/serve.js';
-import { createMetricsRoutes, createWorkerMetrics } from './infra/metrics.js';
 import { runProcess, type Service } from './infra/process.js';
-import { createFailFastQueue, queueLocation, type FailFastQueue } from './infra/queue/bullmq-queue.js';
-import { createJobWorker, type JobWorker } from './infra/queue/bullmq-worker.js';
+import { queueLocation } from './infra/queue/bullmq-queue.js';
+import { createJobWorker, type JobEvents, type JobWorker } from './infra/queue/bullmq-worker.js';
 import { redisLabel, workerRedisOptions } from './infra/redis/connection.js';
 import type { AnyJobDefinition, JobDeps } from './jobs/job.js';
 import { createJobRegistry, jobDefinitions, type CoveringRegistry } from './jobs/registry.js';
@@ -32,20 +33,17 @@ export function createWorkerService<D extends AnyJobDefinition>(options: {
   jobDeps: JobDeps;
   /** The job types it runs: every registered one (the default), and test-only ones beside them. */
   definitions?: CoveringRegistry<D>;
+  /** The extras to plug in; absent: every one of src/extras/index.ts. */
+  extras?: readonly Extra[];
 }) {
-  const { config, logger, jobDeps } = options;
+  const { config, logger, jobDeps, extras = EXTRAS } = options;
   const definitions: readonly AnyJobDefinition[] = options.definitions ?? jobDefinitions;
   const { jobqueue } = config.app;
   const redis = config.cache.redis.jobqueue;
   const location = queueLocation(jobqueue);
   let worker: JobWorker | undefined;
   let health: RunningServer | undefined;
-  // Made at the first scrape (metrics, an extra); while Redis is down a scrape just lacks the depth.
-  let depthQueue: FailFastQueue | undefined;
-  const metrics = createWorkerMetrics(
-    definitions.map((definition) => definition.type),
-    () => (depthQueue ??= createFailFastQueue(location, redis, logger, 'metrics')).queue.getJobCounts(),
-  );
+  let extensions: WorkerExtension[] = [];
   let onFailure: (error: unknown) => void = () => undefined;
   let stopping: Promise<void> | undefined;
   return {
@@ -55,9 +53,16 @@ export function createWorkerService<D extends AnyJobDefinition>(options: {
     async start() {
       const isReady = () => worker?.isReady() ?? false;
       const app = new Hono().route('/', createHealthRoutes(isReady));
-      const scrape = config.secrets.metrics;
-      if (scrape) app.route('/', createMetricsRoutes(metrics.registry, scrape));
-      else logger.info('metrics (/metrics) are off: set METRICS_USER and METRICS_PASSWORD');
+      extensions = extras.flatMap(
+        (extra) => extra.worker?.({ config, logger, settings: settingsOf(extra, config), definitions }) ?? [],
+      );
+      for (const { mount } of extensions) mount?.(app);
+      const listeners = extensions.flatMap(({ events }) => events ?? []);
+      const events: JobEvents = {
+        completed: (...args) => listeners.forEach((each) => each.completed(...args)),
+        failed: (...args) => listeners.forEach((each) => each.failed(...args)),
+        stalled: () => listeners.forEach((each) => each.stalled()),
+      };
       const setting = `JOBQUEUE_PORT (jobqueue.port in config/${config.env}/config.yaml)`;
       health = await startHttpServer(app, { host: jobqueue.host, port: jobqueue.port, setting });
       worker = createJobWorker({
@@ -69,7 +74,7 @@ export function createWorkerService<D extends AnyJobDefinition>(options: {
         settings: jobqueue,
         handBackAfterMs: jobqueue.shutdown_timeout_seconds * 1000,
         logger,
-        events: metrics.events,
+        events,
       });
       worker.run().catch((error: unknown) => onFailure(error));
       const { queue_name: queue, prefix, concurrency } = jobqueue;
@@ -80,7 +85,7 @@ export function createWorkerService<D extends AnyJobDefinition>(options: {
       stopping ??= (async () => {
         await worker?.close();
         await health?.close();
-        await depthQueue?.close().catch(() => undefined);
+        for (const extension of extensions) await extension.stop?.();
       })();
       return stopping;
     },

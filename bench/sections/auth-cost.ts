@@ -2,8 +2,9 @@ import { Hono } from 'hono';
 import { Redis } from 'ioredis';
 import { requestId } from 'hono/request-id';
 import { bearerAuth } from '../../src/infra/http/bearer-auth.js';
-import { httpMetrics } from '../../src/infra/metrics.js';
-import { createApiMetrics } from '../../src/infra/metrics.js';
+import { apiMetricsExtension } from '../../src/extras/metrics/extra.js';
+import { httpMetrics } from '../../src/extras/metrics/metrics.js';
+import { createApiMetrics } from '../../src/extras/metrics/metrics.js';
 import { corsByHeader } from '../../src/infra/http/fast-paths.js';
 import { AUTH_HEADERS, TEST_AUTH, testKey } from '../../test/helpers/api-keys.js';
 import { startBenchServer } from '../lib/bench-server.js';
@@ -13,6 +14,8 @@ import { createRateLimit } from '../../src/infra/rate-limit/rate-limit.js';
 import { configWithRateLimit } from '../../test/helpers/test-config.js';
 import { createTestApp } from '../../test/helpers/test-app.js';
 
+/** A scrape login: the metrics extra is on only with one. */
+const SCRAPE = { username: 'bench', password: 'bench scrape login' };
 const CORS = {
   allowed_origins: ['http://localhost:3000'],
   allowed_methods: ['GET', 'POST', 'OPTIONS'],
@@ -51,7 +54,7 @@ function registerApp(off: 'cors' | 'auth' | 'rateLimit' | 'metrics' | undefined)
     bodyLimitBytes: 16_384,
     ...(off === 'cors' ? {} : { cors: CORS }),
     ...(off === 'rateLimit' || !limit ? {} : { rateLimit: limit }),
-    ...(off === 'metrics' ? {} : { metrics: createApiMetrics() }),
+    ...(off === 'metrics' ? {} : { extensions: [apiMetricsExtension(SCRAPE)] }),
   });
 }
 

@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import { createSilentLogger } from '../../src/infra/log.js';
 import { createBullmqProducer } from '../../src/infra/queue/bullmq-queue.js';
 import { createLazyQueue } from '../../src/infra/queue/bullmq-queue.js';
-import { createReplicaAck } from '../../src/infra/queue/replica-ack.js';
+import { createReplicaAck } from '../../src/extras/replica-ack/replica-ack.js';
 import { producerRedisOptions } from '../../src/infra/redis/connection.js';
 import type { EnqueueRequest } from '../../src/jobs/register-job.js';
 import type { KnownJob } from '../../src/jobs/registry.js';

@@ -6,7 +6,7 @@
  * BENCH_FAKE_PRODUCER=1 (experiments): the whole HTTP stack with no Redis behind it.
  */
 import { createLogger } from '../../src/infra/log.js';
-import { createApiService } from '../../src/api.js';
+import { createApiService } from '../../src/server.js';
 import { AUTH_HEADERS, TEST_API_SECRET } from '../../test/helpers/api-keys.js';
 import { configWithRateLimit } from '../../test/helpers/test-config.js';
 import { announce, benchEnv } from './env.js';

@@ -1,6 +1,6 @@
 /** `POST /register` stores a `demo:delay_print` job, `GET /jobs/:id` reads it. Copy it for endpoints of your own. */
 import { Hono } from 'hono';
-import { describeRoute, resolver } from 'hono-openapi';
+import { describeRoute, resolver, type DescribeRouteOptions } from 'hono-openapi';
 import * as v from 'valibot';
 import { DEFAULT_DEMO_MESSAGE, demoDelayPrint, MessageSchema } from '../jobs/demo-delay-print.js';
 import { MAX_DELAY_SECONDS, MAX_RETRY_LIMIT } from '../jobs/job.js';
@@ -72,7 +72,7 @@ const UNKNOWN_JOB = 'it may have finished and been removed after the retention t
 const json = (ref: string, s: v.GenericSchema) => ({ 'application/json': { schema: resolver(named(ref, s)) } });
 
 // Security (the scope follows the method) and the shared problem answers come from createApiDocsRoutes.
-const describeRegister = describeRegistration({
+const registerDescription = {
   operationId: 'registerJob',
   tags: ['dm-jobqueue'],
   summary: 'Register a demo:delay_print job',
@@ -81,13 +81,10 @@ const describeRegister = describeRegistration({
   // Merged over the validator's body schema: the body is optional (curl -X POST works).
   requestBody: { required: false, content: {} },
   responses: {
-    201: apiResponse(
-      'Stored: the job will run at run_at (with Idempotent-Replayed: true, stored by an earlier request with the same key)',
-      json('RegisterResponse', RegisterResponseSchema),
-    ),
-    400: problemAnswer('Invalid body or Idempotency-Key: errors names each field and why'),
+    201: apiResponse('Stored: the job will run at run_at', json('RegisterResponse', RegisterResponseSchema)),
+    400: problemAnswer('Invalid request: errors names each field (or header) and why'),
   },
-});
+} satisfies DescribeRouteOptions;
 
 const describeStatus = describeRoute({
   operationId: 'getJobStatus',
@@ -119,7 +116,7 @@ export function createDmJobqueueRoutes(deps: DmJobqueueDeps) {
     .post(
       '/register',
       registrationBody(named('RegisterRequest', RegisterRequestSchema), deps, demoDelayPrint),
-      describeRegister,
+      describeRegistration(deps, registerDescription),
       async (c) => {
         const body = c.req.valid('json');
         const job = await registerForRequest(c, deps, demoDelayPrint, {

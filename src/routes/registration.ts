@@ -1,36 +1,43 @@
 /**
  * What every registering endpoint does the same way: its JSON body (a refused one counts as a
- * rejected registration), Idempotency-Key with the `Idempotent-Replayed` header, and the
- * registration outcome for the metrics.
+ * rejected registration), the registration outcome for listeners (metrics), and whatever an extra
+ * adds to every registration (Idempotency-Key) in the answer and in /openapi.json.
  */
 import type { Context } from 'hono';
 import { describeRoute, type DescribeRouteOptions } from 'hono-openapi';
 import { HTTPException } from 'hono/http-exception';
-import * as v from 'valibot';
-import { InvalidRequestError, jsonBody } from '../infra/http/problem.js';
-import {
-  IDEMPOTENCY_KEY_HEADER,
-  IdempotencyKeySchema,
-  registerJobIdempotently,
-  type IdempotencyStore,
-} from '../jobs/idempotent-registration.js';
+import type * as v from 'valibot';
+import { jsonBody } from '../infra/http/problem.js';
 import type { AnyJob, AnyJobDefinition, InputOf, JobOf, OneJobType } from '../jobs/job.js';
 import {
   registerJob,
+  type RegisterDeps,
   type RegisteredJob,
   type RegisterJobInput,
   type JobProducer,
   type RegistrationListener,
 } from '../jobs/register-job.js';
 import type { KnownJob } from '../jobs/registry.js';
-import { problemAnswer } from './api-docs.js';
+
+/** How an extra takes part in every endpoint's registrations and their description. */
+export interface RequestRegistrar {
+  /** Registers `definition`'s job for the request in `c`; `register` is the plain way. */
+  register<D extends AnyJobDefinition>(
+    c: Context,
+    deps: RegisterDeps<D>,
+    definition: D & OneJobType<D>,
+    input: RegisterJobInput<InputOf<D>>,
+  ): Promise<RegisteredJob>;
+  /** Adds what it answers (headers, statuses) to a registering operation's OpenAPI description. */
+  describe(spec: DescribeRouteOptions): DescribeRouteOptions;
+}
 
 /** The ports a registering endpoint takes from the app's deps. */
 export interface RegistrationDeps<Job extends AnyJob = KnownJob> {
   /** Stores the service's jobs (src/jobs/registry.ts): a producer of other job types does not type-check. */
   producer: JobProducer<Job>;
-  /** Backs `Idempotency-Key` (an optional extra). */
-  idempotency: IdempotencyStore;
+  /** An extra's hand in every registration (Idempotency-Key); absent: registerJob as it is. */
+  registration?: RequestRegistrar | undefined;
   /** Told of each registration's outcome (the metrics extra counts them by job type). */
   onRegistration?: RegistrationListener | undefined;
   /** Job ids; random UUIDs unless a test needs fixed ones. */
@@ -68,59 +75,25 @@ export function registrationBody<Schema extends v.GenericSchema>(
 }
 
 /**
- * Registers one job for the request in `c`: stored once per `Idempotency-Key` (scoped per API key)
- * when the caller sends one, replayed with `Idempotent-Replayed: true`. Refusals become 400 (bad
- * payload or key), 409/422 (key in use or reused) and 503 (no Redis) through the app's error handler.
+ * Registers one job for the request in `c`, through the registration extra when there is one.
+ * Refusals become 400 (bad payload), 503 (no Redis) and the extra's own through the app's error handler.
  * @example const job = await registerForRequest(c, deps, sendWelcomeMail, { payload: { to, name } });
  */
-export async function registerForRequest<D extends AnyJobDefinition>(
+export function registerForRequest<D extends AnyJobDefinition>(
   c: Context,
   deps: RegistrationDeps<JobOf<NoInfer<D>>>,
   definition: D & OneJobType<D>,
   input: RegisterJobInput<InputOf<D>>,
 ): Promise<RegisteredJob> {
-  const header = c.req.header(IDEMPOTENCY_KEY_HEADER);
-  if (header === undefined) return registerJob(deps, definition, input);
-  const key = v.safeParse(IdempotencyKeySchema, header);
-  if (!key.success) {
-    deps.onRegistration?.(definition.type, 'rejected');
-    throw new InvalidRequestError([{ field: `${IDEMPOTENCY_KEY_HEADER} (header)`, reason: key.issues[0].message }]);
-  }
-  // Keys are scoped per API key (set by bearerAuth): callers can neither collide nor probe each other's keys.
-  const scope = { scope: c.get('apiKeyId'), key: key.output };
-  const { job, replayed } = await registerJobIdempotently(deps, definition, input, scope);
-  if (replayed) c.header('Idempotent-Replayed', 'true');
-  return job;
+  if (deps.registration) return deps.registration.register(c, deps, definition, input);
+  return registerJob(deps, definition, input);
 }
 
-const IDEMPOTENCY_KEY_PARAMETER = {
-  name: IDEMPOTENCY_KEY_HEADER,
-  in: 'header',
-  required: false,
-  description:
-    'Makes retries safe: the same key with the same body answers the first 201 again (Idempotent-Replayed: true) instead of storing a second job. Keys are per API key and live as long as their job.',
-  schema: { type: 'string', minLength: 1, maxLength: 257, example: '"order-42"' },
-} as const;
-
 /**
- * `describeRoute` for an endpoint that calls {@link registerForRequest}: what that call adds to the
- * endpoint goes in /openapi.json too (the Idempotency-Key header, `Idempotent-Replayed` on the 201,
- * the 409 and 422). The route states its own: its 201 body, tags, summary.
- * @example describeRegistration({ operationId: 'sendWelcomeMail', tags: ['mail'], responses: { 201: … } })
+ * `describeRoute` for an endpoint that calls {@link registerForRequest}: what the registration extra
+ * adds goes in /openapi.json too. The route states its own: its 201 body, tags, summary.
+ * @example describeRegistration(deps, { operationId: 'sendWelcomeMail', tags: ['mail'], responses: { 201: … } })
  */
-export function describeRegistration(spec: DescribeRouteOptions) {
-  const responses: Record<string, unknown> = {
-    409: problemAnswer('A request with the same Idempotency-Key is still being stored', 'Retry-After'),
-    422: problemAnswer('The Idempotency-Key was used before with a different body'),
-    ...spec.responses,
-  };
-  // The 201 as apiResponse() made it: a plain object with its header references.
-  const created = responses[201] as { headers?: Record<string, unknown> } | undefined;
-  const replayHeader = { 'Idempotent-Replayed': { $ref: '#/components/headers/Idempotent-Replayed' } };
-  if (created) responses[201] = { ...created, headers: { ...created.headers, ...replayHeader } };
-  return describeRoute({
-    ...spec,
-    parameters: [...(spec.parameters ?? []), IDEMPOTENCY_KEY_PARAMETER],
-    responses: responses as DescribeRouteOptions['responses'],
-  });
+export function describeRegistration(deps: Pick<RegistrationDeps, 'registration'>, spec: DescribeRouteOptions) {
+  return describeRoute(deps.registration?.describe(spec) ?? spec);
 }

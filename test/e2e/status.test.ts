@@ -116,7 +116,7 @@ describe('npm run status', () => {
     expect(code).toBe(3);
   });
 
-  it('with Sentinel: names the master the sentinels chose, its role and replicas, and flags ack_replicas above them', async () => {
+  it('with Sentinel: names the master the sentinels chose, its role and replicas, and flags replica_ack.replicas above them', async () => {
     const setup = await startSentinelSetup({ replicas: 1 });
     cleanup.push(() => setup.destroy());
     const env = { ...setup.env, SERVER_PORT: '1', JOBQUEUE_PORT: '2' };
@@ -130,7 +130,7 @@ describe('npm run status', () => {
     const strict = JSON.parse((await runStatus({ ...env, REDIS_JOBQUEUE_ACK_REPLICAS: '2' })).stdout) as StatusReport;
     expect(strict.checks.find((check) => check.name === 'job-queue Redis setup')).toMatchObject({
       state: 'down',
-      detail: 'ack_replicas is 2 but 1 replica(s) are connected: registrations answer 503',
+      detail: 'replica_ack.replicas is 2 but 1 replica(s) are connected: registrations answer 503',
     });
     expect(strict.status).toBe('down');
   });

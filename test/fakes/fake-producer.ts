@@ -1,4 +1,3 @@
-import type { StoredRegistration } from '../../src/jobs/idempotent-registration.js';
 import { QueueUnavailableError, type EnqueueRequest, type JobProducer } from '../../src/jobs/register-job.js';
 import type { AnyJob } from '../../src/jobs/job.js';
 import type { KnownJob } from '../../src/jobs/registry.js';
@@ -16,8 +15,8 @@ export function createFakeProducer<Job extends AnyJob = KnownJob>(options: { now
     setUnavailable(value: boolean) {
       unavailable = value;
     },
-    /** The stored job with this id, as the idempotency store reads it back. */
-    find: (jobId: string): StoredRegistration | undefined => {
+    /** The stored job with this id and when it was stored (what a store reads back). */
+    find: (jobId: string): (EnqueueRequest<Job> & { createdAt: number }) | undefined => {
       const job = jobs.find((stored) => stored.jobId === jobId);
       return job && { ...job, createdAt: createdAt.get(jobId) ?? 0 };
     },

@@ -5,8 +5,6 @@ export function redisConfigFor(port: number, overrides: Partial<RedisConnectionC
   return {
     addr: { host: '127.0.0.1', port },
     db: 0,
-    ack_replicas: 0,
-    ack_timeout_ms: 500,
     tls: false,
     connect_timeout_ms: 1000,
     command_timeout_ms: 1000,

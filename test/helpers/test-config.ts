@@ -7,11 +7,14 @@ export function configWithRateLimit(
   clusterAddrs: string[] = [],
 ): Config {
   // CONFIG_DIR: the compiled bench runs from bench/.build/, away from config/.
-  const config = loadConfig({ environment: { APP_ENV: 'test', CONFIG_DIR: process.env.CONFIG_DIR }, dotenv: false });
+  const environment = {
+    APP_ENV: 'test',
+    CONFIG_DIR: process.env.CONFIG_DIR,
+    // Read by the rate-limit-cluster extra (src/extras/rate-limit-cluster), which owns that setting.
+    REDIS_DEFAULT_CLUSTER_ADDRS: clusterAddrs.join(','),
+    ...(rateLimit.storage_type ? { RATE_LIMIT_STORAGE_TYPE: rateLimit.storage_type } : {}),
+  };
+  const config = loadConfig({ environment, dotenv: false });
   config.app.api.rate_limit = { ...config.app.api.rate_limit, ...rateLimit };
-  config.cache.redis.default.cluster.addrs = clusterAddrs.map((addr) => {
-    const [host = '', port = '0'] = addr.split(':');
-    return { host, port: Number(port) };
-  });
   return config;
 }

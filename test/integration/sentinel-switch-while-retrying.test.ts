@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { waitFor } from '../../scripts/lib/wait-for.js';
-import { createApi } from '../../src/api.js';
+import { createApi } from '../../src/server.js';
 import { createWorkerService } from '../../src/worker.js';
 import { AUTH_HEADERS, TEST_API_SECRET } from '../helpers/api-keys.js';
 import { withRedis } from '../helpers/redis-ask.js';

@@ -26,7 +26,7 @@ export function createMailRoutes(deps: MailDeps) {
   return new Hono().post(
     '/welcome',
     registrationBody(WelcomeRequestSchema, deps, sendWelcomeMail),
-    describeRegistration({
+    describeRegistration(deps, {
       operationId: 'sendWelcomeMail',
       tags: ['mail'],
       summary: 'Send the welcome mail',

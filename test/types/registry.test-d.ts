@@ -4,8 +4,6 @@
  */
 import * as v from 'valibot';
 import { describe, expectTypeOf, it } from 'vitest';
-import type { IdempotencyStore } from '../../src/jobs/idempotent-registration.js';
-import { registerJobIdempotently } from '../../src/jobs/idempotent-registration.js';
 import { demoDelayPrint } from '../../src/jobs/demo-delay-print.js';
 import { defineJob, type AnyJobDefinition, type JobOf, type PayloadOf } from '../../src/jobs/job.js';
 import { registerJob, type JobProducer } from '../../src/jobs/register-job.js';
@@ -25,7 +23,6 @@ const sendWelcomeMail = defineJob({
 type BothJobs = JobOf<typeof demoDelayPrint | typeof sendWelcomeMail>;
 declare const bothProducer: JobProducer<BothJobs>;
 declare const demoProducer: JobProducer<JobOf<typeof demoDelayPrint>>;
-declare const idempotency: IdempotencyStore;
 const newJobId = () => 'id';
 
 describe('the typed job registry', () => {
@@ -43,10 +40,6 @@ describe('the typed job registry', () => {
   it("refuses another type's payload", () => {
     // @ts-expect-error: a demo:delay_print payload is not a mail:send_welcome payload
     void registerJob({ producer: bothProducer, newJobId }, sendWelcomeMail, { payload: { message: 'hi' } });
-    const mailDeps = { producer: bothProducer, idempotency };
-    const scope = { scope: 's', key: 'k' };
-    // @ts-expect-error: the same through Idempotency-Key registration
-    void registerJobIdempotently(mailDeps, sendWelcomeMail, { payload: { message: 'hi' } }, scope);
   });
 
   it('refuses a job type the producer (its registry) does not run', () => {

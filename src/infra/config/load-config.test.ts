@@ -1,32 +1,9 @@
-import { mkdtempSync, mkdirSync, writeFileSync, cpSync } from 'node:fs';
+import { cpSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from './load-config.js';
-import { DEFAULT_CONFIG_DIR, loadConfig } from './load-config.js';
-
-function configDir(files: { config?: string; cacheserver?: string }, env = 'develop'): string {
-  const dir = mkdtempSync(path.join(tmpdir(), 'dm-config-'));
-  cpSync(DEFAULT_CONFIG_DIR, dir, { recursive: true });
-  mkdirSync(path.join(dir, env), { recursive: true });
-  if (files.config !== undefined) writeFileSync(path.join(dir, env, 'config.yaml'), files.config);
-  if (files.cacheserver !== undefined) writeFileSync(path.join(dir, env, 'cacheserver.yaml'), files.cacheserver);
-  return dir;
-}
-
-function load(environment: NodeJS.ProcessEnv, dir?: string) {
-  return loadConfig({ environment, dotenv: false, ...(dir ? { dir } : {}) });
-}
-
-function failure(run: () => unknown): ConfigError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof ConfigError) return error;
-    throw error;
-  }
-  throw new Error('expected a ConfigError');
-}
+import { configDir, failure, load } from '../../../test/helpers/config-files.js';
+import { DEFAULT_CONFIG_DIR } from './load-config.js';
 
 describe('loadConfig', () => {
   it.for(['develop', 'staging', 'test'] as const)('loads the shipped %s files', (env) => {
@@ -42,7 +19,6 @@ describe('loadConfig', () => {
     expect(config.app.server.port).toBe(8080);
     expect(config.app.jobqueue.port).toBe(8082);
     expect(config.cache.redis.jobqueue.addr).toEqual({ host: 'localhost', port: 6379 });
-    expect(config.cache.redis.default.cluster.addrs).toEqual([]);
     expect(config.app.api.rate_limit).toEqual({
       enabled: true,
       requests_per_minute: 60,
@@ -74,16 +50,11 @@ describe('loadConfig', () => {
       REDIS_JOBQUEUE_PASSWORD: 's3cret',
       SERVER_PORT: '9000',
       JOBQUEUE_PORT: '9002',
-      REDIS_DEFAULT_CLUSTER_ADDRS: 'a:7000, b:7001',
     });
     expect(config.cache.redis.jobqueue.addr).toEqual({ host: 'redis.internal', port: 6380 });
     expect(config.cache.redis.jobqueue.password).toBe('s3cret');
     expect(config.app.server.port).toBe(9000);
     expect(config.app.jobqueue.port).toBe(9002);
-    expect(config.cache.redis.default.cluster.addrs).toEqual([
-      { host: 'a', port: 7000 },
-      { host: 'b', port: 7001 },
-    ]);
   });
 
   it("defaults the job locks to BullMQ's 30 s and takes them from the environment", () => {
@@ -93,31 +64,6 @@ describe('loadConfig', () => {
     const error = failure(() => load({ JOBQUEUE_LOCK_DURATION_MS: '10' }));
     expect(error.key).toBe('jobqueue.lock_duration_ms');
     expect(error.reason).toContain('(the value comes from JOBQUEUE_LOCK_DURATION_MS)');
-  });
-
-  it.for([
-    ['ADMIN', 'admin', 'the queue dashboard'],
-    ['METRICS', 'metrics', '/metrics'],
-  ] as const)('takes %s_USER and _PASSWORD as a pair, the password at least 12 characters', ([prefix, key, what]) => {
-    const [user, password] = [`${prefix}_USER`, `${prefix}_PASSWORD`];
-    expect(load({ [user]: ' ops ', [password]: 'correct horse battery' }).secrets).toMatchObject({
-      [key]: { username: 'ops', password: 'correct horse battery' },
-    });
-    expect(failure(() => load({ [user]: 'ops' })).message).toBe(
-      `${password}: is not set: set ${user} and ${password} together (or neither, which turns ${what} off)`,
-    );
-    expect(failure(() => load({ [password]: 'correct horse battery' })).message).toMatch(new RegExp(`^${user}: `));
-    expect(failure(() => load({ [user]: 'ops', [password]: 'short' })).message).toBe(
-      `${password}: must be at least 12 characters`,
-    );
-  });
-
-  it('refuses the same password for the dashboard and /metrics: the scrape login must not open the dashboard', () => {
-    const same = { ADMIN_USER: 'ops', METRICS_USER: 'prometheus', ADMIN_PASSWORD: 'correct horse battery' };
-    expect(failure(() => load({ ...same, METRICS_PASSWORD: same.ADMIN_PASSWORD })).message).toBe(
-      'METRICS_PASSWORD: must differ from ADMIN_PASSWORD: it must not open the dashboard',
-    );
-    expect(load({ ...same, METRICS_PASSWORD: 'scrape only, staple' }).secrets.metrics?.username).toBe('prometheus');
   });
 
   it('rejects an unknown APP_ENV', () => {
@@ -202,7 +148,6 @@ describe('loadConfig: redis.jobqueue.sentinel', () => {
       tls: false,
     });
     expect(jobqueue.password).toBeUndefined();
-    expect(jobqueue.ack_replicas).toBe(0);
   });
 
   it.for([
@@ -242,18 +187,6 @@ describe('loadConfig: redis.jobqueue.sentinel', () => {
       'redis.jobqueue.sentinel.pasword',
       /Invalid key/,
     ],
-    [
-      'an ack timeout the command timeout would cut',
-      'redis: { jobqueue: { addr: "h:1", ack_replicas: 1, ack_timeout_ms: 1000, command_timeout_ms: 1000 } }',
-      'redis.jobqueue.ack_timeout_ms',
-      /less than command_timeout_ms/,
-    ],
-    [
-      'too many ack replicas',
-      'redis: { jobqueue: { addr: "h:1", ack_replicas: 11 } }',
-      'redis.jobqueue.ack_replicas',
-      /Invalid value|Expected <=10/,
-    ],
   ] as const)('names the key for %s', ([, cacheserver, key, reason]) => {
     const error = failure(() => load({}, configDir({ cacheserver })));
     expect(error.key).toBe(key);
@@ -265,8 +198,6 @@ describe('loadConfig: redis.jobqueue.sentinel', () => {
       REDIS_JOBQUEUE_SENTINEL_ADDRS: 's1:26379,s2:26379',
       REDIS_JOBQUEUE_SENTINEL_NAME: 'jq',
       REDIS_JOBQUEUE_SENTINEL_PASSWORD: 'p',
-      REDIS_JOBQUEUE_ACK_REPLICAS: '1',
-      REDIS_JOBQUEUE_ACK_TIMEOUT_MS: '300',
     }).cache.redis;
     expect(jobqueue.addr).toBeUndefined();
     expect(jobqueue.sentinel).toMatchObject({
@@ -277,7 +208,6 @@ describe('loadConfig: redis.jobqueue.sentinel', () => {
       ],
       password: 'p',
     });
-    expect([jobqueue.ack_replicas, jobqueue.ack_timeout_ms]).toEqual([1, 300]);
     const back = load({ REDIS_JOBQUEUE_ADDR: 'h:6380' }, configDir({ cacheserver: sentinelYaml })).cache.redis.jobqueue;
     expect([back.addr, back.sentinel]).toEqual([{ host: 'h', port: 6380 }, undefined]);
   });
@@ -288,19 +218,5 @@ describe('loadConfig: redis.jobqueue.sentinel', () => {
     );
     expect(error.key).toBe('redis.jobqueue.sentinel');
     expect(error.reason).toMatch(/exactly one of addr or sentinel \(the value comes from REDIS_JOBQUEUE_SENTINEL_/);
-  });
-});
-
-describe('loadConfig: rate-limit storage', () => {
-  it('refuses storage_type "redis" without cluster nodes, naming the key', () => {
-    const error = failure(() => load({ RATE_LIMIT_STORAGE_TYPE: 'redis' }));
-    expect(error.key).toBe('redis.default.cluster.addrs');
-    expect(error.file).toMatch(/develop\/cacheserver\.yaml$/);
-    expect(error.reason).toMatch(/storage_type is "redis"/);
-  });
-
-  it('accepts storage_type "redis" once nodes are configured', () => {
-    const config = load({ RATE_LIMIT_STORAGE_TYPE: 'redis', REDIS_DEFAULT_CLUSTER_ADDRS: '127.0.0.1:7000' });
-    expect(config.app.api.rate_limit.storage_type).toBe('redis');
   });
 });

@@ -5,14 +5,14 @@ import dotenvFlow from 'dotenv-flow';
 import * as v from 'valibot';
 import { parseDocument } from 'yaml';
 
-import {
-  APP_ENVS,
-  AppConfigSchema,
-  CacheServerConfigSchema,
-  type AppEnv,
-  type BasicCredentials,
-  type Config,
-} from './schema.js';
+import type { Extra } from '../../extras/extra.js';
+import * as listedExtras from '../../extras/index.js';
+import { APP_ENVS, AppConfigSchema, CacheServerConfigSchema, ConfigError, type AppEnv, type Config } from './schema.js';
+
+export { ConfigError } from './schema.js';
+
+/** The extras of src/extras/index.ts: their sections and variables join the files'. */
+export const EXTRAS: readonly Extra[] = Object.values(listedExtras);
 
 /** `config/` beside `src/` or `dist/`: the same three levels up from this file in both. */
 export const DEFAULT_CONFIG_DIR = fileURLToPath(new URL('../../../config', import.meta.url));
@@ -41,24 +41,44 @@ function readYaml(file: string, displayName: string): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
-function validate<TSchema extends v.GenericSchema>(
-  schema: TSchema,
-  file: OverrideFile,
-  dir: string,
-  appEnv: AppEnv,
-  environment: NodeJS.ProcessEnv,
-): v.InferOutput<TSchema> {
+/** A config file read and overridden from the environment, its extras' sections taken out (by extra name). */
+interface ReadFile {
+  displayName: string;
+  document: Record<string, unknown>;
+  sections: Map<string, unknown>;
+  /** Which dotted keys came from which variable, to name them in errors. */
+  fromEnv: Map<string, string>;
+}
+
+function readFile(file: OverrideFile, dir: string, appEnv: AppEnv, environment: NodeJS.ProcessEnv): ReadFile {
   const displayName = path.join(path.relative(process.cwd(), dir) || '.', appEnv, `${file}.yaml`);
   const document = readYaml(path.join(dir, appEnv, `${file}.yaml`), displayName);
   const fromEnv = applyEnvOverrides(file, document, environment);
-  const result = v.safeParse(schema, document);
+  const sections = new Map<string, unknown>();
+  // cacheserver.yaml's sections are connections under `redis:`.
+  const parent = file === 'cacheserver' ? document.redis : document;
+  for (const { name, owns } of EXTRAS) {
+    if (owns?.file !== file || typeof parent !== 'object' || parent === null) continue;
+    const holder = parent as Record<string, unknown>;
+    sections.set(name, holder[owns.key]);
+    delete holder[owns.key];
+  }
+  return { displayName, document, sections, fromEnv };
+}
+
+/** The variable that set `key`, or one below it (REDIS_JOBQUEUE_SENTINEL_ADDRS for redis.jobqueue.sentinel). */
+function withVariable(error: ConfigError, fromEnv: Map<string, string>): ConfigError {
+  const { key } = error;
+  const variable = [...fromEnv].find(([dotted]) => key.startsWith(dotted) || dotted.startsWith(`${key}.`))?.[1];
+  return variable ? new ConfigError(error.file, key, `${error.reason} (the value comes from ${variable})`) : error;
+}
+
+function validate<TSchema extends v.GenericSchema>(schema: TSchema, read: ReadFile): v.InferOutput<TSchema> {
+  const result = v.safeParse(schema, read.document);
   if (result.success) return result.output;
   const [issue] = result.issues;
   const key = v.getDotPath(issue) ?? '';
-  // The variable that set this key, or one below it (REDIS_JOBQUEUE_SENTINEL_ADDRS for redis.jobqueue.sentinel).
-  const variable = [...fromEnv].find(([dotted]) => key.startsWith(dotted) || dotted.startsWith(`${key}.`))?.[1];
-  const reason = issue.message + (variable ? ` (the value comes from ${variable})` : '');
-  throw new ConfigError(displayName, key || '(top level)', reason);
+  throw withVariable(new ConfigError(read.displayName, key || '(top level)', issue.message), read.fromEnv);
 }
 
 /**
@@ -77,63 +97,28 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     dotenvFlow.config({ node_env: appEnv, silent: true });
   }
   const dir = options.dir ?? environment.CONFIG_DIR ?? DEFAULT_CONFIG_DIR;
+  const read = {
+    config: readFile('config', dir, appEnv, environment),
+    cacheserver: readFile('cacheserver', dir, appEnv, environment),
+  };
   const config: Config = {
     env: appEnv,
-    app: validate(AppConfigSchema, 'config', dir, appEnv, environment),
-    cache: validate(CacheServerConfigSchema, 'cacheserver', dir, appEnv, environment),
-    secrets: {
-      apiSecretKey: environment.API_SECRET_KEY?.trim() || undefined,
-      admin: basicCredentials(environment, 'ADMIN', 'the queue dashboard'),
-      metrics: basicCredentials(environment, 'METRICS', '/metrics'),
-    },
+    app: validate(AppConfigSchema, read.config),
+    cache: validate(CacheServerConfigSchema, read.cacheserver),
+    secrets: { apiSecretKey: environment.API_SECRET_KEY?.trim() || undefined },
   };
-  // The scrape login sits in every Prometheus config: it must not open the dashboard too.
-  const { admin, metrics } = config.secrets;
-  if (admin && admin.password === metrics?.password)
-    throw new ConfigError('METRICS_PASSWORD', '', 'must differ from ADMIN_PASSWORD: it must not open the dashboard');
-  checkRateLimitStorage(config, dir);
-  return config;
-}
-
-/** `<PREFIX>_USER` and `<PREFIX>_PASSWORD` together, or neither: one alone is a mistake to stop on. */
-function basicCredentials(environment: NodeJS.ProcessEnv, prefix: string, what: string): BasicCredentials | undefined {
-  const [userVariable, passwordVariable] = [`${prefix}_USER`, `${prefix}_PASSWORD`];
-  const username = environment[userVariable]?.trim() ?? '';
-  const password = environment[passwordVariable] ?? '';
-  if (username === '' && password === '') return undefined;
-  if (username === '' || password === '')
-    throw new ConfigError(
-      username ? passwordVariable : userVariable,
-      '',
-      `is not set: set ${userVariable} and ${passwordVariable} together (or neither, which turns ${what} off)`,
-    );
-  if (password.length < 12) throw new ConfigError(passwordVariable, '', 'must be at least 12 characters');
-  return { username, password };
-}
-
-/** storage_type "redis" without cluster nodes cannot work; say so at start-up, not at the first request. */
-function checkRateLimitStorage(config: Config, dir: string): void {
-  const { enabled, storage_type: storageType } = config.app.api.rate_limit;
-  if (enabled && storageType === 'redis' && config.cache.redis.default.cluster.addrs.length === 0) {
-    throw new ConfigError(
-      path.join(path.relative(process.cwd(), dir) || '.', config.env, 'cacheserver.yaml'),
-      'redis.default.cluster.addrs',
-      'must list at least one node when api.rate_limit.storage_type is "redis" (config.yaml); use "auto" or "memory" to run without a cluster',
-    );
+  const extras: Record<string, unknown> = {};
+  for (const extra of EXTRAS) {
+    const { displayName, sections, fromEnv } = read[extra.owns?.file ?? 'config'];
+    const prefix = extra.owns?.file === 'cacheserver' ? 'redis.' : '';
+    const file = `${displayName}: ${prefix}${extra.owns?.key ?? ''}`;
+    try {
+      extras[extra.name] = extra.settings({ section: sections.get(extra.name), file, environment, config });
+    } catch (error) {
+      throw error instanceof ConfigError ? withVariable(error, fromEnv) : error;
+    }
   }
-}
-
-/** A configuration file or variable that cannot be used; the process must not start. */
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-
-  constructor(
-    readonly file: string,
-    readonly key: string,
-    readonly reason: string,
-  ) {
-    super(`${file}: ${key ? `${key}: ` : ''}${reason}`);
-  }
+  return { ...config, extras };
 }
 
 /**
@@ -153,8 +138,6 @@ const OVERRIDES = {
   JOBQUEUE_STALLED_INTERVAL_MS: ['jobqueue.stalled_interval_ms', 'number'],
   API_CORS_ALLOWED_ORIGINS: ['api.cors.allowed_origins', 'list'],
   RATE_LIMIT_STORAGE_TYPE: ['api.rate_limit.storage_type'],
-  ADMIN_HOST: ['admin.host'],
-  ADMIN_PORT: ['admin.port', 'number'],
   LOG_LEVEL: ['log.level'],
   LOG_FORMAT: ['log.format'],
   REDIS_JOBQUEUE_ADDR: ['redis.jobqueue.addr', 'string', 'redis.jobqueue.sentinel'],
@@ -162,17 +145,19 @@ const OVERRIDES = {
   REDIS_JOBQUEUE_SENTINEL_NAME: ['redis.jobqueue.sentinel.name', 'string', 'redis.jobqueue.addr'],
   REDIS_JOBQUEUE_SENTINEL_USERNAME: ['redis.jobqueue.sentinel.username'],
   REDIS_JOBQUEUE_SENTINEL_PASSWORD: ['redis.jobqueue.sentinel.password'],
-  REDIS_JOBQUEUE_ACK_REPLICAS: ['redis.jobqueue.ack_replicas', 'number'],
-  REDIS_JOBQUEUE_ACK_TIMEOUT_MS: ['redis.jobqueue.ack_timeout_ms', 'number'],
   REDIS_JOBQUEUE_USERNAME: ['redis.jobqueue.username'],
   REDIS_JOBQUEUE_PASSWORD: ['redis.jobqueue.password'],
-  REDIS_DEFAULT_CLUSTER_ADDRS: ['redis.default.cluster.addrs', 'list'],
-  REDIS_DEFAULT_CLUSTER_PASSWORD: ['redis.default.cluster.password'],
 } satisfies Record<string, readonly [key: string, kind?: 'number' | 'string' | 'list', replaces?: string]>;
 
 export type OverrideFile = 'config' | 'cacheserver';
 
-export const ENV_OVERRIDES = Object.entries(OVERRIDES).map(([variable, [key, kind = 'string', replaces]]) => ({
+type Override = readonly [key: string, kind?: string, replaces?: string];
+const ALL_OVERRIDES = [OVERRIDES, ...EXTRAS.map((extra) => extra.env ?? {})].flatMap<[string, Override]>(
+  Object.entries,
+);
+
+/** The core's variables and every extra's. */
+export const ENV_OVERRIDES = ALL_OVERRIDES.map(([variable, [key, kind = 'string', replaces]]) => ({
   variable,
   file: key.startsWith('redis.') ? 'cacheserver' : 'config',
   path: key.split('.'),

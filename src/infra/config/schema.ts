@@ -29,9 +29,9 @@ export const AddrSchema = v.pipe(
   v.transform((text) => parseAddr(text) as HostPort),
 );
 
-const Port = v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(65_535));
-const NonNegativeInt = v.pipe(v.number(), v.integer(), v.minValue(0));
-const PositiveInt = v.pipe(v.number(), v.integer(), v.minValue(1));
+export const Port = v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(65_535));
+export const NonNegativeInt = v.pipe(v.number(), v.integer(), v.minValue(0));
+export const PositiveInt = v.pipe(v.number(), v.integer(), v.minValue(1));
 
 /** A queue name or key prefix: letters, digits, "_", "." or "-", or a hash tag (`{dm-jobqueue}`); no ":". */
 const KeyPart = v.pipe(
@@ -127,14 +127,6 @@ export const AppConfigSchema = v.strictObject({
     }),
   }),
   // The queue dashboard's own listener; on only when ADMIN_USER and ADMIN_PASSWORD are set.
-  admin: v.optional(
-    v.strictObject({
-      host: v.optional(v.pipe(v.string(), v.nonEmpty()), '127.0.0.1'),
-      port: v.optional(Port, 8083),
-      read_only: v.optional(v.boolean(), false),
-    }),
-    {},
-  ),
   log: v.optional(
     v.strictObject({
       level: v.optional(v.picklist(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']), 'info'),
@@ -154,7 +146,7 @@ const TlsSchema = v.union([
 ]);
 
 /** Connection options shared by the job-queue Redis and the cache cluster. */
-const ConnectionFields = {
+export const ConnectionFields = {
   username: v.optional(v.string()),
   password: v.optional(v.string()),
   tls: v.optional(TlsSchema, false),
@@ -189,9 +181,6 @@ const SentinelSchema = v.strictObject({
   tls: v.optional(TlsSchema, false),
 });
 
-/** Replicas WAIT must confirm before a registration is acknowledged: at most a handful. */
-const AckReplicas = v.pipe(NonNegativeInt, v.maxValue(10));
-
 /** `redis.jobqueue`: exactly one of `addr` (one server) or `sentinel`. */
 const JobqueueRedisSchema = v.pipe(
   v.strictObject({
@@ -199,8 +188,6 @@ const JobqueueRedisSchema = v.pipe(
     sentinel: v.optional(SentinelSchema),
     db: v.optional(v.pipe(NonNegativeInt, v.maxValue(15)), 0),
     // 0 = off. N: a registration answers 201 only once WAIT confirms N replicas hold the job.
-    ack_replicas: v.optional(AckReplicas, 0),
-    ack_timeout_ms: v.optional(PositiveInt, 500),
     ...ConnectionFields,
   }),
   v.forward(
@@ -219,33 +206,18 @@ const JobqueueRedisSchema = v.pipe(
     ),
     ['sentinel'],
   ),
-  v.forward(
-    v.partialCheck(
-      [['ack_timeout_ms'], ['command_timeout_ms']],
-      (input) => input.ack_timeout_ms < input.command_timeout_ms,
-      'must be less than command_timeout_ms: the WAIT that confirms the replicas is a command and would time out first',
-    ),
-    ['ack_timeout_ms'],
-  ),
 );
 
 /** `config/{env}/cacheserver.yaml`: the one job-queue Redis, and the rate limiter's cluster. */
 export const CacheServerConfigSchema = v.strictObject({
   redis: v.strictObject({
     jobqueue: JobqueueRedisSchema,
-    default: v.optional(
-      v.strictObject({
-        cluster: v.strictObject({ addrs: v.array(AddrSchema), ...ConnectionFields }),
-      }),
-      { cluster: { addrs: [] } },
-    ),
   }),
 });
 
 export type AppConfig = v.InferOutput<typeof AppConfigSchema>;
 export type CacheServerConfig = v.InferOutput<typeof CacheServerConfigSchema>;
 export type RedisConnectionConfig = CacheServerConfig['redis']['jobqueue'];
-export type RedisClusterConfig = CacheServerConfig['redis']['default']['cluster'];
 export type RedisSentinelConfig = NonNullable<RedisConnectionConfig['sentinel']>;
 
 /** A basic-auth login of an operator's page (the dashboard, `/metrics`). */
@@ -258,10 +230,6 @@ export interface BasicCredentials {
 export interface Secrets {
   /** `API_SECRET_KEY`: signs and verifies the API keys (HS256). */
   apiSecretKey: string | undefined;
-  /** `ADMIN_USER` / `ADMIN_PASSWORD`: the queue dashboard's login; both or neither. */
-  admin?: BasicCredentials | undefined;
-  /** `METRICS_USER` / `METRICS_PASSWORD`: the scrape login of /metrics, which cannot open the dashboard. */
-  metrics?: BasicCredentials | undefined;
 }
 
 /** Everything a process needs, after validation. */
@@ -270,7 +238,59 @@ export interface Config {
   app: AppConfig;
   cache: CacheServerConfig;
   secrets: Secrets;
+  /** Each optional extra's settings by its name (src/extras/); absent in a config made by hand. */
+  extras?: Record<string, unknown>;
 }
 
 export const APP_ENVS = ['develop', 'staging', 'production', 'test'] as const;
 export type AppEnv = (typeof APP_ENVS)[number];
+
+/** A configuration file or variable that cannot be used; the process must not start. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+
+  constructor(
+    readonly file: string,
+    readonly key: string,
+    readonly reason: string,
+  ) {
+    super(`${file}: ${key ? `${key}: ` : ''}${reason}`);
+  }
+}
+
+/**
+ * An extra's section of a config file through its schema; a refusal names the file and the key.
+ * @example validateSection(AdminSchema, section, 'config/develop/config.yaml: admin')
+ */
+export function validateSection<TSchema extends v.GenericSchema>(
+  schema: TSchema,
+  section: unknown,
+  where: string,
+): v.InferOutput<TSchema> {
+  const result = v.safeParse(schema, section);
+  if (result.success) return result.output;
+  const [issue] = result.issues;
+  const [file = where, key = ''] = where.split(': ');
+  const path = v.getDotPath(issue);
+  throw new ConfigError(file, [key, path].filter(Boolean).join('.'), issue.message);
+}
+
+/** `<PREFIX>_USER` and `<PREFIX>_PASSWORD` together, or neither: one alone is a mistake to stop on. */
+export function basicCredentials(
+  environment: Readonly<Record<string, string | undefined>>,
+  prefix: string,
+  what: string,
+): BasicCredentials | undefined {
+  const [userVariable, passwordVariable] = [`${prefix}_USER`, `${prefix}_PASSWORD`];
+  const username = environment[userVariable]?.trim() ?? '';
+  const password = environment[passwordVariable] ?? '';
+  if (username === '' && password === '') return undefined;
+  if (username === '' || password === '')
+    throw new ConfigError(
+      username ? passwordVariable : userVariable,
+      '',
+      `is not set: set ${userVariable} and ${passwordVariable} together (or neither, which turns ${what} off)`,
+    );
+  if (password.length < 12) throw new ConfigError(passwordVariable, '', 'must be at least 12 characters');
+  return { username, password };
+}

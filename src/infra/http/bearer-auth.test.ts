@@ -152,9 +152,9 @@ describe('bearer API keys on /api/*', () => {
     expect((await problem(response)).detail).toContain('revoked');
   });
 
-  it('leaves /health and the demo page open', async () => {
+  it('leaves /health and the API docs open', async () => {
     const { app } = setup();
     expect((await app.request('/health')).status).toBe(200);
-    expect((await app.request('/dm-jobqueue')).status).toBe(200);
+    expect((await app.request('/docs')).status).toBe(200);
   });
 });

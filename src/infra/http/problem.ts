@@ -4,7 +4,6 @@ import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { Logger } from 'pino';
 import * as v from 'valibot';
-import { IdempotencyConflictError } from '../../jobs/idempotent-registration.js';
 import { InvalidJobPayloadError, toFieldErrors, type FieldError } from '../../jobs/job.js';
 import { QueueUnavailableError } from '../../jobs/register-job.js';
 
@@ -16,8 +15,6 @@ export const PROBLEM_TYPES = {
   unauthorized: 'urn:dm-jobqueue:problem:unauthorized',
   forbidden: 'urn:dm-jobqueue:problem:forbidden',
   notFound: 'urn:dm-jobqueue:problem:not-found',
-  idempotencyKeyInUse: 'urn:dm-jobqueue:problem:idempotency-key-in-use',
-  idempotencyKeyReused: 'urn:dm-jobqueue:problem:idempotency-key-reused',
   http: 'about:blank',
 } as const;
 
@@ -145,25 +142,23 @@ const TITLES: Partial<Record<number, string>> = {
 /** Seconds a client should wait before retrying while Redis is down. */
 const UNAVAILABLE_RETRY_AFTER_SECONDS = 5;
 
-/** The one place errors become responses: known ones as problem+json, others a 500 whose details stay in the log. */
-export function createErrorHandler(logger: Logger): ErrorHandler {
+/**
+ * The one place errors become responses: known ones as problem+json (`answers` first: the extras'),
+ * others a 500 whose details stay in the log.
+ */
+export function createErrorHandler(
+  logger: Logger,
+  answers: readonly ((error: Error, c: Context) => Response | undefined)[] = [],
+): ErrorHandler {
   return function handleError(error, c) {
     if (error instanceof QueueUnavailableError) {
       const type = PROBLEM_TYPES.unavailable;
       const problem = { type, title: 'Service Unavailable', status: 503, detail: error.message } as const;
       return problemResponse(c, problem, { 'Retry-After': String(UNAVAILABLE_RETRY_AFTER_SECONDS) });
     }
-    if (error instanceof IdempotencyConflictError) {
-      if (error.reason === 'mismatch') {
-        const type = PROBLEM_TYPES.idempotencyKeyReused;
-        return problemResponse(c, { type, title: 'Unprocessable Content', status: 422, detail: error.message });
-      }
-      const type = PROBLEM_TYPES.idempotencyKeyInUse;
-      return problemResponse(
-        c,
-        { type, title: 'Conflict', status: 409, detail: error.message },
-        { 'Retry-After': '1' },
-      );
+    for (const answer of answers) {
+      const response = answer(error, c);
+      if (response) return response;
     }
     // The job type's own schema refused what the route accepted: still the caller's input.
     if (error instanceof InvalidJobPayloadError || error instanceof InvalidRequestError)

@@ -20,7 +20,7 @@ export function toKeepJobs(retention: Retention): KeepJobs {
     : { count: retention.count };
 }
 
-/** Hooks for the worker's metrics (an optional extra, src/infra/metrics.ts). */
+/** What happens to jobs, for the extras (the metrics count it). */
 export interface JobEvents {
   completed(jobType: string, runSeconds: number | undefined, latenessSeconds: number | undefined): void;
   failed(jobType: string, willRetry: boolean): void;

@@ -4,8 +4,6 @@ import { jobqueueRedisOptions, producerRedisOptions, redisLabel, workerRedisOpti
 
 const base: RedisConnectionConfig = {
   db: 0,
-  ack_replicas: 0,
-  ack_timeout_ms: 500,
   tls: false,
   connect_timeout_ms: 2000,
   command_timeout_ms: 1000,

@@ -1,0 +1,8 @@
+/** The demo page (public/dm-jobqueue/): a button that registers a job and follows it, at `/dm-jobqueue`. */
+import { defineExtra, type AppExtension } from '../extra.js';
+import { createDemoPageRoutes } from './demo-page.js';
+
+/** The page's routes beside the API's. @example createApp({ ..., extensions: [demoPageExtension()] }) */
+export const demoPageExtension = (): AppExtension => ({ mount: (app) => void app.route('/', createDemoPageRoutes()) });
+
+export const demoPage = defineExtra({ name: 'demo-page', settings: () => undefined, api: demoPageExtension });

@@ -1,0 +1,128 @@
+/**
+ * Idempotency-Key on registration (an optional extra: ./README.md).
+ * The job id is derived from (API key, Idempotency-Key), so a retry after a timeout — stored or
+ * not — finds or stores the same job, never a second one.
+ */
+import { createHash } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
+import * as v from 'valibot';
+import type { AnyJobDefinition, InputOf, JobOf, OneJobType } from '../../jobs/job.js';
+import {
+  registeredJob,
+  reportingOutcome,
+  resolveRegistration,
+  type EnqueueRequest,
+  type RegisterDeps,
+  type RegisteredJob,
+  type RegisterJobInput,
+} from '../../jobs/register-job.js';
+
+export const IDEMPOTENCY_KEY_HEADER = 'Idempotency-Key';
+
+/**
+ * The IETF httpapi draft sends the key as a structured-field string (`"8e03978e-…"`); many
+ * clients (Stripe's) send it bare. Both: 1–255 visible ASCII characters, no quote or backslash.
+ */
+export const IdempotencyKeySchema = v.pipe(
+  v.string(),
+  v.trim(),
+  v.regex(
+    /^(?:"[!#-[\]-~ ]{1,255}"|[!#-[\]-~]{1,255})$/,
+    'must be 1 to 255 visible ASCII characters (no quote or backslash), optionally in double quotes, e.g. "order-42"',
+  ),
+  v.transform((key) => (key.startsWith('"') ? key.slice(1, -1) : key)),
+);
+
+/** A job as it was registered, read back from the queue: what a replay answers and a retry is compared with. */
+export interface StoredRegistration {
+  readonly name: string;
+  readonly data: unknown;
+  readonly delayMs: number;
+  readonly attempts: number;
+  /** When the queue recorded the job (ms since epoch). */
+  readonly createdAt: number;
+}
+
+/** What idempotent registration needs from the queue's store; every method rejects with QueueUnavailableError. */
+export interface IdempotencyStore {
+  /** The job stored under `jobId`, or undefined (never registered, or removed after its retention). */
+  find(jobId: string): Promise<StoredRegistration | undefined>;
+  /** Marks `jobId` as being stored by this request for at most `ttlMs`; false when another request holds it. */
+  claim(jobId: string, ttlMs: number): Promise<boolean>;
+  /** Ends a claim early; it would expire by itself. */
+  release(jobId: string): Promise<void>;
+}
+
+/** `in-progress` (409): the first request with the key is still storing; `mismatch` (422): the key was used for another request. */
+export class IdempotencyConflictError extends Error {
+  override readonly name = 'IdempotencyConflictError';
+
+  constructor(readonly reason: 'in-progress' | 'mismatch') {
+    super(
+      reason === 'in-progress'
+        ? 'A request with this Idempotency-Key is still being processed; retry in a moment'
+        : 'This Idempotency-Key was already used with a different request body; use a new key for a new job',
+    );
+  }
+}
+
+/**
+ * The job id for (scope, key): an RFC 9562 version 8 UUID from SHA-256, the shape every job id has.
+ * A caller without the scope (its API key) cannot compute or probe another caller's ids.
+ */
+export function idempotentJobId(scope: string, idempotencyKey: string): string {
+  const hex = createHash('sha256').update(scope).update('\0').update(idempotencyKey).digest('hex');
+  const variant = ((parseInt(hex.slice(16, 17), 16) & 0x3) | 0x8).toString(16);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
+/** Longest a request holds its key while it stores the job: longer than any command timeout. */
+const CLAIM_TTL_MS = 10_000;
+
+/**
+ * Registers a job at most once per (scope, key): the same request again replays the first answer
+ * (`replayed: true`); a different one is refused (422); while the first is being stored, 409.
+ * Keys live as long as their job does.
+ * @example await registerJobIdempotently(deps, demoDelayPrint, { payload }, { scope: apiKeyId, key: 'order-42' })
+ */
+export async function registerJobIdempotently<D extends AnyJobDefinition>(
+  deps: RegisterDeps<NoInfer<D>> & { idempotency: IdempotencyStore },
+  definition: D & OneJobType<D>,
+  input: RegisterJobInput<InputOf<D>>,
+  { scope, key }: { scope: string; key: string },
+): Promise<{ job: RegisteredJob; replayed: boolean }> {
+  const isConflict = (error: unknown) => error instanceof IdempotencyConflictError;
+  return reportingOutcome<{ job: RegisteredJob; replayed: boolean }>(
+    deps.onRegistration,
+    definition.type,
+    async () => {
+      const wanted = resolveRegistration(definition, input);
+      const jobId = idempotentJobId(scope, key);
+      const replay = (stored: StoredRegistration) => {
+        const same =
+          stored.name === wanted.name &&
+          stored.delayMs === wanted.delayMs &&
+          stored.attempts === wanted.attempts &&
+          isDeepStrictEqual(stored.data, wanted.data);
+        if (!same) throw new IdempotencyConflictError('mismatch');
+        const job = registeredJob(jobId, stored, stored.createdAt);
+        return { result: { job, replayed: true }, outcome: 'replayed' as const };
+      };
+      const earlier = await deps.idempotency.find(jobId);
+      if (earlier) return replay(earlier);
+      if (!(await deps.idempotency.claim(jobId, CLAIM_TTL_MS))) throw new IdempotencyConflictError('in-progress');
+      try {
+        // Another request may have stored it between the look-up and the claim.
+        const stored = await deps.idempotency.find(jobId);
+        if (stored) return replay(stored);
+        const { createdAt } = await deps.producer.enqueue({ jobId, ...wanted } as EnqueueRequest<JobOf<D>>);
+        const job = registeredJob(jobId, wanted, createdAt);
+        return { result: { job, replayed: false }, outcome: 'stored' as const };
+      } finally {
+        // A release that fails (Redis gone) leaves the claim to expire: 409 until then, never a second job.
+        await deps.idempotency.release(jobId).catch(() => undefined);
+      }
+    },
+    isConflict,
+  );
+}

@@ -1,0 +1,165 @@
+/**
+ * Prometheus metrics (an optional extra: ./README.md): the API's request and registration
+ * counters, the worker's job counters, and `GET /metrics`.
+ */
+import { Hono, type MiddlewareHandler } from 'hono';
+import { routePath } from 'hono/route';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { BasicCredentials } from '../../infra/config/schema.js';
+import { throttledBasicAuth } from '../../infra/http/basic-auth-throttle.js';
+import type { JobEvents } from '../../infra/queue/bullmq-worker.js';
+import { REGISTRATION_OUTCOMES, type RegistrationOutcome } from '../../jobs/register-job.js';
+import { jobDefinitions } from '../../jobs/registry.js';
+
+const SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+
+/** A registry of its own (not prom-client's global one, so two apps in a test process do not collide). */
+function newRegistry(): Registry {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  return registry;
+}
+
+/** The statuses the API answers; each is exported at 0 from the start, so `rate()` counts the first of each. */
+const STATUSES = ['200', '201', '400', '401', '403', '404', '409', '413', '415', '422', '429', '500', '503'];
+
+/** A worker's `job_type` for a job name the registry does not know (another client on the queue): one series, not one per name. */
+export const UNKNOWN_JOB_TYPE = 'unknown';
+
+/**
+ * The API's metrics. Counters start at 0 for every label value known up front (Prometheus's
+ * `rate()` cannot count a series' first increment): `zeroHttpRoutes` does it for the routes, and
+ * the registration counter for every registered job type × outcome.
+ * @example const metrics = createApiMetrics(); app.use(httpMetrics(metrics));
+ */
+export function createApiMetrics(jobTypes: readonly string[] = jobDefinitions.map((definition) => definition.type)) {
+  const registry = newRegistry();
+  const jobsRegistered = new Counter({
+    name: 'dm_jobqueue_jobs_registered_total',
+    help: 'Registration attempts by job type and outcome',
+    labelNames: ['job_type', 'outcome'],
+    registers: [registry],
+  });
+  for (const jobType of jobTypes)
+    for (const outcome of REGISTRATION_OUTCOMES) jobsRegistered.inc({ job_type: jobType, outcome }, 0);
+  return {
+    registry,
+    httpRequests: new Counter({
+      name: 'http_requests_total',
+      help: 'HTTP requests answered, by route pattern and status',
+      labelNames: ['method', 'route', 'status'],
+      registers: [registry],
+    }),
+    httpDuration: new Histogram({
+      name: 'http_request_duration_seconds',
+      help: 'Time to answer an HTTP request, by route pattern',
+      labelNames: ['method', 'route'],
+      buckets: SECONDS.slice(0, 11),
+      registers: [registry],
+    }),
+    jobsRegistered,
+    /** The core's registration listener: counts each outcome where the job was registered, by its job type. */
+    countRegistration: (jobType: string, outcome: RegistrationOutcome): void => {
+      jobsRegistered.inc({ job_type: jobType, outcome });
+    },
+  };
+}
+
+export type ApiMetrics = ReturnType<typeof createApiMetrics>;
+
+/** Exports `route` (a pattern of the app) at 0 for each status, and its duration histogram empty. */
+export function zeroHttpRoute(metrics: ApiMetrics, method: string, route: string): void {
+  for (const status of STATUSES) metrics.httpRequests.inc({ method, route, status }, 0);
+  metrics.httpDuration.zero({ method, route });
+}
+
+/** Counts and times every request by the route pattern that answered it (bounded labels, never the raw path). */
+export function httpMetrics(metrics: ApiMetrics): MiddlewareHandler {
+  return async function httpMetricsMiddleware(c, next) {
+    const stop = metrics.httpDuration.startTimer();
+    await next();
+    const route = routePath(c, -1);
+    stop({ method: c.req.method, route });
+    metrics.httpRequests.inc({ method: c.req.method, route, status: String(c.res.status) });
+  };
+}
+
+/** The queue's job counts by state, as BullMQ's `Queue.getJobCounts()` gives them. */
+export type QueueDepth = () => Promise<Record<string, number>>;
+
+/**
+ * The worker's metrics, fed by the worker's job events, for the registry's `jobTypes` (any other
+ * name counts as `unknown`), every series at 0 from the start; the queue depth is read at scrape time.
+ */
+export function createWorkerMetrics(jobTypes: readonly string[], queueDepth: QueueDepth) {
+  const registry = newRegistry();
+  const labels = [...jobTypes, UNKNOWN_JOB_TYPE].map((jobType) => ({ job_type: jobType }));
+  const known = (jobType: string) => ({ job_type: jobTypes.includes(jobType) ? jobType : UNKNOWN_JOB_TYPE });
+  const counter = (name: string, help: string) => {
+    const made = new Counter({ name, help, labelNames: ['job_type'], registers: [registry] });
+    for (const each of labels) made.inc(each, 0);
+    return made;
+  };
+  const completed = counter('dm_jobqueue_jobs_completed_total', 'Jobs that ran to completion, by job type');
+  const failed = counter(
+    'dm_jobqueue_jobs_failed_total',
+    'Jobs that failed for good (out of retries, or unrecoverable), by job type',
+  );
+  const retried = counter('dm_jobqueue_jobs_retried_total', 'Failed runs that will be retried, by job type');
+  const stalled = new Counter({
+    name: 'dm_jobqueue_jobs_stalled_total',
+    help: 'Jobs whose worker stopped renewing the lock (they run again)',
+    registers: [registry],
+  });
+  const histogram = (name: string, help: string) => {
+    const made = new Histogram({ name, help, labelNames: ['job_type'], buckets: SECONDS, registers: [registry] });
+    for (const each of labels) made.zero(each);
+    return made;
+  };
+  const processing = histogram('dm_jobqueue_job_processing_seconds', 'Run time of a job, by job type');
+  const lateness = histogram(
+    'dm_jobqueue_job_start_lateness_seconds',
+    "How long after its due time a job's first run started, by job type",
+  );
+  new Gauge({
+    name: 'dm_jobqueue_queue_jobs',
+    help: 'Jobs in the queue by state, read at scrape time (absent while Redis is unreachable)',
+    labelNames: ['state'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      const counts = await queueDepth().catch(() => ({}));
+      for (const [state, count] of Object.entries(counts)) this.set({ state }, count);
+    },
+  });
+  return {
+    registry,
+    events: {
+      completed(jobType, runSeconds, latenessSeconds) {
+        completed.inc(known(jobType));
+        if (runSeconds !== undefined) processing.observe(known(jobType), runSeconds);
+        if (latenessSeconds !== undefined) lateness.observe(known(jobType), latenessSeconds);
+      },
+      failed: (jobType, willRetry) => (willRetry ? retried : failed).inc(known(jobType)),
+      stalled: () => stalled.inc(),
+    } satisfies JobEvents,
+  };
+}
+
+/** Prometheus's text format, version 0.0.4. */
+const CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
+
+/**
+ * `GET /metrics` in Prometheus's text format behind basic auth (Hono's basicAuth compares in
+ * constant time).
+ * @example app.route('/', createMetricsRoutes(metrics.registry, credentials));
+ */
+export function createMetricsRoutes(registry: Registry, credentials: BasicCredentials) {
+  const { username, password } = credentials;
+  return new Hono()
+    .use('/metrics', throttledBasicAuth({ username, password, realm: 'dm-jobqueue metrics' }))
+    .get('/metrics', async (c) => {
+      c.header('Cache-Control', 'no-store');
+      return c.body(await registry.metrics(), 200, { 'Content-Type': CONTENT_TYPE });
+    });
+}
