@@ -6,6 +6,7 @@
 import type { Context, Hono, MiddlewareHandler } from 'hono';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import * as v from 'valibot';
 import type { Config } from '../infra/config/schema.js';
 import type { CounterStore } from '../infra/rate-limit/rate-limit.js';
 import type { LazyQueue, QueueCallContext } from '../infra/queue/bullmq-queue.js';
@@ -14,10 +15,10 @@ import type { AnyJobDefinition } from '../jobs/job.js';
 import type { RegistrationListener } from '../jobs/register-job.js';
 import type { RequestRegistrar } from '../routes/registration.js';
 
-/** What the loader hands an extra to validate: its section of a config file, and the environment. */
-export interface SettingsInput {
-  /** The section it owns (`owns`), after environment overrides; undefined when the file has none. */
-  section: unknown;
+/** What the loader hands an extra: its section of a config file, validated, and the environment. */
+export interface SettingsInput<Section = unknown> {
+  /** The section it owns (`owns`), after environment overrides, through its schema; undefined without `owns`. */
+  section: Section;
   /** Where the section is, for errors: `config/develop/config.yaml: admin`. */
   file: string;
   environment: Readonly<Record<string, string | undefined>>;
@@ -83,26 +84,30 @@ export interface WorkerContext<Settings> {
   definitions: readonly AnyJobDefinition[];
 }
 
-export interface Extra<Settings = unknown> {
+export interface Extra<Settings = unknown, Section = unknown> {
   /** The folder's name under src/extras/ and test/extras/, and its marker in config/ (`# extra: name`). */
   readonly name: string;
-  /** The config section it owns: a top-level key of config.yaml, or a key under `redis:` in cacheserver.yaml. */
-  readonly owns?: { file: 'config' | 'cacheserver'; key: string };
+  /**
+   * The config section it owns — a top-level key of config.yaml, or a key under `redis:` in
+   * cacheserver.yaml — and its schema; the loader validates it, naming the file and key.
+   */
+  readonly owns?: { file: 'config' | 'cacheserver'; key: string; schema: v.GenericSchema<unknown, Section> };
   /** Environment variables overriding its YAML keys: `ADMIN_PORT: ['admin.port', 'number']`. */
   readonly env?: Record<string, readonly [key: string, kind?: 'number' | 'string' | 'list']>;
-  /** Validates its settings; throws ConfigError naming the key. Absent input means "off". */
-  settings(input: SettingsInput): Settings;
+  /** Its settings from its section and the environment; throws ConfigError naming the key. */
+  settings(input: SettingsInput<Section>): Settings;
   api?(context: ApiContext<Settings>): ApiExtension | undefined;
   worker?(context: WorkerContext<Settings>): WorkerExtension | undefined;
 }
 
 /** Keeps an extra's settings typed inside it (its hooks are methods, so the list holds any `Extra<S>`). */
-export function defineExtra<Settings>(extra: Extra<Settings>): Extra {
+export function defineExtra<Settings, Section = unknown>(extra: Extra<Settings, Section>): Extra {
   return extra;
 }
 
 /** The extra's settings from a loaded config; from nothing (off) for a config built by hand. */
 export function settingsOf(extra: Extra, config: Config): unknown {
   if (config.extras && extra.name in config.extras) return config.extras[extra.name];
-  return extra.settings({ section: undefined, file: extra.name, environment: {}, config });
+  const section = extra.owns && v.parse(extra.owns.schema, undefined);
+  return extra.settings({ section, file: extra.name, environment: {}, config });
 }

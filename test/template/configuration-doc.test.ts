@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../scripts/lib/node-process.js';
-import { ENV_OVERRIDES } from '../../src/infra/config/load-config.js';
+import { ENV_OVERRIDES, EXTRAS } from '../../src/infra/config/load-config.js';
 import { AppConfigSchema, CacheServerConfigSchema } from '../../src/infra/config/schema.js';
 
 /** The parts of a valibot schema the walk needs: wrappers (optional), object entries, union options. */
@@ -30,8 +30,11 @@ function leafKeys(schema: unknown, prefix = ''): string[] {
 describe('docs/configuration.md', () => {
   const doc = readFileSync(path.join(PROJECT_ROOT, 'docs', 'configuration.md'), 'utf8');
 
-  it('names every key of both YAML files', () => {
-    const keys = [...leafKeys(AppConfigSchema), ...leafKeys(CacheServerConfigSchema)];
+  it("names every key of both YAML files, the extras' sections too", () => {
+    const extraKeys = EXTRAS.flatMap(({ owns }) =>
+      owns ? leafKeys(owns.schema, owns.file === 'cacheserver' ? `redis.${owns.key}` : owns.key) : [],
+    );
+    const keys = [...leafKeys(AppConfigSchema), ...leafKeys(CacheServerConfigSchema), ...extraKeys];
     expect(keys.length).toBeGreaterThan(50);
     expect(keys.filter((key) => !doc.includes(`\`${key}\``))).toEqual([]);
   });

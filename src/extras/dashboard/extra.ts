@@ -1,12 +1,6 @@
 /** The queue dashboard (bull-board) on a listener of its own, on only with ADMIN_USER and ADMIN_PASSWORD. */
 import * as v from 'valibot';
-import {
-  basicCredentials,
-  ConfigError,
-  Port,
-  validateSection,
-  type BasicCredentials,
-} from '../../infra/config/schema.js';
+import { basicCredentials, ConfigError, Port } from '../../infra/config/schema.js';
 import { startHttpServer, type RunningServer } from '../../infra/http/serve.js';
 import { createFailFastQueue, queueLocation, type FailFastQueue } from '../../infra/queue/bullmq-queue.js';
 import { defineExtra } from '../extra.js';
@@ -20,18 +14,16 @@ const AdminSchema = v.optional(
   {},
 );
 
-export type DashboardSettings = v.InferOutput<typeof AdminSchema> & { credentials?: BasicCredentials | undefined };
-
-export const dashboard = defineExtra<DashboardSettings>({
+export const dashboard = defineExtra({
   name: 'dashboard',
-  owns: { file: 'config', key: 'admin' },
+  owns: { file: 'config', key: 'admin', schema: AdminSchema },
   env: { ADMIN_HOST: ['admin.host'], ADMIN_PORT: ['admin.port', 'number'] },
-  settings({ section, file, environment }) {
+  settings({ section, environment }) {
     const credentials = basicCredentials(environment, 'ADMIN', 'the queue dashboard');
     // The scrape login sits in every Prometheus config: it must not open the dashboard too.
     if (credentials && credentials.password === environment.METRICS_PASSWORD)
       throw new ConfigError('METRICS_PASSWORD', '', 'must differ from ADMIN_PASSWORD: it must not open the dashboard');
-    return { ...validateSection(AdminSchema, section, file), credentials };
+    return { ...section, credentials };
   },
   api({ config, logger, settings }) {
     const { credentials, host, port, read_only: readOnly } = settings;

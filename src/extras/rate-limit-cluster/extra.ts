@@ -1,17 +1,16 @@
 /** Rate-limit counters in a Redis Cluster (`redis.default.cluster` in cacheserver.yaml), shared by every API process. */
-import { ConfigError, validateSection } from '../../infra/config/schema.js';
+import { ConfigError } from '../../infra/config/schema.js';
 import { defineExtra } from '../extra.js';
 import { clusterStoreFromConfig, ClusterSchema } from './cluster-store.js';
 
 export const rateLimitCluster = defineExtra({
   name: 'rate-limit-cluster',
-  owns: { file: 'cacheserver', key: 'default' },
+  owns: { file: 'cacheserver', key: 'default', schema: ClusterSchema },
   env: {
     REDIS_DEFAULT_CLUSTER_ADDRS: ['redis.default.cluster.addrs', 'list'],
     REDIS_DEFAULT_CLUSTER_PASSWORD: ['redis.default.cluster.password'],
   },
-  settings({ section, file, config }) {
-    const settings = validateSection(ClusterSchema, section, file);
+  settings({ section: settings, file, config }) {
     const { enabled, storage_type: storageType } = config.app.api.rate_limit;
     // "redis" without nodes cannot work: say so at start-up, not at the first request.
     if (enabled && storageType === 'redis' && settings.cluster.addrs.length === 0) {

@@ -1,6 +1,6 @@
 /** `redis.replica_ack` in cacheserver.yaml: 201 only once WAIT confirms N replicas hold the job. */
 import * as v from 'valibot';
-import { ConfigError, NonNegativeInt, PositiveInt, validateSection } from '../../infra/config/schema.js';
+import { ConfigError, NonNegativeInt, PositiveInt } from '../../infra/config/schema.js';
 import { createLazyQueue, queueLocation } from '../../infra/queue/bullmq-queue.js';
 import { defineExtra } from '../extra.js';
 import { createReplicaAck } from './replica-ack.js';
@@ -16,13 +16,12 @@ const ReplicaAckSchema = v.optional(
 
 export const replicaAck = defineExtra({
   name: 'replica-ack',
-  owns: { file: 'cacheserver', key: 'replica_ack' },
+  owns: { file: 'cacheserver', key: 'replica_ack', schema: ReplicaAckSchema },
   env: {
     REDIS_JOBQUEUE_ACK_REPLICAS: ['redis.replica_ack.replicas', 'number'],
     REDIS_JOBQUEUE_ACK_TIMEOUT_MS: ['redis.replica_ack.timeout_ms', 'number'],
   },
-  settings({ section, file, config }) {
-    const settings = validateSection(ReplicaAckSchema, section, file);
+  settings({ section: settings, file, config }) {
     const commandTimeoutMs = config.cache.redis.jobqueue.command_timeout_ms;
     if (settings.replicas > 0 && settings.timeout_ms >= commandTimeoutMs) {
       const [path = file, key] = file.split(': ');

@@ -7,7 +7,15 @@ import { parseDocument } from 'yaml';
 
 import type { Extra } from '../../extras/extra.js';
 import * as listedExtras from '../../extras/index.js';
-import { APP_ENVS, AppConfigSchema, CacheServerConfigSchema, ConfigError, type AppEnv, type Config } from './schema.js';
+import {
+  APP_ENVS,
+  AppConfigSchema,
+  CacheServerConfigSchema,
+  ConfigError,
+  validateSection,
+  type AppEnv,
+  type Config,
+} from './schema.js';
 
 export { ConfigError } from './schema.js';
 
@@ -113,7 +121,8 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     const prefix = extra.owns?.file === 'cacheserver' ? 'redis.' : '';
     const file = `${displayName}: ${prefix}${extra.owns?.key ?? ''}`;
     try {
-      extras[extra.name] = extra.settings({ section: sections.get(extra.name), file, environment, config });
+      const section = extra.owns && validateSection(extra.owns.schema, sections.get(extra.name), file);
+      extras[extra.name] = extra.settings({ section, file, environment, config });
     } catch (error) {
       throw error instanceof ConfigError ? withVariable(error, fromEnv) : error;
     }
