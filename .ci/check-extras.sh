@@ -45,8 +45,8 @@ remove_extra() {
 # Type check, lint and unit tests of the copy in $1.
 check_copy() {
   local dir=$1
-  (cd "$dir" && npx tsc --noEmit -p . && npx eslint src test scripts && npx vitest run src --reporter=dot) \
-    >"$dir.log" 2>&1
+  (cd "$dir" && export NO_COLOR=1 && npx tsc --noEmit -p . && npx eslint src test scripts &&
+    npx vitest run src --reporter=dot) >"$dir.log" 2>&1
 }
 
 run_case() {
@@ -73,7 +73,7 @@ run_case() {
     rm -rf "$dir" "$dir.log"
   else
     echo "FAIL $label: type check, lint or unit tests failed; the copy is $dir, its output:"
-    tail -40 "$dir.log"
+    grep -E -A12 'error TS| error |FAIL ' "$dir.log" | head -60
     return 1
   fi
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { failure, load } from '../../../test/helpers/config-files.js';
+import { configDir, failure, load } from '../../../test/helpers/config-files.js';
 
 describe('the rate-limit-cluster extra: redis.default.cluster in cacheserver.yaml', () => {
   it('takes the nodes from the file or REDIS_DEFAULT_CLUSTER_ADDRS', () => {
@@ -25,5 +25,15 @@ describe('the rate-limit-cluster extra: redis.default.cluster in cacheserver.yam
   it('accepts storage_type "redis" once nodes are configured', () => {
     const config = load({ RATE_LIMIT_STORAGE_TYPE: 'redis', REDIS_DEFAULT_CLUSTER_ADDRS: '127.0.0.1:7000' });
     expect(config.app.api.rate_limit.storage_type).toBe('redis');
+  });
+
+  it('names the file, key and reason for a bad address', () => {
+    const cacheserver = 'redis: { jobqueue: { addr: "h:1" }, default: { cluster: { addrs: ["h:99999"] } } }';
+    const error = failure(() => load({}, configDir({ cacheserver })));
+    expect([error.key, error.reason]).toEqual([
+      'redis.default.cluster.addrs.0',
+      expect.stringMatching(/must be "host:port"/),
+    ]);
+    expect(error.file).toMatch(/develop\/cacheserver\.yaml$/);
   });
 });
