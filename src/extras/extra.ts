@@ -50,17 +50,19 @@ export interface ApiExtension extends AppExtension {
     afterWrite: (jobId: string) => Promise<void>;
     beforeReplay: (jobId: string) => Promise<void>;
   };
-  /** False while a client of its own is not connected (answers /ready). */
-  isReady?: () => boolean;
   /** Starts a listener of its own once the API listens. */
   start?: () => Promise<void>;
   stop?: () => Promise<void> | void;
 }
 
-export interface ApiContext<Settings> {
+/** What every hook gets: the loaded config, the process's logger and the extra's own settings. */
+interface HookContext<Settings> {
   config: Config;
   logger: Logger;
   settings: Settings;
+}
+
+export interface ApiContext<Settings> extends HookContext<Settings> {
   /** The API's queue on the producer's client, and its outage log. */
   queue: QueueCallContext;
   /** Confirms a stored job before it is replayed (whatever `writes` says; a no-op without). */
@@ -77,10 +79,7 @@ export interface WorkerExtension {
   stop?: () => Promise<void> | void;
 }
 
-export interface WorkerContext<Settings> {
-  config: Config;
-  logger: Logger;
-  settings: Settings;
+export interface WorkerContext<Settings> extends HookContext<Settings> {
   definitions: readonly AnyJobDefinition[];
 }
 
@@ -94,8 +93,8 @@ export interface Extra<Settings = unknown, Section = unknown> {
   readonly owns?: { file: 'config' | 'cacheserver'; key: string; schema: v.GenericSchema<unknown, Section> };
   /** Environment variables overriding its YAML keys: `ADMIN_PORT: ['admin.port', 'number']`. */
   readonly env?: Record<string, readonly [key: string, kind?: 'number' | 'string' | 'list']>;
-  /** Its settings from its section and the environment; throws ConfigError naming the key. */
-  settings(input: SettingsInput<Section>): Settings;
+  /** Its settings from its section and the environment (absent: none); throws ConfigError naming the key. */
+  settings?(input: SettingsInput<Section>): Settings;
   api?(context: ApiContext<Settings>): ApiExtension | undefined;
   worker?(context: WorkerContext<Settings>): WorkerExtension | undefined;
 }
@@ -109,5 +108,5 @@ export function defineExtra<Settings, Section = unknown>(extra: Extra<Settings, 
 export function settingsOf(extra: Extra, config: Config): unknown {
   if (config.extras && extra.name in config.extras) return config.extras[extra.name];
   const section = extra.owns && v.parse(extra.owns.schema, undefined);
-  return extra.settings({ section, file: extra.name, environment: {}, config });
+  return extra.settings?.({ section, file: extra.name, environment: {}, config });
 }

@@ -5,4 +5,4 @@ import { createDemoPageRoutes } from './demo-page.js';
 /** The page's routes beside the API's. @example createApp({ ..., extensions: [demoPageExtension()] }) */
 export const demoPageExtension = (): AppExtension => ({ mount: (app) => void app.route('/', createDemoPageRoutes()) });
 
-export const demoPage = defineExtra({ name: 'demo-page', settings: () => undefined, api: demoPageExtension });
+export const demoPage = defineExtra({ name: 'demo-page', api: demoPageExtension });

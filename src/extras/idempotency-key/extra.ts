@@ -90,6 +90,5 @@ export function idempotencyKeyExtension(store: IdempotencyStore) {
 
 export const idempotencyKey = defineExtra({
   name: 'idempotency-key',
-  settings: () => undefined,
   api: ({ queue, beforeReplay }) => idempotencyKeyExtension(createBullmqIdempotencyStore({ ...queue, beforeReplay })),
 });
