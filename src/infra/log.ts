@@ -4,14 +4,8 @@ import { isRedisConnectionError } from './redis/connection.js';
 
 export type { Logger } from 'pino';
 
-export interface LoggerOptions {
-  name: string;
-  level: LevelWithSilent;
-  /** `pretty` loads the dev dependency pino-pretty; production uses `json`. */
-  format: 'pretty' | 'json';
-}
-
-async function destination(fd: 1 | 2, format: LoggerOptions['format']): Promise<DestinationStream> {
+/** `pretty` loads the dev dependency pino-pretty; production uses `json`. */
+async function destination(fd: 1 | 2, format: 'pretty' | 'json'): Promise<DestinationStream> {
   if (format === 'json') return pino.destination({ fd, sync: true });
   const { default: pretty } = await import('pino-pretty');
   return pretty({
@@ -23,20 +17,13 @@ async function destination(fd: 1 | 2, format: LoggerOptions['format']): Promise<
   });
 }
 
-/**
- * A pino logger that writes info and below to stdout, warn and above to stderr,
- * so operators can alert on stderr alone (the contract puts failures there).
- * @example const logger = await createLogger({ name: 'api', level: 'info', format: 'json' });
- */
-export async function createLogger(options: LoggerOptions): Promise<Logger> {
-  const streams = pino.multistream(
-    [
-      { level: 'trace', stream: await destination(1, options.format) },
-      { level: 'warn', stream: await destination(2, options.format) },
-    ],
-    { dedupe: true },
-  );
-  return pino({ name: options.name, level: options.level }, streams);
+/** Info and below to stdout, warn and above to stderr: operators can alert on stderr alone (failures go there). */
+export async function createLogger(options: { name: string; level: LevelWithSilent; format: 'pretty' | 'json' }) {
+  const streams = [
+    { level: 'trace' as const, stream: await destination(1, options.format) },
+    { level: 'warn' as const, stream: await destination(2, options.format) },
+  ];
+  return pino({ name: options.name, level: options.level }, pino.multistream(streams, { dedupe: true }));
 }
 
 /** A logger that drops everything: for tests that do not look at logs. */
@@ -44,12 +31,7 @@ export function createSilentLogger(): Logger {
   return pino({ level: 'silent' });
 }
 
-/**
- * Logs the first error of an outage and the recovery, not every retry: a Redis that is down for an
- * hour must not write thousands of identical lines.
- * @example const outage = createOutageLog(logger, 'job-queue Redis at localhost:6379');
- *          client.on('error', outage.error); client.on('ready', outage.recovered);
- */
+/** Logs an outage's first error and its end, not every retry: an hour down must not write thousands of lines. */
 export function createOutageLog(logger: Logger, what: string, consequence = 'retrying in the background') {
   let down = false;
   let reachable = false;
@@ -85,9 +67,8 @@ export function createOutageLog(logger: Logger, what: string, consequence = 'ret
 export type OutageLog = ReturnType<typeof createOutageLog>;
 
 /**
- * One log line per request: debug for a 2xx/3xx of the API (trace for pages, files, probes and
- * scrapes: ten per page load); info for 4xx and for a 503, whose outage the Redis
- * client reports once (a warning per answer would be an alert storm); error for a 500.
+ * One line per request: debug for the API's 2xx/3xx (trace for pages, files, probes, scrapes: ten per page load); info
+ * for 4xx and for a 503, whose outage the Redis client reports once (no alert storm); error for a 500.
  */
 export function requestLog(logger: Logger): MiddlewareHandler {
   return async function requestLogMiddleware(c, next) {

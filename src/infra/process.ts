@@ -5,9 +5,8 @@ import { ListenError } from './http/serve.js';
 import { createLogger } from './log.js';
 
 /**
- * A process's long-running part. `start` opens what it needs and rejects when the process cannot
- * serve (a port taken) — not when Redis is down, which it waits out; `stop` closes whatever
- * `start` opened, also after a failed start, and may be called more than once.
+ * A process's long-running part. `start` rejects when the process cannot serve (a port taken), not while Redis is
+ * down (it waits that out); `stop` closes what `start` opened, also after a failed start, and may run more than once.
  */
 export interface Service {
   start(): Promise<void>;
@@ -24,12 +23,10 @@ export function describeFailure(what: string, error: unknown, happened = 'could 
 }
 
 /**
- * An entry's whole life: loads the configuration, makes the logger, builds and starts the service,
- * and stops it on the first SIGTERM or SIGINT (exit 0; 1 when stopping fails or outlasts
- * `shutdownTimeoutMs`; later signals are ignored, so a double Ctrl-C does not cut a job in half).
- * A failed start, or a failure after it, closes what was opened and exits 1 at once: open Redis
- * clients must not keep alive a process that cannot do its work.
- * @example await runProcess('API server', (config, logger) => ({ service: createApiService({ config, logger }), shutdownTimeoutMs: 10_000 }));
+ * An entry's whole life: loads the configuration, makes the logger, builds and starts the service, and stops it on
+ * the first SIGTERM or SIGINT (exit 0; 1 when stopping fails or outlasts `shutdownTimeoutMs`; later signals are
+ * ignored, so a double Ctrl-C does not cut a job in half). A failed start, or a failure after it, closes what was
+ * opened and exits 1 at once: open Redis clients must not keep alive a process that cannot do its work.
  */
 export async function runProcess(
   { name, logName }: { name: string; logName: string },

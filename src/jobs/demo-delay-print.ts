@@ -20,7 +20,6 @@ const ALL_FORBIDDEN = new RegExp(ANY_FORBIDDEN.source, 'gu');
 /** The same rule as a whole-string pattern, so that the OpenAPI document carries it too. */
 const ONLY_PRINTABLE = /^(?:[^\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]|[\u200C\u200D])*$/u;
 
-/** Why `text` cannot be printed, naming the first offending character and its position in characters. */
 function forbiddenCharacterReason(text: string): string {
   const found = ANY_FORBIDDEN.exec(text);
   if (!found) return 'contains a character that cannot be printed';
@@ -49,10 +48,7 @@ export const MessageSchema = v.pipe(
 
 const pad = (value: number) => String(value).padStart(2, '0');
 
-/**
- * `YYYY-MM-DD HH:mm:ss` in the process's local time zone (set TZ to choose it).
- * @example formatTimestamp(new Date(2026, 0, 2, 3, 4, 5)) // '2026-01-02 03:04:05'
- */
+/** `YYYY-MM-DD HH:mm:ss` in the process's local time zone (set TZ to choose it). */
 export function formatTimestamp(date: Date): string {
   const day = `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
   return `${day} ${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;

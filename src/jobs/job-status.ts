@@ -1,7 +1,5 @@
-/** Where a job is in its life, as the status endpoint reports it. */
 export const JOB_STATES = ['delayed', 'waiting', 'active', 'completed', 'failed'] as const;
 
-/** `delayed`: not due yet, or awaiting a retry; `waiting`: due; `active`: running; `completed` / `failed`: for good. */
 export type JobState = (typeof JOB_STATES)[number];
 
 /** What the queue knows about one job. The payload is left out: it is the job's, not the viewer's. */
@@ -16,7 +14,6 @@ export interface JobStatus {
   /** Runs that have ended, failed or not (a run in progress is not counted). */
   readonly attemptsMade: number;
   readonly maxRetry: number;
-  /** When it completed or failed for good. */
   readonly finishedAt: Date | undefined;
   /** The last failed run's reason, also while a retry is pending. */
   readonly failureReason: string | undefined;

@@ -1,16 +1,10 @@
 import type { Logger } from 'pino';
 import * as v from 'valibot';
 
-/** How long most job types wait before their first run: 3 minutes. */
 export const DEFAULT_JOB_DELAY_SECONDS = 180;
-/** How many times most job types are retried after a failed run. */
 export const DEFAULT_MAX_RETRY = 10;
-/**
- * Retry delay most job types use: 30 s, then doubling (30 s, 1 min, 2 min, …), ±20 % jitter so a
- * burst of failures does not retry in lock step. Ten retries span about 8.5 hours in all.
- */
+/** 30 s, then doubling; ±20 % jitter so a burst of failures does not retry in lock step (ten retries: ~8.5 h). */
 export const DEFAULT_RETRY_BACKOFF = { type: 'exponential', delayMs: 30_000, jitter: 0.2 } as const;
-/** Upper bound of a per-job delay: 30 days. */
 export const MAX_DELAY_SECONDS = 30 * 24 * 60 * 60;
 /** Upper bound of a per-job retry count; beyond it exponential backoff reaches years. */
 export const MAX_RETRY_LIMIT = 25;
@@ -39,13 +33,8 @@ export interface JobContext {
   readonly signal?: AbortSignal;
 }
 
-/**
- * Everything the API and the worker need to know about one job type: one file per job type in
- * `src/jobs/`, listed once in `registry.ts`. Write it with {@link defineJob}.
- * `Input` is what a caller registers; `Payload` what the schema makes of it, which is what the queue
- * stores and the processor gets. The worker parses the stored payload again, so it must be valid
- * input too (a trim is fine; a transform to another type is refused by `defineJob`).
- */
+/** `Input` is what a caller registers, `Payload` what the schema makes of it (stored, processed). The worker parses
+ * it again, so it must be valid input too (a trim is fine; `defineJob` refuses a transform to another type). */
 export interface JobDefinition<Type extends string = string, Payload = unknown, Input = Payload> {
   /** Stable name stored with every job (BullMQ's job name); `namespace:action`. */
   readonly type: Type;
@@ -71,12 +60,8 @@ export function timingErrors(timing: { delaySeconds: number; maxRetry: number })
   return errors;
 }
 
-/**
- * Infers the literal `type`, the input and the payload from the schema, so definitions need no
- * annotations. Refuses at compile time a payload that is not valid input, and when the module
- * loads a delay, retry count or backoff out of range (naming the field and the limit).
- * @example export const sendWelcomeMail = defineJob({ type: 'mail:send_welcome', payloadSchema, …, createProcessor })
- */
+/** Infers `type`, input and payload, so definitions need no annotations; refuses a payload that is not valid input
+ * (at compile time) and a delay, retry count or backoff out of range (when the module loads). */
 export function defineJob<const Type extends string, Input, Payload extends Input>(
   definition: JobDefinition<Type, Payload, Input>,
 ): JobDefinition<Type, Payload, Input> {
@@ -93,46 +78,35 @@ export function defineJob<const Type extends string, Input, Payload extends Inpu
   return definition;
 }
 
-/**
- * Any definition. `any` because the payload is both read (schema) and written (processor), which
- * makes `JobDefinition` invariant in it: no other type admits every definition.
- */
+/** `any`: the payload is both read (schema) and written (processor), so no other type admits every definition. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyJobDefinition = JobDefinition<string, any, any>;
 
-/** The payload a definition's processor gets and the queue stores (its schema's output). */
-export type PayloadOf<D> = D extends { readonly payloadSchema: v.GenericSchema<unknown, infer Payload> }
-  ? Payload
-  : never;
+export type PayloadOf<D> = D extends { readonly payloadSchema: v.GenericSchema<unknown, infer P> } ? P : never;
 
-/** What a caller registers for a definition (its schema's input). */
 export type InputOf<D> = D extends { readonly payloadSchema: v.GenericSchema<infer Input, unknown> } ? Input : never;
 
 type IsUnion<T, All = T> = T extends unknown ? ([All] extends [T] ? false : true) : never;
 
-/**
- * `D` when it is one job type; a union (`cond ? a : b`, `definitions.find(…)!`, `registerJob<A | B>`)
- * would let one type's payload pass for another's, so it gets a type naming the mistake.
- */
+/** A union (`cond ? a : b`, `find(…)!`) would let one type's payload pass for another's: it gets a type naming that. */
 export type OneJobType<D> =
   true extends IsUnion<D> ? { error: 'pass one job definition, not a union of them' } : unknown;
 
-/** A job as the queue holds it: a name and its data. */
 export interface AnyJob {
   readonly name: string;
   readonly data: unknown;
 }
 
-/**
- * The jobs of a union of definitions as a discriminated union: checking `name` narrows `data`.
- * @example type KnownJob = JobOf<typeof demoDelayPrint | typeof sendWelcomeMail>
- */
+/** A discriminated union: checking `name` narrows `data`. */
 export type JobOf<D extends AnyJobDefinition> = D extends AnyJobDefinition
   ? { readonly name: D['type']; readonly data: PayloadOf<D> }
   : never;
 
 /** One invalid input field (dotted path; `(body)` for the value itself) and why: a 400's `errors`, a failed job's reason. */
 export type FieldError = { field: string; reason: string };
+
+export const fieldErrorsText = (errors: readonly FieldError[]) =>
+  errors.map((error) => `${error.field}: ${error.reason}`).join('; ');
 
 /** valibot's issues as `{ field, reason }`, one per field (the first issue of each). */
 export function toFieldErrors(issues: readonly v.BaseIssue<unknown>[]) {
@@ -154,11 +128,10 @@ export class InvalidJobPayloadError extends Error {
     readonly jobType: string,
     readonly errors: readonly FieldError[],
   ) {
-    super(`invalid payload for "${jobType}": ${errors.map((error) => `${error.field}: ${error.reason}`).join('; ')}`);
+    super(`invalid payload for "${jobType}": ${fieldErrorsText(errors)}`);
   }
 }
 
-/** Validates `data` with the job type's schema; throws {@link InvalidJobPayloadError}. */
 export function parsePayload<D extends AnyJobDefinition>(definition: D, data: unknown): PayloadOf<D> {
   const parsed = v.safeParse(definition.payloadSchema, data);
   if (!parsed.success) throw new InvalidJobPayloadError(definition.type, toFieldErrors(parsed.issues));

@@ -1,15 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import {
-  InvalidJobPayloadError,
-  parsePayload,
-  type AnyJob,
-  type AnyJobDefinition,
-  type InputOf,
-  type JobOf,
-  type OneJobType,
-  type RetryBackoff,
-  timingErrors,
-} from './job.js';
+import { InvalidJobPayloadError, parsePayload, timingErrors } from './job.js';
+import type { AnyJob, AnyJobDefinition, InputOf, JobOf, OneJobType, RetryBackoff } from './job.js';
 
 /** One job to store: the job (its name and data correlate), its id and its timing. */
 export type EnqueueRequest<Job extends AnyJob = AnyJob> = Job & {
@@ -20,11 +11,8 @@ export type EnqueueRequest<Job extends AnyJob = AnyJob> = Job & {
   readonly backoff: RetryBackoff;
 };
 
-/**
- * Stores jobs for the worker (the queue adapter implements it). `enqueue` resolves once the job
- * is stored and rejects with {@link QueueUnavailableError} when the store cannot be reached. A
- * property, not a method, so that a producer of other job types does not type-check.
- */
+/** `enqueue` resolves once the job is stored, or rejects with {@link QueueUnavailableError}. A property, not a
+ * method, so that a producer of other job types does not type-check. */
 export interface JobProducer<Job extends AnyJob = AnyJob> {
   readonly enqueue: (request: EnqueueRequest<Job>) => Promise<{ createdAt: number }>;
 }
@@ -51,20 +39,15 @@ export interface RegisterJobInput<Input> {
 export const REGISTRATION_OUTCOMES = ['stored', 'replayed', 'rejected', 'redis_unavailable'] as const;
 export type RegistrationOutcome = (typeof REGISTRATION_OUTCOMES)[number];
 
-/** Told of every registration's outcome by its job type (the metrics extra counts them). */
 export type RegistrationListener = (jobType: string, outcome: RegistrationOutcome) => void;
 
-/** What registering needs: a producer that takes this job type, and optionally ids and an outcome listener. */
 export interface RegisterDeps<D extends AnyJobDefinition> {
   producer: JobProducer<JobOf<D>>;
   newJobId?: (() => string) | undefined;
   onRegistration?: RegistrationListener | undefined;
 }
 
-/**
- * Runs one registration and tells `listener` how it ended: refused input and a store that cannot be
- * reached are outcomes too; any other error is a bug and is not counted.
- */
+/** Refused input and an unreachable store are outcomes too; any other error is a bug and is not counted. */
 export async function reportingOutcome<T>(
   listener: RegistrationListener | undefined,
   jobType: string,
@@ -84,10 +67,7 @@ export async function reportingOutcome<T>(
 
 export type RegisteredJob = ReturnType<typeof registeredJob>;
 
-/**
- * Validates the payload with the job type's schema (the worker checks the same), applies its
- * defaults and refuses a delay or retry count out of range (InvalidJobPayloadError, 400 in the API).
- */
+/** The payload parsed as the worker will parse it, the type's defaults applied, the timing in range (else 400). */
 export function resolveRegistration<D extends AnyJobDefinition>(
   definition: D,
   input: RegisterJobInput<InputOf<D>>,
@@ -103,27 +83,14 @@ export function resolveRegistration<D extends AnyJobDefinition>(
 }
 
 /** What the caller is told about a stored job. */
-export function registeredJob(
-  jobId: string,
-  job: { name: string; delayMs: number; attempts: number },
-  createdAt: number,
-) {
+export function registeredJob(jobId: string, job: Pick<EnqueueRequest, 'name' | 'delayMs' | 'attempts'>, at: number) {
   const { name, delayMs, attempts } = job;
-  return {
-    jobId,
-    jobType: name,
-    delaySeconds: delayMs / 1000,
-    maxRetry: attempts - 1,
-    runAt: new Date(createdAt + delayMs),
-  };
+  const runAt = new Date(at + delayMs);
+  return { jobId, jobType: name, delaySeconds: delayMs / 1000, maxRetry: attempts - 1, runAt };
 }
 
-/**
- * Validates and stores a job. Resolves only once the producer stored it, so a returned job is
- * never one that was lost. The payload's type is the definition's, and the producer must take that
- * job type: a payload of another type, or a job type the queue does not run, does not compile.
- * @example await registerJob({ producer }, demoDelayPrint, { payload: { message: 'hi' }, delaySeconds: 5 })
- */
+/** Resolves only once the job is stored, so a returned job is never one that was lost. A payload of another type,
+ * or a job type the producer does not take (one the queue does not run), does not compile. */
 export async function registerJob<D extends AnyJobDefinition>(
   deps: RegisterDeps<NoInfer<D>>,
   definition: D & OneJobType<D>,

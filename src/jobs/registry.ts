@@ -22,11 +22,8 @@ export function createJobRegistry<D extends AnyJobDefinition>(definitions: reado
   return registry;
 }
 
-/**
- * What a worker's definitions must be: every registered job type (the API may store any of them,
- * and a job no worker knows fails as "unknown job type"), plus any others it runs. A worker that
- * runs only some on purpose says so with {@link runsOnlySome}.
- */
+/** Every registered job type (the API may store any; a job no worker knows fails as "unknown job type"), plus any
+ * others; a worker that runs only some on purpose says so with {@link runsOnlySome}. */
 export type CoveringRegistry<D extends AnyJobDefinition> = string extends D['type']
   ? readonly D[] & SomeOnly<'(a widened list cannot be checked)'> // AnyJobDefinition[], a filter()
   : [Exclude<KnownJobDefinition['type'], D['type']>] extends [never]
@@ -36,10 +33,7 @@ export type CoveringRegistry<D extends AnyJobDefinition> = string extends D['typ
 /** What a list that leaves out registered types must carry: the error names them. */
 type SomeOnly<Missing> = { readonly runsOnlySome: true; readonly missingJobTypes?: Missing };
 
-/**
- * Marks a worker's definitions as a deliberate subset of the registry (e.g. one worker pool per job type).
- * @example createWorkerService({ config, logger, jobDeps, definitions: runsOnlySome([sendWelcomeMail]) })
- */
+/** A worker's definitions as a deliberate subset of the registry (e.g. one worker pool per job type). */
 export function runsOnlySome<D extends AnyJobDefinition>(definitions: readonly [D, ...D[]]) {
   return Object.assign([...definitions], { runsOnlySome: true } as const);
 }

@@ -61,7 +61,7 @@ const headerRef = (name: string) => ({ $ref: `#/components/headers/${name}` });
 /** `schema` as `#/components/schemas/{ref}` (hono-openapi's valibot converter reads metadata `ref`). */
 export const named = <S extends v.GenericSchema>(ref: string, schema: S) => v.pipe(schema, v.metadata({ ref }));
 
-/** A response for `describeRoute` with `headers` and those every /api/* answer carries (X-Request-Id, X-RateLimit-*). */
+/** For `describeRoute`: with `headers` and those every /api/* answer carries (X-Request-Id, X-RateLimit-*). */
 export const apiResponse = <C extends object>(description: string, content?: C, ...headers: string[]) => ({
   description,
   headers: Object.fromEntries([...EVERY_ANSWER, ...headers].map((name) => [name, headerRef(name)])),
@@ -71,11 +71,11 @@ export const apiResponse = <C extends object>(description: string, content?: C, 
 const NamedProblem = named('Problem', ProblemSchema);
 const PROBLEM_CONTENT = { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } };
 
-/** A problem+json answer for `describeRoute` (a route's own: 404, 409, 422, …), with the headers it carries. */
+/** A route's own problem+json answer for `describeRoute` (404, 409, 422, …). */
 export const problemAnswer = (description: string, ...headers: string[]) =>
   apiResponse(description, PROBLEM_CONTENT, ...headers);
 
-/** The answers every `/api/*` operation can give, whichever route it is: the app's middleware and error handler give them. */
+/** The answers the app's middleware and error handler give on every `/api/*` operation. */
 const EVERY_OPERATION = {
   401: problemAnswer('No API key, or a malformed, forged, expired, revoked or other-APP_ENV one', 'WWW-Authenticate'),
   403: problemAnswer('The API key lacks the scope this operation needs', 'WWW-Authenticate'),
@@ -86,7 +86,7 @@ const EVERY_OPERATION = {
     'Retry-After',
   ),
 };
-/** And those of an operation that may carry a body (every method but GET): the body limit and the JSON check. */
+/** And on every method but GET: the body limit and the JSON check. */
 const WITH_BODY = {
   413: problemAnswer('Body larger than server.body_limit_bytes'),
   415: problemAnswer('A body that is not application/json'),
@@ -98,17 +98,15 @@ const INVALID = problemAnswer('Invalid request: errors names each field and why'
 type ApiDocument = Awaited<ReturnType<typeof generateSpecs>>;
 type Operation = NonNullable<NonNullable<ApiDocument['paths']>[string]>['get'];
 
-/**
- * What every `/api/*` operation has without its route saying so: the bearer security with the scope
- * its method needs (as bearerAuth decides it), and the shared problem answers. A route's own
- * `describeRoute` states only what is its own (its success body, its extra problems) and wins.
- */
+/** What every `/api/*` operation has without its route saying so (a route's own `describeRoute` wins): the bearer
+ * security with the scope its method needs (as bearerAuth decides it), and the shared problem answers. */
 function withApiDefaults(document: ApiDocument): ApiDocument {
+  const used = new Set<string>();
   for (const [path, item] of Object.entries(document.paths ?? {})) {
-    if (!path.startsWith('/api/') || !item) continue;
     for (const method of ['get', 'post', 'put', 'patch', 'delete'] as const) {
-      const operation: Operation = item[method];
-      if (!operation) continue;
+      const operation: Operation = item?.[method];
+      for (const tag of operation?.tags ?? []) used.add(tag);
+      if (!operation || !path.startsWith('/api/')) continue;
       const scope = method === 'get' ? 'read' : 'write';
       operation.security ??= [{ bearerAuth: [scope] }];
       const shared = { ...EVERY_OPERATION, ...(method === 'get' ? {} : WITH_BODY) };
@@ -118,55 +116,41 @@ function withApiDefaults(document: ApiDocument): ApiDocument {
   }
   // A tag an operation names is declared if the document does not list it yet (list yours in `tags` below to describe it).
   const declared = new Set((document.tags ?? []).map((tag) => tag.name));
-  const used = Object.values(document.paths ?? {}).flatMap((item) =>
-    (['get', 'post', 'put', 'patch', 'delete'] as const).flatMap((method) => item?.[method]?.tags ?? []),
-  );
-  const missing = [...new Set(used)].filter((name) => !declared.has(name));
+  const missing = [...used].filter((name) => !declared.has(name));
   const described = missing.map((name) => ({ name, description: `The ${name} endpoints` }));
   if (missing.length > 0) document.tags = [...(document.tags ?? []), ...described];
   return document;
 }
 
-/**
- * `GET /openapi.json` from `app`'s `/api/*` routes (`describeRoute`, validators) and `GET /docs` (Swagger UI).
- * @example app.route('/', createApiDocsRoutes(app));
- */
+const description =
+  'Registers delayed background jobs; a worker process runs them. Every /api/* call needs `Authorization: Bearer <API key>` ' +
+  '(make one with `npm run api-key`). Errors are application/problem+json (RFC 9457).';
+const apiKeyDescription = 'An API key from npm run api-key: a JWT (HS256) with scope read and/or write';
+
+/** `GET /openapi.json` from `app`'s `/api/*` routes (`describeRoute`, validators) and `GET /docs` (Swagger UI). */
 export function createApiDocsRoutes(app: Hono) {
   let document: Promise<ApiDocument> | undefined;
   const build = async () => {
     const problem = await resolver(NamedProblem).toOpenAPISchema();
-    return withApiDefaults(
-      await generateSpecs(app, {
-        documentation: {
-          openapi: '3.1.0',
-          info: {
-            title: 'dm-jobqueue API',
-            version: '0.1.0',
-            license: { name: 'MIT', identifier: 'MIT' },
-            description:
-              'Registers delayed background jobs; a worker process runs them. Every /api/* call needs `Authorization: Bearer <API key>` ' +
-              '(make one with `npm run api-key`). Errors are application/problem+json (RFC 9457).',
+    const spec = await generateSpecs(app, {
+      documentation: {
+        openapi: '3.1.0',
+        info: { title: 'dm-jobqueue API', version: '0.1.0', license: { name: 'MIT', identifier: 'MIT' }, description },
+        tags: [{ name: 'dm-jobqueue', description: 'The reference job queue' }],
+        // Relative: the server that served this document, wherever it is deployed.
+        servers: [{ url: '/', description: 'This server' }],
+        components: {
+          headers: HEADERS,
+          securitySchemes: {
+            bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: apiKeyDescription },
           },
-          tags: [{ name: 'dm-jobqueue', description: 'The reference job queue' }],
-          // Relative: the server that served this document, wherever it is deployed.
-          servers: [{ url: '/', description: 'This server' }],
-          components: {
-            headers: HEADERS,
-            securitySchemes: {
-              bearerAuth: {
-                type: 'http',
-                scheme: 'bearer',
-                bearerFormat: 'JWT',
-                description: 'An API key from npm run api-key: a JWT (HS256) with scope read and/or write',
-              },
-            },
-            schemas: { ...problem.components?.schemas },
-          },
+          schemas: { ...problem.components?.schemas },
         },
-        exclude: [/^(?!\/api\/)/],
-        defaultValidationErrorResponse: INVALID,
-      }),
-    );
+      },
+      exclude: [/^(?!\/api\/)/],
+      defaultValidationErrorResponse: INVALID,
+    });
+    return withApiDefaults(spec);
   };
   const swaggerUi = serveStatic({ root: SWAGGER_UI_DIR, rewriteRequestPath: (file) => file.replace(/^\/docs/, '') });
   const page = serveStatic({ root: DOCS_PAGE_DIR, rewriteRequestPath: (file) => file.replace(/^\/docs\/?/, '/') });

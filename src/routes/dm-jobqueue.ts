@@ -7,7 +7,7 @@ import { MAX_DELAY_SECONDS, MAX_RETRY_LIMIT } from '../jobs/job.js';
 import { JOB_STATES, type JobStatusReader } from '../jobs/job-status.js';
 import { apiResponse, named, problemAnswer } from './api-docs.js';
 import { describeRegistration, registerForRequest, registrationBody, type RegistrationDeps } from './registration.js';
-import { PROBLEM_TYPES, problemResponse } from '../infra/http/problem.js';
+import { described, notFound } from '../infra/http/problem.js';
 
 const boundedInteger = (max: number, unit: string, description: string) =>
   v.optional(
@@ -50,17 +50,12 @@ const Timestamp = v.pipe(v.string(), v.isoTimestamp());
 export const JobStatusResponseSchema = v.object({
   job_id: v.string(),
   job_type: v.string(),
-  state: v.pipe(
+  state: described(
     v.picklist(JOB_STATES),
-    v.description(
-      'delayed: not due yet or waiting for a retry; waiting: due; active: running; completed / failed: finished for good.',
-    ),
+    'delayed: not due yet or waiting for a retry; waiting: due; active: running; completed / failed: finished for good.',
   ),
-  run_at: v.pipe(Timestamp, v.description('When the first run was due.')),
-  next_run_at: v.pipe(
-    v.nullable(Timestamp),
-    v.description('While delayed: the earliest the next run (first or retry) starts.'),
-  ),
+  run_at: described(Timestamp, 'When the first run was due.'),
+  next_run_at: described(v.nullable(Timestamp), 'While delayed: the earliest the next run (first or retry) starts.'),
   attempts_made: v.pipe(v.number(), v.integer()),
   max_retry: v.pipe(v.number(), v.integer()),
   finished_at: v.nullable(Timestamp),
@@ -70,6 +65,7 @@ export const JobStatusResponseSchema = v.object({
 const UNKNOWN_JOB = 'it may have finished and been removed after the retention time, or never existed';
 
 const json = (ref: string, s: v.GenericSchema) => ({ 'application/json': { schema: resolver(named(ref, s)) } });
+const UUID = { type: 'string', format: 'uuid' } as const;
 
 // Security (the scope follows the method) and the shared problem answers come from createApiDocsRoutes.
 const registerDescription = {
@@ -91,15 +87,7 @@ const describeStatus = describeRoute({
   tags: ['dm-jobqueue'],
   summary: "A job's state",
   description: 'Where the job is in its life; the payload is left out. Poll it no more than every few seconds.',
-  parameters: [
-    {
-      name: 'id',
-      in: 'path',
-      required: true,
-      description: 'The job_id register answered',
-      schema: { type: 'string', format: 'uuid' },
-    },
-  ],
+  parameters: [{ name: 'id', in: 'path', required: true, description: 'The job_id register answered', schema: UUID }],
   responses: {
     200: apiResponse('The job', json('JobStatus', JobStatusResponseSchema)),
     404: problemAnswer('No job with that id: removed after its retention time, or never registered through this API'),
@@ -110,7 +98,6 @@ export interface DmJobqueueDeps extends RegistrationDeps {
   statusReader: JobStatusReader;
 }
 
-/** The routes: `app.route('/api/dm-jobqueue', createDmJobqueueRoutes(deps))`. */
 export function createDmJobqueueRoutes(deps: DmJobqueueDeps) {
   return new Hono()
     .post(
@@ -140,10 +127,7 @@ export function createDmJobqueueRoutes(deps: DmJobqueueDeps) {
       // The API makes job ids with randomUUID; anything else is none of its jobs (and never reaches Redis).
       const uuid = v.is(v.pipe(v.string(), v.uuid()), id);
       const status = uuid ? await deps.statusReader.read(id) : undefined;
-      if (!status) {
-        const detail = `No job with id "${id}" (${uuid ? UNKNOWN_JOB : 'job ids are UUIDs'})`;
-        return problemResponse(c, { type: PROBLEM_TYPES.notFound, title: 'Not Found', status: 404, detail });
-      }
+      if (!status) return notFound(c, `No job with id "${id}" (${uuid ? UNKNOWN_JOB : 'job ids are UUIDs'})`);
       // The state changes while the client polls: never serve it from a cache.
       c.header('Cache-Control', 'no-store');
       return c.json({

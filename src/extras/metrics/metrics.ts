@@ -26,12 +26,7 @@ const STATUSES = ['200', '201', '400', '401', '403', '404', '409', '413', '415',
 /** A worker's `job_type` for a job name the registry does not know (another client on the queue): one series, not one per name. */
 export const UNKNOWN_JOB_TYPE = 'unknown';
 
-/**
- * The API's metrics. Counters start at 0 for every label value known up front (Prometheus's
- * `rate()` cannot count a series' first increment): `zeroHttpRoutes` does it for the routes, and
- * the registration counter for every registered job type × outcome.
- * @example const metrics = createApiMetrics(); app.use(httpMetrics(metrics));
- */
+/** The API's metrics; every series known up front starts at 0 (`rate()` cannot count a series' first increment). */
 export function createApiMetrics(jobTypes: readonly string[] = jobDefinitions.map((definition) => definition.type)) {
   const registry = newRegistry();
   const jobsRegistered = new Counter({
@@ -42,27 +37,21 @@ export function createApiMetrics(jobTypes: readonly string[] = jobDefinitions.ma
   });
   for (const jobType of jobTypes)
     for (const outcome of REGISTRATION_OUTCOMES) jobsRegistered.inc({ job_type: jobType, outcome }, 0);
-  return {
-    registry,
-    httpRequests: new Counter({
-      name: 'http_requests_total',
-      help: 'HTTP requests answered, by route pattern and status',
-      labelNames: ['method', 'route', 'status'],
-      registers: [registry],
-    }),
-    httpDuration: new Histogram({
-      name: 'http_request_duration_seconds',
-      help: 'Time to answer an HTTP request, by route pattern',
-      labelNames: ['method', 'route'],
-      buckets: SECONDS.slice(0, 11),
-      registers: [registry],
-    }),
-    jobsRegistered,
-    /** The core's registration listener: counts each outcome where the job was registered, by its job type. */
-    countRegistration: (jobType: string, outcome: RegistrationOutcome): void => {
-      jobsRegistered.inc({ job_type: jobType, outcome });
-    },
-  };
+  const registers = [registry];
+  const help = 'HTTP requests answered, by route pattern and status';
+  const labelNames = ['method', 'route', 'status'];
+  const httpRequests = new Counter({ name: 'http_requests_total', help, labelNames, registers });
+  const httpDuration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'Time to answer an HTTP request, by route pattern',
+    labelNames: ['method', 'route'],
+    buckets: SECONDS.slice(0, 11),
+    registers,
+  });
+  /** The registration listener: counts each outcome by job type. */
+  const countRegistration = (jobType: string, outcome: RegistrationOutcome) =>
+    void jobsRegistered.inc({ job_type: jobType, outcome });
+  return { registry, httpRequests, httpDuration, jobsRegistered, countRegistration };
 }
 
 export type ApiMetrics = ReturnType<typeof createApiMetrics>;
@@ -149,11 +138,7 @@ export function createWorkerMetrics(jobTypes: readonly string[], queueDepth: Que
 /** Prometheus's text format, version 0.0.4. */
 const CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
-/**
- * `GET /metrics` in Prometheus's text format behind basic auth (Hono's basicAuth compares in
- * constant time).
- * @example app.route('/', createMetricsRoutes(metrics.registry, credentials));
- */
+/** `GET /metrics` in Prometheus's text format behind the throttled basic auth. */
 export function createMetricsRoutes(registry: Registry, credentials: BasicCredentials) {
   const { username, password } = credentials;
   return new Hono()

@@ -8,10 +8,7 @@ import { KEY_VERSION, type Config } from '../config/schema.js';
 export const SCOPES = ['read', 'write'] as const;
 export type Scope = (typeof SCOPES)[number];
 
-/**
- * The settings both signing and verifying need: `API_SECRET_KEY` (HS256, the string's bytes, as the original
- * Go template), `api.auth.issuer`, the APP_ENV a key is valid for, `key_version` and `invalid_versions`.
- */
+/** What signing and verifying need; the secret's string bytes are the HS256 key, as in the original Go template. */
 export interface ApiKeySettings {
   secret: string;
   issuer: string;
@@ -24,18 +21,13 @@ export interface ApiKeySettings {
 export const MIN_SECRET_LENGTH = 32;
 
 const time = v.optional(v.number());
+const words = (text: string) => text.split(' ').filter(Boolean);
 /** The original template's public-key claims (`iss`, `sub`, `type`, `scope` list, `iat`, `version`, `env`), `exp`, `nbf`. */
 const ClaimsSchema = v.object({
   iss: v.string(),
   type: v.literal('public'),
   // A list, as the original issues it; a space-separated string (OAuth 2.0 style) is accepted too.
-  scope: v.union([
-    v.array(v.string()),
-    v.pipe(
-      v.string(),
-      v.transform((text) => text.split(' ').filter(Boolean)),
-    ),
-  ]),
+  scope: v.union([v.array(v.string()), v.pipe(v.string(), v.transform(words))]),
   version: v.pipe(v.string(), v.regex(KEY_VERSION)),
   env: v.string(),
   ...{ exp: time, nbf: time, iat: time },
@@ -48,18 +40,13 @@ type Verify = (token: string) => Record<string, unknown>;
 
 /** One fast-jwt verifier per settings: HS256 only (`none` refused), caching results (a repeat costs no HMAC). */
 const verifiers = new WeakMap<ApiKeySettings, Verify>();
+const VERIFIER_OPTIONS = { algorithms: ['HS256' as const], ignoreExpiration: true, ignoreNotBefore: true, cache: 1000 };
 
 function verifierFor(settings: ApiKeySettings): Verify {
   let verifier = verifiers.get(settings);
   if (!verifier) {
     // Payloads are plain JSON objects; fast-jwt types them as any.
-    verifier = createVerifier({
-      key: settings.secret,
-      algorithms: ['HS256'],
-      ignoreExpiration: true,
-      ignoreNotBefore: true,
-      cache: 1000,
-    }) as Verify;
+    verifier = createVerifier({ key: settings.secret, ...VERIFIER_OPTIONS }) as Verify;
     verifiers.set(settings, verifier);
   }
   return verifier;
@@ -74,10 +61,7 @@ export type Verification =
 const refuse = (reason: Refusal, detail: string): Verification => ({ ok: false, reason, detail });
 const NEW_KEY = 'make a new one with npm run api-key';
 
-/**
- * Checks an API key's signature (HS256, constant time), claims, times, issuer, env and version; the reasons name
- * what to fix, never why a signature failed. @example (await verifyApiKey(token, settings)).ok
- */
+/** Checks signature (HS256, constant time), claims, times, issuer, env, version; never says why a signature failed. */
 export async function verifyApiKey(token: string, settings: ApiKeySettings, now?: number): Promise<Verification> {
   let payload: Record<string, unknown>;
   const signature = token.slice(token.lastIndexOf('.') + 1);
@@ -97,10 +81,8 @@ export async function verifyApiKey(token: string, settings: ApiKeySettings, now?
   if (nbf !== undefined && nbf > seconds + CLOCK_SKEW_SECONDS) return refuse('invalid', 'The API key is not valid yet');
   const elsewhere = 'The API key was issued for another service: make one for this API with npm run api-key';
   if (iss !== settings.issuer) return refuse('other-issuer', elsewhere);
-  if (env !== settings.env) {
-    const detail = `The API key is for APP_ENV=${env}, and this API runs as ${settings.env}: make one with APP_ENV=${settings.env} npm run api-key`;
-    return refuse('other-env', detail);
-  }
+  const otherEnv = `The API key is for APP_ENV=${env}, and this API runs as ${settings.env}: make one with APP_ENV=${settings.env} npm run api-key`;
+  if (env !== settings.env) return refuse('other-env', otherEnv);
   const revoked = `The API key has been revoked (its version is listed in api.auth.invalid_versions): ${NEW_KEY}`;
   if (settings.invalidVersions.includes(version)) return refuse('revoked', revoked);
   return { ok: true, scopes: scope, subject: typeof payload.sub === 'string' ? payload.sub : undefined };
@@ -116,16 +98,12 @@ export interface NewApiKey {
   now?: number;
 }
 
-/** Signs an API key for `settings.env`. @example await signApiKey(settings, { scopes: ['read'], expiresInSeconds: 60 }) */
+/** Signs an API key for `settings.env`. */
 export async function signApiKey(settings: ApiKeySettings, key: NewApiKey): Promise<string> {
   const iat = key.now ?? Math.floor(Date.now() / 1000);
   // fast-jwt stamps iat (and exp from expiresIn, in ms) from clockTimestamp.
-  const signer = createSigner({
-    key: settings.secret,
-    algorithm: 'HS256',
-    clockTimestamp: iat * 1000,
-    ...(key.expiresInSeconds === undefined ? {} : { expiresIn: key.expiresInSeconds * 1000 }),
-  });
+  const expiry = key.expiresInSeconds === undefined ? {} : { expiresIn: key.expiresInSeconds * 1000 };
+  const signer = createSigner({ key: settings.secret, algorithm: 'HS256', clockTimestamp: iat * 1000, ...expiry });
   return signer({
     iss: settings.issuer,
     sub: key.subject ?? 'api-key',
@@ -141,18 +119,14 @@ export function newSecret(): string {
   return randomBytes(32).toString('base64');
 }
 
-/**
- * The API-key settings of a configuration; a missing or short `API_SECRET_KEY` stops the start-up (authentication
- * is on in every environment) with one line saying how to make one. @example apiKeySettings(loadConfig())
- */
+/** A config's API-key settings; a missing or short API_SECRET_KEY stops start-up (authentication is always on). */
 export function apiKeySettings(config: Config): ApiKeySettings {
   const secret = config.secrets.apiSecretKey;
   const howTo = `make one with: npm run api-key -- --new-secret, and put API_SECRET_KEY=<it> in the environment or in .env.${config.env}.local (git-ignored)`;
-  if (secret === undefined) throw new ConfigError('API_SECRET_KEY', '', `is not set; ${howTo}`);
-  if (secret.length < MIN_SECRET_LENGTH) {
-    const reason = `is ${secret.length} characters, at least ${MIN_SECRET_LENGTH} are needed; ${howTo}`;
-    throw new ConfigError('API_SECRET_KEY', '', reason);
-  }
+  const refused = (reason: string) => new ConfigError('API_SECRET_KEY', '', `${reason}; ${howTo}`);
+  if (secret === undefined) throw refused('is not set');
+  if (secret.length < MIN_SECRET_LENGTH)
+    throw refused(`is ${secret.length} characters, at least ${MIN_SECRET_LENGTH} are needed`);
   const { issuer, key_version: keyVersion, invalid_versions: invalidVersions } = config.app.api.auth;
   return { secret, issuer, env: config.env, keyVersion, invalidVersions };
 }

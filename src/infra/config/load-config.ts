@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import dotenvFlow from 'dotenv-flow';
-import * as v from 'valibot';
+import type * as v from 'valibot';
 import { parseDocument } from 'yaml';
 
 import type { Extra } from '../../extras/extra.js';
@@ -34,6 +34,9 @@ export interface LoadConfigOptions {
   dotenv?: boolean;
 }
 
+const isMapping = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
 function readYaml(file: string, displayName: string): Record<string, unknown> {
   if (!existsSync(file)) {
     const hint = existsSync(`${file}.example`) ? ` (copy ${path.basename(file)}.example and adjust it)` : '';
@@ -43,22 +46,12 @@ function readYaml(file: string, displayName: string): Record<string, unknown> {
   const [error] = document.errors;
   if (error) throw new ConfigError(displayName, '', `invalid YAML: ${error.message}`);
   const value: unknown = document.toJS();
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new ConfigError(displayName, '', 'must be a YAML mapping');
-  }
-  return value as Record<string, unknown>;
+  if (!isMapping(value)) throw new ConfigError(displayName, '', 'must be a YAML mapping');
+  return value;
 }
 
 /** A config file read and overridden from the environment, its extras' sections taken out (by extra name). */
-interface ReadFile {
-  displayName: string;
-  document: Record<string, unknown>;
-  sections: Map<string, unknown>;
-  /** Which dotted keys came from which variable, to name them in errors. */
-  fromEnv: Map<string, string>;
-}
-
-function readFile(file: OverrideFile, dir: string, appEnv: AppEnv, environment: NodeJS.ProcessEnv): ReadFile {
+function readFile(file: OverrideFile, dir: string, appEnv: AppEnv, environment: NodeJS.ProcessEnv) {
   const displayName = path.join(path.relative(process.cwd(), dir) || '.', appEnv, `${file}.yaml`);
   const document = readYaml(path.join(dir, appEnv, `${file}.yaml`), displayName);
   const fromEnv = applyEnvOverrides(file, document, environment);
@@ -66,44 +59,36 @@ function readFile(file: OverrideFile, dir: string, appEnv: AppEnv, environment: 
   // cacheserver.yaml's sections are connections under `redis:`.
   const parent = file === 'cacheserver' ? document.redis : document;
   for (const { name, owns } of EXTRAS) {
-    if (owns?.file !== file || typeof parent !== 'object' || parent === null) continue;
-    const holder = parent as Record<string, unknown>;
-    sections.set(name, holder[owns.key]);
-    delete holder[owns.key];
+    if (owns?.file !== file || !isMapping(parent)) continue;
+    sections.set(name, parent[owns.key]);
+    delete parent[owns.key];
   }
   return { displayName, document, sections, fromEnv };
 }
 
-/** The variable that set `key`, or one below it (REDIS_JOBQUEUE_SENTINEL_ADDRS for redis.jobqueue.sentinel). */
-function withVariable(error: ConfigError, fromEnv: Map<string, string>): ConfigError {
+/** A ConfigError naming the variable that set its key or one below it (REDIS_JOBQUEUE_SENTINEL_ADDRS: the sentinel). */
+function withVariable(error: unknown, fromEnv: Map<string, string>): unknown {
+  if (!(error instanceof ConfigError)) return error;
   const { key } = error;
   const variable = [...fromEnv].find(([dotted]) => key.startsWith(dotted) || dotted.startsWith(`${key}.`))?.[1];
   return variable ? new ConfigError(error.file, key, `${error.reason} (the value comes from ${variable})`) : error;
 }
 
-function validate<TSchema extends v.GenericSchema>(schema: TSchema, read: ReadFile): v.InferOutput<TSchema> {
-  const result = v.safeParse(schema, read.document);
-  if (result.success) return result.output;
-  const [issue] = result.issues;
-  const key = v.getDotPath(issue) ?? '';
-  throw withVariable(new ConfigError(read.displayName, key || '(top level)', issue.message), read.fromEnv);
+function validate<T extends v.GenericSchema>(schema: T, read: ReturnType<typeof readFile>): v.InferOutput<T> {
+  try {
+    return validateSection(schema, read.document, read.displayName);
+  } catch (error) {
+    throw withVariable(error, read.fromEnv);
+  }
 }
 
-/**
- * Reads, overrides from the environment and validates both configuration files.
- * Throws {@link ConfigError} naming the file, the key and the reason.
- * @example const config = loadConfig(); // APP_ENV=develop -> config/develop/*.yaml
- */
+/** Reads, overrides from the environment and validates both files; a {@link ConfigError} names file, key and reason. */
 export function loadConfig(options: LoadConfigOptions = {}): Config {
   const environment = options.environment ?? process.env;
-  const rawEnv = environment.APP_ENV?.trim() || 'develop';
-  if (!(APP_ENVS as readonly string[]).includes(rawEnv)) {
-    throw new ConfigError('APP_ENV', '', `"${rawEnv}" is not one of ${APP_ENVS.join(', ')}`);
-  }
-  const appEnv = rawEnv as AppEnv;
-  if (options.dotenv ?? true) {
-    dotenvFlow.config({ node_env: appEnv, silent: true });
-  }
+  const appEnv = (environment.APP_ENV?.trim() || 'develop') as AppEnv;
+  if (!APP_ENVS.includes(appEnv))
+    throw new ConfigError('APP_ENV', '', `"${appEnv}" is not one of ${APP_ENVS.join(', ')}`);
+  if (options.dotenv ?? true) dotenvFlow.config({ node_env: appEnv, silent: true });
   const dir = options.dir ?? environment.CONFIG_DIR ?? DEFAULT_CONFIG_DIR;
   const read = {
     config: readFile('config', dir, appEnv, environment),
@@ -122,19 +107,18 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     const file = `${displayName}: ${prefix}${extra.owns?.key ?? ''}`;
     try {
       const section = extra.owns && validateSection(extra.owns.schema, sections.get(extra.name), file);
-      extras[extra.name] = extra.settings({ section, file, environment, config });
+      extras[extra.name] = extra.settings?.({ section, file, environment, config });
     } catch (error) {
-      throw error instanceof ConfigError ? withVariable(error, fromEnv) : error;
+      throw withVariable(error, fromEnv);
     }
   }
   return { ...config, extras };
 }
 
 /**
- * The environment variables that may override a YAML value, for containers and tests: the dotted
- * key (`redis.*` is cacheserver.yaml, the rest config.yaml), its kind, and the YAML alternative it
- * replaces (REDIS_JOBQUEUE_ADDR in a container overrides a `sentinel:` in the file; kept when a
- * variable set that too, and then validation says "not both"). Kept small on purpose.
+ * The variables that may override a YAML value, for containers and tests (kept small on purpose): the dotted key
+ * (`redis.*` is cacheserver.yaml), its kind, and the alternative it replaces (REDIS_JOBQUEUE_ADDR overrides a file's
+ * `sentinel:`, which stays when a variable set that too, and then validation says "not both").
  */
 const OVERRIDES = {
   SERVER_PORT: ['server.port', 'number'],
@@ -156,23 +140,21 @@ const OVERRIDES = {
   REDIS_JOBQUEUE_SENTINEL_PASSWORD: ['redis.jobqueue.sentinel.password'],
   REDIS_JOBQUEUE_USERNAME: ['redis.jobqueue.username'],
   REDIS_JOBQUEUE_PASSWORD: ['redis.jobqueue.password'],
-} satisfies Record<string, readonly [key: string, kind?: 'number' | 'string' | 'list', replaces?: string]>;
+} satisfies Record<string, Override>;
 
-export type OverrideFile = 'config' | 'cacheserver';
-
-type Override = readonly [key: string, kind?: string, replaces?: string];
-const ALL_OVERRIDES = [OVERRIDES, ...EXTRAS.map((extra) => extra.env ?? {})].flatMap<[string, Override]>(
-  Object.entries,
-);
+type Override = readonly [key: string, kind?: 'number' | 'string' | 'list', replaces?: string];
+type OverrideFile = 'config' | 'cacheserver';
 
 /** The core's variables and every extra's. */
-export const ENV_OVERRIDES = ALL_OVERRIDES.map(([variable, [key, kind = 'string', replaces]]) => ({
-  variable,
-  file: key.startsWith('redis.') ? 'cacheserver' : 'config',
-  path: key.split('.'),
-  kind,
-  replaces: replaces?.split('.'),
-}));
+export const ENV_OVERRIDES = [OVERRIDES, ...EXTRAS.map((extra) => extra.env ?? {})]
+  .flatMap<[string, Override]>(Object.entries)
+  .map(([variable, [key, kind = 'string', replaces]]) => ({
+    variable,
+    file: key.startsWith('redis.') ? 'cacheserver' : 'config',
+    path: key.split('.'),
+    kind,
+    replaces: replaces?.split('.'),
+  }));
 
 /** Numbers stay strings when they do not look like one, so validation names the bad value. */
 function convert(raw: string, kind: string): unknown {
@@ -185,8 +167,7 @@ function convert(raw: string, kind: string): unknown {
 function setPath(target: Record<string, unknown>, path: readonly string[], value: unknown): void {
   let node = target;
   for (const key of path.slice(0, -1)) {
-    const child = node[key];
-    if (typeof child !== 'object' || child === null || Array.isArray(child)) node[key] = {};
+    if (!isMapping(node[key])) node[key] = {};
     node = node[key] as Record<string, unknown>;
   }
   const last = path[path.length - 1] ?? '';
@@ -194,15 +175,8 @@ function setPath(target: Record<string, unknown>, path: readonly string[], value
   else node[last] = value;
 }
 
-/**
- * Writes the set variables into the raw (not yet validated) YAML document.
- * Returns which dotted keys came from which variable, to name them in errors.
- */
-export function applyEnvOverrides(
-  file: OverrideFile,
-  document: Record<string, unknown>,
-  environment: Readonly<Record<string, string | undefined>>,
-): Map<string, string> {
+/** Writes the set variables into the raw YAML document; returns which dotted key came from which variable. */
+function applyEnvOverrides(file: OverrideFile, document: Record<string, unknown>, environment: NodeJS.ProcessEnv) {
   const set = ENV_OVERRIDES.filter(({ variable, file: of }) => of === file && environment[variable]);
   const isSet = (path: readonly string[]) => set.some((other) => path.every((key, i) => other.path[i] === key));
   for (const { replaces } of set) if (replaces && !isSet(replaces)) setPath(document, replaces, undefined);

@@ -8,21 +8,19 @@ export interface HostPort {
 
 const ADDR_PATTERN = /^(?:\[([0-9a-fA-F:.]+)\]|([^\s:[\]]+)):(\d{1,5})$/;
 
-/** Parses `host:port`, or undefined. @example parseAddr('localhost:6379') // { host: 'localhost', port: 6379 } */
+/** Parses `host:port`, or undefined. */
 export function parseAddr(text: string): HostPort | undefined {
   const match = ADDR_PATTERN.exec(text.trim());
-  if (!match) return undefined;
-  const port = Number(match[3]);
-  if (port < 1 || port > 65_535) return undefined;
+  const port = Number(match?.[3]);
+  if (!match || port < 1 || port > 65_535) return undefined;
   return { host: match[1] ?? match[2] ?? '', port };
 }
 
-/** The inverse of {@link parseAddr}, IPv6 in brackets. @example formatAddr({ host: '::1', port: 6379 }) // '[::1]:6379' */
+/** The inverse of {@link parseAddr}, IPv6 in brackets. */
 export function formatAddr({ host, port }: HostPort): string {
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
-/** valibot schema: a `host:port` string, transformed into a {@link HostPort}. */
 export const AddrSchema = v.pipe(
   v.string(),
   v.check((text) => parseAddr(text) !== undefined, 'must be "host:port" with a port from 1 to 65535'),
@@ -32,27 +30,19 @@ export const AddrSchema = v.pipe(
 export const Port = v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(65_535));
 export const NonNegativeInt = v.pipe(v.number(), v.integer(), v.minValue(0));
 export const PositiveInt = v.pipe(v.number(), v.integer(), v.minValue(1));
+const matching = (pattern: RegExp, message: string) => v.pipe(v.string(), v.regex(pattern, message));
 
 /** A queue name or key prefix: letters, digits, "_", "." or "-", or a hash tag (`{dm-jobqueue}`); no ":". */
-const KeyPart = v.pipe(
-  v.string(),
-  v.regex(
-    /^(?:[\w.-]{1,100}|\{[\w.-]{1,98}\})$/,
-    'letters, digits, "_", "." or "-" only, optionally in braces as a hash tag ("{dm-jobqueue}")',
-  ),
+const KeyPart = matching(
+  /^(?:[\w.-]{1,100}|\{[\w.-]{1,98}\})$/,
+  'letters, digits, "_", "." or "-" only, optionally in braces as a hash tag ("{dm-jobqueue}")',
 );
 
-const RetentionSchema = v.strictObject({
-  count: NonNegativeInt,
-  age_seconds: NonNegativeInt,
-});
+const RetentionSchema = v.strictObject({ count: NonNegativeInt, age_seconds: NonNegativeInt });
 
-const Origin = v.pipe(
-  v.string(),
-  v.regex(
-    /^https?:\/\/[^/\s]+$/,
-    'must be an origin: scheme, host and optional port, no path (e.g. "http://localhost:3000")',
-  ),
+const Origin = matching(
+  /^https?:\/\/[^/\s]+$/,
+  'must be an origin: scheme, host and optional port, no path (e.g. "http://localhost:3000")',
 );
 
 const METHODS = ['GET', 'POST', 'OPTIONS'];
@@ -66,7 +56,7 @@ const EXPOSED_HEADERS = ['Location', 'Retry-After', 'Idempotent-Replayed', 'X-Re
 /** Cross-origin browser clients of `/api/*` (Hono's cors middleware). */
 const CorsSchema = v.strictObject({
   allowed_origins: v.array(Origin),
-  allowed_methods: v.optional(v.array(v.pipe(v.string(), v.regex(/^[A-Z]+$/, 'an HTTP method in capitals'))), METHODS),
+  allowed_methods: v.optional(v.array(matching(/^[A-Z]+$/, 'an HTTP method in capitals')), METHODS),
   allowed_headers: v.optional(v.array(v.string()), ['Content-Type', 'Authorization', 'Idempotency-Key']),
   exposed_headers: v.optional(v.array(v.string()), EXPOSED_HEADERS),
   allow_credentials: v.optional(v.boolean(), false),
@@ -80,7 +70,7 @@ export const KEY_VERSION = /^[A-Za-z]*(?:0|[1-9]\d*)(?:\.(?:0|[1-9]\d*))*$/;
 const AuthSchema = v.strictObject({
   // The original Go template issues its keys as "go-webdb-template"; set that to accept them.
   issuer: v.optional(v.pipe(v.string(), v.nonEmpty()), 'dm-jobqueue'),
-  key_version: v.optional(v.pipe(v.string(), v.regex(KEY_VERSION, 'must be like 1, v2 or 1.2')), '1'),
+  key_version: v.optional(matching(KEY_VERSION, 'must be like 1, v2 or 1.2'), '1'),
   // Keys of these versions are refused (revoke every key of a version at once); compared exactly.
   invalid_versions: v.optional(v.array(v.string()), []),
 });
@@ -114,10 +104,7 @@ export const AppConfigSchema = v.strictObject({
     cors: v.optional(CorsSchema, { allowed_origins: [] }),
     auth: v.optional(AuthSchema, {}),
     // false: socket address only; true: one reverse proxy; N: N proxies in front; the header the nearest one writes.
-    trust_proxy: v.optional(
-      v.union([v.boolean(), v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(10))]),
-      false,
-    ),
+    trust_proxy: v.optional(v.union([v.boolean(), v.pipe(NonNegativeInt, v.maxValue(10))]), false),
     client_ip_header: v.optional(v.picklist(['x-forwarded-for', 'x-real-ip']), 'x-forwarded-for'),
     rate_limit: v.strictObject({
       enabled: v.boolean(),
@@ -126,7 +113,6 @@ export const AppConfigSchema = v.strictObject({
       storage_type: v.picklist(['auto', 'redis', 'memory']),
     }),
   }),
-  // The queue dashboard's own listener; on only when ADMIN_USER and ADMIN_PASSWORD are set.
   log: v.optional(
     v.strictObject({
       level: v.optional(v.picklist(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']), 'info'),
@@ -145,6 +131,8 @@ const TlsSchema = v.union([
   }),
 ]);
 
+const RetrySchema = v.strictObject({ min_delay_ms: PositiveInt, max_delay_ms: PositiveInt });
+
 /** Connection options shared by the job-queue Redis and the cache cluster. */
 export const ConnectionFields = {
   username: v.optional(v.string()),
@@ -152,25 +140,15 @@ export const ConnectionFields = {
   tls: v.optional(TlsSchema, false),
   connect_timeout_ms: v.optional(PositiveInt, 2000),
   command_timeout_ms: v.optional(PositiveInt, 1000),
-  retry: v.optional(v.strictObject({ min_delay_ms: PositiveInt, max_delay_ms: PositiveInt }), {
-    min_delay_ms: 100,
-    max_delay_ms: 2000,
-  }),
+  retry: v.optional(RetrySchema, { min_delay_ms: 100, max_delay_ms: 2000 }),
 };
 
-/**
- * Redis Sentinel in front of the job-queue Redis: one master with replicas,
- * still one Redis for the queue. The sentinels' own credentials and TLS
- * are separate from the master's (`redis.jobqueue.password`, `tls`).
- */
+/** Sentinel in front of the job-queue Redis (still one master); its credentials and TLS are not the master's. */
 const SentinelSchema = v.strictObject({
   // The master group name, as in `sentinel monitor <name> …`.
-  name: v.pipe(
-    v.string(),
-    v.regex(
-      /^[\w.-]{1,100}$/,
-      'must be the master group name of "sentinel monitor" (letters, digits, "_", "." or "-")',
-    ),
+  name: matching(
+    /^[\w.-]{1,100}$/,
+    'must be the master group name of "sentinel monitor" (letters, digits, "_", "." or "-")',
   ),
   addrs: v.pipe(
     v.array(AddrSchema),
@@ -181,39 +159,30 @@ const SentinelSchema = v.strictObject({
   tls: v.optional(TlsSchema, false),
 });
 
+const ADDR_OR_SENTINEL = [['addr'], ['sentinel']] as const;
+const NEITHER = 'is required: set addr ("host:port") or sentinel ({ name, addrs })';
+const BOTH = 'cannot be set together with addr: set exactly one of addr or sentinel';
+
 /** `redis.jobqueue`: exactly one of `addr` (one server) or `sentinel`. */
 const JobqueueRedisSchema = v.pipe(
   v.strictObject({
     addr: v.optional(AddrSchema),
     sentinel: v.optional(SentinelSchema),
     db: v.optional(v.pipe(NonNegativeInt, v.maxValue(15)), 0),
-    // 0 = off. N: a registration answers 201 only once WAIT confirms N replicas hold the job.
     ...ConnectionFields,
   }),
   v.forward(
-    v.partialCheck(
-      [['addr'], ['sentinel']],
-      (input) => input.addr !== undefined || input.sentinel !== undefined,
-      'is required: set addr ("host:port") or sentinel ({ name, addrs })',
-    ),
+    v.partialCheck(ADDR_OR_SENTINEL, (input) => input.addr !== undefined || input.sentinel !== undefined, NEITHER),
     ['addr'],
   ),
   v.forward(
-    v.partialCheck(
-      [['addr'], ['sentinel']],
-      (input) => input.addr === undefined || input.sentinel === undefined,
-      'cannot be set together with addr: set exactly one of addr or sentinel',
-    ),
+    v.partialCheck(ADDR_OR_SENTINEL, (input) => input.addr === undefined || input.sentinel === undefined, BOTH),
     ['sentinel'],
   ),
 );
 
-/** `config/{env}/cacheserver.yaml`: the one job-queue Redis, and the rate limiter's cluster. */
-export const CacheServerConfigSchema = v.strictObject({
-  redis: v.strictObject({
-    jobqueue: JobqueueRedisSchema,
-  }),
-});
+/** `config/{env}/cacheserver.yaml`: the one job-queue Redis (extras take their own connections out first). */
+export const CacheServerConfigSchema = v.strictObject({ redis: v.strictObject({ jobqueue: JobqueueRedisSchema }) });
 
 export type AppConfig = v.InferOutput<typeof AppConfigSchema>;
 export type CacheServerConfig = v.InferOutput<typeof CacheServerConfigSchema>;
@@ -226,18 +195,12 @@ export interface BasicCredentials {
   password: string;
 }
 
-/** Secrets, from the environment (or a git-ignored `.env*.local`), never from the YAML files. */
-export interface Secrets {
-  /** `API_SECRET_KEY`: signs and verifies the API keys (HS256). */
-  apiSecretKey: string | undefined;
-}
-
-/** Everything a process needs, after validation. */
 export interface Config {
   env: AppEnv;
   app: AppConfig;
   cache: CacheServerConfig;
-  secrets: Secrets;
+  /** From the environment (or a git-ignored `.env*.local`), never the YAML files; API_SECRET_KEY signs API keys. */
+  secrets: { apiSecretKey: string | undefined };
   /** Each optional extra's settings by its name (src/extras/); absent in a config made by hand. */
   extras?: Record<string, unknown>;
 }
@@ -258,21 +221,13 @@ export class ConfigError extends Error {
   }
 }
 
-/**
- * An extra's section of a config file through its schema; a refusal names the file and the key.
- * @example validateSection(AdminSchema, section, 'config/develop/config.yaml: admin')
- */
-export function validateSection<TSchema extends v.GenericSchema>(
-  schema: TSchema,
-  section: unknown,
-  where: string,
-): v.InferOutput<TSchema> {
-  const result = v.safeParse(schema, section);
+/** A config file, or an extra's section of one (`where` is `file: key`), through its schema; a refusal names both. */
+export function validateSection<T extends v.GenericSchema>(schema: T, value: unknown, where: string): v.InferOutput<T> {
+  const result = v.safeParse(schema, value);
   if (result.success) return result.output;
   const [issue] = result.issues;
   const [file = where, key = ''] = where.split(': ');
-  const path = v.getDotPath(issue);
-  throw new ConfigError(file, [key, path].filter(Boolean).join('.'), issue.message);
+  throw new ConfigError(file, [key, v.getDotPath(issue)].filter(Boolean).join('.') || '(top level)', issue.message);
 }
 
 /** `<PREFIX>_USER` and `<PREFIX>_PASSWORD` together, or neither: one alone is a mistake to stop on. */
@@ -281,16 +236,12 @@ export function basicCredentials(
   prefix: string,
   what: string,
 ): BasicCredentials | undefined {
-  const [userVariable, passwordVariable] = [`${prefix}_USER`, `${prefix}_PASSWORD`];
-  const username = environment[userVariable]?.trim() ?? '';
-  const password = environment[passwordVariable] ?? '';
-  if (username === '' && password === '') return undefined;
-  if (username === '' || password === '')
-    throw new ConfigError(
-      username ? passwordVariable : userVariable,
-      '',
-      `is not set: set ${userVariable} and ${passwordVariable} together (or neither, which turns ${what} off)`,
-    );
-  if (password.length < 12) throw new ConfigError(passwordVariable, '', 'must be at least 12 characters');
+  const [userVar, passwordVar] = [`${prefix}_USER`, `${prefix}_PASSWORD`];
+  const username = environment[userVar]?.trim() ?? '';
+  const password = environment[passwordVar] ?? '';
+  if (!username && !password) return undefined;
+  const together = `is not set: set ${userVar} and ${passwordVar} together (or neither, which turns ${what} off)`;
+  if (!username || !password) throw new ConfigError(username ? passwordVar : userVar, '', together);
+  if (password.length < 12) throw new ConfigError(passwordVar, '', 'must be at least 12 characters');
   return { username, password };
 }

@@ -1,9 +1,5 @@
-/**
- * Basic auth that resists password guessing (an optional hardening of /metrics and the dashboard):
- * Hono's basicAuth (constant-time compare), with failed attempts counted per client address. After
- * `failures` wrong tries within `seconds`, every try answers 429 with Retry-After until the window
- * passes; the right password spends nothing, so scrapes are never slowed.
- */
+// Basic auth that resists password guessing: after `failures` wrong tries within `seconds` from one address, 429
+// until the window passes. The right password spends nothing, so scrapes are never slowed.
 import type { MiddlewareHandler } from 'hono';
 import { basicAuth } from 'hono/basic-auth';
 import { HTTPException } from 'hono/http-exception';
@@ -22,8 +18,7 @@ export function throttledBasicAuth(
     const client = socketAddress(c) ?? 'unknown';
     const spent = await failed.get(client);
     if (spent && spent.consumedPoints >= failures) {
-      const retryAfter = Math.max(1, Math.ceil(spent.msBeforeNext / 1000));
-      return tooManyRequests(c, retryAfter, `Too many failed logins from this address; retry in ${retryAfter} s`);
+      return tooManyRequests(c, spent.msBeforeNext, (s) => `Too many failed logins from this address; retry in ${s} s`);
     }
     try {
       await auth(c, next);

@@ -20,26 +20,15 @@ export function apiKeyId(token: string): string {
   return createHash('sha256').update(token).digest('base64url');
 }
 
-/**
- * Bearer API keys (JWT, HS256): 401 problem+json for a missing, malformed, forged, expired or
- * foreign key, 403 when the key lacks the scope the method needs (GET and HEAD read, the rest
- * write). The token never reaches a log.
- * @example app.use('/api/*', bearerAuth(settings));
- */
+/** Bearer API keys (JWT, HS256); the scope follows the method (GET and HEAD read). The token never reaches a log. */
 export function bearerAuth(settings: ApiKeySettings): MiddlewareHandler {
   return async function bearerAuthMiddleware(c, next) {
     const header = c.req.header('authorization')?.trim();
     const unauthorized = (detail: string, error?: 'invalid_request' | 'invalid_token') => {
       const challenge = `Bearer realm="${REALM}"${error ? `, error="${error}"` : ''}`;
       // `message` too: the original template's client shows that member on 401/403.
-      const problem = {
-        type: PROBLEM_TYPES.unauthorized,
-        title: 'Unauthorized',
-        status: 401,
-        detail,
-        message: detail,
-      } as const;
-      return problemResponse(c, problem, { 'WWW-Authenticate': challenge });
+      const problem = { type: PROBLEM_TYPES.unauthorized, title: 'Unauthorized', status: 401 } as const;
+      return problemResponse(c, { ...problem, detail, message: detail }, { 'WWW-Authenticate': challenge });
     };
     if (!header) {
       return unauthorized(

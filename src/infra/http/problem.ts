@@ -4,7 +4,7 @@ import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { Logger } from 'pino';
 import * as v from 'valibot';
-import { InvalidJobPayloadError, toFieldErrors, type FieldError } from '../../jobs/job.js';
+import { InvalidJobPayloadError, fieldErrorsText, toFieldErrors, type FieldError } from '../../jobs/job.js';
 import { QueueUnavailableError } from '../../jobs/register-job.js';
 
 /** Problem types this service answers with (RFC 9457 `type`). */
@@ -21,7 +21,7 @@ export const PROBLEM_TYPES = {
 /** The media type of every problem answer, written on raw sockets too. */
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8';
 
-const described = <S extends v.GenericSchema>(schema: S, text: string) => v.pipe(schema, v.description(text));
+export const described = <S extends v.GenericSchema>(schema: S, text: string) => v.pipe(schema, v.description(text));
 
 /** `application/problem+json` as this API answers it, for `/openapi.json`. */
 export const ProblemSchema = v.object({
@@ -45,33 +45,29 @@ export const ProblemSchema = v.object({
 
 export type Problem = v.InferOutput<typeof ProblemSchema> & { status: ContentfulStatusCode };
 
-/** An `application/problem+json` response (RFC 9457).
- * @example return problemResponse(c, { type: PROBLEM_TYPES.http, title: 'Not Found', status: 404, detail: '…' });
- */
 export function problemResponse(c: Context, problem: Problem, headers: Record<string, string> = {}): Response {
   return c.body(JSON.stringify(problem), problem.status, { ...headers, 'Content-Type': PROBLEM_CONTENT_TYPE });
 }
 
-/** The 429 for a client over a limit (requests, refused keys, failed logins): when to retry, in the body and in Retry-After. */
-export function tooManyRequests(c: Context, retryAfterSeconds: number, detail: string): Response {
-  const problem = { type: PROBLEM_TYPES.rateLimited, title: 'Too Many Requests', status: 429, detail } as const;
-  return problemResponse(
-    c,
-    { ...problem, retry_after_seconds: retryAfterSeconds },
-    { 'Retry-After': String(retryAfterSeconds) },
-  );
+const UNAVAILABLE_RETRY_AFTER_SECONDS = 5;
+
+const retryAfter = (seconds: number) => ({ 'Retry-After': String(seconds) });
+
+/** Over a limit (requests, refused keys, failed logins). */
+export function tooManyRequests(c: Context, msBeforeNext: number, detail: (seconds: number) => string): Response {
+  const seconds = Math.max(1, Math.ceil(msBeforeNext / 1000));
+  const problem = { type: PROBLEM_TYPES.rateLimited, title: 'Too Many Requests', status: 429 } as const;
+  return problemResponse(c, { ...problem, detail: detail(seconds), retry_after_seconds: seconds }, retryAfter(seconds));
 }
 
-/** The 400 for invalid input: every field and its reason, in `detail` and in `errors`. */
+export function queueUnavailable(c: Context, detail: string): Response {
+  const problem = { type: PROBLEM_TYPES.unavailable, title: 'Service Unavailable', status: 503, detail } as const;
+  return problemResponse(c, problem, retryAfter(UNAVAILABLE_RETRY_AFTER_SECONDS));
+}
+
 export function validationProblem(c: Context, errors: readonly FieldError[]): Response {
-  const detail = errors.map((error) => `${error.field}: ${error.reason}`).join('; ');
-  return problemResponse(c, {
-    type: PROBLEM_TYPES.validation,
-    title: 'Invalid request body',
-    status: 400,
-    detail,
-    errors: [...errors],
-  });
+  const problem = { type: PROBLEM_TYPES.validation, title: 'Invalid request body', status: 400 } as const;
+  return problemResponse(c, { ...problem, detail: fieldErrorsText(errors), errors: [...errors] });
 }
 
 /** A request a route refuses outside its body (a header, a path parameter): 400 with `errors`, like a bad body. */
@@ -79,15 +75,11 @@ export class InvalidRequestError extends Error {
   override readonly name = 'InvalidRequestError';
 
   constructor(readonly errors: readonly FieldError[]) {
-    super(errors.map((error) => `${error.field}: ${error.reason}`).join('; '));
+    super(fieldErrorsText(errors));
   }
 }
 
-/**
- * hono-openapi's JSON validator (400 naming each field; documents the body); read it with
- * `c.req.valid('json')`. `onInvalid` is told of a refused body (a registering endpoint counts it).
- * @example app.post('/welcome', jsonBody(WelcomeRequestSchema), (c) => c.json(c.req.valid('json')))
- */
+/** hono-openapi's JSON validator (400 naming each field; documents the body); `onInvalid` counts a refused body. */
 export function jsonBody<Schema extends v.GenericSchema>(schema: Schema, onInvalid?: () => void) {
   return validator('json', schema, (result, c) => {
     if (result.success) return;
@@ -102,11 +94,8 @@ const JSON_MEDIA_TYPE = /^application\/([\w.-]+\+)?json$/i;
 /** Fails on the first invalid byte instead of turning it into U+FFFD (which would change the caller's text unseen). */
 const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
 
-/**
- * What Hono's JSON validator leaves to us: it ignores a non-JSON body (415 here) and decodes bad UTF-8
- * leniently (400 here, RFC 8259 §8.1). No body passes: every field is optional, so `curl -X POST` works.
- * @example app.use('/api/*', strictJson())
- */
+/** What Hono's JSON validator leaves to us: it ignores a non-JSON body (415 here) and decodes bad UTF-8 leniently
+ * (400 here, RFC 8259 §8.1). No body passes: every field is optional, so `curl -X POST` works. */
 export function strictJson(): MiddlewareHandler {
   return async function strictJsonMiddleware(c, next) {
     if (c.req.method === 'GET' || c.req.method === 'HEAD') return next();
@@ -115,9 +104,8 @@ export function strictJson(): MiddlewareHandler {
     const body = await c.req.arrayBuffer();
     if (body.byteLength === 0) return next();
     if (!JSON_MEDIA_TYPE.test(mediaType)) {
-      throw new HTTPException(415, {
-        message: `Content-Type must be application/json, not "${mediaType || '(none)'}"`,
-      });
+      const message = `Content-Type must be application/json, not "${mediaType || '(none)'}"`;
+      throw new HTTPException(415, { message });
     }
     try {
       STRICT_UTF8.decode(body);
@@ -139,23 +127,12 @@ const TITLES: Partial<Record<number, string>> = {
   503: 'Service Unavailable',
 };
 
-/** Seconds a client should wait before retrying while Redis is down. */
-const UNAVAILABLE_RETRY_AFTER_SECONDS = 5;
+type ErrorAnswer = (error: Error, c: Context) => Response | undefined;
 
-/**
- * The one place errors become responses: known ones as problem+json (`answers` first: the extras'),
- * others a 500 whose details stay in the log.
- */
-export function createErrorHandler(
-  logger: Logger,
-  answers: readonly ((error: Error, c: Context) => Response | undefined)[] = [],
-): ErrorHandler {
+/** The one place errors become responses: known ones as problem+json (the extras' `answers` first), others a 500. */
+export function createErrorHandler(logger: Logger, answers: readonly ErrorAnswer[] = []): ErrorHandler {
   return function handleError(error, c) {
-    if (error instanceof QueueUnavailableError) {
-      const type = PROBLEM_TYPES.unavailable;
-      const problem = { type, title: 'Service Unavailable', status: 503, detail: error.message } as const;
-      return problemResponse(c, problem, { 'Retry-After': String(UNAVAILABLE_RETRY_AFTER_SECONDS) });
-    }
+    if (error instanceof QueueUnavailableError) return queueUnavailable(c, error.message);
     for (const answer of answers) {
       const response = answer(error, c);
       if (response) return response;
@@ -164,23 +141,18 @@ export function createErrorHandler(
     if (error instanceof InvalidJobPayloadError || error instanceof InvalidRequestError)
       return validationProblem(c, error.errors);
     if (error instanceof HTTPException && error.status < 500) {
-      const { status } = error;
-      const title = TITLES[status] ?? 'Request Error';
+      const title = TITLES[error.status] ?? 'Request Error';
       // Basic auth's 401 carries its challenge on the exception's own response.
       const challenge = error.res?.headers.get('www-authenticate');
-      const problem = { type: PROBLEM_TYPES.http, title, status, detail: error.message || title };
+      const problem = { type: PROBLEM_TYPES.http, title, status: error.status, detail: error.message || title };
       return problemResponse(c, problem, challenge ? { 'WWW-Authenticate': challenge } : {});
     }
     const where = { requestId: c.get('requestId'), method: c.req.method, path: c.req.path };
     if (error.message === 'aborted' && (error as NodeJS.ErrnoException).code === 'ECONNRESET') {
       // The client hung up mid-body: nobody reads an answer, and it is no fault of ours (no stack trace).
       logger.debug(where, 'client closed the connection before its request ended');
-      return problemResponse(c, {
-        type: PROBLEM_TYPES.http,
-        title: 'Bad Request',
-        status: 400,
-        detail: 'The request body ended early',
-      });
+      const detail = 'The request body ended early';
+      return problemResponse(c, { type: PROBLEM_TYPES.http, title: 'Bad Request', status: 400, detail });
     }
     logger.error({ err: error, ...where }, 'unhandled error');
     const detail = 'An unexpected error occurred; it has been logged';
@@ -188,10 +160,8 @@ export function createErrorHandler(
   };
 }
 
-export const notFoundHandler: NotFoundHandler = (c) =>
-  problemResponse(c, {
-    type: PROBLEM_TYPES.notFound,
-    title: 'Not Found',
-    status: 404,
-    detail: `No route for ${c.req.method} ${c.req.path}`,
-  });
+export function notFound(c: Context, detail: string): Response {
+  return problemResponse(c, { type: PROBLEM_TYPES.notFound, title: 'Not Found', status: 404, detail });
+}
+
+export const notFoundHandler: NotFoundHandler = (c) => notFound(c, `No route for ${c.req.method} ${c.req.path}`);

@@ -26,10 +26,7 @@ export interface ListenAddress {
   port: number;
   /** Where the port is set, for the error message: e.g. `server.port (SERVER_PORT)`. */
   setting?: string;
-  /**
-   * How long a client may take from connect to the end of its headers, and of its body: one that
-   * trickles them (slowloris) gets 408 instead of holding a socket for Node's 60 s / 5 min.
-   */
+  /** Connect to end of headers, and of body: a client trickling them (slowloris) gets 408, not Node's 60 s / 5 min. */
   timeouts?: { headersMs: number; requestMs: number };
 }
 
@@ -38,26 +35,18 @@ export class ListenError extends Error {
   override readonly name = 'ListenError';
 
   constructor(address: ListenAddress, cause: NodeJS.ErrnoException) {
-    const where = `${address.host}:${address.port}`;
     const reason =
       cause.code === 'EADDRINUSE'
         ? `port ${address.port} on ${address.host} is already in use by another program`
-        : `cannot listen on ${where} (${cause.code ?? cause.message})`;
+        : `cannot listen on ${address.host}:${address.port} (${cause.code ?? cause.message})`;
     const hint = address.setting ? `; stop that program or choose another port with ${address.setting}` : '';
     super(`${reason}${hint}`, { cause });
   }
 }
 
-/**
- * Listens on host:port and resolves once the socket is bound; rejects with
- * {@link ListenError} when it cannot be (port taken), so the entry can say so and exit.
- * @example const server = await startHttpServer(app, { host: '127.0.0.1', port: 8080, setting: 'SERVER_PORT' });
- */
-export function startHttpServer(
-  app: { fetch: Parameters<typeof serve>[0]['fetch'] },
-  address: ListenAddress,
-): Promise<RunningServer> {
-  return new Promise((resolve, reject) => {
+/** Resolves once host:port is bound; a {@link ListenError} when it cannot be (port taken), so the entry can say so. */
+export function startHttpServer(app: { fetch: Parameters<typeof serve>[0]['fetch'] }, address: ListenAddress) {
+  return new Promise<RunningServer>((resolve, reject) => {
     const { headersMs, requestMs } = address.timeouts ?? { headersMs: 10_000, requestMs: 30_000 };
     const serverOptions = {
       headersTimeout: headersMs,
@@ -95,11 +84,8 @@ const ANSWERS = new Map<string | undefined, [status: number, title: string, deta
 ]);
 
 /**
- * The server's `clientError` listener: a request Node's parser refuses (a malformed line or
- * header, Content-Length with Transfer-Encoding, headers over 16 KiB, a request not finished in
- * time) never reaches the app, and Node would answer a bare status line. This answers
- * problem+json like every other error, naming the parser's code only.
- * @example server.on('clientError', answerClientError);
+ * `clientError`: what Node's parser refuses (bad syntax, headers over 16 KiB, too slow) never reaches the app; this
+ * answers problem+json instead of Node's bare status line, naming the parser's code only.
  */
 export function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
   // A reset peer or a socket already closing cannot take an answer (Node's documented guard).

@@ -1,7 +1,4 @@
-/**
- * The API's side of the queue: BullMQ on a fail-fast client as src/jobs' ports. Calls reject at once while
- * Redis is away, any Redis failure as QueueUnavailableError (503): never a 201 for a lost job.
- */
+/** The API's side of the queue, on a fail-fast client: a Redis failure is a 503 at once, never a 201 for a lost job. */
 import { Queue, type Job, type JobsOptions, type JobState as BullmqJobState } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -19,11 +16,9 @@ import {
   reopenWhenEnded,
 } from '../redis/connection.js';
 
-/** Where the queue's keys live: BullMQ builds every key from these two. */
+/** Where the queue's keys live: BullMQ builds every key from the queue's name and its key prefix. */
 export interface QueueLocation {
-  /** `jobqueue.queue_name`, e.g. `dm-jobqueue` or `{dm-jobqueue}`. */
   readonly name: string;
-  /** `jobqueue.prefix`, BullMQ's key prefix (`bull` by default). */
   readonly prefix: string;
 }
 
@@ -32,10 +27,7 @@ export function queueLocation({ queue_name, prefix }: { queue_name: string; pref
   return { name: queue_name, prefix };
 }
 
-/**
- * A BullMQ Queue that adds only `Job`s: a name of the registry with that job type's data
- * (`add('anything', …)`, or one type's name with another's data, does not compile).
- */
+/** A Queue that adds only the registry's job names, each with its own type's data (anything else does not compile). */
 export type TypedQueue<Job extends AnyJob = KnownJob> = Omit<Queue<Job['data'], unknown, Job['name']>, 'add'> & {
   add<Name extends Job['name']>(
     name: Name,
@@ -44,31 +36,22 @@ export type TypedQueue<Job extends AnyJob = KnownJob> = Omit<Queue<Job['data'], 
   ): ReturnType<Queue<Job['data'], unknown, Job['name']>['add']>;
 };
 
-/**
- * A BullMQ Queue over a shared ioredis client, made on first use. A Queue keeps the promise of its
- * first start-up; if that fails (Redis lost mid-handshake) it stays broken, so a new one is made.
- * @example const queue = createLazyQueue({ client, location: { name: 'dm-jobqueue', prefix: 'bull' }, logger });
- */
-export function createLazyQueue<Job extends AnyJob = KnownJob>({
-  client,
-  location,
-  logger,
-}: {
+/** A Queue on a shared client, made on first use and again after a failed start-up (a Queue never recovers). */
+export function createLazyQueue<Job extends AnyJob = KnownJob>(options: {
   client: Redis;
   location: QueueLocation;
   logger: Logger;
 }) {
+  const { client, location, logger } = options;
   let queue: TypedQueue<Job> | undefined;
   return {
     client,
     location,
     current() {
       if (queue) return queue;
+      const untyped = new Queue(location.name, { connection: client, prefix: location.prefix });
       // Typed to pair names with their data; BullMQ's own types cannot say that.
-      const created = new Queue(location.name, {
-        connection: client,
-        prefix: location.prefix,
-      }) as unknown as TypedQueue<Job>;
+      const created = untyped as unknown as TypedQueue<Job>;
       // The client's own listener reports outages (once); this one only keeps the Queue from throwing.
       created.on('error', (error) => logger.debug({ err: error }, 'job queue connection error'));
       created.waitUntilReady().catch(() => {
@@ -86,22 +69,13 @@ export function createLazyQueue<Job extends AnyJob = KnownJob>({
 /** The queue on the fail-fast client (`producerRedisOptions`); `current()` makes it again after a failed start-up. */
 export type LazyQueue<Job extends AnyJob = KnownJob> = ReturnType<typeof createLazyQueue<Job>>;
 
-/** A Queue for operator reads and what closes it with its connection. */
-export interface FailFastQueue {
-  readonly queue: Queue;
-  close(): Promise<void>;
-}
-
-/**
- * A Queue for operator reads (dashboard, metrics) on its own fail-fast connection: no hanging while
- * Redis is down. The connection is ours, so it is watched from the start, before its first `ready`.
- */
+/** A Queue for operator reads on its own fail-fast client (no hanging while Redis is down), watched from the start. */
 export function createFailFastQueue(
   location: QueueLocation,
   redis: RedisConnectionConfig,
   logger: Logger,
   what: string,
-): FailFastQueue {
+) {
   const connection = producerRedisOptions(redis);
   const client = new Redis(connection);
   let closing = false;
@@ -119,6 +93,8 @@ export function createFailFastQueue(
   };
 }
 
+export type FailFastQueue = ReturnType<typeof createFailFastQueue>;
+
 export interface QueueCallContext<Job extends AnyJob = KnownJob> {
   queue: LazyQueue<Job>;
   logger: Logger;
@@ -126,12 +102,7 @@ export interface QueueCallContext<Job extends AnyJob = KnownJob> {
   outage?: Pick<OutageLog, 'error' | 'recovered'> | undefined;
 }
 
-/**
- * Runs a request-time Redis call the fail-fast way: rejects at once while the client is not
- * connected, and turns any Redis failure into QueueUnavailableError, `failure` naming it. Errors
- * that are not Redis's (a bug) pass through as they are (500).
- * @example await queueCall(context, 'Redis could not read the job', () => queue.current().getJob(id));
- */
+/** Fails fast while disconnected; a Redis failure becomes QueueUnavailableError (503), any other error passes (500). */
 export async function queueCall<T, Job extends AnyJob>(
   context: QueueCallContext<Job>,
   failure: string,
@@ -156,7 +127,6 @@ export async function queueCall<T, Job extends AnyJob>(
   }
 }
 
-/** The BullMQ job options of a request, for `queue.add`. */
 function jobOptions({ jobId, delayMs, attempts, backoff }: EnqueueRequest): JobsOptions {
   return {
     jobId,
@@ -166,28 +136,20 @@ function jobOptions({ jobId, delayMs, attempts, backoff }: EnqueueRequest): Jobs
   };
 }
 
-/**
- * A {@link JobProducer} over `queue.add`; `afterWrite` runs on its connection once written (replica-ack.ts).
- * @example const producer = createBullmqProducer({ queue, logger, outage });
- */
+/** A {@link JobProducer} over `queue.add`; `afterWrite` runs on its connection once written (replica-ack.ts). */
 export function createBullmqProducer<Job extends AnyJob = KnownJob>(
   context: QueueCallContext<Job> & { afterWrite?: ((jobId: string) => Promise<void>) | undefined },
 ): JobProducer<Job> {
   const { queue, afterWrite } = context;
   return {
     enqueue: async (request) => {
-      const job = await queueCall(
-        context,
-        'Redis did not accept the job',
-        async () => {
-          // JobProducer<Job> already pairs name and data; BullMQ's generics cannot follow a generic Job.
-          const target = queue.current() as unknown as Queue;
-          const added = await target.add(request.name, request.data, jobOptions(request));
-          await afterWrite?.(request.jobId);
-          return added;
-        },
-        { jobId: request.jobId },
-      );
+      const add = async () => {
+        // JobProducer<Job> already pairs name and data; BullMQ's generics cannot follow a generic Job.
+        const added = await (queue.current() as unknown as Queue).add(request.name, request.data, jobOptions(request));
+        await afterWrite?.(request.jobId);
+        return added;
+      };
+      const job = await queueCall(context, 'Redis did not accept the job', add, { jobId: request.jobId });
       return { createdAt: job.timestamp };
     },
   };
@@ -202,10 +164,7 @@ export function firstRunDueAt(job: Pick<Job, 'timestamp' | 'opts'>): number {
 const stateOf = (state: BullmqJobState): JobState =>
   state === 'prioritized' || state === 'waiting-children' ? 'waiting' : state;
 
-/**
- * A delayed job's next run: first, the registered due time; after a failure, the retry delay from that
- * run's start (BullMQ counts from its unrecorded end, so this is the earliest the retry can start).
- */
+/** A delayed job's next run: its due time, or after a failure the earliest retry (that run's start plus backoff). */
 function nextRunAt(job: Job): Date | undefined {
   if (job.attemptsMade === 0 && job.processedOn === undefined) return new Date(firstRunDueAt(job));
   return job.processedOn === undefined ? undefined : new Date(job.processedOn + job.delay);
@@ -228,11 +187,8 @@ function toStatus(job: Job, state: JobState): JobStatus {
 const RUN_FIELDS = ['attemptsStarted', 'attemptsMade', 'processedOn', 'finishedOn', 'failedReason'] as const;
 
 /**
- * A {@link JobStatusReader} over BullMQ's `getJob` / `getJobState`. BullMQ keeps the state apart
- * from the job hash and reads them one at a time: a run that ends in between would pair "active"
- * with that run's failure. So the hash is read before and after the state, and the status stands
- * when both show the same run (every run starts and ends with a write to the hash); after three
- * rounds the latest read is answered.
+ * BullMQ reads a job's state and hash one at a time: a run ending in between would pair "active" with its failure. So
+ * the hash is read around the state until both show the same run (each run writes it), the latest after three rounds.
  */
 export function createBullmqStatusReader(context: QueueCallContext): JobStatusReader {
   const { queue } = context;

@@ -1,7 +1,4 @@
-/**
- * The worker's side of the queue: a BullMQ `Worker` that runs the job types of a registry, on
- * BullMQ's own timing (delayed jobs start within a Redis tick of their due time: redis/redis.conf).
- */
+/** The worker's side of the queue; delayed jobs start within a Redis tick of their due time (redis/redis.conf). */
 import { UnrecoverableError, WaitingError, Worker, type Job, type KeepJobs } from 'bullmq';
 import type { Logger } from 'pino';
 import { parsePayload, type AnyJobDefinition, type JobDeps } from '../../jobs/job.js';
@@ -11,13 +8,9 @@ import { createOutageLog } from '../log.js';
 import { reopenWhenEnded, type ClientOptions } from '../redis/connection.js';
 import { firstRunDueAt, type QueueLocation } from './bullmq-queue.js';
 
-type Retention = AppConfig['jobqueue']['keep_completed'];
-
 /** config.yaml's `{ count, age_seconds }` as BullMQ's KeepJobs; `age_seconds: 0` is no age limit (not "delete at once"). */
-export function toKeepJobs(retention: Retention): KeepJobs {
-  return retention.age_seconds > 0
-    ? { count: retention.count, age: retention.age_seconds }
-    : { count: retention.count };
+export function toKeepJobs({ count, age_seconds }: AppConfig['jobqueue']['keep_completed']): KeepJobs {
+  return age_seconds > 0 ? { count, age: age_seconds } : { count };
 }
 
 /** What happens to jobs, for the extras (the metrics count it). */
@@ -47,9 +40,8 @@ export interface JobWorkerOptions {
 export const HAND_BACK_REASON = 'worker shutting down: job handed back to the queue';
 
 /**
- * Waits for `run`; if `signal` aborts first (the shutdown timeout), moves the job back to waiting
- * under this worker's lock and throws BullMQ's `WaitingError`, so the job is neither completed nor
- * failed and another worker runs it from the start (BullMQ's documented `moveToWait` pattern).
+ * Waits for `run`; if `signal` aborts first (shutdown timeout), moves the job back to waiting under this worker's lock
+ * and throws WaitingError: neither completed nor failed, it runs again elsewhere (BullMQ's documented moveToWait).
  */
 export async function handBackOnAbort(
   job: Pick<Job, 'moveToWait'>,
@@ -68,11 +60,7 @@ export async function handBackOnAbort(
   throw new WaitingError();
 }
 
-/**
- * Finds the job's definition by name, validates the payload read from Redis and runs the job
- * type's processor. A job that can never succeed (unknown type, invalid payload) fails at once,
- * without retries (UnrecoverableError).
- */
+/** Runs a job by its type; one that can never succeed (unknown type, invalid payload) fails without retries. */
 function createProcessor(registry: JobRegistry, deps: JobDeps) {
   const processors = new Map([...registry].map(([type, definition]) => [type, definition.createProcessor(deps)]));
   return async function processJob(job: Job, token?: string, signal?: AbortSignal): Promise<void> {
@@ -91,14 +79,11 @@ function createProcessor(registry: JobRegistry, deps: JobDeps) {
 }
 
 /**
- * A BullMQ Worker over the job registry, created idle (`autorun: false`): the entry calls `run()`.
- * It starts without Redis, logs an outage once and picks up work, delayed jobs included, when
- * Redis returns. `close()` follows BullMQ's documented shutdown: stop taking jobs, wait for the
- * running ones (or hand them back after `handBackAfterMs`).
- * @example const worker = createJobWorker({ … }); void worker.run(); await worker.close();
+ * A Worker created idle (the entry calls `run()`) that starts without Redis and picks up work when it returns.
+ * `close()` is BullMQ's documented shutdown: wait for running jobs (or hand them back after `handBackAfterMs`).
  */
 export function createJobWorker(options: JobWorkerOptions) {
-  const { logger, location, settings, events } = options;
+  const { logger, location, settings, events, handBackAfterMs } = options;
   const worker = new Worker(location.name, createProcessor(options.registry, options.jobDeps), {
     connection: options.connection,
     prefix: location.prefix,
@@ -109,7 +94,8 @@ export function createJobWorker(options: JobWorkerOptions) {
     removeOnComplete: toKeepJobs(settings.keep_completed),
     removeOnFail: toKeepJobs(settings.keep_failed),
   });
-  const outage = createOutageLog(logger, `job-queue Redis at ${options.redisLabel}`);
+  const label = `job-queue Redis at ${options.redisLabel}`;
+  const outage = createOutageLog(logger, label);
   worker.on('error', outage.error);
   // The Worker emits 'ready' once; its backend reports every reconnection.
   worker.on('ready', outage.recovered);
@@ -137,9 +123,12 @@ export function createJobWorker(options: JobWorkerOptions) {
   });
 
   let closing: Promise<void> | undefined;
+  const handBack = () => {
+    logger.warn({ handBackAfterMs }, 'running jobs outlasted the shutdown timeout; handing them back to the queue');
+    worker.cancelAllJobs(HAND_BACK_REASON);
+  };
   // The Worker keeps the connections it makes (BullMQ reopens its blocking one itself); the main one
   // (job moves, locks) is watched once BullMQ has it.
-  const label = `job-queue Redis at ${options.redisLabel}`;
   const reopen = { label, logger, delayMs: options.connection.retryStrategy };
   worker.backend.client
     .then((client) => reopenWhenEnded(client, { ...reopen, isClosing: () => closing !== undefined }))
@@ -152,22 +141,10 @@ export function createJobWorker(options: JobWorkerOptions) {
     run: () => worker.run(),
     /** Idempotent. */
     close() {
-      const { handBackAfterMs } = options;
-      closing ??= (async () => {
-        const handBack = () => {
-          logger.warn(
-            { handBackAfterMs },
-            'running jobs outlasted the shutdown timeout; handing them back to the queue',
-          );
-          worker.cancelAllJobs(HAND_BACK_REASON);
-        };
+      if (!closing) {
         const timer = handBackAfterMs === undefined ? undefined : setTimeout(handBack, handBackAfterMs);
-        try {
-          await worker.close();
-        } finally {
-          clearTimeout(timer);
-        }
-      })();
+        closing = worker.close().finally(() => clearTimeout(timer));
+      }
       return closing;
     },
     /** True while the worker's Redis connection is up: for `/ready`. */

@@ -13,7 +13,6 @@ export type CounterStore = (options: { points: number; duration: number; keyPref
 const memoryStore: CounterStore = (options) => new RateLimiterMemory(options);
 const FAIL_OPEN = 'requests are let through (fail-open) until it is back';
 
-/** The two windows the spec asks for, with the headers each is reported in. */
 const WINDOWS = [
   { name: 'minute', seconds: 60, setting: 'requests_per_minute', header: 'X-RateLimit' },
   { name: 'hour', seconds: 3600, setting: 'requests_per_hour', header: 'X-RateLimit-Hour' },
@@ -35,10 +34,7 @@ export interface RateLimitOptions {
 
 type StoreChoice = { store?: CounterStore; label?: string; keyPrefix?: string };
 
-/**
- * The limiter config.yaml asks for, over `store` (memory by default); undefined when off.
- * @example createRateLimit(config, logger, { store: clusterStore(cluster, timeoutMs), label: 'Redis Cluster …' })
- */
+/** The limiter config.yaml asks for, over `store` (memory by default); undefined when off. */
 export function createRateLimit(
   config: Config,
   logger: Logger,
@@ -46,13 +42,9 @@ export function createRateLimit(
 ): RateLimitOptions | undefined {
   const settings = config.app.api.rate_limit;
   if (!settings.enabled) return undefined;
-  const windows = WINDOWS.filter((window) => settings[window.setting] > 0).map((window) => ({
-    name: window.name,
-    limit: settings[window.setting],
-    keyPrefix: `${keyPrefix}:${window.name}`,
-    header: window.header,
-    duration: window.seconds,
-  }));
+  const windows = WINDOWS.filter(({ setting }) => settings[setting] > 0).map(({ name, setting, header, seconds }) => {
+    return { name, limit: settings[setting], keyPrefix: `${keyPrefix}:${name}`, header, duration: seconds };
+  });
   const limiters = windows.map(({ limit, duration, keyPrefix }) => store({ points: limit, duration, keyPrefix }));
   return {
     limiter: new RateLimiterUnion(...limiters),
@@ -75,10 +67,7 @@ export function rateLimitKey(address: string): string {
   return `${prefix.join(':')}::/64`;
 }
 
-/**
- * With N proxies trusted, the N-th entry from the right of X-Forwarded-For (its left is the client's), or X-Real-IP.
- * @example clientIp(c, 1) // 'X-Forwarded-For: 6.6.6.6, 203.0.113.7' from the proxy -> '203.0.113.7'
- */
+/** With N proxies trusted, the N-th entry from the right of X-Forwarded-For (its left is the client's), or X-Real-IP. */
 export function clientIp(c: Context, trustProxy: TrustProxy, header = 'x-forwarded-for'): string {
   const socket = socketAddress(c) ?? 'unknown';
   const hops = trustProxy === true ? 1 : trustProxy === false ? 0 : trustProxy;
@@ -88,11 +77,7 @@ export function clientIp(c: Context, trustProxy: TrustProxy, header = 'x-forward
   return entry || socket;
 }
 
-/**
- * Per-client-IP limits with `X-RateLimit-*` headers (and `X-RateLimit-Hour-*`); over a limit, 429
- * problem+json with Retry-After. A store that fails or times out lets the request through.
- * @example app.use('/api/*', rateLimit(createRateLimit(config, logger)))
- */
+/** Per client IP, with `X-RateLimit-*` headers; a store that fails or times out lets the request through. */
 export function rateLimit(options: RateLimitOptions): MiddlewareHandler {
   const { limiter, windows, trustProxy, clientIpHeader, outage } = options;
   return async function rateLimitMiddleware(c, next) {
@@ -122,9 +107,9 @@ export function rateLimit(options: RateLimitOptions): MiddlewareHandler {
       if (exceeded) over.push({ name, limit, ms: result.msBeforeNext });
     }
     if (!exceeded) return next();
-    const retryAfter = Math.max(1, Math.ceil(Math.max(...over.map((window) => window.ms)) / 1000));
     const limits = over.map((window) => `${window.limit} requests per ${window.name}`).join(' and ');
-    return tooManyRequests(c, retryAfter, `Rate limit of ${limits} exceeded; retry in ${retryAfter} s`);
+    const ms = Math.max(...over.map((window) => window.ms));
+    return tooManyRequests(c, ms, (s) => `Rate limit of ${limits} exceeded; retry in ${s} s`);
   };
 }
 
@@ -137,8 +122,6 @@ export function refusedLimit({ refused, trustProxy, clientIpHeader }: RateLimitO
     await next();
     if (c.res.status !== 401 || !refused) return;
     const ms = await refused.consume(rateLimitKey(clientIp(c, trustProxy, clientIpHeader))).then(() => 0, waitOf);
-    const retryAfter = Math.max(1, Math.ceil(ms / 1000));
-    if (ms > 0)
-      c.res = tooManyRequests(c, retryAfter, `Too many invalid API keys from this address; retry in ${retryAfter} s`);
+    if (ms > 0) c.res = tooManyRequests(c, ms, (s) => `Too many invalid API keys from this address; retry in ${s} s`);
   };
 }

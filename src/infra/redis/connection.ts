@@ -3,20 +3,13 @@ import type { ConnectionOptions } from 'node:tls';
 import { isNotConnectionError } from 'bullmq';
 import type { RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
-import { formatAddr } from '../config/schema.js';
-import type { RedisConnectionConfig } from '../config/schema.js';
+import { formatAddr, type RedisConnectionConfig } from '../config/schema.js';
 import { sentinelOptions } from './sentinel.js';
 
-/**
- * ioredis options with a retry strategy that always reconnects (ioredis also
- * allows `null`, which BullMQ's option type does not).
- */
+/** ioredis options whose retry strategy always reconnects (ioredis allows `null`, BullMQ's option type does not). */
 export type ClientOptions = Omit<RedisOptions, 'retryStrategy'> & { retryStrategy: (attempt: number) => number };
 
-type TlsConfig = RedisConnectionConfig['tls'];
-type RetryConfig = RedisConnectionConfig['retry'];
-
-export function tlsOptions(tls: TlsConfig): ConnectionOptions | undefined {
+export function tlsOptions(tls: RedisConnectionConfig['tls']): ConnectionOptions | undefined {
   if (tls === false) return undefined;
   if (tls === true) return {};
   return {
@@ -26,11 +19,8 @@ export function tlsOptions(tls: TlsConfig): ConnectionOptions | undefined {
   };
 }
 
-/**
- * Exponential reconnect delay between the configured bounds, forever: a Redis
- * that comes back after an hour is picked up without a restart.
- */
-export function reconnectDelay(retry: RetryConfig): (attempt: number) => number {
+/** Exponential reconnect delay within the bounds, forever: a Redis back after an hour is used without a restart. */
+export function reconnectDelay(retry: RedisConnectionConfig['retry']): (attempt: number) => number {
   return (attempt) => Math.min(retry.max_delay_ms, retry.min_delay_ms * 2 ** Math.min(attempt - 1, 20));
 }
 
@@ -52,18 +42,13 @@ export function baseRedisOptions(config: BaseConnectionConfig): ClientOptions {
   };
 }
 
-/**
- * The job-queue Redis, for logs: `host:port`, or the Sentinel master group and
- * the sentinels asked for it.
- * @example redisLabel(config) // 'sentinel master "dm-jobqueue" via 10.0.0.1:26379,10.0.0.2:26379'
- */
+/** The job-queue Redis, for logs: `host:port`, or the Sentinel master group and the sentinels asked for it. */
 export function redisLabel(config: Pick<RedisConnectionConfig, 'addr' | 'sentinel'>): string {
   if (config.sentinel)
-    return `sentinel master "${config.sentinel.name}" via ${config.sentinel.addrs.map(formatAddr).join(',')}`;
+    return `sentinel master "${config.sentinel.name}" via ${formatClusterLabel(config.sentinel.addrs)}`;
   return config.addr ? formatAddr(config.addr) : '(no address)';
 }
 
-/** A cluster's nodes, for logs. */
 export function formatClusterLabel(addrs: readonly { host: string; port: number }[]): string {
   return addrs.map(formatAddr).join(',');
 }
@@ -77,36 +62,21 @@ export function jobqueueRedisOptions(config: RedisConnectionConfig): ClientOptio
   return { ...base, host: config.addr.host, port: config.addr.port };
 }
 
-/**
- * Options for the API's producer connection and every other request-time read: fail fast. With the
- * offline queue off a command on a broken connection rejects at once instead of waiting for a
- * reconnect, and a command on a live but stuck server times out.
- */
+/** Request-time reads and the producer fail fast: no offline queue (rejects at once when down), a command timeout. */
 export function producerRedisOptions(config: RedisConnectionConfig): ClientOptions {
   const failFast = { enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: config.command_timeout_ms };
   return { ...jobqueueRedisOptions(config), ...failFast };
 }
 
-/**
- * Options for the worker's connections: BullMQ requires `maxRetriesPerRequest: null`
- * so its blocking commands wait through reconnects instead of failing.
- */
+/** The worker's: BullMQ requires `maxRetriesPerRequest: null`, so its blocking commands wait through reconnects. */
 export function workerRedisOptions(config: RedisConnectionConfig): ClientOptions {
   return { ...jobqueueRedisOptions(config), maxRetriesPerRequest: null };
 }
 
 /** Socket errors that mean the server is out of reach, not that it refused a command. */
-const NETWORK_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'EPIPE',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'ECONNABORTED',
-]);
+const NETWORK_CODES = new Set(
+  'ECONNREFUSED ECONNRESET ETIMEDOUT EPIPE EHOSTUNREACH ENETUNREACH ENOTFOUND EAI_AGAIN ECONNABORTED'.split(' '),
+);
 
 /** ioredis's words for a connection that is closed, not yet open, or too slow. */
 const CONNECTION_MESSAGES =
@@ -118,23 +88,17 @@ export function isRedisReplyError(error: unknown): boolean {
 }
 
 /**
- * True for an error that means "Redis is not reachable right now" (refused,
- * reset, timed out, closed): those feed the once-per-outage log. Anything
- * else (a lock that could not be renewed, a script error, a wrong password) is
- * a fault of its own and is logged every time.
- * BullMQ's own classifier (`isNotConnectionError`) covers only a refused or
- * closed connection, so the socket codes and ioredis's messages are added.
+ * True for "Redis is not reachable right now" (refused, reset, timed out, closed): the once-per-outage log. Anything
+ * else (a lock not renewed, a script error, a wrong password) is a fault logged every time. BullMQ's own
+ * `isNotConnectionError` covers only a refused or closed connection, so socket codes and ioredis's messages are added.
  */
 export function isRedisConnectionError(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
-  const code = (error as NodeJS.ErrnoException).code;
-  if (code !== undefined && NETWORK_CODES.has(code)) return true;
-  if (CONNECTION_MESSAGES.test(error.message)) return true;
-  return !isNotConnectionError(error);
+  const { code = '' } = error as NodeJS.ErrnoException;
+  return NETWORK_CODES.has(code) || CONNECTION_MESSAGES.test(error.message) || !isNotConnectionError(error);
 }
 
 export interface ReopenOptions {
-  /** The connection, for the log: e.g. `job-queue Redis at sentinel master "dm-jobqueue" via …`. */
   label: string;
   logger: Logger;
   /** The wait before each reopening: the client's own `retryStrategy`. */
@@ -152,12 +116,10 @@ interface ReopenableClient {
 }
 
 /**
- * Opens a client again when ioredis ends it by itself. Our clients reconnect forever, so status `end`
- * without our close means ioredis gave up (ioredis 6.0.0 did so when a Sentinel switch arrived while it
- * retried: 503 for good, with nothing in the log). The same client is connected again (ioredis allows
- * `connect()` from `end`), so the BullMQ Queue or Worker holding it keeps working; logged at error with
- * what it last tried, since nothing else would say why requests fail meanwhile.
- * @example reopenWhenEnded(client, { label, logger, delayMs: options.retryStrategy, isClosing: () => closed });
+ * Opens a client again when ioredis ends it by itself. Our clients reconnect forever, so status `end` without our
+ * close means ioredis gave up (ioredis 6.0.0 did so when a Sentinel switch arrived while it retried: 503 for good,
+ * nothing in the log). The same client is connected again (ioredis allows `connect()` from `end`), so the BullMQ
+ * Queue or Worker holding it keeps working; logged at error with its last error (nothing else says why requests fail).
  */
 export function reopenWhenEnded(client: ReopenableClient, options: ReopenOptions): void {
   const { label, logger, isClosing } = options;

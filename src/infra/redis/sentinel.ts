@@ -1,24 +1,11 @@
+/** Redis Sentinel, a connection mode of the job-queue Redis (`redis.jobqueue.sentinel`; docs/redis-sentinel.md). */
 import type { RedisOptions } from 'ioredis';
 import type { RedisConnectionConfig, RedisSentinelConfig } from '../config/schema.js';
 import { reconnectDelay, tlsOptions } from './connection.js';
 
 /**
- * Redis Sentinel: a connection mode of the job-queue Redis (`redis.jobqueue.sentinel` instead of
- * `addr`; docs/redis-sentinel.md).
- */
-/**
- * A failover demotes the old master; a client still on it gets READONLY and
- * must find the new one. The refused command is not resent: its caller sees
- * the error (a 503, a retried job).
- */
-function reconnectOnReadonly(error: Error): boolean {
-  return error.message.startsWith('READONLY');
-}
-
-/**
- * ioredis options that find the master through the sentinels: asked again on
- * every reconnect, and (failoverDetector) subscribed to `+switch-master`, so a
- * client leaves an old master that is still alive but no longer the master.
+ * ioredis options that find the master through the sentinels: asked again on every reconnect, and (failoverDetector)
+ * subscribed to `+switch-master`, so a client leaves an old master that is still alive but no longer the master.
  */
 export function sentinelOptions(
   sentinel: RedisSentinelConfig,
@@ -36,6 +23,8 @@ export function sentinelOptions(
     sentinelRetryStrategy: reconnectDelay(config.retry),
     sentinelCommandTimeout: config.command_timeout_ms,
     failoverDetector: true,
-    reconnectOnError: reconnectOnReadonly,
+    // A failover demotes the old master: a client still on it gets READONLY and must find the new one. The refused
+    // command is not resent; its caller sees the error (a 503, a retried job).
+    reconnectOnError: (error) => error.message.startsWith('READONLY'),
   };
 }
