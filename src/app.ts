@@ -53,7 +53,7 @@ export interface AppDeps extends DmJobqueueDeps {
 
 /**
  * Builds the Hono app. No I/O: safe to call in tests with fakes.
- * @example const app = createApp({ producer, statusReader, logger, auth, bodyLimitBytes: 16_384 });
+ * @example const app = createApp({ producer, jobStore, logger, auth, bodyLimitBytes: 16_384 });
  *          await app.request('/api/dm-jobqueue/register', { method: 'POST', headers: { Authorization: `Bearer ${key}` } });
  */
 export function createApp(deps: AppDeps) {

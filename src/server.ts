@@ -16,7 +16,7 @@ import { createOutageLog } from './infra/log.js';
 import { runProcess, type Service } from './infra/process.js';
 import {
   createBullmqProducer,
-  createBullmqStatusReader,
+  createBullmqJobStore,
   createLazyQueue,
   queueLocation,
 } from './infra/queue/bullmq-queue.js';
@@ -83,7 +83,7 @@ export function createApi({ config, logger, overrides = {}, extras = EXTRAS }: A
       outage,
       afterWrite: writes?.afterWrite,
     }),
-    statusReader: createBullmqStatusReader({ queue, logger, outage }),
+    jobStore: createBullmqJobStore({ queue, logger, outage }),
     logger,
     auth,
     bodyLimitBytes: config.app.server.body_limit_bytes,

@@ -20,6 +20,6 @@ export interface JobStatus {
 }
 
 /** A job's status, `undefined` for an unknown job; rejects with `QueueUnavailableError` if the store is out of reach. */
-export interface JobStatusReader {
+export interface JobStore {
   read(jobId: string): Promise<JobStatus | undefined>;
 }

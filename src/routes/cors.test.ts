@@ -1,7 +1,7 @@
 import { createTestApp } from '../../test/helpers/test-app.js';
 import { describe, expect, it } from 'vitest';
 import { createFakeProducer } from '../../test/fakes/fake-producer.js';
-import { createFakeStatusReader } from '../../test/fakes/fake-status-reader.js';
+import { createFakeJobStore } from '../../test/fakes/fake-job-store.js';
 import { AUTH_HEADERS, TEST_AUTH } from '../../test/helpers/api-keys.js';
 import { createSilentLogger } from '../infra/log.js';
 import { createRateLimit } from '../infra/rate-limit/rate-limit.js';
@@ -26,7 +26,7 @@ function setup() {
     cors: CORS,
     rateLimit,
     producer: createFakeProducer(),
-    statusReader: createFakeStatusReader(),
+    jobStore: createFakeJobStore(),
     logger: createSilentLogger(),
     bodyLimitBytes: 1024,
   });

@@ -2,7 +2,7 @@ import { createTestApp } from '../../test/helpers/test-app.js';
 import { describe, expect, it } from 'vitest';
 import { createSilentLogger } from '../infra/log.js';
 import { createFakeProducer } from '../../test/fakes/fake-producer.js';
-import { createFakeStatusReader } from '../../test/fakes/fake-status-reader.js';
+import { createFakeJobStore } from '../../test/fakes/fake-job-store.js';
 import { AUTH_HEADERS, TEST_AUTH } from '../../test/helpers/api-keys.js';
 
 const NOW = Date.parse('2026-01-02T03:04:05.000Z');
@@ -13,7 +13,7 @@ function setup() {
   const app = createTestApp({
     auth: TEST_AUTH,
     producer,
-    statusReader: createFakeStatusReader(),
+    jobStore: createFakeJobStore(),
     logger: createSilentLogger(),
     bodyLimitBytes: 1024,
     newJobId: () => `job-${++counter}`,
@@ -92,7 +92,7 @@ describe('POST /api/dm-jobqueue/register', () => {
     const app = createTestApp({
       auth: TEST_AUTH,
       producer,
-      statusReader: createFakeStatusReader(),
+      jobStore: createFakeJobStore(),
       logger: createSilentLogger(),
       bodyLimitBytes: 1024,
     });
@@ -217,7 +217,7 @@ describe('POST /api/dm-jobqueue/register', () => {
     const app = createTestApp({
       auth: TEST_AUTH,
       producer: { enqueue: async () => Promise.reject(new Error('secret internals')) },
-      statusReader: createFakeStatusReader(),
+      jobStore: createFakeJobStore(),
       logger: createSilentLogger(),
       bodyLimitBytes: 1024,
     });

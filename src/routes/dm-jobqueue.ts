@@ -4,7 +4,7 @@ import { describeRoute, resolver, type DescribeRouteOptions } from 'hono-openapi
 import * as v from 'valibot';
 import { DEFAULT_DEMO_MESSAGE, demoDelayPrint, MessageSchema } from '../jobs/demo-delay-print.js';
 import { MAX_DELAY_SECONDS, MAX_RETRY_LIMIT } from '../jobs/job.js';
-import { JOB_STATES, type JobStatusReader } from '../jobs/job-status.js';
+import { JOB_STATES, type JobStore } from '../jobs/job-status.js';
 import { apiResponse, named, problemAnswer } from './api-docs.js';
 import { describeRegistration, registerForRequest, registrationBody, type RegistrationDeps } from './registration.js';
 import { described, notFound } from '../infra/http/problem.js';
@@ -95,7 +95,7 @@ const describeStatus = describeRoute({
 });
 
 export interface DmJobqueueDeps extends RegistrationDeps {
-  statusReader: JobStatusReader;
+  jobStore: JobStore;
 }
 
 export function createDmJobqueueRoutes(deps: DmJobqueueDeps) {
@@ -126,7 +126,7 @@ export function createDmJobqueueRoutes(deps: DmJobqueueDeps) {
       const id = c.req.param('id');
       // The API makes job ids with randomUUID; anything else is none of its jobs (and never reaches Redis).
       const uuid = v.is(v.pipe(v.string(), v.uuid()), id);
-      const status = uuid ? await deps.statusReader.read(id) : undefined;
+      const status = uuid ? await deps.jobStore.read(id) : undefined;
       if (!status) return notFound(c, `No job with id "${id}" (${uuid ? UNKNOWN_JOB : 'job ids are UUIDs'})`);
       // The state changes while the client polls: never serve it from a cache.
       c.header('Cache-Control', 'no-store');

@@ -1,7 +1,7 @@
 import { createTestApp } from '../../test/helpers/test-app.js';
 import { describe, expect, it } from 'vitest';
 import type { JobStatus } from '../jobs/job-status.js';
-import { createFakeStatusReader } from '../../test/fakes/fake-status-reader.js';
+import { createFakeJobStore } from '../../test/fakes/fake-job-store.js';
 import { AUTH_HEADERS } from '../../test/helpers/api-keys.js';
 
 const JOB_ID = '3f2c1d4e-5b6a-4c7d-8e9f-0a1b2c3d4e5f';
@@ -19,11 +19,11 @@ const delayedRetry: JobStatus = {
 };
 
 function setup(statuses: JobStatus[] = [delayedRetry]) {
-  const statusReader = createFakeStatusReader(statuses);
-  const app = createTestApp({ statusReader });
+  const jobStore = createFakeJobStore(statuses);
+  const app = createTestApp({ jobStore });
   return {
     app,
-    statusReader,
+    jobStore,
     get: (id: string) => app.request(`/api/dm-jobqueue/jobs/${id}`, { headers: AUTH_HEADERS }),
   };
 }
@@ -86,25 +86,25 @@ describe('GET /api/dm-jobqueue/jobs/:id', () => {
   it.for(['job-1', '3f2c1d4e', 'bull:dm-jobqueue:delayed', `${JOB_ID}x`, '%20'])(
     'answers 404 for the malformed id %j without asking the queue',
     async (id) => {
-      const { get, statusReader } = setup();
+      const { get, jobStore } = setup();
       const response = await get(encodeURIComponent(id));
       expect(response.status).toBe(404);
       expect(await problem(response)).toMatchObject({
         status: 404,
         detail: `No job with id "${id}" (job ids are UUIDs)`,
       });
-      expect(statusReader.reads).toEqual([]);
+      expect(jobStore.reads).toEqual([]);
     },
   );
 
   it('answers 503 with Retry-After while the queue is unavailable, then recovers', async () => {
-    const { get, statusReader } = setup();
-    statusReader.setUnavailable(true);
+    const { get, jobStore } = setup();
+    jobStore.setUnavailable(true);
     const down = await get(JOB_ID);
     expect(down.status).toBe(503);
     expect(down.headers.get('retry-after')).toBe('5');
     expect((await problem(down)).detail).toBe('Job queue service is unavailable: Redis is not connected');
-    statusReader.setUnavailable(false);
+    jobStore.setUnavailable(false);
     expect((await get(JOB_ID)).status).toBe(200);
   });
 });

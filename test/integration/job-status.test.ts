@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { QueueUnavailableError } from '../../src/jobs/register-job.js';
 import { createSilentLogger } from '../../src/infra/log.js';
 import { createBullmqProducer } from '../../src/infra/queue/bullmq-queue.js';
-import { createBullmqStatusReader } from '../../src/infra/queue/bullmq-queue.js';
+import { createBullmqJobStore } from '../../src/infra/queue/bullmq-queue.js';
 import { createLazyQueue } from '../../src/infra/queue/bullmq-queue.js';
 import { producerRedisOptions } from '../../src/infra/redis/connection.js';
 import { waitFor } from '../../scripts/lib/wait-for.js';
@@ -30,7 +30,7 @@ describe('job status against a real Redis', () => {
   const fixture = useRedisFixture();
   const { cleanup } = fixture;
 
-  /** The API as server.ts wires it: producer and status reader on one fail-fast client. */
+  /** The API as server.ts wires it: producer and job store on one fail-fast client. */
   async function setup(port = fixture.redis.port, { waitForRedis = true } = {}) {
     const queueName = uniqueQueueName('status');
     const logger = createSilentLogger();
@@ -38,8 +38,8 @@ describe('job status against a real Redis', () => {
     client.on('error', () => undefined);
     const queue = createLazyQueue({ client, location: { name: queueName, prefix: 'bull' }, logger });
     const producer = createBullmqProducer({ queue, logger });
-    const statusReader = createBullmqStatusReader({ queue, logger });
-    const app = createTestApp({ auth: TEST_AUTH, producer, statusReader, logger, bodyLimitBytes: 16_384 });
+    const jobStore = createBullmqJobStore({ queue, logger });
+    const app = createTestApp({ auth: TEST_AUTH, producer, jobStore, logger, bodyLimitBytes: 16_384 });
     // On the shared server, which stays up: a Queue on a stopped one would wait for it on clean-up.
     const inspector = new Queue(queueName, { connection: { host: '127.0.0.1', port: fixture.redis.port } });
     inspector.on('error', () => undefined);
@@ -65,7 +65,7 @@ describe('job status against a real Redis', () => {
       expect(response.status).toBe(200);
       return (await response.json()) as StatusBody;
     };
-    return { queueName, client, app, statusReader, inspector, register, status, statusBody };
+    return { queueName, client, app, jobStore, inspector, register, status, statusBody };
   }
 
   /** A worker that runs `processor` for every job of the queue. */
@@ -178,12 +178,12 @@ describe('job status against a real Redis', () => {
   it('answers 503 at once while Redis is down, and reads again when it is back', async () => {
     const own = await startRedisServer();
     cleanup.push(() => own.destroy());
-    const { client, register, status, statusReader } = await setup(own.port);
+    const { client, register, status, jobStore } = await setup(own.port);
     const job = await register({ delay_seconds: 60 });
     await own.stop('SIGKILL');
     await waitFor(() => client.status !== 'ready', { what: 'the client to notice' });
 
-    await expect(statusReader.read(job.job_id)).rejects.toBeInstanceOf(QueueUnavailableError);
+    await expect(jobStore.read(job.job_id)).rejects.toBeInstanceOf(QueueUnavailableError);
     const down = await status(job.job_id);
     expect(down.status).toBe(503);
     expect(down.headers.get('retry-after')).toBe('5');

@@ -7,14 +7,14 @@ import { createSilentLogger } from '../../infra/log.js';
 import { createDemoPageRoutes } from './demo-page.js';
 import { demoPageExtension } from './extra.js';
 import { createFakeProducer } from '../../../test/fakes/fake-producer.js';
-import { createFakeStatusReader } from '../../../test/fakes/fake-status-reader.js';
+import { createFakeJobStore } from '../../../test/fakes/fake-job-store.js';
 import { AUTH_HEADERS, TEST_AUTH } from '../../../test/helpers/api-keys.js';
 
 function appWithRealPage() {
   return createTestApp({
     auth: TEST_AUTH,
     producer: createFakeProducer(),
-    statusReader: createFakeStatusReader(),
+    jobStore: createFakeJobStore(),
     logger: createSilentLogger(),
     bodyLimitBytes: 1024,
     extensions: [demoPageExtension()],

@@ -2,7 +2,7 @@ import { createTestApp } from '../../../test/helpers/test-app.js';
 import { sign } from 'hono/jwt';
 import { describe, expect, it } from 'vitest';
 import { createFakeProducer } from '../../../test/fakes/fake-producer.js';
-import { createFakeStatusReader } from '../../../test/fakes/fake-status-reader.js';
+import { createFakeJobStore } from '../../../test/fakes/fake-job-store.js';
 import { TEST_AUTH, testKey } from '../../../test/helpers/api-keys.js';
 import { createSilentLogger } from '../log.js';
 
@@ -11,7 +11,7 @@ function setup() {
   const app = createTestApp({
     auth: TEST_AUTH,
     producer,
-    statusReader: createFakeStatusReader(),
+    jobStore: createFakeJobStore(),
     logger: createSilentLogger(),
     bodyLimitBytes: 1024,
   });
@@ -111,7 +111,7 @@ describe('bearer API keys on /api/*', () => {
     const app = createTestApp({
       auth: settings,
       producer: createFakeProducer(),
-      statusReader: createFakeStatusReader(),
+      jobStore: createFakeJobStore(),
       logger: createSilentLogger(),
       bodyLimitBytes: 1024,
     });
@@ -140,7 +140,7 @@ describe('bearer API keys on /api/*', () => {
     const app = createTestApp({
       auth: settings,
       producer: createFakeProducer(),
-      statusReader: createFakeStatusReader(),
+      jobStore: createFakeJobStore(),
       logger: createSilentLogger(),
       bodyLimitBytes: 1024,
     });

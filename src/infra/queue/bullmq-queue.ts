@@ -4,7 +4,7 @@ import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { AnyJob } from '../../jobs/job.js';
 import type { KnownJob } from '../../jobs/registry.js';
-import type { JobState, JobStatus, JobStatusReader } from '../../jobs/job-status.js';
+import type { JobState, JobStatus, JobStore } from '../../jobs/job-status.js';
 import { QueueUnavailableError, type EnqueueRequest, type JobProducer } from '../../jobs/register-job.js';
 import type { RedisConnectionConfig } from '../config/schema.js';
 import type { OutageLog } from '../log.js';
@@ -190,7 +190,7 @@ const RUN_FIELDS = ['attemptsStarted', 'attemptsMade', 'processedOn', 'finishedO
  * BullMQ reads a job's state and hash one at a time: a run ending in between would pair "active" with its failure. So
  * the hash is read around the state until both show the same run (each run writes it), the latest after three rounds.
  */
-export function createBullmqStatusReader(context: QueueCallContext): JobStatusReader {
+export function createBullmqJobStore(context: QueueCallContext): JobStore {
   const { queue } = context;
   async function readConsistently(jobId: string): Promise<JobStatus | undefined> {
     let before: Job | undefined = await queue.current().getJob(jobId);

@@ -6,7 +6,7 @@ import { createSilentLogger } from '../log.js';
 import { startHttpServer } from '../http/serve.js';
 import { createRateLimit, rateLimitKey, type RateLimitOptions, type TrustProxy } from './rate-limit.js';
 import { createFakeProducer } from '../../../test/fakes/fake-producer.js';
-import { createFakeStatusReader } from '../../../test/fakes/fake-status-reader.js';
+import { createFakeJobStore } from '../../../test/fakes/fake-job-store.js';
 import { configWithRateLimit } from '../../../test/helpers/test-config.js';
 import { AUTH_HEADERS, TEST_AUTH } from '../../../test/helpers/api-keys.js';
 
@@ -14,7 +14,7 @@ function appWith(rateLimit: RateLimitOptions | undefined, trustProxy: TrustProxy
   return createTestApp({
     auth: TEST_AUTH,
     producer: createFakeProducer(),
-    statusReader: createFakeStatusReader(),
+    jobStore: createFakeJobStore(),
     logger: createSilentLogger(),
     bodyLimitBytes: 1024,
     rateLimit: rateLimit && { ...rateLimit, trustProxy },

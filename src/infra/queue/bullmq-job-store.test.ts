@@ -2,7 +2,7 @@ import type { Job, JobState } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { createSilentLogger } from '../log.js';
-import { createBullmqStatusReader } from './bullmq-queue.js';
+import { createBullmqJobStore } from './bullmq-queue.js';
 import type { LazyQueue, TypedQueue } from './bullmq-queue.js';
 
 const JOB_ID = '8a0b7d5e-1c2f-4a3b-9c4d-5e6f7a8b9c0d';
@@ -67,9 +67,9 @@ function queueMovingThrough(timeline: Snapshot[]): LazyQueue & { hashReads(): nu
   };
 }
 
-describe('BullMQ status reader', () => {
+describe('BullMQ job store', () => {
   it('pairs the state with the counters of the same moment when a run ends between its reads', async () => {
-    const reader = createBullmqStatusReader({
+    const reader = createBullmqJobStore({
       queue: queueMovingThrough([running, failedOnce]),
       logger: createSilentLogger(),
     });
@@ -85,13 +85,13 @@ describe('BullMQ status reader', () => {
   });
 
   it('reports a running job as active with no failure yet', async () => {
-    const reader = createBullmqStatusReader({ queue: queueMovingThrough([running]), logger: createSilentLogger() });
+    const reader = createBullmqJobStore({ queue: queueMovingThrough([running]), logger: createSilentLogger() });
 
     expect(await reader.read(JOB_ID)).toMatchObject({ state: 'active', attemptsMade: 0, failureReason: undefined });
   });
 
   it('answers "no such job" when the job is removed between its reads', async () => {
-    const reader = createBullmqStatusReader({
+    const reader = createBullmqJobStore({
       queue: queueMovingThrough([running, { state: 'unknown' }]),
       logger: createSilentLogger(),
     });
@@ -105,7 +105,7 @@ describe('BullMQ status reader', () => {
       job: { attemptsStarted: run + 1, attemptsMade: run, processedOn: REGISTERED_AT + run },
     }));
     const queue = queueMovingThrough(everyReadAnotherRun);
-    const reader = createBullmqStatusReader({ queue, logger: createSilentLogger() });
+    const reader = createBullmqJobStore({ queue, logger: createSilentLogger() });
 
     const status = await reader.read(JOB_ID);
 

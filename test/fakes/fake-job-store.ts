@@ -1,8 +1,8 @@
 import { QueueUnavailableError } from '../../src/jobs/register-job.js';
-import type { JobStatus, JobStatusReader } from '../../src/jobs/job-status.js';
+import type { JobStatus, JobStore } from '../../src/jobs/job-status.js';
 
-/** A JobStatusReader over a map of statuses, or failing like a Redis that is down. */
-export function createFakeStatusReader(statuses: Iterable<JobStatus> = []) {
+/** A JobStore over a map of statuses, or failing like a Redis that is down. */
+export function createFakeJobStore(statuses: Iterable<JobStatus> = []) {
   const jobs = new Map<string, JobStatus>();
   for (const status of statuses) jobs.set(status.jobId, status);
   let unavailable = false;
@@ -19,6 +19,6 @@ export function createFakeStatusReader(statuses: Iterable<JobStatus> = []) {
       if (unavailable) throw new QueueUnavailableError('Redis is not connected');
       return jobs.get(jobId);
     },
-  } satisfies JobStatusReader & Record<string, unknown>;
+  } satisfies JobStore & Record<string, unknown>;
   return reader;
 }
