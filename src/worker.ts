@@ -62,6 +62,8 @@ export function createWorkerService<D extends AnyJobDefinition>(options: {
         completed: (...args) => listeners.forEach((each) => each.completed(...args)),
         failed: (...args) => listeners.forEach((each) => each.failed(...args)),
         stalled: () => listeners.forEach((each) => each.stalled()),
+        cancelled: (jobType) => listeners.forEach((each) => each.cancelled?.(jobType)),
+        expired: (jobType) => listeners.forEach((each) => each.expired?.(jobType)),
       };
       const setting = `JOBQUEUE_PORT (jobqueue.port in config/${config.env}/config.yaml)`;
       health = await startHttpServer(app, { host: jobqueue.host, port: jobqueue.port, setting });

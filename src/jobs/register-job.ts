@@ -1,14 +1,27 @@
 import { randomUUID } from 'node:crypto';
-import { InvalidJobPayloadError, parsePayload, timingErrors } from './job.js';
+import { InvalidJobPayloadError, MAX_DELAY_SECONDS, parsePayload, timingErrors } from './job.js';
 import type { AnyJob, AnyJobDefinition, InputOf, JobOf, OneJobType, RetryBackoff } from './job.js';
 
-/** One job to store: the job (its name and data correlate), its id and its timing. */
+/** What the queue keeps beside a job's payload: who may see and change it, and its time limits. */
+export interface JobLifecycle {
+  /** The API key id that registered it; absent: any key with the scope (jobs stored before owners). */
+  readonly owner?: string | undefined;
+  /** No attempt starts after it (ms since epoch). */
+  readonly expiresAt?: number | undefined;
+  /** The `run_at` the caller sent (ms since epoch), to compare a retried request with. */
+  readonly runAt?: number | undefined;
+  /** The due time in force once rescheduled (ms since epoch); absent: the queue's timestamp + delay. */
+  readonly dueAt?: number | undefined;
+}
+
+/** One job to store: the job (its name and data correlate), its id, its timing and its lifecycle. */
 export type EnqueueRequest<Job extends AnyJob = AnyJob> = Job & {
   readonly jobId: string;
   readonly delayMs: number;
   /** Runs in all: 1 + max retry. */
   readonly attempts: number;
   readonly backoff: RetryBackoff;
+  readonly lifecycle?: JobLifecycle | undefined;
 };
 
 /** `enqueue` resolves once the job is stored, or rejects with {@link QueueUnavailableError}. A property, not a
@@ -31,6 +44,12 @@ export interface RegisterJobInput<Input> {
   payload: Input;
   /** The job type's default when absent; 0 = now, at most 30 days. */
   delaySeconds?: number | undefined;
+  /** The first run's due time instead of `delaySeconds` (in the past: now), at most 30 days ahead. */
+  runAt?: Date | undefined;
+  /** No attempt (first run or retry) starts after it; after the due time. */
+  expiresAt?: Date | undefined;
+  /** The API key id that may read and change the job. */
+  owner?: string | undefined;
   /** The job type's default when absent; 0 = one attempt, no retry; 4 = five attempts. At most 25. */
   maxRetry?: number | undefined;
 }
@@ -73,20 +92,39 @@ export function resolveRegistration<D extends AnyJobDefinition>(
   input: RegisterJobInput<InputOf<D>>,
 ): Omit<EnqueueRequest<JobOf<D>>, 'jobId'> {
   const data = parsePayload(definition, input.payload);
-  const delaySeconds = input.delaySeconds ?? definition.delaySeconds;
+  const { runAt, expiresAt, owner } = input;
+  const now = Date.now();
+  // A due time becomes a delay from now: whole milliseconds, never negative.
+  const delayMs = runAt ? Math.max(0, runAt.getTime() - now) : (input.delaySeconds ?? definition.delaySeconds) * 1000;
   const maxRetry = input.maxRetry ?? definition.maxRetry;
-  const errors = timingErrors({ delaySeconds, maxRetry });
+  const errors = timingErrors({ delaySeconds: runAt ? 0 : delayMs / 1000, maxRetry });
+  if (runAt && delayMs > MAX_DELAY_SECONDS * 1000)
+    errors.push({ field: 'runAt', reason: 'must be at most 30 days (2592000 s) ahead' });
+  if (runAt && input.delaySeconds !== undefined)
+    errors.push({ field: 'runAt', reason: 'cannot be given together with delaySeconds: give one of them' });
+  if (expiresAt && expiresAt.getTime() <= now + delayMs)
+    errors.push({ field: 'expiresAt', reason: 'must be after the due time' });
   if (errors.length > 0) throw new InvalidJobPayloadError(definition.type, errors);
-  const timing = { delayMs: delaySeconds * 1000, attempts: maxRetry + 1, backoff: definition.backoff };
+  const lifecycle = { owner, expiresAt: expiresAt?.getTime(), runAt: runAt?.getTime() };
+  const timing = { delayMs, attempts: maxRetry + 1, backoff: definition.backoff };
+  const hasLifecycle = Object.values(lifecycle).some((value) => value !== undefined);
   // TypeScript cannot see that a definition's own type and payload make one of JobOf<D>.
-  return { name: definition.type, data, ...timing } as Omit<EnqueueRequest<JobOf<D>>, 'jobId'>;
+  return { name: definition.type, data, ...timing, ...(hasLifecycle && { lifecycle }) } as Omit<
+    EnqueueRequest<JobOf<D>>,
+    'jobId'
+  >;
 }
 
-/** What the caller is told about a stored job. */
-export function registeredJob(jobId: string, job: Pick<EnqueueRequest, 'name' | 'delayMs' | 'attempts'>, at: number) {
-  const { name, delayMs, attempts } = job;
+/** What the caller is told about a stored job: its due time, and the whole seconds until it (rounded up). */
+export function registeredJob(
+  jobId: string,
+  job: Pick<EnqueueRequest, 'name' | 'delayMs' | 'attempts' | 'lifecycle'>,
+  at: number,
+) {
+  const { name, delayMs, attempts, lifecycle } = job;
   const runAt = new Date(at + delayMs);
-  return { jobId, jobType: name, delaySeconds: delayMs / 1000, maxRetry: attempts - 1, runAt };
+  const expiresAt = lifecycle?.expiresAt === undefined ? undefined : new Date(lifecycle.expiresAt);
+  return { jobId, jobType: name, delaySeconds: Math.ceil(delayMs / 1000), maxRetry: attempts - 1, runAt, expiresAt };
 }
 
 /** Resolves only once the job is stored, so a returned job is never one that was lost. A payload of another type,

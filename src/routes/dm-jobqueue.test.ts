@@ -50,6 +50,7 @@ describe('POST /api/dm-jobqueue/register', () => {
       delay_seconds: 180,
       max_retry: 10,
       run_at: new Date(NOW + 180_000).toISOString(),
+      expires_at: null,
     });
     expect(producer.jobs).toEqual([
       {
@@ -59,6 +60,8 @@ describe('POST /api/dm-jobqueue/register', () => {
         delayMs: 180_000,
         attempts: 11,
         backoff: { type: 'exponential', delayMs: 30_000, jitter: 0.2 },
+        // The API key that registered it owns it.
+        lifecycle: { owner: expect.any(String) as string },
       },
     ]);
   });

@@ -16,6 +16,8 @@ const delayedRetry: JobStatus = {
   maxRetry: 10,
   finishedAt: undefined,
   failureReason: 'printer on fire',
+  expiresAt: undefined,
+  owner: undefined,
 };
 
 function setup(statuses: JobStatus[] = [delayedRetry]) {
@@ -49,6 +51,7 @@ describe('GET /api/dm-jobqueue/jobs/:id', () => {
       max_retry: 10,
       finished_at: null,
       failure_reason: 'printer on fire',
+      expires_at: null,
     });
   });
 

@@ -3,7 +3,7 @@
 import type { Context } from 'hono';
 import { describeRoute, type DescribeRouteOptions } from 'hono-openapi';
 import { HTTPException } from 'hono/http-exception';
-import type * as v from 'valibot';
+import * as v from 'valibot';
 import { jsonBody } from '../infra/http/problem.js';
 import type { AnyJob, AnyJobDefinition, InputOf, JobOf, OneJobType } from '../jobs/job.js';
 import { registerJob, type JobProducer, type RegisterDeps, type RegisteredJob } from '../jobs/register-job.js';
@@ -63,9 +63,42 @@ export function registerForRequest<D extends AnyJobDefinition>(
   definition: D & OneJobType<D>,
   input: RegisterJobInput<InputOf<D>>,
 ): Promise<RegisteredJob> {
-  if (deps.registration) return deps.registration.register(c, deps, definition, input);
-  return registerJob(deps, definition, input);
+  // The job belongs to the API key that registers it (set by bearerAuth): only it may read and change the job.
+  const owned = { ...input, owner: c.get('apiKeyId') };
+  if (deps.registration) return deps.registration.register(c, deps, definition, owned);
+  return registerJob(deps, definition, owned);
 }
+
+/** `YYYY-MM-DDThh:mm:ss[.fraction](Z|±hh:mm)`, each part in range: what RFC 3339 allows, and nothing else. */
+const RFC_3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.\d{1,9})?(?:[Zz]|[+-](\d{2}):(\d{2}))$/;
+
+/** The instant an RFC 3339 date-time names, or undefined (no offset, `2026-02-30`, a space, `+0900`, …). */
+export function parseRfc3339(text: string): Date | undefined {
+  const match = RFC_3339.exec(text);
+  if (!match) return undefined;
+  const [year, month, day, hour, minute, second, offsetHour = 0, offsetMinute = 0] = match.slice(1).map(Number);
+  const daysInMonth = new Date(Date.UTC(year ?? 0, month ?? 0, 0)).getUTCDate();
+  const inRange = [
+    [month, 1, 12],
+    [day, 1, daysInMonth],
+    [hour, 0, 23],
+    [minute, 0, 59],
+    [second, 0, 59],
+    [offsetHour, 0, 23],
+    [offsetMinute, 0, 59],
+  ].every(([value = -1, min = 0, max = 0]) => value >= min && value <= max);
+  return inRange ? new Date(text) : undefined;
+}
+
+/** A request field holding an RFC 3339 date-time with an offset (`format: date-time` in /openapi.json). */
+export const DateTimeSchema = v.pipe(
+  v.string('must be a string'),
+  v.isoTimestamp('must be an RFC 3339 date-time with an offset, e.g. "2026-12-24T09:00:00+09:00" or "…Z"'),
+  v.check(
+    (text) => parseRfc3339(text) !== undefined,
+    'must be an RFC 3339 date-time with an offset, e.g. "2026-12-24T09:00:00+09:00" or "…Z"',
+  ),
+);
 
 /** `describeRoute` for an endpoint that calls {@link registerForRequest}, with what the registration extra adds. */
 export function describeRegistration(deps: Pick<RegistrationDeps, 'registration'>, spec: DescribeRouteOptions) {

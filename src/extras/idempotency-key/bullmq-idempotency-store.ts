@@ -1,5 +1,5 @@
 /** The queue's side of Idempotency-Key (./idempotent-registration.ts). */
-import { queueCall, type QueueCallContext } from '../../infra/queue/bullmq-queue.js';
+import { queueCall, splitData, type QueueCallContext } from '../../infra/queue/bullmq-queue.js';
 import type { IdempotencyStore } from './idempotent-registration.js';
 
 /**
@@ -23,12 +23,13 @@ export function createBullmqIdempotencyStore(
           const job = await queue.current().getJob(jobId);
           if (!job) return undefined;
           await beforeReplay?.(jobId);
-          // opts.delay, not job.delay: promote() zeroes the latter.
-          const data: unknown = job.data;
+          // opts.delay, not job.delay: promote() and changeDelay() change the latter; the first 201 had the former.
+          const { payload: data, lifecycle } = splitData(job.data);
           const { name, timestamp } = job;
           return {
             name,
             data,
+            lifecycle,
             delayMs: job.opts.delay ?? 0,
             attempts: job.opts.attempts ?? 1,
             createdAt: timestamp,

@@ -12,6 +12,7 @@ import {
   reportingOutcome,
   resolveRegistration,
   type EnqueueRequest,
+  type JobLifecycle,
   type RegisterDeps,
   type RegisteredJob,
   type RegisterJobInput,
@@ -36,9 +37,11 @@ export const IdempotencyKeySchema = v.pipe(
 /** A job as it was registered, read back from the queue: what a replay answers and a retry is compared with. */
 export interface StoredRegistration {
   readonly name: string;
+  /** The payload, without the lifecycle the queue keeps beside it. */
   readonly data: unknown;
   readonly delayMs: number;
   readonly attempts: number;
+  readonly lifecycle?: JobLifecycle | undefined;
   /** When the queue recorded the job (ms since epoch). */
   readonly createdAt: number;
 }
@@ -99,9 +102,16 @@ export async function registerJobIdempotently<D extends AnyJobDefinition>(
       const wanted = resolveRegistration(definition, input);
       const jobId = idempotentJobId(scope, key);
       const replay = (stored: StoredRegistration) => {
+        // What the client sent: a run_at, not the delay derived from it (which shrinks as time passes).
+        const sentRunAt = wanted.lifecycle?.runAt;
+        const sameTime =
+          sentRunAt === undefined
+            ? stored.lifecycle?.runAt === undefined && stored.delayMs === wanted.delayMs
+            : stored.lifecycle?.runAt === sentRunAt;
         const same =
           stored.name === wanted.name &&
-          stored.delayMs === wanted.delayMs &&
+          sameTime &&
+          stored.lifecycle?.expiresAt === wanted.lifecycle?.expiresAt &&
           stored.attempts === wanted.attempts &&
           isDeepStrictEqual(stored.data, wanted.data);
         if (!same) throw new IdempotencyConflictError('mismatch');

@@ -15,6 +15,7 @@ export const PROBLEM_TYPES = {
   unauthorized: 'urn:dm-jobqueue:problem:unauthorized',
   forbidden: 'urn:dm-jobqueue:problem:forbidden',
   notFound: 'urn:dm-jobqueue:problem:not-found',
+  jobStateConflict: 'urn:dm-jobqueue:problem:job-state-conflict',
   http: 'about:blank',
 } as const;
 

@@ -57,7 +57,7 @@ function queueMovingThrough(timeline: Snapshot[]): LazyQueue & { hashReads(): nu
       return now().state;
     },
   };
-  const client = { status: 'ready' };
+  const client = { status: 'ready', get: async () => null };
   return {
     client: client as unknown as Redis,
     location: { name: 'test', prefix: 'bull' },

@@ -4,8 +4,13 @@ import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { AnyJob } from '../../jobs/job.js';
 import type { KnownJob } from '../../jobs/registry.js';
-import type { JobState, JobStatus, JobStore } from '../../jobs/job-status.js';
-import { QueueUnavailableError, type EnqueueRequest, type JobProducer } from '../../jobs/register-job.js';
+import { FINAL_STATES, type JobState, type JobStatus, type JobStore } from '../../jobs/job-status.js';
+import {
+  QueueUnavailableError,
+  type EnqueueRequest,
+  type JobLifecycle,
+  type JobProducer,
+} from '../../jobs/register-job.js';
 import type { RedisConnectionConfig } from '../config/schema.js';
 import type { OutageLog } from '../log.js';
 import {
@@ -136,6 +141,41 @@ function jobOptions({ jobId, delayMs, attempts, backoff }: EnqueueRequest): Jobs
   };
 }
 
+/**
+ * The data key that carries a job's lifecycle (owner, expiry, due time) beside its payload, so that one `add`
+ * stores both; payloads are JSON objects. Jobs stored before it, or by other clients, have none.
+ */
+export const LIFECYCLE_KEY = '$lifecycle';
+
+/** A job's data as its payload and its lifecycle. */
+export function splitData(data: unknown): { payload: unknown; lifecycle: JobLifecycle | undefined } {
+  if (typeof data !== 'object' || data === null || !(LIFECYCLE_KEY in data))
+    return { payload: data, lifecycle: undefined };
+  const { [LIFECYCLE_KEY]: lifecycle, ...payload } = data as Record<string, unknown>;
+  return { payload, lifecycle: lifecycle as JobLifecycle };
+}
+
+const withLifecycle = (data: unknown, lifecycle: JobLifecycle | undefined) =>
+  lifecycle && typeof data === 'object' && data !== null && !Array.isArray(data)
+    ? { ...data, [LIFECYCLE_KEY]: lifecycle }
+    : data;
+
+/**
+ * A key of our own per job for the handshake between a cancel and a worker's start: each sets it only if absent
+ * (`SET NX GET`), so exactly one of them wins. `cancelled:<ms>` or `running`; the worker clears it when the job
+ * waits for a retry. It outlives any delay and the retention of a finished job.
+ */
+export const controlKey = (location: QueueLocation, jobId: string) => `jobcontrol:${location.name}:${jobId}`;
+export const CONTROL_TTL_MS = 60 * 24 * 60 * 60 * 1000;
+
+/** What the worker returns for a job it ended without running it: BullMQ keeps it as the job's return value. */
+export type EndedWithoutRunning = { readonly lifecycle: 'cancelled' | 'expired' };
+
+const endedWithoutRunning = (value: unknown): EndedWithoutRunning['lifecycle'] | undefined => {
+  const ended = (value as Partial<EndedWithoutRunning> | null | undefined)?.lifecycle;
+  return ended === 'cancelled' || ended === 'expired' ? ended : undefined;
+};
+
 /** A {@link JobProducer} over `queue.add`; `afterWrite` runs on its connection once written (replica-ack.ts). */
 export function createBullmqProducer<Job extends AnyJob = KnownJob>(
   context: QueueCallContext<Job> & { afterWrite?: ((jobId: string) => Promise<void>) | undefined },
@@ -145,7 +185,8 @@ export function createBullmqProducer<Job extends AnyJob = KnownJob>(
     enqueue: async (request) => {
       const add = async () => {
         // JobProducer<Job> already pairs name and data; BullMQ's generics cannot follow a generic Job.
-        const added = await (queue.current() as unknown as Queue).add(request.name, request.data, jobOptions(request));
+        const data = withLifecycle(request.data, request.lifecycle);
+        const added = await (queue.current() as unknown as Queue).add(request.name, data, jobOptions(request));
         await afterWrite?.(request.jobId);
         return added;
       };
@@ -170,28 +211,56 @@ function nextRunAt(job: Job): Date | undefined {
   return job.processedOn === undefined ? undefined : new Date(job.processedOn + job.delay);
 }
 
-function toStatus(job: Job, state: JobState): JobStatus {
+/** The due time in force: a reschedule's, else the first run's. */
+export const dueAt = (job: Pick<Job, 'timestamp' | 'opts' | 'data'>) =>
+  splitData(job.data).lifecycle?.dueAt ?? firstRunDueAt(job);
+
+/**
+ * BullMQ's state, and ours: a job the worker ended without running it, or one cancelled (`flag`) or past its
+ * expiry that no worker has ended yet.
+ */
+function toStatus(job: Job, bullmqState: JobState, flag: string | null, now = Date.now()): JobStatus {
+  const { lifecycle } = splitData(job.data);
+  const cancelledAt = flag?.startsWith('cancelled:') ? Number(flag.slice('cancelled:'.length)) : undefined;
+  const expiresAt = lifecycle?.expiresAt;
+  let state = bullmqState;
+  let finishedAt = job.finishedOn;
+  if (bullmqState === 'completed') state = endedWithoutRunning(job.returnvalue) ?? 'completed';
+  else if (bullmqState === 'delayed' || bullmqState === 'waiting') {
+    if (cancelledAt !== undefined) [state, finishedAt] = ['cancelled', cancelledAt];
+    else if (expiresAt !== undefined && now > expiresAt) [state, finishedAt] = ['expired', expiresAt];
+  }
+  const due = dueAt(job);
   return {
     jobId: job.id ?? '',
     jobType: job.name,
     state,
-    runAt: new Date(firstRunDueAt(job)),
-    nextRunAt: state === 'delayed' ? nextRunAt(job) : undefined,
+    runAt: new Date(due),
+    nextRunAt: state === 'delayed' ? (job.attemptsMade === 0 ? new Date(due) : nextRunAt(job)) : undefined,
     attemptsMade: job.attemptsMade,
     maxRetry: Math.max(0, (job.opts.attempts ?? 1) - 1),
-    finishedAt: job.finishedOn ? new Date(job.finishedOn) : undefined,
+    finishedAt: finishedAt ? new Date(finishedAt) : undefined,
     failureReason: job.failedReason || undefined,
+    expiresAt: expiresAt === undefined ? undefined : new Date(expiresAt),
+    owner: lifecycle?.owner,
   };
 }
 
 const RUN_FIELDS = ['attemptsStarted', 'attemptsMade', 'processedOn', 'finishedOn', 'failedReason'] as const;
 
+const refused = (reason: string, status: JobStatus) => ({ done: false, reason, status }) as const;
+const stateReason = (status: JobStatus) => (status.state === 'active' ? 'it is running' : `it is ${status.state}`);
+
 /**
  * BullMQ reads a job's state and hash one at a time: a run ending in between would pair "active" with its failure. So
  * the hash is read around the state until both show the same run (each run writes it), the latest after three rounds.
+ * Cancel and reschedule use BullMQ's public `changeDelay`, `updateData` and `promote`, and a key of our own
+ * ({@link controlKey}) that a cancel and the worker's start each set only if absent.
  */
 export function createBullmqJobStore(context: QueueCallContext): JobStore {
   const { queue } = context;
+  const location = queue.location;
+  const flagOf = (jobId: string) => queue.client.get(controlKey(location, jobId));
   async function readConsistently(jobId: string): Promise<JobStatus | undefined> {
     let before: Job | undefined = await queue.current().getJob(jobId);
     for (let read = 1; before; read++) {
@@ -199,12 +268,56 @@ export function createBullmqJobStore(context: QueueCallContext): JobStore {
       const after: Job | undefined = state === 'unknown' ? undefined : await queue.current().getJob(jobId);
       if (!after || state === 'unknown') return undefined;
       const sameRun = RUN_FIELDS.every((field) => before?.[field] === after[field]);
-      if (sameRun || read === 3) return toStatus(after, stateOf(state));
+      if (sameRun || read === 3) return toStatus(after, stateOf(state), await flagOf(jobId));
       before = after;
     }
     return undefined;
   }
+  async function cancel(jobId: string) {
+    const before = await readConsistently(jobId);
+    if (!before || before.state === 'cancelled') return before && ({ done: true, status: before } as const);
+    if (before.state === 'active' || FINAL_STATES.includes(before.state)) return refused(stateReason(before), before);
+    const key = controlKey(location, jobId);
+    const earlier = await queue.client.call('SET', key, `cancelled:${Date.now()}`, 'PX', CONTROL_TTL_MS, 'NX', 'GET');
+    const after = await readConsistently(jobId);
+    if (!after) return undefined;
+    // The worker started it in between (or it had already): it runs, the cancel is refused.
+    if (typeof earlier === 'string' && !earlier.startsWith('cancelled:')) return refused(stateReason(after), after);
+    // Drained now rather than at its due time: the worker ends it without running it.
+    await (await queue.current().getJob(jobId))?.promote().catch(() => undefined);
+    return { done: true, status: after } as const;
+  }
+  async function reschedule(jobId: string, to: Date) {
+    const before = await readConsistently(jobId);
+    if (!before) return undefined;
+    if (before.state === 'active' || FINAL_STATES.includes(before.state)) return refused(stateReason(before), before);
+    const notYetDue = before.state === 'delayed' && before.attemptsMade === 0 && before.runAt.getTime() > Date.now();
+    if (!notYetDue) return refused('it is already due', before);
+    const job = await queue.current().getJob(jobId);
+    // BullMQ moves only a job still in its delayed set, atomically: one the worker has taken is refused.
+    const moved = await job?.changeDelay(Math.max(0, to.getTime() - Date.now())).then(
+      () => true,
+      (error: unknown) => {
+        if (isRedisConnectionError(error)) throw error;
+        return false;
+      },
+    );
+    if (!job || !moved) {
+      const now = await readConsistently(jobId);
+      return (
+        now && refused(now.state === 'delayed' || now.state === 'waiting' ? 'it is already due' : stateReason(now), now)
+      );
+    }
+    const { payload, lifecycle } = splitData(job.data);
+    // Our own due time: BullMQ's changeDelay counts from now and keeps no due time of its own.
+    await (job as Job).updateData(withLifecycle(payload, { ...lifecycle, dueAt: to.getTime() }));
+    const after = await readConsistently(jobId);
+    return after && ({ done: true, status: after } as const);
+  }
+  const call = <T>(what: string, jobId: string, run: () => Promise<T>) => queueCall(context, what, run, { jobId });
   return {
-    read: (jobId) => queueCall(context, 'Redis could not read the job', () => readConsistently(jobId), { jobId }),
+    read: (jobId) => call('Redis could not read the job', jobId, () => readConsistently(jobId)),
+    cancel: (jobId) => call('Redis could not cancel the job', jobId, () => cancel(jobId)),
+    reschedule: (jobId, to) => call('Redis could not reschedule the job', jobId, () => reschedule(jobId, to)),
   };
 }

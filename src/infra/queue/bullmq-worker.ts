@@ -1,12 +1,20 @@
 /** The worker's side of the queue; delayed jobs start within a Redis tick of their due time (redis/redis.conf). */
 import { UnrecoverableError, WaitingError, Worker, type Job, type KeepJobs } from 'bullmq';
+import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { parsePayload, type AnyJobDefinition, type JobDeps } from '../../jobs/job.js';
 import type { JobRegistry } from '../../jobs/registry.js';
 import type { AppConfig } from '../config/schema.js';
 import { createOutageLog } from '../log.js';
 import { reopenWhenEnded, type ClientOptions } from '../redis/connection.js';
-import { firstRunDueAt, type QueueLocation } from './bullmq-queue.js';
+import {
+  CONTROL_TTL_MS,
+  controlKey,
+  dueAt,
+  splitData,
+  type EndedWithoutRunning,
+  type QueueLocation,
+} from './bullmq-queue.js';
 
 /** config.yaml's `{ count, age_seconds }` as BullMQ's KeepJobs; `age_seconds: 0` is no age limit (not "delete at once"). */
 export function toKeepJobs({ count, age_seconds }: AppConfig['jobqueue']['keep_completed']): KeepJobs {
@@ -18,6 +26,9 @@ export interface JobEvents {
   completed(jobType: string, runSeconds: number | undefined, latenessSeconds: number | undefined): void;
   failed(jobType: string, willRetry: boolean): void;
   stalled(): void;
+  /** Ended without running: cancelled before its attempt started, or past its expiry (not a failure). */
+  cancelled?(jobType: string): void;
+  expired?(jobType: string): void;
 }
 
 export interface JobWorkerOptions {
@@ -60,21 +71,59 @@ export async function handBackOnAbort(
   throw new WaitingError();
 }
 
-/** Runs a job by its type; one that can never succeed (unknown type, invalid payload) fails without retries. */
-function createProcessor(registry: JobRegistry, deps: JobDeps) {
+/** Our handshake key, on the worker's own connection. */
+type ControlClient = Pick<Redis, 'call' | 'del'>;
+
+/**
+ * Runs a job by its type; one that can never succeed (unknown type, invalid payload) fails without retries.
+ * Before each attempt it takes the job's control key: a job cancelled first, or past its expiry, ends without
+ * running (returned as {@link EndedWithoutRunning}); after an attempt that will be retried the key is freed again,
+ * so the job can be cancelled while it waits.
+ */
+function createProcessor(
+  registry: JobRegistry,
+  deps: JobDeps,
+  control: { location: QueueLocation; client: () => Promise<ControlClient>; logger: Logger },
+) {
   const processors = new Map([...registry].map(([type, definition]) => [type, definition.createProcessor(deps)]));
-  return async function processJob(job: Job, token?: string, signal?: AbortSignal): Promise<void> {
+  return async function processJob(
+    job: Job,
+    token?: string,
+    signal?: AbortSignal,
+  ): Promise<EndedWithoutRunning | undefined> {
+    const { payload: data, lifecycle } = splitData(job.data);
+    const client = await control.client();
+    const key = controlKey(control.location, job.id ?? '');
+    const earlier = await client.call('SET', key, 'running', 'PX', CONTROL_TTL_MS, 'NX', 'GET');
+    const where = { jobId: job.id, jobType: job.name, attempt: job.attemptsMade + 1 };
+    if (typeof earlier === 'string' && earlier.startsWith('cancelled:')) {
+      control.logger.info(where, 'job cancelled: not run');
+      return { lifecycle: 'cancelled' };
+    }
+    const expiresAt = lifecycle?.expiresAt;
+    if (expiresAt !== undefined && Date.now() > expiresAt) {
+      control.logger.info({ ...where, lateMs: Date.now() - expiresAt }, 'job expired before it could start: not run');
+      return { lifecycle: 'expired' };
+    }
     const definition: AnyJobDefinition | undefined = registry.get(job.name);
     const processor = processors.get(job.name);
-    if (!definition || !processor) throw new UnrecoverableError(`unknown job type "${job.name}"`);
-    let payload: unknown;
     try {
-      payload = parsePayload(definition, job.data);
+      if (!definition || !processor) throw new UnrecoverableError(`unknown job type "${job.name}"`);
+      let payload: unknown;
+      try {
+        payload = parsePayload(definition, data);
+      } catch (error) {
+        throw new UnrecoverableError((error as Error).message);
+      }
+      const context = { jobId: job.id ?? '', attempt: job.attemptsMade + 1, ...(signal && { signal }) };
+      await handBackOnAbort(job, token, signal, processor(payload, context));
+      return undefined;
     } catch (error) {
-      throw new UnrecoverableError((error as Error).message);
+      // Waiting again (a retry, or handed back): a cancel may win from now on.
+      const retried = job.attemptsMade + 1 < (job.opts.attempts ?? 1) && !(error instanceof UnrecoverableError);
+      if (retried || error instanceof WaitingError) await client.del(key);
+      throw error;
     }
-    const context = { jobId: job.id ?? '', attempt: job.attemptsMade + 1, ...(signal && { signal }) };
-    await handBackOnAbort(job, token, signal, processor(payload, context));
   };
 }
 
@@ -84,7 +133,11 @@ function createProcessor(registry: JobRegistry, deps: JobDeps) {
  */
 export function createJobWorker(options: JobWorkerOptions) {
   const { logger, location, settings, events, handBackAfterMs } = options;
-  const worker = new Worker(location.name, createProcessor(options.registry, options.jobDeps), {
+  // The handshake key is ours, so it goes over a client of ours (BullMQ's own clients are its adapter's).
+  const controlClient = new Redis(options.connection);
+  controlClient.on('error', () => undefined);
+  const control = { location, client: async () => controlClient, logger };
+  const worker: Worker = new Worker(location.name, createProcessor(options.registry, options.jobDeps, control), {
     connection: options.connection,
     prefix: location.prefix,
     autorun: false,
@@ -100,9 +153,10 @@ export function createJobWorker(options: JobWorkerOptions) {
   // The Worker emits 'ready' once; its backend reports every reconnection.
   worker.on('ready', outage.recovered);
   worker.backend.on('ready', outage.recovered);
-  worker.on('completed', (job) => {
-    // How long after its due time the first run started; undefined for retries.
-    const lateMs = job.attemptsMade === 1 && job.processedOn ? job.processedOn - firstRunDueAt(job) : undefined;
+  worker.on('completed', (job, result: EndedWithoutRunning | undefined) => {
+    if (result?.lifecycle) return events?.[result.lifecycle]?.(job.name);
+    // How long after its due time in force the first run started; undefined for retries.
+    const lateMs = job.attemptsMade === 1 && job.processedOn ? job.processedOn - dueAt(job) : undefined;
     logger.info({ jobId: job.id, jobType: job.name, attempt: job.attemptsMade, lateMs }, 'job completed');
     const runMs = job.processedOn && job.finishedOn ? job.finishedOn - job.processedOn : undefined;
     events?.completed(job.name, runMs && runMs / 1000, lateMs === undefined ? undefined : Math.max(0, lateMs) / 1000);
@@ -130,6 +184,7 @@ export function createJobWorker(options: JobWorkerOptions) {
   // The Worker keeps the connections it makes (BullMQ reopens its blocking one itself); the main one
   // (job moves, locks) is watched once BullMQ has it.
   const reopen = { label, logger, delayMs: options.connection.retryStrategy };
+  reopenWhenEnded(controlClient, { ...reopen, isClosing: () => closing !== undefined });
   worker.backend.client
     .then((client) => reopenWhenEnded(client, { ...reopen, isClosing: () => closing !== undefined }))
     .catch((error: unknown) => {
@@ -143,7 +198,10 @@ export function createJobWorker(options: JobWorkerOptions) {
     close() {
       if (!closing) {
         const timer = handBackAfterMs === undefined ? undefined : setTimeout(handBack, handBackAfterMs);
-        closing = worker.close().finally(() => clearTimeout(timer));
+        closing = worker.close().finally(() => {
+          clearTimeout(timer);
+          controlClient.disconnect();
+        });
       }
       return closing;
     },
