@@ -6,7 +6,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { waitFor } from '../../scripts/lib/wait-for.js';
 import { createSilentLogger } from '../../src/infra/log.js';
-import { createBullmqProducer, createLazyQueue } from '../../src/infra/queue/bullmq-queue.js';
+import { createBullmqJobStore, createBullmqProducer, createLazyQueue } from '../../src/infra/queue/bullmq-queue.js';
+import { registerJob } from '../../src/jobs/register-job.js';
+import { waitUntilDrained } from '../helpers/queue-drained.js';
+import type { Queue } from 'bullmq';
 import { createJobWorker } from '../../src/infra/queue/bullmq-worker.js';
 import { workerRedisOptions, producerRedisOptions } from '../../src/infra/redis/connection.js';
 import type { AnyJob, JobDeps } from '../../src/jobs/job.js';
@@ -168,6 +171,74 @@ describe('a second feature, built the documented way', () => {
         what: 'the worker to run the mail job',
       });
       expect(await queue.current().getJobState(jobId)).toBe('completed');
+    });
+
+    it('its jobs are read, cancelled, rescheduled and expire by id like the reference ones', async () => {
+      const redis = await startRedisServer();
+      cleanup.push(() => redis.destroy());
+      const location = { name: uniqueQueueName('second'), prefix: 'bull' };
+      const logger = createSilentLogger();
+      const client = new Redis(producerRedisOptions(redisConfigFor(redis.port)));
+      client.on('error', () => undefined);
+      const queue = createLazyQueue<AnyJob>({ client, location, logger });
+      cleanup.push(async () => {
+        await queue.close();
+        client.disconnect();
+      });
+      await waitFor(() => client.status === 'ready', { what: 'the producer connection' });
+      const producer = createBullmqProducer<AnyJob>({ queue, logger });
+      const app = createAppWithMail(producer, { jobStore: createBullmqJobStore({ queue: queue as never, logger }) });
+      const send = async (name: string) => {
+        const response = await app.request(
+          '/api/mail/welcome',
+          welcome(AUTH_HEADERS, { to: `${name}@example.com`, name }),
+        );
+        return ((await response.json()) as { job_id: string }).job_id;
+      };
+      const job = (id: string, method = 'GET', body?: object) =>
+        app.request(`/api/dm-jobqueue/jobs/${id}`, {
+          method,
+          headers: { ...AUTH_HEADERS, ...(body && { 'content-type': 'application/json' }) },
+          ...(body && { body: JSON.stringify(body) }),
+        });
+      const state = async (id: string) => ((await (await job(id)).json()) as { state: string; job_type: string }).state;
+      // Expiry comes with registerJob, for any job type: due at once, expired before a worker is there.
+      const expiring = await registerJob({ producer }, sendWelcomeMail, {
+        payload: { to: 'late@example.com', name: 'Late' },
+        runAt: new Date(),
+        expiresAt: new Date(Date.now() + 200),
+      });
+      const [cancelled, moved] = [await send('Ada'), await send('Grace')];
+      expect(await (await job(cancelled)).json()).toMatchObject({ job_type: 'mail:send_welcome', state: 'delayed' });
+      expect((await job(cancelled, 'DELETE')).status).toBe(200);
+      expect((await job(moved, 'PATCH', { delay_seconds: 1 })).status).toBe(200);
+      await waitFor(async () => (await state(expiring.jobId)) === 'expired', { what: 'the mail job to expire' });
+      const printed: string[] = [];
+      const worker = createJobWorker({
+        location,
+        connection: workerRedisOptions(redisConfigFor(redis.port)),
+        redisLabel: redis.addr,
+        registry: createJobRegistry([
+          ...jobDefinitions.filter((d) => d.type !== (sendWelcomeMail.type as string)),
+          sendWelcomeMail,
+        ]),
+        jobDeps: { print: (line) => printed.push(line), now: () => new Date(), logger },
+        settings: {
+          concurrency: 2,
+          keep_completed: { count: 10, age_seconds: 0 },
+          keep_failed: { count: 10, age_seconds: 0 },
+        },
+        logger,
+      });
+      cleanup.push(() => worker.close());
+      void worker.run();
+      await waitUntilDrained(queue.current() as unknown as Queue, 'the mail jobs to end', 15_000);
+      expect(printed).toEqual(['welcome mail to Grace <Grace@example.com>']);
+      expect([await state(cancelled), await state(moved), await state(expiring.jobId)]).toEqual([
+        'cancelled',
+        'completed',
+        'expired',
+      ]);
     });
   });
 });

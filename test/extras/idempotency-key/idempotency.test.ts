@@ -7,7 +7,7 @@ import type { JobProducer } from '../../../src/jobs/register-job.js';
 import { createSilentLogger } from '../../../src/infra/log.js';
 import { idempotencyKeyExtension } from '../../../src/extras/idempotency-key/extra.js';
 import { createBullmqIdempotencyStore } from '../../../src/extras/idempotency-key/bullmq-idempotency-store.js';
-import { createBullmqProducer } from '../../../src/infra/queue/bullmq-queue.js';
+import { createBullmqJobStore, createBullmqProducer } from '../../../src/infra/queue/bullmq-queue.js';
 import { createLazyQueue } from '../../../src/infra/queue/bullmq-queue.js';
 import { producerRedisOptions } from '../../../src/infra/redis/connection.js';
 import { AUTH_HEADERS } from '../../helpers/api-keys.js';
@@ -38,6 +38,7 @@ describe('Idempotency-Key against a real Redis', () => {
     };
     const app = createTestApp({
       producer,
+      jobStore: createBullmqJobStore({ queue, logger }),
       extensions: [idempotencyKeyExtension(createBullmqIdempotencyStore({ queue, logger }))],
       bodyLimitBytes: 16_384,
     });
@@ -52,14 +53,20 @@ describe('Idempotency-Key against a real Redis', () => {
       admin.disconnect();
     });
     await waitFor(() => client.status === 'ready', { what: 'Redis connection' });
-    const register = (key: string) =>
+    const register = (key: string, body: object = { message: 'once', delay_seconds: 60 }) =>
       app.request('/api/dm-jobqueue/register', {
         method: 'POST',
         headers: { ...AUTH_HEADERS, 'content-type': 'application/json', 'idempotency-key': key },
-        body: JSON.stringify({ message: 'once', delay_seconds: 60 }),
+        body: JSON.stringify(body),
+      });
+    const change = (method: string, id: string, body?: object) =>
+      app.request(`/api/dm-jobqueue/jobs/${id}`, {
+        method,
+        headers: { ...AUTH_HEADERS, ...(body && { 'content-type': 'application/json' }) },
+        ...(body && { body: JSON.stringify(body) }),
       });
     const jobCount = async () => Object.values(await inspector.getJobCounts()).reduce((sum, n) => sum + n, 0);
-    return { register, admin, inspector, jobCount };
+    return { register, change, admin, inspector, jobCount };
   }
 
   it('replays a stored job with the same id, and refuses a different body with 422', async () => {
@@ -69,6 +76,34 @@ describe('Idempotency-Key against a real Redis', () => {
     expect(first.status).toBe(201);
     expect(again.headers.get('idempotent-replayed')).toBe('true');
     expect(await again.json()).toEqual(await first.json());
+    expect(await jobCount()).toBe(1);
+  });
+
+  it('replays the original 201 after a reschedule and after a cancel: the key stays bound to its job', async () => {
+    const { register, change, jobCount } = await setup();
+    const first = await register('k-steered');
+    const original = (await first.json()) as { job_id: string };
+    expect((await change('PATCH', original.job_id, { delay_seconds: 600 })).status).toBe(200);
+    const afterMove = await register('k-steered');
+    expect([afterMove.status, afterMove.headers.get('idempotent-replayed')]).toEqual([201, 'true']);
+    expect(await afterMove.json()).toEqual(original);
+    expect((await change('DELETE', original.job_id)).status).toBe(200);
+    const afterCancel = await register('k-steered');
+    expect(afterCancel.status).toBe(201);
+    expect(await afterCancel.json()).toEqual(original);
+    expect(await jobCount()).toBe(1);
+  });
+
+  it('compares a retried run_at as sent, not the delay derived from it; another run_at with the key is 422', async () => {
+    const { register, jobCount } = await setup();
+    const body = { message: 'at', run_at: new Date(Date.now() + 60_000).toISOString() };
+    const first = await register('k-run-at', body);
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const again = await register('k-run-at', body);
+    expect([first.status, again.status, again.headers.get('idempotent-replayed')]).toEqual([201, 201, 'true']);
+    expect(await again.json()).toEqual(await first.json());
+    const moved = await register('k-run-at', { ...body, run_at: new Date(Date.now() + 120_000).toISOString() });
+    expect(moved.status).toBe(422);
     expect(await jobCount()).toBe(1);
   });
 
@@ -94,7 +129,11 @@ describe('Idempotency-Key against a real Redis', () => {
     );
     expect(replayed.headers.get('idempotent-replayed')).toBe('true');
     const { job_id } = (await replayed.json()) as { job_id: string };
-    expect((await inspector.getJob(job_id))?.data).toEqual({ message: 'once' });
+    // The payload, and beside it the lifecycle: the API key that owns the job.
+    expect((await inspector.getJob(job_id))?.data).toEqual({
+      message: 'once',
+      $lifecycle: { owner: expect.any(String) as string },
+    });
     expect(await jobCount()).toBe(1);
   });
 
