@@ -90,6 +90,7 @@ describe('job status against a real Redis', () => {
       max_retry: 3,
       finished_at: null,
       failure_reason: null,
+      expires_at: null,
     });
   });
 

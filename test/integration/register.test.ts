@@ -70,7 +70,8 @@ describe('register against a real Redis', () => {
     expect(job).toBeDefined();
     expect(await job?.getState()).toBe('delayed');
     expect(job?.name).toBe('demo:delay_print');
-    expect(job?.data).toEqual({ message: 'stored' });
+    // The payload, and beside it its lifecycle: the API key that owns it.
+    expect(job?.data).toEqual({ message: 'stored', $lifecycle: { owner: expect.any(String) as string } });
     expect(job?.opts).toMatchObject({
       delay: 90_000,
       attempts: 5,
@@ -86,7 +87,10 @@ describe('register against a real Redis', () => {
     const body = (await (await register({})).json()) as { job_id: string };
     const job = await inspector.getJob(body.job_id);
     expect(job?.opts).toMatchObject({ delay: 180_000, attempts: 11 });
-    expect(job?.data).toEqual({ message: 'Job executed successfully' });
+    expect(job?.data).toEqual({
+      message: 'Job executed successfully',
+      $lifecycle: { owner: expect.any(String) as string },
+    });
   });
 
   it('reports a Redis that stopped answering (command timeout) once as an outage, and its end', async () => {
@@ -212,7 +216,9 @@ describe('register against a real Redis', () => {
     const stored: unknown[] = await Promise.all(
       ids.map(async (id): Promise<unknown> => (await inspector.getJob(id))?.data),
     );
-    expect(stored).toEqual(ids.map((_, i) => ({ message: `job ${i}` })));
+    expect(stored).toEqual(
+      ids.map((_, i) => ({ message: `job ${i}`, $lifecycle: { owner: expect.any(String) as string } })),
+    );
   });
 
   it('answers 503 to every request Redis refused, and stores the next one as usual', async () => {

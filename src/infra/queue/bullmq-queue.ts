@@ -163,9 +163,11 @@ const withLifecycle = (data: unknown, lifecycle: JobLifecycle | undefined) =>
 /**
  * A key of our own per job for the handshake between a cancel and a worker's start: each sets it only if absent
  * (`SET NX GET`), so exactly one of them wins. `cancelled:<ms>` or `running`; the worker clears it when the job
- * waits for a retry. It outlives any delay and the retention of a finished job.
+ * waits for a retry. It outlives any delay and the retention of a finished job, and starts with the queue's key
+ * prefix, so a hash-tagged prefix keeps it in the queue's cluster slot.
  */
-export const controlKey = (location: QueueLocation, jobId: string) => `jobcontrol:${location.name}:${jobId}`;
+export const controlKey = (location: QueueLocation, jobId: string) =>
+  `${location.prefix}:jobcontrol:${location.name}:${jobId}`;
 export const CONTROL_TTL_MS = 60 * 24 * 60 * 60 * 1000;
 
 /** What the worker returns for a job it ended without running it: BullMQ keeps it as the job's return value. */

@@ -76,7 +76,10 @@ describe('the AWS Lambda entry (src/lambda.ts) against a real Redis', () => {
         .split('\n')
         .filter(Boolean).length;
     try {
-      expect((await inspector.getJob(jobId))?.data).toEqual({ message: 'from lambda' });
+      expect((await inspector.getJob(jobId))?.data).toEqual({
+        message: 'from lambda',
+        $lifecycle: { owner: expect.any(String) as string },
+      });
       const clientsBefore = await connections();
       const second = await handler(httpApiEvent('GET', `/api/dm-jobqueue/jobs/${jobId}`, undefined, AUTH_HEADERS));
       expect(second.statusCode).toBe(200);
