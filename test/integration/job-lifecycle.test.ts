@@ -116,7 +116,11 @@ describe('cancel, reschedule and expiry against a real Redis and worker', () => 
     await waitUntilDrained(inspector, 'the cancelled job to be ended');
     expect(printed).toEqual([]);
     expect(ended).toEqual(['cancelled']);
-    expect(await status(id)).toMatchObject({ state: 'cancelled', finished_at: expect.any(String) as string });
+    expect(await status(id)).toMatchObject({
+      state: 'cancelled',
+      finished_at: expect.any(String) as string,
+      attempts_made: 0,
+    });
     expect((await request('DELETE', `/jobs/${id}`)).status).toBe(200);
     const reschedule = await request('PATCH', `/jobs/${id}`, { delay_seconds: 5 });
     expect([reschedule.status, ((await reschedule.json()) as { detail: string }).detail]).toEqual([
@@ -181,7 +185,7 @@ describe('cancel, reschedule and expiry against a real Redis and worker', () => 
     expect(cancel.status).toBe(200);
     await waitUntilDrained(inspector, 'the cancelled retry to end');
     expect(printed).toEqual(['waits attempt 1']);
-    expect((await status(jobId)).state).toBe('cancelled');
+    expect(await status(jobId)).toMatchObject({ state: 'cancelled', attempts_made: 1 });
   });
 
   it('a running job cannot be cancelled: 409 "it is running", and it runs to its end', async () => {

@@ -227,7 +227,10 @@ function toStatus(job: Job, bullmqState: JobState, flag: string | null, now = Da
   const expiresAt = lifecycle?.expiresAt;
   let state = bullmqState;
   let finishedAt = job.finishedOn;
-  if (bullmqState === 'completed') state = endedWithoutRunning(job.returnvalue) ?? 'completed';
+  let attemptsMade = job.attemptsMade;
+  const ended = bullmqState === 'completed' ? endedWithoutRunning(job.returnvalue) : undefined;
+  // The worker's ending of a cancelled or expired job is no run of it.
+  if (ended) [state, attemptsMade] = [ended, attemptsMade - 1];
   else if (bullmqState === 'delayed' || bullmqState === 'waiting') {
     if (cancelledAt !== undefined) [state, finishedAt] = ['cancelled', cancelledAt];
     else if (expiresAt !== undefined && now > expiresAt) [state, finishedAt] = ['expired', expiresAt];
@@ -239,7 +242,7 @@ function toStatus(job: Job, bullmqState: JobState, flag: string | null, now = Da
     state,
     runAt: new Date(due),
     nextRunAt: state === 'delayed' ? (job.attemptsMade === 0 ? new Date(due) : nextRunAt(job)) : undefined,
-    attemptsMade: job.attemptsMade,
+    attemptsMade,
     maxRetry: Math.max(0, (job.opts.attempts ?? 1) - 1),
     finishedAt: finishedAt ? new Date(finishedAt) : undefined,
     failureReason: job.failedReason || undefined,
