@@ -155,6 +155,17 @@ describe('cancel, reschedule and expiry against a real Redis and worker', () => 
     }
   });
 
+  it('a reschedule to a run_at in the past moves the job to now, not to the past', async () => {
+    const { inspector, printed, request, register } = await setup();
+    const id = await register({ message: 'now please', delay_seconds: 60 });
+    const before = Date.now();
+    const moved = await request('PATCH', `/jobs/${id}`, { run_at: '2020-01-01T00:00:00Z' });
+    expect(moved.status).toBe(200);
+    expect(Date.parse(((await moved.json()) as { run_at: string }).run_at)).toBeGreaterThanOrEqual(before);
+    await waitUntilDrained(inspector, 'the moved job to run');
+    expect(printed.filter((line) => line.endsWith('now please'))).toHaveLength(1);
+  });
+
   it('a job past expires_at is not run: expired, not failed, and so is a retry that would start after it', async () => {
     const { inspector, printed, ended, start, producer, request, register, status } = await setup({
       startWorker: false,

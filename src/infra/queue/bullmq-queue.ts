@@ -155,19 +155,24 @@ export function splitData(data: unknown): { payload: unknown; lifecycle: JobLife
   return { payload, lifecycle: lifecycle as JobLifecycle };
 }
 
-const withLifecycle = (data: unknown, lifecycle: JobLifecycle | undefined) =>
-  lifecycle && typeof data === 'object' && data !== null && !Array.isArray(data)
-    ? { ...data, [LIFECYCLE_KEY]: lifecycle }
-    : data;
+function withLifecycle(data: unknown, lifecycle: JobLifecycle | undefined): unknown {
+  if (!lifecycle) return data;
+  // Without it a job would lose its owner (any key could change it) and its expiry: refuse, loudly.
+  if (typeof data !== 'object' || data === null || Array.isArray(data))
+    throw new TypeError('a job payload must be a JSON object to carry its owner and expiry ($lifecycle)');
+  return { ...data, [LIFECYCLE_KEY]: lifecycle };
+}
 
 /**
  * A key of our own per job for the handshake between a cancel and a worker's start: each sets it only if absent
  * (`SET NX GET`), so exactly one of them wins. `cancelled:<ms>` or `running`; the worker clears it when the job
- * waits for a retry. It outlives any delay and the retention of a finished job, and starts with the queue's key
- * prefix, so a hash-tagged prefix keeps it in the queue's cluster slot.
+ * waits for a retry, and gives it the job's retention once the job has ended. Named by the job's id and its
+ * timestamp, so a later job under the same id (an Idempotency-Key reused after retention) is another key; it starts
+ * with the queue's key prefix, so a hash-tagged prefix keeps it in the queue's cluster slot.
  */
-export const controlKey = (location: QueueLocation, jobId: string) =>
-  `${location.prefix}:jobcontrol:${location.name}:${jobId}`;
+export const controlKey = (location: QueueLocation, job: Pick<Job, 'id' | 'timestamp'>) =>
+  `${location.prefix}:jobcontrol:${location.name}:${job.id ?? ''}:${job.timestamp}`;
+/** Longer than any delay (30 days) plus a worker outage; shortened to the retention once the job has ended. */
 export const CONTROL_TTL_MS = 60 * 24 * 60 * 60 * 1000;
 
 /** What the worker returns for a job it ended without running it: BullMQ keeps it as the job's return value. */
@@ -231,9 +236,11 @@ function toStatus(job: Job, bullmqState: JobState, flag: string | null, now = Da
   const ended = bullmqState === 'completed' ? endedWithoutRunning(job.returnvalue) : undefined;
   // The worker's ending of a cancelled or expired job is no run of it.
   if (ended) [state, attemptsMade] = [ended, attemptsMade - 1];
+  // Cancelled before its attempt: a worker may be ending it (active), or the cancel won between attempts.
+  if (cancelledAt !== undefined && (ended === 'cancelled' || !FINAL_STATES.includes(bullmqState)))
+    [state, finishedAt] = ['cancelled', cancelledAt];
   else if (bullmqState === 'delayed' || bullmqState === 'waiting') {
-    if (cancelledAt !== undefined) [state, finishedAt] = ['cancelled', cancelledAt];
-    else if (expiresAt !== undefined && now > expiresAt) [state, finishedAt] = ['expired', expiresAt];
+    if (expiresAt !== undefined && now > expiresAt) [state, finishedAt] = ['expired', expiresAt];
   }
   const due = dueAt(job);
   return {
@@ -265,63 +272,83 @@ const stateReason = (status: JobStatus) => (status.state === 'active' ? 'it is r
 export function createBullmqJobStore(context: QueueCallContext): JobStore {
   const { queue } = context;
   const location = queue.location;
-  const flagOf = (jobId: string) => queue.client.get(controlKey(location, jobId));
-  async function readConsistently(jobId: string): Promise<JobStatus | undefined> {
+  async function readJob(jobId: string): Promise<{ job: Job; status: JobStatus } | undefined> {
     let before: Job | undefined = await queue.current().getJob(jobId);
     for (let read = 1; before; read++) {
       const state = await queue.current().getJobState(jobId);
       const after: Job | undefined = state === 'unknown' ? undefined : await queue.current().getJob(jobId);
       if (!after || state === 'unknown') return undefined;
       const sameRun = RUN_FIELDS.every((field) => before?.[field] === after[field]);
-      if (sameRun || read === 3) return toStatus(after, stateOf(state), await flagOf(jobId));
+      if (sameRun || read === 3) {
+        const flag = await queue.client.get(controlKey(location, after));
+        return { job: after, status: toStatus(after, stateOf(state), flag) };
+      }
       before = after;
     }
     return undefined;
   }
+  const read = async (jobId: string) => (await readJob(jobId))?.status;
   async function cancel(jobId: string) {
-    const before = await readConsistently(jobId);
-    if (!before || before.state === 'cancelled') return before && ({ done: true, status: before } as const);
+    const found = await readJob(jobId);
+    if (!found) return undefined;
+    const { job, status: before } = found;
+    if (before.state === 'cancelled') return { done: true, status: before } as const;
     if (before.state === 'active' || FINAL_STATES.includes(before.state)) return refused(stateReason(before), before);
-    const key = controlKey(location, jobId);
+    const key = controlKey(location, job);
     const earlier = await queue.client.call('SET', key, `cancelled:${Date.now()}`, 'PX', CONTROL_TTL_MS, 'NX', 'GET');
-    const after = await readConsistently(jobId);
+    const after = await read(jobId);
     if (!after) return undefined;
     // The worker started it in between (or it had already): it runs, the cancel is refused.
     if (typeof earlier === 'string' && !earlier.startsWith('cancelled:')) return refused(stateReason(after), after);
+    if (after.state !== 'cancelled') {
+      // It ended some other way in between: the flag would contradict it.
+      await queue.client.del(key);
+      return refused(stateReason(after), after);
+    }
     // Drained now rather than at its due time: the worker ends it without running it.
-    await (await queue.current().getJob(jobId))?.promote().catch(() => undefined);
+    await job.promote().catch(() => undefined);
     return { done: true, status: after } as const;
   }
   async function reschedule(jobId: string, to: Date) {
-    const before = await readConsistently(jobId);
-    if (!before) return undefined;
+    const found = await readJob(jobId);
+    if (!found) return undefined;
+    const { job, status: before } = found;
     if (before.state === 'active' || FINAL_STATES.includes(before.state)) return refused(stateReason(before), before);
     const notYetDue = before.state === 'delayed' && before.attemptsMade === 0 && before.runAt.getTime() > Date.now();
     if (!notYetDue) return refused('it is already due', before);
-    const job = await queue.current().getJob(jobId);
-    // BullMQ moves only a job still in its delayed set, atomically: one the worker has taken is refused.
-    const moved = await job?.changeDelay(Math.max(0, to.getTime() - Date.now())).then(
-      () => true,
-      (error: unknown) => {
-        if (isRedisConnectionError(error)) throw error;
-        return false;
-      },
-    );
-    if (!job || !moved) {
-      const now = await readConsistently(jobId);
-      return (
-        now && refused(now.state === 'delayed' || now.state === 'waiting' ? 'it is already due' : stateReason(now), now)
+    // One reschedule at a time: the move and our record of it are two calls.
+    const lock = `${controlKey(location, job)}:moving`;
+    if ((await queue.client.set(lock, '1', 'PX', 10_000, 'NX')) !== 'OK')
+      return refused('another request is rescheduling it; retry in a moment', before);
+    try {
+      const dueAt = Math.max(Date.now(), to.getTime());
+      // BullMQ moves only a job still in its delayed set, atomically: one the worker has taken is refused.
+      const moved = await job.changeDelay(dueAt - Date.now()).then(
+        () => true,
+        (error: unknown) => {
+          if (error instanceof Error && /is not in the delayed state|Missing key/.test(error.message)) return false;
+          throw error;
+        },
       );
+      if (!moved) {
+        const now = await read(jobId);
+        const due = now?.state === 'delayed' || now?.state === 'waiting';
+        return now && refused(due ? 'it is already due' : stateReason(now), now);
+      }
+      const { payload, lifecycle } = splitData(job.data);
+      // Our own due time: BullMQ's changeDelay counts from now and keeps no due time of its own.
+      await job.updateData(withLifecycle(payload, { ...lifecycle, dueAt }));
+      const after = await read(jobId);
+      // A cancel that won meanwhile stands: the job will not run at the new time either.
+      if (after?.state === 'cancelled') return refused('it is cancelled', after);
+      return after && ({ done: true, status: after } as const);
+    } finally {
+      await queue.client.del(lock).catch(() => undefined);
     }
-    const { payload, lifecycle } = splitData(job.data);
-    // Our own due time: BullMQ's changeDelay counts from now and keeps no due time of its own.
-    await (job as Job).updateData(withLifecycle(payload, { ...lifecycle, dueAt: to.getTime() }));
-    const after = await readConsistently(jobId);
-    return after && ({ done: true, status: after } as const);
   }
   const call = <T>(what: string, jobId: string, run: () => Promise<T>) => queueCall(context, what, run, { jobId });
   return {
-    read: (jobId) => call('Redis could not read the job', jobId, () => readConsistently(jobId)),
+    read: (jobId) => call('Redis could not read the job', jobId, () => read(jobId)),
     cancel: (jobId) => call('Redis could not cancel the job', jobId, () => cancel(jobId)),
     reschedule: (jobId, to) => call('Redis could not reschedule the job', jobId, () => reschedule(jobId, to)),
   };

@@ -72,7 +72,7 @@ export async function handBackOnAbort(
 }
 
 /** Our handshake key, on the worker's own connection. */
-type ControlClient = Pick<Redis, 'call' | 'del'>;
+type ControlClient = Pick<Redis, 'call' | 'del' | 'pexpire'>;
 
 /**
  * Runs a job by its type; one that can never succeed (unknown type, invalid payload) fails without retries.
@@ -83,9 +83,16 @@ type ControlClient = Pick<Redis, 'call' | 'del'>;
 function createProcessor(
   registry: JobRegistry,
   deps: JobDeps,
-  control: { location: QueueLocation; client: () => Promise<ControlClient>; logger: Logger },
+  control: {
+    location: QueueLocation;
+    client: () => Promise<ControlClient>;
+    logger: Logger;
+    /** How long the queue keeps a completed and a failed job: the key's life once the job has ended. */
+    keepMs: { completed: number; failed: number };
+  },
 ) {
   const processors = new Map([...registry].map(([type, definition]) => [type, definition.createProcessor(deps)]));
+  const { logger, keepMs } = control;
   return async function processJob(
     job: Job,
     token?: string,
@@ -93,16 +100,20 @@ function createProcessor(
   ): Promise<EndedWithoutRunning | undefined> {
     const { payload: data, lifecycle } = splitData(job.data);
     const client = await control.client();
-    const key = controlKey(control.location, job.id ?? '');
+    const key = controlKey(control.location, job);
     const earlier = await client.call('SET', key, 'running', 'PX', CONTROL_TTL_MS, 'NX', 'GET');
     const where = { jobId: job.id, jobType: job.name, attempt: job.attemptsMade + 1 };
+    // The key lives as long as the ended job is kept; a failure to shorten it only leaves it to its own TTL.
+    const ended = (ms: number) => client.pexpire(key, ms).catch(() => undefined);
     if (typeof earlier === 'string' && earlier.startsWith('cancelled:')) {
-      control.logger.info(where, 'job cancelled: not run');
+      logger.info(where, 'job cancelled: not run');
+      await ended(keepMs.completed);
       return { lifecycle: 'cancelled' };
     }
     const expiresAt = lifecycle?.expiresAt;
     if (expiresAt !== undefined && Date.now() > expiresAt) {
-      control.logger.info({ ...where, lateMs: Date.now() - expiresAt }, 'job expired before it could start: not run');
+      logger.info({ ...where, lateMs: Date.now() - expiresAt }, 'job expired before it could start: not run');
+      await ended(keepMs.completed);
       return { lifecycle: 'expired' };
     }
     const definition: AnyJobDefinition | undefined = registry.get(job.name);
@@ -117,11 +128,17 @@ function createProcessor(
       }
       const context = { jobId: job.id ?? '', attempt: job.attemptsMade + 1, ...(signal && { signal }) };
       await handBackOnAbort(job, token, signal, processor(payload, context));
+      await ended(keepMs.completed);
       return undefined;
     } catch (error) {
       // Waiting again (a retry, or handed back): a cancel may win from now on.
       const retried = job.attemptsMade + 1 < (job.opts.attempts ?? 1) && !(error instanceof UnrecoverableError);
-      if (retried || error instanceof WaitingError) await client.del(key);
+      if (!retried && !(error instanceof WaitingError)) await ended(keepMs.failed);
+      else
+        await client.del(key).catch((delError: unknown) => {
+          // The job then cannot be cancelled while it waits (409 "it is delayed"); it still runs once per attempt.
+          logger.warn({ ...where, err: delError }, 'could not free the job for cancelling while it waits');
+        });
       throw error;
     }
   };
@@ -136,7 +153,12 @@ export function createJobWorker(options: JobWorkerOptions) {
   // The handshake key is ours, so it goes over a client of ours (BullMQ's own clients are its adapter's).
   const controlClient = new Redis(options.connection);
   controlClient.on('error', () => undefined);
-  const control = { location, client: async () => controlClient, logger };
+  const keep = (age: number) => (age > 0 ? age * 1000 : CONTROL_TTL_MS);
+  const keepMs = {
+    completed: keep(settings.keep_completed.age_seconds),
+    failed: keep(settings.keep_failed.age_seconds),
+  };
+  const control = { location, client: async () => controlClient, logger, keepMs };
   const worker: Worker = new Worker(location.name, createProcessor(options.registry, options.jobDeps, control), {
     connection: options.connection,
     prefix: location.prefix,

@@ -94,6 +94,19 @@ describe('Idempotency-Key against a real Redis', () => {
     expect(await jobCount()).toBe(1);
   });
 
+  it('a key reused after its cancelled job was removed registers a new job, not a cancelled one', async () => {
+    const { register, change, inspector } = await setup();
+    const first = (await (await register('k-reused')).json()) as { job_id: string };
+    expect((await change('DELETE', first.job_id)).status).toBe(200);
+    // What the retention does once the job has been kept long enough.
+    await inspector.remove(first.job_id);
+    const again = await register('k-reused');
+    expect([again.status, again.headers.get('idempotent-replayed')]).toEqual([201, null]);
+    expect(((await again.json()) as { job_id: string }).job_id).toBe(first.job_id);
+    const status = (await (await change('GET', first.job_id)).json()) as { state: string };
+    expect(status.state).toBe('delayed');
+  });
+
   it('compares a retried run_at as sent, not the delay derived from it; another run_at with the key is 422', async () => {
     const { register, jobCount } = await setup();
     const body = { message: 'at', run_at: new Date(Date.now() + 60_000).toISOString() };
