@@ -126,7 +126,8 @@ describe('a second feature, built the documented way', () => {
       for (const step of cleanup.splice(0).reverse()) await step();
     });
 
-    it('a worker whose registry lists it runs the job the endpoint stored', async () => {
+    /** A private Redis, the queue on a producer's client, and a worker (started by `startWorker`) that prints. */
+    async function mailStack() {
       const redis = await startRedisServer();
       cleanup.push(() => redis.destroy());
       const location = { name: uniqueQueueName('second'), prefix: 'bull' };
@@ -138,28 +139,37 @@ describe('a second feature, built the documented way', () => {
         await queue.close();
         client.disconnect();
       });
-      const printed: string[] = [];
-      const worker = createJobWorker({
-        location,
-        connection: workerRedisOptions(redisConfigFor(redis.port)),
-        redisLabel: redis.addr,
-        // The registry's types and this one (a service that followed the docs has it in the registry already).
-        registry: createJobRegistry([
-          ...jobDefinitions.filter((d) => d.type !== (sendWelcomeMail.type as string)),
-          sendWelcomeMail,
-        ]),
-        jobDeps: { print: (line) => printed.push(line), now: () => new Date(), logger },
-        settings: {
-          concurrency: 2,
-          keep_completed: { count: 10, age_seconds: 0 },
-          keep_failed: { count: 10, age_seconds: 0 },
-        },
-        logger,
-      });
-      cleanup.push(() => worker.close());
-      void worker.run();
       await waitFor(() => client.status === 'ready', { what: 'the producer connection' });
-      const app = createAppWithMail(createBullmqProducer<AnyJob>({ queue, logger }));
+      const printed: string[] = [];
+      const startWorker = () => {
+        const worker = createJobWorker({
+          location,
+          connection: workerRedisOptions(redisConfigFor(redis.port)),
+          redisLabel: redis.addr,
+          // The registry's types and this one (a service that followed the docs has it in the registry already).
+          registry: createJobRegistry([
+            ...jobDefinitions.filter((d) => d.type !== (sendWelcomeMail.type as string)),
+            sendWelcomeMail,
+          ]),
+          jobDeps: { print: (line) => printed.push(line), now: () => new Date(), logger },
+          settings: {
+            concurrency: 2,
+            keep_completed: { count: 10, age_seconds: 0 },
+            keep_failed: { count: 10, age_seconds: 0 },
+          },
+          logger,
+        });
+        cleanup.push(() => worker.close());
+        void worker.run();
+      };
+      const producer = createBullmqProducer<AnyJob>({ queue, logger });
+      const jobStore = createBullmqJobStore({ queue: queue as never, logger });
+      return { queue, printed, startWorker, producer, app: createAppWithMail(producer, { jobStore }) };
+    }
+
+    it('a worker whose registry lists it runs the job the endpoint stored', async () => {
+      const { queue, printed, startWorker, app } = await mailStack();
+      startWorker();
       const body = { to: 'grace@example.com', name: 'Grace' };
       const response = await app.request('/api/mail/welcome', welcome(AUTH_HEADERS, body));
       expect(response.status).toBe(201);
@@ -174,20 +184,7 @@ describe('a second feature, built the documented way', () => {
     });
 
     it('its jobs are read, cancelled, rescheduled and expire by id like the reference ones', async () => {
-      const redis = await startRedisServer();
-      cleanup.push(() => redis.destroy());
-      const location = { name: uniqueQueueName('second'), prefix: 'bull' };
-      const logger = createSilentLogger();
-      const client = new Redis(producerRedisOptions(redisConfigFor(redis.port)));
-      client.on('error', () => undefined);
-      const queue = createLazyQueue<AnyJob>({ client, location, logger });
-      cleanup.push(async () => {
-        await queue.close();
-        client.disconnect();
-      });
-      await waitFor(() => client.status === 'ready', { what: 'the producer connection' });
-      const producer = createBullmqProducer<AnyJob>({ queue, logger });
-      const app = createAppWithMail(producer, { jobStore: createBullmqJobStore({ queue: queue as never, logger }) });
+      const { queue, printed, startWorker, producer, app } = await mailStack();
       const send = async (name: string) => {
         const response = await app.request(
           '/api/mail/welcome',
@@ -201,7 +198,7 @@ describe('a second feature, built the documented way', () => {
           headers: { ...AUTH_HEADERS, ...(body && { 'content-type': 'application/json' }) },
           ...(body && { body: JSON.stringify(body) }),
         });
-      const state = async (id: string) => ((await (await job(id)).json()) as { state: string; job_type: string }).state;
+      const state = async (id: string) => ((await (await job(id)).json()) as { state: string }).state;
       // Expiry comes with registerJob, for any job type: due at once, expired before a worker is there.
       const expiring = await registerJob({ producer }, sendWelcomeMail, {
         payload: { to: 'late@example.com', name: 'Late' },
@@ -213,25 +210,7 @@ describe('a second feature, built the documented way', () => {
       expect((await job(cancelled, 'DELETE')).status).toBe(200);
       expect((await job(moved, 'PATCH', { delay_seconds: 1 })).status).toBe(200);
       await waitFor(async () => (await state(expiring.jobId)) === 'expired', { what: 'the mail job to expire' });
-      const printed: string[] = [];
-      const worker = createJobWorker({
-        location,
-        connection: workerRedisOptions(redisConfigFor(redis.port)),
-        redisLabel: redis.addr,
-        registry: createJobRegistry([
-          ...jobDefinitions.filter((d) => d.type !== (sendWelcomeMail.type as string)),
-          sendWelcomeMail,
-        ]),
-        jobDeps: { print: (line) => printed.push(line), now: () => new Date(), logger },
-        settings: {
-          concurrency: 2,
-          keep_completed: { count: 10, age_seconds: 0 },
-          keep_failed: { count: 10, age_seconds: 0 },
-        },
-        logger,
-      });
-      cleanup.push(() => worker.close());
-      void worker.run();
+      startWorker();
       await waitUntilDrained(queue.current() as unknown as Queue, 'the mail jobs to end', 15_000);
       expect(printed).toEqual(['welcome mail to Grace <Grace@example.com>']);
       expect([await state(cancelled), await state(moved), await state(expiring.jobId)]).toEqual([

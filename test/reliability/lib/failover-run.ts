@@ -9,7 +9,7 @@ import { openQueue } from './slow-jobs.js';
 import { sleep } from './stats.js';
 
 export interface FailoverRunOptions {
-  /** `redis.jobqueue.ack_replicas` of the API. */
+  /** `redis.replica_ack.replicas` of the API (the replica-ack extra). */
   ackReplicas: number;
   /** Replicas of the first master. */
   replicas: number;
