@@ -6,6 +6,7 @@ import { AUTH_HEADERS, TEST_AUTH } from '../../test/helpers/api-keys.js';
 import { createSilentLogger } from '../infra/log.js';
 import { createRateLimit } from '../infra/rate-limit/rate-limit.js';
 import { configWithRateLimit } from '../../test/helpers/test-config.js';
+import { loadConfig } from '../infra/config/load-config.js';
 
 const CORS = {
   allowed_origins: ['http://localhost:3000'],
@@ -90,5 +91,22 @@ describe('CORS from api.cors', () => {
     expect(answer.status).toBe(204);
     const created = await post('http://evil.example');
     for (const response of [answer, created]) expect(response.headers.has('access-control-allow-origin')).toBe(false);
+  });
+
+  it('lets the shipped configuration cancel and reschedule from another origin (DELETE and PATCH preflights)', async () => {
+    const { cors } = loadConfig({ environment: { APP_ENV: 'develop' }, dotenv: false }).app.api;
+    const app = createTestApp({ cors, jobStore: createFakeJobStore() });
+    for (const method of ['DELETE', 'PATCH']) {
+      const response = await app.request('/api/dm-jobqueue/jobs/0b5c7e2a-3d4f-4a1b-8c9d-0e1f2a3b4c5d', {
+        method: 'OPTIONS',
+        headers: {
+          origin: 'http://localhost:3000',
+          'access-control-request-method': method,
+          'access-control-request-headers': 'content-type,authorization',
+        },
+      });
+      expect(response.status).toBe(204);
+      expect(response.headers.get('access-control-allow-methods')?.split(',')).toContain(method);
+    }
   });
 });

@@ -53,7 +53,7 @@ describe('metrics from the first scrape', () => {
   it('the worker exports each counter at 0 for every registry type and `unknown`, and folds foreign names into `unknown`', async () => {
     const { registry, events } = createWorkerMetrics(['demo:delay_print'], async () => ({ waiting: 3, delayed: 2 }));
     const first = await registry.metrics();
-    for (const name of ['completed', 'failed', 'retried'])
+    for (const name of ['completed', 'failed', 'retried', 'cancelled', 'expired'])
       expect(series(first, `dm_jobqueue_jobs_${name}_total`)).toEqual([
         `dm_jobqueue_jobs_${name}_total{job_type="demo:delay_print"} 0`,
         `dm_jobqueue_jobs_${name}_total{job_type="unknown"} 0`,
@@ -65,7 +65,13 @@ describe('metrics from the first scrape', () => {
       'dm_jobqueue_queue_jobs{state="delayed"} 2',
     ]);
     for (let n = 0; n < 10; n++) events.failed(`foreign:${n}`, false);
+    events.cancelled?.('demo:delay_print');
+    events.expired?.('demo:delay_print');
     const after = await registry.metrics();
+    // Ended without running: counted apart from completed and failed.
+    expect(after).toContain('dm_jobqueue_jobs_cancelled_total{job_type="demo:delay_print"} 1');
+    expect(after).toContain('dm_jobqueue_jobs_expired_total{job_type="demo:delay_print"} 1');
+    expect(after).toContain('dm_jobqueue_jobs_completed_total{job_type="demo:delay_print"} 0');
     expect(series(after, 'dm_jobqueue_jobs_failed_total')).toEqual([
       'dm_jobqueue_jobs_failed_total{job_type="demo:delay_print"} 0',
       'dm_jobqueue_jobs_failed_total{job_type="unknown"} 10',

@@ -95,6 +95,14 @@ export function createWorkerMetrics(jobTypes: readonly string[], queueDepth: Que
     'Jobs that failed for good (out of retries, or unrecoverable), by job type',
   );
   const retried = counter('dm_jobqueue_jobs_retried_total', 'Failed runs that will be retried, by job type');
+  const cancelled = counter(
+    'dm_jobqueue_jobs_cancelled_total',
+    'Jobs ended without running because a client cancelled them (DELETE), by job type',
+  );
+  const expired = counter(
+    'dm_jobqueue_jobs_expired_total',
+    'Jobs ended without running because their expires_at passed before an attempt could start, by job type',
+  );
   const stalled = new Counter({
     name: 'dm_jobqueue_jobs_stalled_total',
     help: 'Jobs whose worker stopped renewing the lock (they run again)',
@@ -131,6 +139,9 @@ export function createWorkerMetrics(jobTypes: readonly string[], queueDepth: Que
       },
       failed: (jobType, willRetry) => (willRetry ? retried : failed).inc(known(jobType)),
       stalled: () => stalled.inc(),
+      // Counted once, when a worker ends the job: a repeated DELETE is no second cancel.
+      cancelled: (jobType) => cancelled.inc(known(jobType)),
+      expired: (jobType) => expired.inc(known(jobType)),
     } satisfies JobEvents,
   };
 }

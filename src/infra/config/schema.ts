@@ -45,7 +45,7 @@ const Origin = matching(
   'must be an origin: scheme, host and optional port, no path (e.g. "http://localhost:3000")',
 );
 
-const METHODS = ['GET', 'POST', 'OPTIONS'];
+const METHODS = ['GET', 'POST', 'PATCH', 'DELETE', 'OPTIONS'];
 const RATE_LIMIT_HEADERS = ['Limit', 'Remaining', 'Reset'].flatMap((name) => [
   `X-RateLimit-${name}`,
   `X-RateLimit-Hour-${name}`,
