@@ -54,6 +54,24 @@ export function createApiMetrics(jobTypes: readonly string[] = jobDefinitions.ma
   return { registry, httpRequests, httpDuration, jobsRegistered, countRegistration };
 }
 
+/**
+ * `dm_jobqueue_oldest_overdue_seconds`: how long the earliest job that has not started has been due (0: none),
+ * from `oldestOverdueSeconds` at each scrape; absent while Redis is unreachable. On the API, so that it stays
+ * visible exactly when no worker is there to start jobs.
+ */
+export function addOverdueGauge(registry: Registry, oldestOverdueSeconds: () => Promise<number>): void {
+  new Gauge({
+    name: 'dm_jobqueue_oldest_overdue_seconds',
+    help: 'Seconds since the earliest job that has not started fell due (0 when none), read at scrape time',
+    registers: [registry],
+    async collect() {
+      this.reset();
+      const seconds = await oldestOverdueSeconds().catch(() => undefined);
+      if (seconds !== undefined) this.set(seconds);
+    },
+  });
+}
+
 export type ApiMetrics = ReturnType<typeof createApiMetrics>;
 
 /** Exports `route` (a pattern of the app) at 0 for each status, and its duration histogram empty. */
