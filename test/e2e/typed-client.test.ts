@@ -36,6 +36,8 @@ export function neverCalled() {
   void client.GET('/api/dm-jobqueue/jobs/{id}', { params: { path: { id: 'x' } }, body: {} });
   // @ts-expect-error the path needs its id
   void client.GET('/api/dm-jobqueue/jobs/{id}', {});
+  // @ts-expect-error a reschedule's delay_seconds is an integer
+  void client.PATCH('/api/dm-jobqueue/jobs/{id}', { params: { path: { id: 'x' } }, body: { delay_seconds: 'later' } });
 }
 
 const registered = await client.POST('/api/dm-jobqueue/register', {
@@ -51,7 +53,24 @@ const missing = await client.GET('/api/dm-jobqueue/jobs/{id}', {
   params: { path: { id: '8a0b7d5e-1c2f-4a3b-9c4d-5e6f7a8b9c0d' } },
 });
 const problem: Problem | undefined = missing.error;
-console.log(JSON.stringify({ registered: registered.data, status, notFound: missing.response.status, problem }));
+// The lifecycle: due at a time, moved, then cancelled.
+const at = await client.POST('/api/dm-jobqueue/register', {
+  body: { message: 'at a time', run_at: new Date(Date.now() + 3_600_000).toISOString() },
+});
+if (!at.data) throw new Error(JSON.stringify(at.error));
+const path = { path: { id: at.data.job_id } };
+const moved = await client.PATCH('/api/dm-jobqueue/jobs/{id}', { params: path, body: { delay_seconds: 7200 } });
+const cancelled = await client.DELETE('/api/dm-jobqueue/jobs/{id}', { params: path });
+const nextRunAt: string | null | undefined = moved.data?.next_run_at;
+console.log(
+  JSON.stringify({
+    registered: registered.data,
+    status,
+    notFound: missing.response.status,
+    problem,
+    lifecycle: { registered: at.data, nextRunAt, cancelled: cancelled.data?.state },
+  }),
+);
 `;
 
 const TSCONFIG = {
@@ -88,7 +107,7 @@ describe('a typed client generated from the live OpenAPI document', () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  it('names the schemas, type-checks a usage file, and registers a job and reads it through openapi-fetch', async () => {
+  it('names the schemas, type-checks a usage file, and registers, reads, reschedules and cancels through openapi-fetch', async () => {
     const types = astToString(await openapiTS(new URL(`${stack.baseUrl}/openapi.json`)));
     await writeFile(path.join(dir, 'api.ts'), types);
     // Named types: the problem is declared once, not once per response.
@@ -109,10 +128,14 @@ describe('a typed client generated from the live OpenAPI document', () => {
       status: { job_id: string; state: string; max_retry: number };
       notFound: number;
       problem: { status: number; title: string };
+      lifecycle: { registered: { run_at: string; expires_at: null }; nextRunAt: string; cancelled: string };
     };
     expect(answer.registered).toMatchObject({ status: 'registered', delay_seconds: 60, max_retry: 2 });
     expect(answer.status).toMatchObject({ job_id: answer.registered.job_id, state: 'delayed', max_retry: 2 });
     expect(answer.notFound).toBe(404);
     expect(answer.problem).toMatchObject({ status: 404, title: 'Not Found' });
+    expect(answer.lifecycle.registered.expires_at).toBeNull();
+    expect(Date.parse(answer.lifecycle.nextRunAt)).toBeGreaterThan(Date.parse(answer.lifecycle.registered.run_at));
+    expect(answer.lifecycle.cancelled).toBe('cancelled');
   });
 });
