@@ -106,6 +106,26 @@ describe("the original template's client on another origin, in chromium", () => 
     expect(await status.json()).toMatchObject({ job_id: jobId, state: 'delayed', job_type: 'demo:delay_print' });
   });
 
+  it('cancels a job from that origin: the browser preflights the DELETE and the API allows it', async () => {
+    token = await testKey(['read', 'write']);
+    const jobId = (await clickRegister(allowedPort)).split(' ')[1] ?? '';
+    const context = await browser.newContext();
+    try {
+      const page = await context.newPage();
+      await page.goto(`http://127.0.0.1:${allowedPort}/`);
+      const answer = await page.evaluate(
+        async ({ url, key }) => {
+          const response = await fetch(url, { method: 'DELETE', headers: { authorization: `Bearer ${key}` } });
+          return { status: response.status, body: (await response.json()) as { state: string } };
+        },
+        { url: `${stack.baseUrl}/api/dm-jobqueue/jobs/${jobId}`, key: token },
+      );
+      expect(answer).toEqual({ status: 200, body: expect.objectContaining({ state: 'cancelled' }) as unknown });
+    } finally {
+      await context.close();
+    }
+  });
+
   it("shows the 401 in the client's own way (the body's message) without a key", async () => {
     token = '';
     expect(await clickRegister(allowedPort)).toBe(
