@@ -75,6 +75,12 @@ export function registerJob(body) {
   );
 }
 
+/** `DELETE /jobs/:id`: cancels a job that has not started; 200 → its status body; 409 → `conflict` with why not. */
+export async function cancelJob(jobId) {
+  const outcome = await call(`/jobs/${encodeURIComponent(jobId)}`, { method: 'DELETE' }, 200);
+  return outcome.kind === 'failed' && outcome.status === 409 ? { kind: 'conflict', detail: outcome.detail } : outcome;
+}
+
 /** `GET /jobs/:id`; 200 → `{ state, run_at, next_run_at, attempts_made, max_retry, finished_at, failure_reason, ... }`. */
 export function fetchJobStatus(jobId) {
   return call(`/jobs/${encodeURIComponent(jobId)}`, { cache: 'no-store' }, 200);

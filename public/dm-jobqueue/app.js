@@ -1,7 +1,7 @@
 // The demo page (D12): registers a job with the form, then follows it until it
 // has completed or failed. Plain ES modules served by the API: no build step.
 
-import { fetchJobStatus, registerJob } from './api.js';
+import { cancelJob, fetchJobStatus, registerJob } from './api.js';
 import { saveKey, takeKeyFromUrl } from './api-key.js';
 import {
   clearFieldErrors,
@@ -15,7 +15,7 @@ import { formatTime } from './format.js';
 import { applyTranslations, pickLanguage, translator } from './i18n.js';
 import { announce, renderJob, renderRecent, tickJob } from './job-view.js';
 import { loadRecentJobs, rememberJob } from './recent-jobs.js';
-import { createTracker } from './tracker.js';
+import { createTracker, jobFromStatus } from './tracker.js';
 
 const t = translator(pickLanguage(navigator.languages));
 applyTranslations(document, t);
@@ -77,6 +77,14 @@ const tracker = createTracker({
     recent = rememberJob(job);
     if (!before || before.state !== job.state || before.attemptsMade !== job.attemptsMade) drawRecent();
   },
+});
+
+document.getElementById('job-cancel').addEventListener('click', async () => {
+  if (!current) return;
+  const outcome = await cancelJob(current.id);
+  // The answer is the job's status: follow it from there (cancelled is final, so no more checks).
+  if (outcome.kind === 'ok') followJob({ ...current, ...jobFromStatus(outcome.data) });
+  else renderJob(current, { seconds: 0, ...outcome }, t);
 });
 
 // Several ticks a second, so the countdown turns over close to each whole second; text only, no requests.

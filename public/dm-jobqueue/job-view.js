@@ -33,6 +33,8 @@ function checkText(check, t) {
       return t('check.network', { seconds: check.seconds });
     case 'not-found':
       return t('check.notFound');
+    case 'conflict':
+      return t('check.cancelRefused', { detail: check.detail });
     default:
       return t('check.other', { status: check.status ?? '?', seconds: check.seconds });
   }
@@ -51,6 +53,8 @@ export function renderJob(job, check, t) {
   byId('job-finished-at').textContent = job.finishedAt ? formatTime(job.finishedAt, t.lang) : '';
   byId('job-failure-row').hidden = !job.failureReason;
   byId('job-failure').textContent = job.failureReason ?? '';
+  // Only a job whose attempt has not started can be cancelled.
+  byId('job-cancel').hidden = !(job.state === 'delayed' || job.state === 'waiting');
   byId('job-check').hidden = !check;
   byId('job-check').textContent = check ? checkText(check, t) : '';
 }

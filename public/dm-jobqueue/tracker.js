@@ -8,7 +8,7 @@ const MAX_POLL_MS = 15_000;
 /** Checked this long after the due time, so the worker has had a moment to start. */
 const DUE_MARGIN_MS = 300;
 const NETWORK_RETRY_SECONDS = 5;
-const FINAL_STATES = new Set(['completed', 'failed']);
+const FINAL_STATES = new Set(['completed', 'failed', 'cancelled', 'expired']);
 
 export const isFinal = (state) => FINAL_STATES.has(state);
 

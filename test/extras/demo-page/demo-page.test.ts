@@ -141,6 +141,54 @@ describe('the demo page in chromium', () => {
       }
     });
 
+    it('cancels a job that has not started (Cancel), and shows one that expired before it could start', async () => {
+      const { page } = await openPage(stack.baseUrl);
+      await page.getByLabel('Message').fill('cancel me');
+      await page.getByLabel('Delay (seconds)').fill('60');
+      await page.getByRole('button', { name: 'Register' }).click();
+      await page.locator('#job-state[data-state="delayed"]').waitFor({ timeout: 10_000 });
+      const cancel = page.getByRole('button', { name: 'Cancel this job' });
+      const cancelled = page.waitForResponse((response) => response.request().method() === 'DELETE');
+      await cancel.click();
+      expect((await cancelled).status()).toBe(200);
+      await page.locator('#job-state[data-state="cancelled"]').waitFor({ timeout: 10_000 });
+      expect(await text(page, '#job-progress')).toBe('Cancelled: it will not run.');
+      expect(await cancel.isVisible()).toBe(false);
+      await expect.poll(() => page.locator('#recent-list li').first().textContent()).toContain('cancelled');
+      await page.mouse.move(0, 0);
+      await screenshot(page, '12-cancelled');
+
+      // With the worker paused, a job due at once that expires a second later is never started.
+      stack.worker.child.kill('SIGSTOP');
+      try {
+        const response = await fetch(`${stack.baseUrl}/api/dm-jobqueue/register`, {
+          method: 'POST',
+          headers: { ...AUTH_HEADERS, 'content-type': 'application/json' },
+          body: JSON.stringify({
+            message: 'too late',
+            run_at: new Date().toISOString(),
+            expires_at: new Date(Date.now() + 1000).toISOString(),
+          }),
+        });
+        const { job_id: jobId, run_at: runAt } = (await response.json()) as { job_id: string; run_at: string };
+        await new Promise((resolve) => setTimeout(resolve, 1500));
+        // As if it had been registered from this page: the page follows the newest job of its list on reload.
+        const entry = { id: jobId, message: 'too late', state: 'delayed', runAt, nextRunAt: runAt, maxRetry: 10 };
+        await page.evaluate(
+          `sessionStorage.setItem('dm-jobqueue.recent-jobs', JSON.stringify([${JSON.stringify(entry)}]))`,
+        );
+        await page.reload();
+        await page.locator('#job-state[data-state="expired"]').waitFor({ timeout: 10_000 });
+        expect(await text(page, '#job-progress')).toBe(
+          'Expired: its expiry time passed before it could start, so it did not run.',
+        );
+        expect(await page.getByRole('button', { name: 'Cancel this job' }).isVisible()).toBe(false);
+        await screenshot(page, '13-expired');
+      } finally {
+        stack.worker.child.kill('SIGCONT');
+      }
+    });
+
     it('works with the keyboard alone, asks nothing before the run time, and remembers the job on reload', async () => {
       const { page, statusRequests } = await openPage(stack.baseUrl);
       await page.keyboard.press('Tab');
