@@ -233,4 +233,32 @@ describe('a real Prometheus scraping both processes with the shipped configurati
       expect(await query('dm_jobqueue:job_failure_ratio:rate15m')).not.toEqual([]);
     },
   );
+
+  it(
+    "the API's overdue gauge shows jobs left due while no worker starts them, and 0 once one does",
+    { timeout: 60_000 },
+    async () => {
+      const overdue = async () => Number((await query('max(dm_jobqueue_oldest_overdue_seconds)'))[0]?.value[1]);
+      await waitFor(async () => (await overdue()) === 0, { timeoutMs: 20_000, what: 'no overdue job at first' });
+      // The worker paused (its own metrics are gone with it): only the API can tell.
+      stack.worker.child.kill('SIGSTOP');
+      const added: string[] = [];
+      try {
+        const registeredAt = Date.now();
+        // Straight into the queue (the API's rate limit is spent by the test before): due at once.
+        for (const message of ['left due 1', 'left due 2']) added.push((await queue.add(DEMO, { message })).id ?? '');
+        await waitFor(async () => (await overdue()) >= 3, { timeoutMs: 20_000, what: 'the gauge to reach 3 s' });
+        // Seconds since the first job fell due, as of the API's last scrape.
+        const at = await lastScrape('dm-jobqueue-api');
+        const seconds = Number((await query('max(dm_jobqueue_oldest_overdue_seconds)', at))[0]?.value[1]);
+        expect(Math.abs(seconds - (at * 1000 - registeredAt) / 1000)).toBeLessThanOrEqual(2);
+      } finally {
+        stack.worker.child.kill('SIGCONT');
+      }
+      const ran = async () =>
+        (await Promise.all(added.map((id) => queue.getJobState(id)))).every((state) => state === 'completed');
+      await waitFor(ran, { timeoutMs: 20_000, what: 'the resumed worker to run the jobs' });
+      await waitFor(async () => (await overdue()) === 0, { timeoutMs: 20_000, what: 'the gauge back at 0' });
+    },
+  );
 });
