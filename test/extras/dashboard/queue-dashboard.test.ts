@@ -137,4 +137,47 @@ describe('the queue dashboard (/admin/queues) in chromium', () => {
       await context.close();
     }
   });
+
+  it('shows a cancelled job under Completed, its result saying it was cancelled (docs/operations.md)', async () => {
+    const api = (path: string, init: RequestInit = {}) =>
+      fetch(`${fixture.stack.baseUrl}/api/dm-jobqueue${path}`, {
+        ...init,
+        headers: { ...AUTH_HEADERS, ...(init.body ? { 'content-type': 'application/json' } : {}) },
+      });
+    const registered = await waitFor(
+      async () => {
+        const response = await api('/register', { method: 'POST', body: JSON.stringify({ delay_seconds: 3600 }) });
+        return response.status === 201 ? ((await response.json()) as { job_id: string }) : undefined;
+      },
+      { what: 'a registration' },
+    );
+    expect((await api(`/jobs/${registered.job_id}`, { method: 'DELETE' })).status).toBe(200);
+    const context = await fixture.browser.newContext({
+      httpCredentials: { username: ADMIN.ADMIN_USER, password: ADMIN.ADMIN_PASSWORD },
+      viewport: { width: 1280, height: 900 },
+    });
+    try {
+      const page = await context.newPage();
+      await page.goto(`${fixture.stack.adminUrl}/admin/queues`);
+      await page
+        .getByRole('link', { name: /stack|dashboard/ })
+        .first()
+        .click();
+      await page
+        .getByRole('link', { name: /Completed/i })
+        .first()
+        .click();
+      await page.getByText(registered.job_id).first().waitFor({ timeout: 15_000 });
+      const card = page
+        .locator('div', { hasText: registered.job_id })
+        .filter({ has: page.getByRole('tab', { name: 'Data' }) })
+        .last();
+      // The Data tab shows the job's data and its return value: { lifecycle: "cancelled" }.
+      await card.getByText('returnValue').first().waitFor({ timeout: 5_000 });
+      await card.getByText('"cancelled"').first().waitFor({ timeout: 5_000 });
+      await screenshot(page, 'dashboard-cancelled');
+    } finally {
+      await context.close();
+    }
+  });
 });
