@@ -1,3 +1,4 @@
+import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { waitFor } from '../../../scripts/lib/wait-for.js';
 import { AUTH_HEADERS } from '../../helpers/api-keys.js';
@@ -86,20 +87,22 @@ describe('the queue dashboard (/admin/queues) in chromium', () => {
     },
   );
 
-  it('logs in, shows a delayed demo:delay_print job with its data, promotes it, and shows it completed', async () => {
-    const message = `from the dashboard ${Date.now()}`;
-    const registered = await waitFor(
+  /** Registers a job due in an hour (retrying while the stack reaches Redis). */
+  const register = (body: object) =>
+    waitFor(
       async () => {
         const response = await fetch(`${fixture.stack.baseUrl}/api/dm-jobqueue/register`, {
           method: 'POST',
           headers: { ...AUTH_HEADERS, 'content-type': 'application/json' },
-          body: JSON.stringify({ message, delay_seconds: 3600 }),
+          body: JSON.stringify({ ...body, delay_seconds: 3600 }),
         });
         return response.status === 201 ? ((await response.json()) as { job_id: string }) : undefined;
       },
       { what: 'a registration' },
     );
 
+  /** Runs `steps` on the dashboard page, logged in and on the stack's queue, then closes the browser context. */
+  async function onDashboard(steps: (page: Page, tab: (name: RegExp) => Promise<void>) => Promise<void>) {
     const context = await fixture.browser.newContext({
       httpCredentials: { username: ADMIN.ADMIN_USER, password: ADMIN.ADMIN_PASSWORD },
       viewport: { width: 1280, height: 900 },
@@ -107,77 +110,55 @@ describe('the queue dashboard (/admin/queues) in chromium', () => {
     try {
       const page = await context.newPage();
       await page.goto(`${fixture.stack.adminUrl}/admin/queues`);
-      await page
-        .getByRole('link', { name: /stack|dashboard/ })
-        .first()
-        .click();
-      await page
-        .getByRole('link', { name: /Delayed/i })
-        .first()
-        .click();
+      const link = (name: RegExp) => page.getByRole('link', { name }).first().click();
+      await link(/stack|dashboard/);
+      await steps(page, link);
+    } finally {
+      await context.close();
+    }
+  }
+
+  /** The card of job `id`, the one with the Data tab. */
+  const cardOf = (page: Page, id: string) =>
+    page
+      .locator('div', { hasText: id })
+      .filter({ has: page.getByRole('tab', { name: 'Data' }) })
+      .last();
+
+  it('logs in, shows a delayed demo:delay_print job with its data, promotes it, and shows it completed', async () => {
+    const message = `from the dashboard ${Date.now()}`;
+    const registered = await register({ message });
+    await onDashboard(async (page, tab) => {
+      await tab(/Delayed/i);
       await page.getByText(registered.job_id).first().waitFor({ timeout: 15_000 });
       await page.getByText(message).first().waitFor({ timeout: 5_000 });
       await screenshot(page, 'dashboard-delayed');
       // The job card's first action is Promote (bull-board's icon buttons carry no names); it asks to confirm.
-      const card = page
-        .locator('div', { hasText: registered.job_id })
-        .filter({ has: page.getByRole('tab', { name: 'Data' }) })
-        .last();
-      await card.locator('ul[class^="jobActions"] button').first().click();
+      await cardOf(page, registered.job_id).locator('ul[class^="jobActions"] button').first().click();
       const confirm = page.getByRole('button', { name: 'Confirm' });
       if (await confirm.isVisible().catch(() => false)) await confirm.click();
       await fixture.stack.worker.waitForLine(new RegExp(`\\] ${message}$`), { stream: 'stdout' });
-      await page
-        .getByRole('link', { name: /Completed/i })
-        .first()
-        .click();
+      await tab(/Completed/i);
       await page.getByText(registered.job_id).first().waitFor({ timeout: 15_000 });
       await screenshot(page, 'dashboard-completed');
-    } finally {
-      await context.close();
-    }
+    });
   });
 
   it('shows a cancelled job under Completed, its result saying it was cancelled (docs/operations.md)', async () => {
-    const api = (path: string, init: RequestInit = {}) =>
-      fetch(`${fixture.stack.baseUrl}/api/dm-jobqueue${path}`, {
-        ...init,
-        headers: { ...AUTH_HEADERS, ...(init.body ? { 'content-type': 'application/json' } : {}) },
-      });
-    const registered = await waitFor(
-      async () => {
-        const response = await api('/register', { method: 'POST', body: JSON.stringify({ delay_seconds: 3600 }) });
-        return response.status === 201 ? ((await response.json()) as { job_id: string }) : undefined;
-      },
-      { what: 'a registration' },
-    );
-    expect((await api(`/jobs/${registered.job_id}`, { method: 'DELETE' })).status).toBe(200);
-    const context = await fixture.browser.newContext({
-      httpCredentials: { username: ADMIN.ADMIN_USER, password: ADMIN.ADMIN_PASSWORD },
-      viewport: { width: 1280, height: 900 },
+    const registered = await register({});
+    const cancel = await fetch(`${fixture.stack.baseUrl}/api/dm-jobqueue/jobs/${registered.job_id}`, {
+      method: 'DELETE',
+      headers: AUTH_HEADERS,
     });
-    try {
-      const page = await context.newPage();
-      await page.goto(`${fixture.stack.adminUrl}/admin/queues`);
-      await page
-        .getByRole('link', { name: /stack|dashboard/ })
-        .first()
-        .click();
-      await page
-        .getByRole('link', { name: /Completed/i })
-        .first()
-        .click();
+    expect(cancel.status).toBe(200);
+    await onDashboard(async (page, tab) => {
+      await tab(/Completed/i);
       await page.getByText(registered.job_id).first().waitFor({ timeout: 15_000 });
-      const card = page
-        .locator('div', { hasText: registered.job_id })
-        .filter({ has: page.getByRole('tab', { name: 'Data' }) })
-        .last();
+      const card = cardOf(page, registered.job_id);
       // The Data tab shows the job's data and its return value: { lifecycle: "cancelled" }.
       await card.getByText('returnValue').first().waitFor({ timeout: 5_000 });
       await card.getByText('"cancelled"').first().waitFor({ timeout: 5_000 });
       await screenshot(page, 'dashboard-cancelled');
-    } finally {
-      await context.close();
-    }
+    });
   });
 });
