@@ -23,7 +23,6 @@ import { createHealthRoutes } from './routes/health.js';
 /** A group of endpoints under `/api/`: what every `/api/*` route gets (auth, limits, metrics, OpenAPI) applies to it. */
 export interface ApiEndpoints {
   readonly path: `/api/${string}`;
-  /** Its routes, from the app's deps (with the extras' registration listener and registrar). */
   readonly routes: (deps: AppDeps) => Hono;
 }
 
@@ -32,30 +31,18 @@ export const apiEndpoints: readonly ApiEndpoints[] = [
   { path: '/api/dm-jobqueue', routes: (deps) => createDmJobqueueRoutes(deps) },
 ];
 
-/** Everything the HTTP API needs; src/server.ts passes real clients, tests pass fakes. */
 export interface AppDeps extends DmJobqueueDeps {
-  /** The endpoint groups to mount; absent: {@link apiEndpoints}. */
   endpoints?: readonly ApiEndpoints[] | undefined;
   logger: Logger;
-  /** Bearer API keys on /api/*: always on. */
   auth: ApiKeySettings;
-  /** Largest accepted request body; larger ones get 413. */
   bodyLimitBytes: number;
-  /** Per-client limits on /api/*; absent when rate limiting is off. */
   rateLimit?: RateLimitOptions | undefined;
-  /** Browser clients on other origins (`api.cors`); absent: same origin only. */
   cors?: AppConfig['api']['cors'] | undefined;
-  /** Answers `GET /ready`; absent: always ready. */
   isReady?: () => boolean;
-  /** What the optional extras add (src/extras/): middleware, listeners, routes. */
   extensions?: readonly AppExtension[] | undefined;
 }
 
-/**
- * Builds the Hono app. No I/O: safe to call in tests with fakes.
- * @example const app = createApp({ producer, jobStore, logger, auth, bodyLimitBytes: 16_384 });
- *          await app.request('/api/dm-jobqueue/register', { method: 'POST', headers: { Authorization: `Bearer ${key}` } });
- */
+/** Builds the Hono app. No I/O: safe to call in tests with fakes. */
 export function createApp(deps: AppDeps) {
   const extensions = deps.extensions ?? [];
   const app = new Hono();
@@ -65,8 +52,7 @@ export function createApp(deps: AppDeps) {
   for (const { middleware } of extensions) if (middleware) app.use(middleware);
   // Preflights are answered here, before they can be counted or refused for lacking a key.
   if (deps.cors) app.use('/api/*', corsByHeader(deps.cors));
-  // Only the API is limited and authenticated: the page, /health and static files stay open.
-  // 401s have their own per-IP budget, so valid keys' windows count only requests that pass authentication.
+  // Only the API is limited; 401s have their own per-IP budget, so valid keys' windows count only authenticated requests.
   if (deps.rateLimit) app.use('/api/*', refusedLimit(deps.rateLimit));
   app.use('/api/*', bearerAuth(deps.auth));
   if (deps.rateLimit) app.use('/api/*', rateLimit(deps.rateLimit));

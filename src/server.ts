@@ -1,13 +1,10 @@
-/**
- * HTTP API entry (`node dist/server.js`) and its wiring: the real clients behind createApp's ports,
- * and the optional extras (src/extras/). Starts even when Redis is down; exits 1 when it cannot start.
- */
+/** HTTP API entry (`node dist/server.js`); starts even when Redis is down, exits 1 when it cannot start. */
 import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { createApp, type AppDeps } from './app.js';
-import { settingsOf, type ApiContext, type Extra } from './extras/extra.js';
+import { settingsOf, type Extra } from './extras/extra.js';
 import { apiKeySettings } from './infra/auth/api-keys.js';
 import { ConfigError, EXTRAS } from './infra/config/load-config.js';
 import type { Config } from './infra/config/schema.js';
@@ -27,19 +24,11 @@ import type { KnownJob } from './jobs/registry.js';
 interface ApiOptions {
   config: Config;
   logger: Logger;
-  /** Replaces parts of the app's deps (tests, the bench). */
   overrides?: Partial<AppDeps> | undefined;
-  /** The extras to plug in; absent: every one of src/extras/index.ts. */
   extras?: readonly Extra[] | undefined;
 }
 
-/**
- * The API's app with its real clients: the job-queue Redis client (fail fast, reconnecting
- * forever) and the queue on it, the rate limiter and the extras. Connecting is not starting:
- * without Redis the app answers 503s and reconnects by itself. Throws ConfigError when
- * API_SECRET_KEY is missing.
- * @example const { app, close } = createApi({ config, logger });
- */
+/** Without Redis the app answers 503s and reconnects; throws ConfigError without API_SECRET_KEY. */
 export function createApi({ config, logger, overrides = {}, extras = EXTRAS }: ApiOptions) {
   const auth = apiKeySettings(config);
   const redis = config.cache.redis.jobqueue;
@@ -60,14 +49,8 @@ export function createApi({ config, logger, overrides = {}, extras = EXTRAS }: A
   };
   const queue = createLazyQueue({ client: connect(), location, logger });
   // Another extension's writes confirm a job before Idempotency-Key replays it: looked up when called.
-  const beforeReplay = async (jobId: string) => writes?.beforeReplay(jobId);
-  const context: Omit<ApiContext<unknown>, 'settings'> = {
-    config,
-    logger,
-    queue: { queue, logger, outage },
-    beforeReplay,
-    connect,
-  };
+  const beforeReplay = async (jobId: string): Promise<void> => writes?.beforeReplay(jobId);
+  const context = { config, logger, queue: { queue, logger, outage }, beforeReplay, connect };
   const extensions = extras.flatMap((extra) => extra.api?.({ ...context, settings: settingsOf(extra, config) }) ?? []);
   const writes = extensions.find((extension) => extension.writes)?.writes;
   const rateLimitStore = extensions.find((extension) => extension.rateLimitStore)?.rateLimitStore;
@@ -98,7 +81,6 @@ export function createApi({ config, logger, overrides = {}, extras = EXTRAS }: A
     extensions,
     /** Settles once the first connection attempt to the job-queue Redis succeeded or failed. */
     firstConnection: Promise.allSettled(clients.map((client) => client.connect())).then(() => undefined),
-    /** Closes the extras, the queues and the Redis connections. */
     async close() {
       closed = true;
       for (const extension of extensions) await extension.stop?.();
@@ -108,11 +90,6 @@ export function createApi({ config, logger, overrides = {}, extras = EXTRAS }: A
   };
 }
 
-/**
- * The HTTP API listening on `server.host:server.port`, then the extras' own listeners (the
- * dashboard). Starts without Redis.
- * @example const api = createApiService({ config, logger }); await api.start(); … await api.stop();
- */
 export function createApiService(options: ApiOptions) {
   const { config, logger } = options;
   let api: ReturnType<typeof createApi> | undefined;

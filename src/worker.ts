@@ -1,8 +1,4 @@
-/**
- * Worker entry (`node dist/worker.js`): runs the jobs registered through the API, and serves
- * `GET /health` (and the extras' routes: `/metrics`) on `jobqueue.port`. Starts even when Redis is down; exits 1 when
- * it cannot start or its run loop fails.
- */
+/** Worker entry (`node dist/worker.js`); starts even when Redis is down, exits 1 when it cannot start or fails. */
 import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { Hono } from 'hono';
@@ -22,18 +18,12 @@ import { createHealthRoutes } from './routes/health.js';
 /** Time to move handed-back jobs to waiting after the shutdown timeout, before the process gives up and exits 1. */
 const HAND_BACK_GRACE_MS = 5000;
 
-/**
- * The worker process's service: the BullMQ worker over `definitions`, and the health listener.
- * @example const worker = createWorkerService({ config, logger, jobDeps }); await worker.start();
- */
 export function createWorkerService<D extends AnyJobDefinition>(options: {
   config: Config;
   logger: Logger;
-  /** Where job output goes; the process's stdout in the entry. */
   jobDeps: JobDeps;
   /** The job types it runs: every registered one (the default), and test-only ones beside them. */
   definitions?: CoveringRegistry<D>;
-  /** The extras to plug in; absent: every one of src/extras/index.ts. */
   extras?: readonly Extra[];
 }) {
   const { config, logger, jobDeps, extras = EXTRAS } = options;
@@ -94,10 +84,6 @@ export function createWorkerService<D extends AnyJobDefinition>(options: {
   } satisfies Service & Record<string, unknown>;
 }
 
-/**
- * Runs the worker process over `definitions` (a test entry passes test-only job types too).
- * @example await runWorker(jobDefinitions);
- */
 export async function runWorker<D extends AnyJobDefinition>(definitions: CoveringRegistry<D>): Promise<void> {
   await runProcess({ name: 'worker', logName: 'worker' }, (config, logger) => ({
     service: createWorkerService({

@@ -1,7 +1,4 @@
-/**
- * The optional extras, one line each. Removing one: delete its line here, its folders
- * (src/extras/NAME, test/extras/NAME) and its marked sections in config/ (`# extra: NAME`).
- */
+/** The optional extras, one line each; removing one: see src/extras/extra.ts and its folder's README. */
 export { dashboard } from './dashboard/extra.js';
 export { demoPage } from './demo-page/extra.js';
 export { idempotencyKey } from './idempotency-key/extra.js';

@@ -4,7 +4,6 @@ import { isRedisConnectionError } from './redis/connection.js';
 
 export type { Logger } from 'pino';
 
-/** `pretty` loads the dev dependency pino-pretty; production uses `json`. */
 async function destination(fd: 1 | 2, format: 'pretty' | 'json'): Promise<DestinationStream> {
   if (format === 'json') return pino.destination({ fd, sync: true });
   const { default: pretty } = await import('pino-pretty');
@@ -26,7 +25,6 @@ export async function createLogger(options: { name: string; level: LevelWithSile
   return pino({ name: options.name, level: options.level }, pino.multistream(streams, { dedupe: true }));
 }
 
-/** A logger that drops everything: for tests that do not look at logs. */
 export function createSilentLogger(): Logger {
   return pino({ level: 'silent' });
 }
@@ -36,7 +34,6 @@ export function createOutageLog(logger: Logger, what: string, consequence = 'ret
   let down = false;
   let reachable = false;
   let since = 0;
-  /** An outage started: logged once, however many failures follow. */
   const failed = (error: unknown): void => {
     reachable = false;
     if (down) return;
@@ -47,29 +44,23 @@ export function createOutageLog(logger: Logger, what: string, consequence = 'ret
   };
   return {
     failed,
-    /** For `error` events: a lost connection is an outage; any other error (a script, a lock, ACL) is logged every time. */
     error: (error: unknown): void => {
       if (isRedisConnectionError(error)) failed(error);
       else logger.error({ err: error }, `${what}: ${error instanceof Error ? error.message : String(error)}`);
     },
-    /** For `ready` events: logs the end of an outage, once. */
     recovered: (): void => {
       reachable = true;
       if (!down) return;
       down = false;
       logger.info({ downtimeMs: Date.now() - since }, `${what} is reachable again`);
     },
-    /** True after a `ready` and until the next connection error: for `/ready`. */
     isReachable: () => reachable,
   };
 }
 
 export type OutageLog = ReturnType<typeof createOutageLog>;
 
-/**
- * One line per request: debug for the API's 2xx/3xx (trace for pages, files, probes, scrapes: ten per page load); info
- * for 4xx and for a 503, whose outage the Redis client reports once (no alert storm); error for a 500.
- */
+/** A 503 logs at info: the Redis client reports its outage once (no alert storm). */
 export function requestLog(logger: Logger): MiddlewareHandler {
   return async function requestLogMiddleware(c, next) {
     const started = performance.now();

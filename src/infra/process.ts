@@ -4,30 +4,20 @@ import type { Config } from './config/schema.js';
 import { ListenError } from './http/serve.js';
 import { createLogger } from './log.js';
 
-/**
- * A process's long-running part. `start` rejects when the process cannot serve (a port taken), not while Redis is
- * down (it waits that out); `stop` closes what `start` opened, also after a failed start, and may run more than once.
- */
+/** `start` rejects when it cannot serve, not while Redis is down; `stop` also runs after a failed start. */
 export interface Service {
   start(): Promise<void>;
   stop(): Promise<void>;
-  /** Calls back if the service fails for good after it started (the worker's run loop rejected). */
   onFailure?(callback: (error: unknown) => void): void;
 }
 
-/** A failure in words for stderr: a configuration or listen error as one line (what to fix), anything else with its stack. */
 export function describeFailure(what: string, error: unknown, happened = 'could not start'): string {
   if (error instanceof ConfigError) return `${what} ${happened}: invalid configuration: ${error.message}`;
   if (error instanceof ListenError) return `${what} ${happened}: ${error.message}`;
   return `${what} ${happened}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`;
 }
 
-/**
- * An entry's whole life: loads the configuration, makes the logger, builds and starts the service, and stops it on
- * the first SIGTERM or SIGINT (exit 0; 1 when stopping fails or outlasts `shutdownTimeoutMs`; later signals are
- * ignored, so a double Ctrl-C does not cut a job in half). A failed start, or a failure after it, closes what was
- * opened and exits 1 at once: open Redis clients must not keep alive a process that cannot do its work.
- */
+/** Later signals are ignored: a double Ctrl-C must not cut a job in half. */
 export async function runProcess(
   { name, logName }: { name: string; logName: string },
   build: (config: Config, logger: Logger) => { service: Service; shutdownTimeoutMs: number },

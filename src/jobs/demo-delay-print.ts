@@ -4,8 +4,7 @@ import { DEFAULT_JOB_DELAY_SECONDS, DEFAULT_MAX_RETRY, DEFAULT_RETRY_BACKOFF, de
 export const DEFAULT_DEMO_MESSAGE = 'Job executed successfully';
 export const MESSAGE_MAX_LENGTH = 1000;
 
-// Controls forge log lines or move the cursor; format characters (bidi overrides, zero-width) reorder
-// or hide text; line/paragraph separators break lines; lone surrogates are not text at all.
+// What each forbidden class does to printed text, for the 400's reason.
 const FORBIDDEN = [
   { pattern: /\p{Cc}/u, why: 'a control character (newline, tab, escape, …)' },
   { pattern: /\p{Cf}/u, why: 'an invisible format character that can reorder or hide text' },
@@ -13,8 +12,7 @@ const FORBIDDEN = [
   { pattern: /\p{Cs}/u, why: 'a lone surrogate (not a valid character)' },
 ] as const;
 
-// ZWNJ and ZWJ (U+200C, U+200D) are format characters real text needs (Persian and Indic words,
-// emoji sequences such as 👨‍👩‍👧); they neither reorder nor hide text.
+// ZWNJ and ZWJ (U+200C, U+200D) are format characters real text needs (Persian, Indic, emoji sequences).
 const ANY_FORBIDDEN = /(?![\u200C\u200D])[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/u;
 const ALL_FORBIDDEN = new RegExp(ANY_FORBIDDEN.source, 'gu');
 /** The same rule as a whole-string pattern, so that the OpenAPI document carries it too. */
@@ -54,7 +52,6 @@ export function formatTimestamp(date: Date): string {
   return `${day} ${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
 }
 
-/** Reference job: prints `[YYYY-MM-DD HH:mm:ss] <message>` on stdout when it runs. */
 export const demoDelayPrint = defineJob({
   type: 'demo:delay_print',
   payloadSchema: v.strictObject({ message: MessageSchema }),

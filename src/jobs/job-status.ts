@@ -3,7 +3,6 @@ export const JOB_STATES = ['delayed', 'waiting', 'active', 'completed', 'failed'
 
 export type JobState = (typeof JOB_STATES)[number];
 
-/** The states a job can no longer leave. */
 export const FINAL_STATES: readonly JobState[] = ['completed', 'failed', 'cancelled', 'expired'];
 
 /** What the queue knows about one job. The payload is left out: it is the job's, not the viewer's. */
@@ -11,7 +10,6 @@ export interface JobStatus {
   readonly jobId: string;
   readonly jobType: string;
   readonly state: JobState;
-  /** When the first run was due (registration time + delay). */
   readonly runAt: Date;
   /** While `delayed`: when the next run (the first one or a retry) is due. */
   readonly nextRunAt: Date | undefined;
@@ -21,7 +19,6 @@ export interface JobStatus {
   readonly finishedAt: Date | undefined;
   /** The last failed run's reason, also while a retry is pending. */
   readonly failureReason: string | undefined;
-  /** No attempt starts after it. */
   readonly expiresAt: Date | undefined;
   /** The API key id that registered it; undefined for jobs stored before owners (any key may see them). */
   readonly owner: string | undefined;
@@ -30,14 +27,10 @@ export interface JobStatus {
 /** A cancel or reschedule: done (the status after it), or refused with the reason and the status as it is. */
 export type JobChange = { done: true; status: JobStatus } | { done: false; reason: string; status: JobStatus };
 
-/**
- * The queue's jobs by id. `undefined` for an unknown job; every method rejects with `QueueUnavailableError` when
- * the store is out of reach. A cancel and a worker's start of the same job never both succeed.
- */
+/** Methods reject with `QueueUnavailableError`; a cancel and a worker's start of one job never both succeed. */
 export interface JobStore {
   read(jobId: string): Promise<JobStatus | undefined>;
   /** Ends a job whose current attempt has not started; again on a cancelled job: done. */
   cancel(jobId: string): Promise<JobChange | undefined>;
-  /** Moves the due time of a job that is not yet due. */
   reschedule(jobId: string, dueAt: Date): Promise<JobChange | undefined>;
 }

@@ -9,7 +9,6 @@ export const MAX_DELAY_SECONDS = 30 * 24 * 60 * 60;
 /** Upper bound of a per-job retry count; beyond it exponential backoff reaches years. */
 export const MAX_RETRY_LIMIT = 25;
 
-/** How a failed run is retried: BullMQ's built-in strategies, in milliseconds. */
 export interface RetryBackoff {
   readonly type: 'fixed' | 'exponential';
   readonly delayMs: number;
@@ -17,9 +16,7 @@ export interface RetryBackoff {
   readonly jitter?: number;
 }
 
-/** What a job's code may use; the worker entry passes the real ones, tests fakes. */
 export interface JobDeps {
-  /** Writes one line to the process's stdout. */
   print: (line: string) => void;
   now: () => Date;
   logger: Logger;
@@ -33,14 +30,11 @@ export interface JobContext {
   readonly signal?: AbortSignal;
 }
 
-/** `Input` is what a caller registers, `Payload` what the schema makes of it (stored, processed). The worker parses
- * it again, so it must be valid input too (a trim is fine; `defineJob` refuses a transform to another type). */
+/** The worker parses the payload again, so it must be valid input too (a trim is fine, a type change is not). */
 export interface JobDefinition<Type extends string = string, Payload = unknown, Input = Payload> {
   /** Stable name stored with every job (BullMQ's job name); `namespace:action`. */
   readonly type: Type;
-  /** Validates the payload in the API and again in the worker (data in Redis is input too). */
   readonly payloadSchema: v.GenericSchema<Input, Payload>;
-  /** Seconds until the first run when the caller gives none; 0 to {@link MAX_DELAY_SECONDS}. */
   readonly delaySeconds: number;
   /** Retries after a failed run: runs in all = 1 + maxRetry (4 means 5 attempts); 0 to {@link MAX_RETRY_LIMIT}. */
   readonly maxRetry: number;
@@ -60,8 +54,7 @@ export function timingErrors(timing: { delaySeconds: number; maxRetry: number })
   return errors;
 }
 
-/** Infers `type`, input and payload, so definitions need no annotations; refuses a payload that is not valid input
- * (at compile time) and a delay, retry count or backoff out of range (when the module loads). */
+/** Refuses a payload that is not valid input (compile time) and out-of-range settings (module load). */
 export function defineJob<const Type extends string, Input, Payload extends Input>(
   definition: JobDefinition<Type, Payload, Input>,
 ): JobDefinition<Type, Payload, Input> {
@@ -97,7 +90,6 @@ export interface AnyJob {
   readonly data: unknown;
 }
 
-/** A discriminated union: checking `name` narrows `data`. */
 export type JobOf<D extends AnyJobDefinition> = D extends AnyJobDefinition
   ? { readonly name: D['type']; readonly data: PayloadOf<D> }
   : never;

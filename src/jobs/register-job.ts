@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { InvalidJobPayloadError, MAX_DELAY_SECONDS, parsePayload, timingErrors } from './job.js';
 import type { AnyJob, AnyJobDefinition, InputOf, JobOf, OneJobType, RetryBackoff } from './job.js';
 
-/** What the queue keeps beside a job's payload: who may see and change it, and its time limits. */
 export interface JobLifecycle {
   /** The API key id that registered it; absent: any key with the scope (jobs stored before owners). */
   readonly owner?: string | undefined;
@@ -14,7 +13,6 @@ export interface JobLifecycle {
   readonly dueAt?: number | undefined;
 }
 
-/** One job to store: the job (its name and data correlate), its id, its timing and its lifecycle. */
 export type EnqueueRequest<Job extends AnyJob = AnyJob> = Job & {
   readonly jobId: string;
   readonly delayMs: number;
@@ -24,8 +22,7 @@ export type EnqueueRequest<Job extends AnyJob = AnyJob> = Job & {
   readonly lifecycle?: JobLifecycle | undefined;
 };
 
-/** `enqueue` resolves once the job is stored, or rejects with {@link QueueUnavailableError}. A property, not a
- * method, so that a producer of other job types does not type-check. */
+/** `enqueue` is a property, not a method, so that a producer of other job types does not type-check. */
 export interface JobProducer<Job extends AnyJob = AnyJob> {
   readonly enqueue: (request: EnqueueRequest<Job>) => Promise<{ createdAt: number }>;
 }
@@ -42,13 +39,10 @@ export class QueueUnavailableError extends Error {
 export interface RegisterJobInput<Input> {
   /** Parsed with the job type's own schema before anything is stored; the schema's output is stored. */
   payload: Input;
-  /** The job type's default when absent; 0 = now, at most 30 days. */
   delaySeconds?: number | undefined;
   /** The first run's due time instead of `delaySeconds` (in the past: now), at most 30 days ahead. */
   runAt?: Date | undefined;
-  /** No attempt (first run or retry) starts after it; after the due time. */
   expiresAt?: Date | undefined;
-  /** The API key id that may read and change the job. */
   owner?: string | undefined;
   /** The job type's default when absent; 0 = one attempt, no retry; 4 = five attempts. At most 25. */
   maxRetry?: number | undefined;
@@ -115,7 +109,6 @@ export function resolveRegistration<D extends AnyJobDefinition>(
   >;
 }
 
-/** What the caller is told about a stored job: its due time, and the whole seconds until it (rounded up). */
 export function registeredJob(
   jobId: string,
   job: Pick<EnqueueRequest, 'name' | 'delayMs' | 'attempts' | 'lifecycle'>,
@@ -127,8 +120,7 @@ export function registeredJob(
   return { jobId, jobType: name, delaySeconds: Math.ceil(delayMs / 1000), maxRetry: attempts - 1, runAt, expiresAt };
 }
 
-/** Resolves only once the job is stored, so a returned job is never one that was lost. A payload of another type,
- * or a job type the producer does not take (one the queue does not run), does not compile. */
+/** Resolves only once stored; a job type the producer does not take does not compile. */
 export async function registerJob<D extends AnyJobDefinition>(
   deps: RegisterDeps<NoInfer<D>>,
   definition: D & OneJobType<D>,

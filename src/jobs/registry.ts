@@ -12,7 +12,6 @@ export type KnownJob = JobOf<KnownJobDefinition>;
 /** Job types by name, for a worker. A name read from Redis may be anything (`constructor` too): a Map, not an object. */
 export type JobRegistry<D extends AnyJobDefinition = AnyJobDefinition> = ReadonlyMap<string, D>;
 
-/** Indexes definitions by type; a duplicate type is a programming error. */
 export function createJobRegistry<D extends AnyJobDefinition>(definitions: readonly D[]): JobRegistry<D> {
   const registry = new Map<string, D>();
   for (const definition of definitions) {
@@ -22,8 +21,7 @@ export function createJobRegistry<D extends AnyJobDefinition>(definitions: reado
   return registry;
 }
 
-/** Every registered job type (the API may store any; a job no worker knows fails as "unknown job type"), plus any
- * others; a worker that runs only some on purpose says so with {@link runsOnlySome}. */
+/** Every registered job type; a worker that runs only some on purpose says so with {@link runsOnlySome}. */
 export type CoveringRegistry<D extends AnyJobDefinition> = string extends D['type']
   ? readonly D[] & SomeOnly<'(a widened list cannot be checked)'> // AnyJobDefinition[], a filter()
   : [Exclude<KnownJobDefinition['type'], D['type']>] extends [never]

@@ -11,7 +11,6 @@ import { ProblemSchema } from '../infra/http/problem.js';
 /** swagger-ui-dist's folder, found without loading its browser bundle into Node. */
 const SWAGGER_UI_DIR = path.dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
 
-/** The UI's files: nothing comes from a CDN, so the page works offline. */
 const SWAGGER_UI_FILES = new Set([
   'swagger-ui.css',
   'swagger-ui-bundle.js',
@@ -19,7 +18,6 @@ const SWAGGER_UI_FILES = new Set([
   'favicon-32x32.png',
 ]);
 
-/** `public/docs/`: the page and the script that starts Swagger UI (two levels above src/routes/ and dist/routes/). */
 const DOCS_PAGE_DIR = fileURLToPath(new URL('../../public/docs/', import.meta.url));
 
 /** Secure headers for a same-origin page with no inline script; `extra` widens single directives. */
@@ -71,11 +69,9 @@ export const apiResponse = <C extends object>(description: string, content?: C, 
 const NamedProblem = named('Problem', ProblemSchema);
 const PROBLEM_CONTENT = { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } };
 
-/** A route's own problem+json answer for `describeRoute` (404, 409, 422, …). */
 export const problemAnswer = (description: string, ...headers: string[]) =>
   apiResponse(description, PROBLEM_CONTENT, ...headers);
 
-/** The answers the app's middleware and error handler give on every `/api/*` operation. */
 const EVERY_OPERATION = {
   401: problemAnswer('No API key, or a malformed, forged, expired, revoked or other-APP_ENV one', 'WWW-Authenticate'),
   403: problemAnswer('The API key lacks the scope this operation needs', 'WWW-Authenticate'),
@@ -86,7 +82,6 @@ const EVERY_OPERATION = {
     'Retry-After',
   ),
 };
-/** And on every method but GET: the body limit and the JSON check. */
 const WITH_BODY = {
   413: problemAnswer('Body larger than server.body_limit_bytes'),
   415: problemAnswer('A body that is not application/json'),
@@ -98,8 +93,7 @@ const INVALID = problemAnswer('Invalid request: errors names each field and why'
 type ApiDocument = Awaited<ReturnType<typeof generateSpecs>>;
 type Operation = NonNullable<NonNullable<ApiDocument['paths']>[string]>['get'];
 
-/** What every `/api/*` operation has without its route saying so (a route's own `describeRoute` wins): the bearer
- * security with the scope its method needs (as bearerAuth decides it), and the shared problem answers. */
+/** Bearer security with the scope bearerAuth needs, and the shared problem answers; a route's own wins. */
 function withApiDefaults(document: ApiDocument): ApiDocument {
   const used = new Set<string>();
   for (const [path, item] of Object.entries(document.paths ?? {})) {
@@ -127,7 +121,6 @@ const description =
   '(make one with `npm run api-key`). Errors are application/problem+json (RFC 9457).';
 const apiKeyDescription = 'An API key from npm run api-key: a JWT (HS256) with scope read and/or write';
 
-/** `GET /openapi.json` from `app`'s `/api/*` routes (`describeRoute`, validators) and `GET /docs` (Swagger UI). */
 export function createApiDocsRoutes(app: Hono) {
   let document: Promise<ApiDocument> | undefined;
   const build = async () => {

@@ -1,7 +1,4 @@
-/**
- * `POST /register` stores a `demo:delay_print` job; `GET`, `DELETE` (cancel) and `PATCH` (reschedule) `/jobs/:id`
- * work on any job type's jobs, for the API key that registered them. Copy it for endpoints of your own.
- */
+/** Register, read, cancel and reschedule jobs for the API key that registered them; copy it for your endpoints. */
 import { Hono, type Context } from 'hono';
 import { describeRoute, resolver, type DescribeRouteOptions } from 'hono-openapi';
 import * as v from 'valibot';
@@ -39,7 +36,6 @@ const boundedInteger = (max: number, unit: string, description: string) =>
 const DELAY = "Seconds until the first run; 0 = now. Absent: the job type's default (180), or run_at.";
 const RUN_AT = 'When the first run is due (RFC 3339, with an offset); in the past: now. Not with delay_seconds.';
 const EXPIRES_AT = 'No attempt (first run or retry) starts after it; the job then ends as expired. After the due time.';
-const THIRTY_DAYS_MS = MAX_DELAY_SECONDS * 1000;
 const ms = (text: string | undefined) => (text === undefined ? undefined : parseRfc3339(text)?.getTime());
 const IS_OBJECT = v.custom<Record<string, unknown>>(
   (value) => typeof value === 'object' && value !== null && !Array.isArray(value),
@@ -47,7 +43,9 @@ const IS_OBJECT = v.custom<Record<string, unknown>>(
 );
 const RETRIES = "Retries after a failed run; 0 = one attempt, no retry. Absent: the job type's default (10).";
 
-/** Body of `POST /register`: every field optional (the job type's defaults). */
+const runAtWithin30Days = (body: { run_at?: string | undefined }) =>
+  (ms(body.run_at) ?? 0) <= Date.now() + MAX_DELAY_SECONDS * 1000;
+
 export const RegisterRequestSchema = v.pipe(
   // valibot's object schemas accept arrays; a JSON array body is not an object to us.
   IS_OBJECT,
@@ -66,14 +64,7 @@ export const RegisterRequestSchema = v.pipe(
     ),
     ['run_at'],
   ),
-  v.forward(
-    v.partialCheck(
-      [['run_at']],
-      (body) => (ms(body.run_at) ?? 0) <= Date.now() + THIRTY_DAYS_MS,
-      'must be at most 30 days (2592000 s) ahead',
-    ),
-    ['run_at'],
-  ),
+  v.forward(v.partialCheck([['run_at']], runAtWithin30Days, 'must be at most 30 days (2592000 s) ahead'), ['run_at']),
   v.forward(
     v.partialCheck(
       [['run_at'], ['delay_seconds'], ['expires_at']],
@@ -87,7 +78,6 @@ export const RegisterRequestSchema = v.pipe(
   ),
 );
 
-/** Body of `PATCH /jobs/:id`: the new due time, as one of the two. */
 export const RescheduleRequestSchema = v.pipe(
   IS_OBJECT,
   v.strictObject({
@@ -102,14 +92,7 @@ export const RescheduleRequestSchema = v.pipe(
     ),
     ['run_at'],
   ),
-  v.forward(
-    v.partialCheck(
-      [['run_at']],
-      (body) => (ms(body.run_at) ?? 0) <= Date.now() + THIRTY_DAYS_MS,
-      'must be at most 30 days (2592000 s) ahead',
-    ),
-    ['run_at'],
-  ),
+  v.forward(v.partialCheck([['run_at']], runAtWithin30Days, 'must be at most 30 days (2592000 s) ahead'), ['run_at']),
 );
 
 export const RegisterResponseSchema = v.object({
@@ -145,6 +128,14 @@ const UNKNOWN_JOB = 'it may have finished and been removed after the retention t
 const json = (ref: string, s: v.GenericSchema) => ({ 'application/json': { schema: resolver(named(ref, s)) } });
 const UUID = { type: 'string', format: 'uuid' } as const;
 
+const idParameter = {
+  name: 'id',
+  in: 'path',
+  required: true,
+  description: 'The job_id register answered',
+  schema: UUID,
+};
+
 // Security (the scope follows the method) and the shared problem answers come from createApiDocsRoutes.
 const registerDescription = {
   operationId: 'registerJob',
@@ -165,20 +156,13 @@ const describeStatus = describeRoute({
   tags: ['dm-jobqueue'],
   summary: "A job's state",
   description: 'Where the job is in its life; the payload is left out. Poll it no more than every few seconds.',
-  parameters: [{ name: 'id', in: 'path', required: true, description: 'The job_id register answered', schema: UUID }],
+  parameters: [idParameter],
   responses: {
     200: apiResponse('The job', json('JobStatus', JobStatusResponseSchema)),
     404: problemAnswer('No job with that id: removed after its retention time, or never registered through this API'),
   },
 });
 
-const idParameter = {
-  name: 'id',
-  in: 'path',
-  required: true,
-  description: 'The job_id register answered',
-  schema: UUID,
-};
 const NOT_YOURS = 'No such job for this API key: removed after its retention time, registered by another key, or never';
 
 const describeCancel = describeRoute({
@@ -209,7 +193,6 @@ const describeReschedule = describeRoute({
   },
 });
 
-/** The status body of GET, DELETE and PATCH. */
 const statusBody = (status: JobStatus) =>
   ({
     job_id: status.jobId,
@@ -228,10 +211,7 @@ export interface DmJobqueueDeps extends RegistrationDeps {
   jobStore: JobStore;
 }
 
-/**
- * The job `id` names, if the request's API key may see it: its owner, or any key for a job stored before owners.
- * Another key's job is answered as unknown (404), so ids cannot be probed.
- */
+/** Another key's job is answered as unknown (404), so ids cannot be probed. */
 async function visibleJob(c: Context, jobStore: JobStore, id: string): Promise<JobStatus | Response> {
   // The API makes job ids with randomUUID; anything else is none of its jobs (and never reaches Redis).
   const uuid = v.is(v.pipe(v.string(), v.uuid()), id);

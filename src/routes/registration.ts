@@ -1,5 +1,4 @@
-// What every registering endpoint shares: its body (a refused one counts as a rejected registration), the outcome for
-// listeners (metrics), and what an extra adds to every registration (Idempotency-Key), in answers and /openapi.json.
+// What every registering endpoint shares: body validation, outcome listeners and the registration extra's hand.
 import type { Context } from 'hono';
 import { describeRoute, type DescribeRouteOptions } from 'hono-openapi';
 import { HTTPException } from 'hono/http-exception';
@@ -17,17 +16,13 @@ export interface RequestRegistrar {
     definition: D & OneJobType<D>,
     input: RegisterJobInput<InputOf<D>>,
   ): Promise<RegisteredJob>;
-  /** Adds what it answers (headers, statuses) to a registering operation's OpenAPI description. */
   describe(spec: DescribeRouteOptions): DescribeRouteOptions;
 }
 
 export interface RegistrationDeps<Job extends AnyJob = KnownJob> {
-  /** Stores the service's jobs (src/jobs/registry.ts): a producer of other job types does not type-check. */
   producer: JobProducer<Job>;
-  /** An extra's hand in every registration (Idempotency-Key); absent: registerJob as it is. */
   registration?: RequestRegistrar | undefined;
   onRegistration?: RegistrationListener | undefined;
-  /** Job ids; random UUIDs unless a test needs fixed ones. */
   newJobId?: (() => string) | undefined;
 }
 
@@ -76,9 +71,7 @@ const RFC_3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.\d{1,9
 export function parseRfc3339(text: string): Date | undefined {
   const match = RFC_3339.exec(text);
   if (!match) return undefined;
-  const [year, month, day, hour, minute, second, offsetHour = 0, offsetMinute = 0] = match
-    .slice(1)
-    .map((part) => (part === undefined ? 0 : Number(part)));
+  const [year, month, day, hour, minute, second, offsetHour, offsetMinute] = match.slice(1).map((n) => Number(n ?? 0));
   const daysInMonth = new Date(Date.UTC(year ?? 0, month ?? 0, 0)).getUTCDate();
   const inRange = [
     [month, 1, 12],
@@ -102,7 +95,6 @@ export const DateTimeSchema = v.pipe(
   ),
 );
 
-/** `describeRoute` for an endpoint that calls {@link registerForRequest}, with what the registration extra adds. */
 export function describeRegistration(deps: Pick<RegistrationDeps, 'registration'>, spec: DescribeRouteOptions) {
   return describeRoute(deps.registration?.describe(spec) ?? spec);
 }

@@ -27,10 +27,7 @@ export const dashboard = defineExtra({
   },
   api({ config, logger, settings }) {
     const { credentials, host, port, read_only: readOnly } = settings;
-    if (!credentials) {
-      logger.info('the queue dashboard is off: set ADMIN_USER and ADMIN_PASSWORD');
-      return undefined;
-    }
+    if (!credentials) return void logger.info('the queue dashboard is off: set ADMIN_USER and ADMIN_PASSWORD');
     let running: { server: RunningServer; queue: FailFastQueue } | undefined;
     return {
       async start() {

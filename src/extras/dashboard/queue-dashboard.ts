@@ -1,7 +1,4 @@
-/**
- * The queue dashboard, bull-board (an optional extra: ./README.md),
- * on its own listener (`admin.host:admin.port`), away from the API's CORS, rate limit and keys.
- */
+/** bull-board (an optional extra) on its own listener, away from the API's CORS, rate limit and keys. */
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { HonoAdapter } from '@bull-board/hono';
@@ -24,17 +21,17 @@ export const DASHBOARD_BODY_LIMIT_BYTES = 65_536;
 const PAGE_STYLE = 'ul[class^="statusTabs-"]{flex-wrap:wrap;overflow:visible;mask-image:none}';
 
 /** The page stays on its own origin. bull-board sets inline styles at run time (hence 'unsafe-inline' for styles); scripts run from here only. */
+const self = ["'self'"];
 const CSP = {
-  defaultSrc: ["'self'"],
-  scriptSrc: ["'self'"],
-  styleSrc: ["'self'", "'unsafe-inline'"],
-  imgSrc: ["'self'", 'data:'],
-  fontSrc: ["'self'"],
-  connectSrc: ["'self'"],
-  objectSrc: ["'none'"],
-  baseUri: ["'self'"],
-  formAction: ["'self'"],
-  frameAncestors: ["'none'"],
+  ...{ defaultSrc: self, scriptSrc: self, styleSrc: [...self, "'unsafe-inline'"], imgSrc: [...self, 'data:'] },
+  ...{
+    fontSrc: self,
+    connectSrc: self,
+    objectSrc: ["'none'"],
+    baseUri: self,
+    formAction: self,
+    frameAncestors: ["'none'"],
+  },
 };
 
 /** bull-board's HTML links Google Fonts (another origin, on every load): drop it (system fonts apply), add PAGE_STYLE. */
@@ -49,21 +46,9 @@ const ownOriginPage: MiddlewareHandler = async (c, next) => {
   c.res = new Response(html, { status: c.res.status, headers });
 };
 
-/**
- * bull-board at `/admin/queues`, behind basic auth (constant-time compare) and CSRF protection:
- * the browser resends basic credentials by itself, so a form or fetch from another site must not
- * reach retry/promote/remove. `readOnly` (`admin.read_only`): see jobs, change none.
- * @example await startHttpServer(createDashboardApp({ queue, credentials, readOnly: false }), { host, port });
- */
-export function createDashboardApp({
-  queue,
-  credentials,
-  readOnly,
-}: {
-  queue: Queue;
-  credentials: BasicCredentials;
-  readOnly: boolean;
-}) {
+/** Basic auth plus CSRF: the browser resends basic credentials itself, so another site must not reach its actions. */
+export function createDashboardApp(options: { queue: Queue; credentials: BasicCredentials; readOnly: boolean }) {
+  const { queue, credentials, readOnly } = options;
   const serverAdapter = new HonoAdapter(serveStatic).setBasePath(DASHBOARD_PATH);
   createBullBoard({
     queues: [new BullMQAdapter(queue, { readOnlyMode: readOnly, allowRetries: !readOnly })],

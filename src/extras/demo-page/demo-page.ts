@@ -8,11 +8,7 @@ export const DEMO_PAGE_DIR = fileURLToPath(new URL('../../../public/dm-jobqueue/
 
 const pageHeaders = samePageHeaders();
 
-/**
- * The demo page: `GET /dm-jobqueue` and its scripts and styles as plain files (no build step;
- * edits show on reload), and `GET /` redirecting to it. Mounted at `/`.
- * @example app.route('/', createDemoPageRoutes());
- */
+/** `GET /dm-jobqueue` and its plain files (no build step; edits show on reload); `GET /` redirects to it. */
 export function createDemoPageRoutes({ dir = DEMO_PAGE_DIR }: { dir?: string } = {}) {
   const files = serveStatic({ root: dir, rewriteRequestPath: (path) => path.replace(/^\/dm-jobqueue\/?/, '/') });
   return new Hono()

@@ -2,7 +2,6 @@
 import { defineExtra, type AppExtension } from '../extra.js';
 import { createDemoPageRoutes } from './demo-page.js';
 
-/** The page's routes beside the API's. @example createApp({ ..., extensions: [demoPageExtension()] }) */
 export const demoPageExtension = (): AppExtension => ({ mount: (app) => void app.route('/', createDemoPageRoutes()) });
 
 export const demoPage = defineExtra({ name: 'demo-page', api: demoPageExtension });

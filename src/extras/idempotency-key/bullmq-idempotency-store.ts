@@ -1,14 +1,7 @@
-/** The queue's side of Idempotency-Key (./idempotent-registration.ts). */
 import { queueCall, splitData, type QueueCallContext } from '../../infra/queue/bullmq-queue.js';
 import type { IdempotencyStore } from './idempotent-registration.js';
 
-/**
- * An {@link IdempotencyStore} over the job queue's Redis: the stored job is read with BullMQ's
- * public `getJob`, so a key lives exactly as long as its job; the short claim is a key of our own,
- * named with the queue name so that a hash-tagged queue keeps it in its cluster slot.
- * `beforeReplay` confirms a found job before it is replayed (replica-ack.ts).
- * @example const store = createBullmqIdempotencyStore({ queue, logger, outage });
- */
+/** A key lives as long as its job (BullMQ `getJob`); the claim key is named with the queue for its cluster slot. */
 export function createBullmqIdempotencyStore(
   context: QueueCallContext & { beforeReplay?: ((jobId: string) => Promise<void>) | undefined },
 ): IdempotencyStore {
@@ -25,15 +18,8 @@ export function createBullmqIdempotencyStore(
           await beforeReplay?.(jobId);
           // opts.delay, not job.delay: promote() and changeDelay() change the latter; the first 201 had the former.
           const { payload: data, lifecycle } = splitData(job.data);
-          const { name, timestamp } = job;
-          return {
-            name,
-            data,
-            lifecycle,
-            delayMs: job.opts.delay ?? 0,
-            attempts: job.opts.attempts ?? 1,
-            createdAt: timestamp,
-          };
+          const { name, timestamp: createdAt, opts } = job;
+          return { name, data, lifecycle, delayMs: opts.delay ?? 0, attempts: opts.attempts ?? 1, createdAt };
         },
         { jobId },
       ),

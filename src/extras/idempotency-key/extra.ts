@@ -48,12 +48,7 @@ const PROBLEMS = {
   mismatch: { type: 'urn:dm-jobqueue:problem:idempotency-key-reused', title: 'Unprocessable Content', status: 422 },
 } as const;
 
-/**
- * Registration with Idempotency-Key over `store`: stored once per key (scoped per API key) when the
- * caller sends one, replayed with `Idempotent-Replayed: true`; 409 while the first is being stored,
- * 422 for a key reused with another body.
- * @example createApp({ ..., extensions: [idempotencyKeyExtension(createFakeIdempotencyStore())] })
- */
+/** Registration with Idempotency-Key over `store`: 409 while the first is being stored, 422 for another body. */
 export function idempotencyKeyExtension(store: IdempotencyStore) {
   const registration: RequestRegistrar = {
     async register(c, deps, definition, input) {

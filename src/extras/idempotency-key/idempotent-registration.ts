@@ -1,8 +1,4 @@
-/**
- * Idempotency-Key on registration (an optional extra: ./README.md).
- * The job id is derived from (API key, Idempotency-Key), so a retry after a timeout — stored or
- * not — finds or stores the same job, never a second one.
- */
+/** The job id comes from (API key, Idempotency-Key): a retry after a timeout never stores a second job. */
 import { createHash } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import * as v from 'valibot';
@@ -20,10 +16,7 @@ import {
 
 export const IDEMPOTENCY_KEY_HEADER = 'Idempotency-Key';
 
-/**
- * The IETF httpapi draft sends the key as a structured-field string (`"8e03978e-…"`); many
- * clients (Stripe's) send it bare. Both: 1–255 visible ASCII characters, no quote or backslash.
- */
+/** Quoted (structured-field string, IETF httpapi draft) or bare (Stripe): both are accepted. */
 export const IdempotencyKeySchema = v.pipe(
   v.string(),
   v.trim(),
@@ -42,17 +35,14 @@ export interface StoredRegistration {
   readonly delayMs: number;
   readonly attempts: number;
   readonly lifecycle?: JobLifecycle | undefined;
-  /** When the queue recorded the job (ms since epoch). */
   readonly createdAt: number;
 }
 
 /** What idempotent registration needs from the queue's store; every method rejects with QueueUnavailableError. */
 export interface IdempotencyStore {
-  /** The job stored under `jobId`, or undefined (never registered, or removed after its retention). */
   find(jobId: string): Promise<StoredRegistration | undefined>;
   /** Marks `jobId` as being stored by this request for at most `ttlMs`; false when another request holds it. */
   claim(jobId: string, ttlMs: number): Promise<boolean>;
-  /** Ends a claim early; it would expire by itself. */
   release(jobId: string): Promise<void>;
 }
 
@@ -69,10 +59,7 @@ export class IdempotencyConflictError extends Error {
   }
 }
 
-/**
- * The job id for (scope, key): an RFC 9562 version 8 UUID from SHA-256, the shape every job id has.
- * A caller without the scope (its API key) cannot compute or probe another caller's ids.
- */
+/** A version 8 UUID from SHA-256: a caller without the scope (its API key) cannot compute another's ids. */
 export function idempotentJobId(scope: string, idempotencyKey: string): string {
   const hex = createHash('sha256').update(scope).update('\0').update(idempotencyKey).digest('hex');
   const variant = ((parseInt(hex.slice(16, 17), 16) & 0x3) | 0x8).toString(16);
@@ -82,19 +69,13 @@ export function idempotentJobId(scope: string, idempotencyKey: string): string {
 /** Longest a request holds its key while it stores the job: longer than any command timeout. */
 const CLAIM_TTL_MS = 10_000;
 
-/**
- * Registers a job at most once per (scope, key): the same request again replays the first answer
- * (`replayed: true`); a different one is refused (422); while the first is being stored, 409.
- * Keys live as long as their job does.
- * @example await registerJobIdempotently(deps, demoDelayPrint, { payload }, { scope: apiKeyId, key: 'order-42' })
- */
+/** At most once per (scope, key): the same request replays, another is refused (422), 409 meanwhile. */
 export async function registerJobIdempotently<D extends AnyJobDefinition>(
   deps: RegisterDeps<NoInfer<D>> & { idempotency: IdempotencyStore },
   definition: D & OneJobType<D>,
   input: RegisterJobInput<InputOf<D>>,
   { scope, key }: { scope: string; key: string },
 ): Promise<{ job: RegisteredJob; replayed: boolean }> {
-  const isConflict = (error: unknown) => error instanceof IdempotencyConflictError;
   return reportingOutcome<{ job: RegisteredJob; replayed: boolean }>(
     deps.onRegistration,
     definition.type,
@@ -133,6 +114,6 @@ export async function registerJobIdempotently<D extends AnyJobDefinition>(
         await deps.idempotency.release(jobId).catch(() => undefined);
       }
     },
-    isConflict,
+    (error) => error instanceof IdempotencyConflictError,
   );
 }

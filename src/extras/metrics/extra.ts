@@ -24,11 +24,7 @@ const OFF = 'metrics (/metrics) are off: set METRICS_USER and METRICS_PASSWORD';
 /** How many of the oldest waiting and of the earliest delayed jobs a scrape looks at (skipping expired ones). */
 const OVERDUE_SAMPLE = 20;
 
-/**
- * Seconds since the earliest job that has not started fell due: the oldest waiting jobs and the earliest delayed
- * ones (a delayed job past its due time is one no worker has promoted), by BullMQ's public getters. Jobs past their
- * expires_at are skipped: they will never start, and a worker ends them without running.
- */
+/** Delayed jobs past due count too (no worker promoted them); jobs past expires_at never start, so are skipped. */
 export async function oldestOverdueSeconds(queue: LazyQueue, now = Date.now()): Promise<number> {
   const current = queue.current();
   const [waiting, delayed] = await Promise.all([
@@ -43,11 +39,6 @@ export async function oldestOverdueSeconds(queue: LazyQueue, now = Date.now()): 
   return Math.max(0, Math.floor((now - earliest) / 1000));
 }
 
-/**
- * The API's metrics as an app extension: every request timed and counted, every registration
- * counted, `/metrics` behind `credentials`.
- * @example createApp({ ..., extensions: [apiMetricsExtension(credentials)] })
- */
 export function apiMetricsExtension(
   credentials: BasicCredentials,
   metrics = createApiMetrics(),
@@ -78,15 +69,12 @@ export const metrics = defineExtra<BasicCredentials | undefined>({
     // Made at the first scrape; while Redis is down a scrape just lacks the depth.
     let depthQueue: FailFastQueue | undefined;
     const location = queueLocation(config.app.jobqueue);
+    const { jobqueue } = config.cache.redis;
+    const depth = () =>
+      (depthQueue ??= createFailFastQueue(location, jobqueue, logger, 'metrics')).queue.getJobCounts();
     const metrics = createWorkerMetrics(
-      definitions.map((definition) => definition.type),
-      () =>
-        (depthQueue ??= createFailFastQueue(
-          location,
-          config.cache.redis.jobqueue,
-          logger,
-          'metrics',
-        )).queue.getJobCounts(),
+      definitions.map(({ type }) => type),
+      depth,
     );
     return {
       events: metrics.events,

@@ -1,7 +1,3 @@
-/**
- * Prometheus metrics (an optional extra: ./README.md): the API's request and registration
- * counters, the worker's job counters, and `GET /metrics`.
- */
 import { Hono, type MiddlewareHandler } from 'hono';
 import { routePath } from 'hono/route';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
@@ -26,7 +22,6 @@ const STATUSES = ['200', '201', '400', '401', '403', '404', '409', '413', '415',
 /** A worker's `job_type` for a job name the registry does not know (another client on the queue): one series, not one per name. */
 export const UNKNOWN_JOB_TYPE = 'unknown';
 
-/** The API's metrics; every series known up front starts at 0 (`rate()` cannot count a series' first increment). */
 export function createApiMetrics(jobTypes: readonly string[] = jobDefinitions.map((definition) => definition.type)) {
   const registry = newRegistry();
   const jobsRegistered = new Counter({
@@ -48,17 +43,12 @@ export function createApiMetrics(jobTypes: readonly string[] = jobDefinitions.ma
     buckets: SECONDS.slice(0, 11),
     registers,
   });
-  /** The registration listener: counts each outcome by job type. */
   const countRegistration = (jobType: string, outcome: RegistrationOutcome) =>
     void jobsRegistered.inc({ job_type: jobType, outcome });
   return { registry, httpRequests, httpDuration, jobsRegistered, countRegistration };
 }
 
-/**
- * `dm_jobqueue_oldest_overdue_seconds`: how long the earliest job that has not started has been due (0: none),
- * from `oldestOverdueSeconds` at each scrape; absent while Redis is unreachable. On the API, so that it stays
- * visible exactly when no worker is there to start jobs.
- */
+/** On the API, so it stays visible exactly when no worker is there to start jobs. */
 export function addOverdueGauge(registry: Registry, oldestOverdueSeconds: () => Promise<number>): void {
   new Gauge({
     name: 'dm_jobqueue_oldest_overdue_seconds',
@@ -74,7 +64,6 @@ export function addOverdueGauge(registry: Registry, oldestOverdueSeconds: () => 
 
 export type ApiMetrics = ReturnType<typeof createApiMetrics>;
 
-/** Exports `route` (a pattern of the app) at 0 for each status, and its duration histogram empty. */
 export function zeroHttpRoute(metrics: ApiMetrics, method: string, route: string): void {
   for (const status of STATUSES) metrics.httpRequests.inc({ method, route, status }, 0);
   metrics.httpDuration.zero({ method, route });
@@ -91,14 +80,8 @@ export function httpMetrics(metrics: ApiMetrics): MiddlewareHandler {
   };
 }
 
-/** The queue's job counts by state, as BullMQ's `Queue.getJobCounts()` gives them. */
-export type QueueDepth = () => Promise<Record<string, number>>;
-
-/**
- * The worker's metrics, fed by the worker's job events, for the registry's `jobTypes` (any other
- * name counts as `unknown`), every series at 0 from the start; the queue depth is read at scrape time.
- */
-export function createWorkerMetrics(jobTypes: readonly string[], queueDepth: QueueDepth) {
+/** Any job name not in `jobTypes` counts as `unknown`; every series starts at 0. */
+export function createWorkerMetrics(jobTypes: readonly string[], queueDepth: () => Promise<Record<string, number>>) {
   const registry = newRegistry();
   const labels = [...jobTypes, UNKNOWN_JOB_TYPE].map((jobType) => ({ job_type: jobType }));
   const known = (jobType: string) => ({ job_type: jobTypes.includes(jobType) ? jobType : UNKNOWN_JOB_TYPE });
@@ -164,10 +147,8 @@ export function createWorkerMetrics(jobTypes: readonly string[], queueDepth: Que
   };
 }
 
-/** Prometheus's text format, version 0.0.4. */
 const CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
-/** `GET /metrics` in Prometheus's text format behind the throttled basic auth. */
 export function createMetricsRoutes(registry: Registry, credentials: BasicCredentials) {
   const { username, password } = credentials;
   return new Hono()

@@ -1,7 +1,3 @@
-/**
- * Rate-limit counters in a Redis Cluster (`redis.default.cluster`), shared by every API process —
- * an optional extra (./README.md): without it counters live in each process's memory.
- */
 import { Cluster } from 'ioredis';
 import { RateLimiterRedis, RLWrapperTimeouts } from 'rate-limiter-flexible';
 import type { Logger } from 'pino';
@@ -17,11 +13,7 @@ export const ClusterSchema = v.optional(
 );
 export type RedisClusterConfig = v.InferOutput<typeof ClusterSchema>['cluster'];
 
-/**
- * An ioredis Cluster client that fails fast like the API's producer — no offline queue, a command
- * timeout — so a node that is down costs a request at most the timeout, never a hang.
- * @example const cluster = createClusterClient(settings.cluster);
- */
+/** Fails fast (no offline queue, a command timeout): a node that is down never hangs a request. */
 export function createClusterClient(config: RedisClusterConfig): Cluster {
   const { addrs, ...connection } = config;
   return new Cluster(
@@ -42,12 +34,7 @@ export function createClusterClient(config: RedisClusterConfig): Cluster {
   );
 }
 
-/**
- * Counters in the cluster when `api.rate_limit.storage_type` is `redis`, or `auto` with nodes in
- * `redis.default.cluster.addrs`; undefined otherwise (memory). Each call is bounded by
- * `command_timeout_ms`: ioredis Cluster holds commands for a node it is reconnecting to.
- * @example createRateLimit(config, logger, clusterStoreFromConfig(config.app.api.rate_limit, settings, logger))
- */
+/** Bounded by `command_timeout_ms`: ioredis Cluster holds commands for a node it is reconnecting to. */
 export function clusterStoreFromConfig(
   rateLimit: AppConfig['api']['rate_limit'],
   settings: RedisClusterConfig,

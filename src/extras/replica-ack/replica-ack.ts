@@ -1,38 +1,16 @@
-/**
- * Durable acknowledgement (`redis.replica_ack`, an optional extra: ./README.md): a registration
- * answers 201 only once N replicas hold the job, through Redis `WAIT` on the connection that wrote it.
- */
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { QueueUnavailableError } from '../../jobs/register-job.js';
 import type { QueueLocation } from '../../infra/queue/bullmq-queue.js';
 
-export interface ReplicaAck {
-  /** After the job's write on `client` was answered: resolves once enough replicas hold it; else 503. */
-  afterWrite: (jobId: string) => Promise<void>;
-  /**
-   * Before an Idempotency-Key replay: a job stored by an earlier request (perhaps answered "not
-   * confirmed") is confirmed first — one small write on `client`, then the shared WAIT. The
-   * replication stream is ordered, so a replica that holds that write holds the job written before it.
-   */
-  beforeReplay: (jobId: string) => Promise<void>;
-}
-
-/**
- * WAIT blocks its connection, so one WAIT per registration would serialize them all. Callers share
- * WAITs instead, as a database shares a commit: at most one is in flight, and everyone who asks
- * meanwhile joins the next one, sent when it returns. A WAIT sent after a caller's write was
- * answered covers that write, so sharing never confirms a write it has not seen. It relies on
- * BullMQ writing on the very client it was given (test/integration/replica-ack.test.ts holds it).
- * @example const ack = createReplicaAck({ client, replicas: 1, timeoutMs: 500, location, logger });
- */
+/** WAIT blocks its connection, so callers share WAITs (one in flight); relies on BullMQ writing on `client`. */
 export function createReplicaAck(options: {
   client: Pick<Redis, 'wait' | 'set'>;
   replicas: number;
   timeoutMs: number;
   location: QueueLocation;
   logger: Logger;
-}): ReplicaAck {
+}) {
   const { client, replicas, timeoutMs, location, logger } = options;
   let inFlight: Promise<number> | undefined;
   let next: Promise<number> | undefined;
@@ -60,9 +38,11 @@ export function createReplicaAck(options: {
   }
 
   return {
-    afterWrite: (jobId) =>
+    /** After the job's write on `client` was answered: resolves once enough replicas hold it; else 503. */
+    afterWrite: (jobId: string) =>
       require(jobId, (shortfall) => `was not confirmed on enough replicas (${shortfall}); it may still run`),
-    async beforeReplay(jobId) {
+    /** One small write then the shared WAIT: replication is ordered, so it also confirms the earlier job. */
+    async beforeReplay(jobId: string) {
       await client.set(`replica-ack:${location.name}:${jobId}`, '1', 'PX', 60_000);
       await require(jobId, (shortfall) => `is stored but not yet confirmed on enough replicas (${shortfall})`);
     },

@@ -4,11 +4,10 @@ import * as v from 'valibot';
 import { ConfigError } from '../config/load-config.js';
 import { KEY_VERSION, type Config } from '../config/schema.js';
 
-/** What a key may do: `read` (GET) and `write` (register). */
 export const SCOPES = ['read', 'write'] as const;
 export type Scope = (typeof SCOPES)[number];
 
-/** What signing and verifying need; the secret's string bytes are the HS256 key, as in the original Go template. */
+/** The secret's string bytes are the HS256 key, as in the original Go template. */
 export interface ApiKeySettings {
   secret: string;
   issuer: string;
@@ -17,12 +16,10 @@ export interface ApiKeySettings {
   invalidVersions: readonly string[];
 }
 
-/** Shortest secret accepted: 32 bytes of randomness as base64 are 44 characters. */
 export const MIN_SECRET_LENGTH = 32;
 
 const time = v.optional(v.number());
 const words = (text: string) => text.split(' ').filter(Boolean);
-/** The original template's public-key claims (`iss`, `sub`, `type`, `scope` list, `iat`, `version`, `env`), `exp`, `nbf`. */
 const ClaimsSchema = v.object({
   iss: v.string(),
   type: v.literal('public'),
@@ -33,22 +30,19 @@ const ClaimsSchema = v.object({
   ...{ exp: time, nbf: time, iat: time },
 });
 
-/** Seconds a key's `nbf` may lie ahead of this clock (the signer's clock may run ahead). */
+// The signer's clock may run ahead of ours.
 const CLOCK_SKEW_SECONDS = 60;
 
 type Verify = (token: string) => Record<string, unknown>;
 
-/** One fast-jwt verifier per settings: HS256 only (`none` refused), caching results (a repeat costs no HMAC). */
+// HS256 only (`none` refused); cached results make a repeat cost no HMAC.
 const verifiers = new WeakMap<ApiKeySettings, Verify>();
 const VERIFIER_OPTIONS = { algorithms: ['HS256' as const], ignoreExpiration: true, ignoreNotBefore: true, cache: 1000 };
 
 function verifierFor(settings: ApiKeySettings): Verify {
-  let verifier = verifiers.get(settings);
-  if (!verifier) {
-    // Payloads are plain JSON objects; fast-jwt types them as any.
-    verifier = createVerifier({ key: settings.secret, ...VERIFIER_OPTIONS }) as Verify;
-    verifiers.set(settings, verifier);
-  }
+  // Payloads are plain JSON objects; fast-jwt types them as any.
+  const verifier = verifiers.get(settings) ?? (createVerifier({ key: settings.secret, ...VERIFIER_OPTIONS }) as Verify);
+  verifiers.set(settings, verifier);
   return verifier;
 }
 
@@ -61,7 +55,6 @@ export type Verification =
 const refuse = (reason: Refusal, detail: string): Verification => ({ ok: false, reason, detail });
 const NEW_KEY = 'make a new one with npm run api-key';
 
-/** Checks signature (HS256, constant time), claims, times, issuer, env, version; never says why a signature failed. */
 export async function verifyApiKey(token: string, settings: ApiKeySettings, now?: number): Promise<Verification> {
   let payload: Record<string, unknown>;
   const signature = token.slice(token.lastIndexOf('.') + 1);
@@ -90,15 +83,11 @@ export async function verifyApiKey(token: string, settings: ApiKeySettings, now?
 
 export interface NewApiKey {
   scopes: readonly Scope[];
-  /** Seconds from now; absent: the key does not expire. */
   expiresInSeconds?: number;
-  /** `sub`: who the key is for (default `api-key`). */
   subject?: string;
-  /** For tests; seconds since the epoch. */
   now?: number;
 }
 
-/** Signs an API key for `settings.env`. */
 export async function signApiKey(settings: ApiKeySettings, key: NewApiKey): Promise<string> {
   const iat = key.now ?? Math.floor(Date.now() / 1000);
   // fast-jwt stamps iat (and exp from expiresIn, in ms) from clockTimestamp.
@@ -114,12 +103,10 @@ export async function signApiKey(settings: ApiKeySettings, key: NewApiKey): Prom
   });
 }
 
-/** A fresh random secret: 32 bytes, base64 (as the original's `generate-secret`). */
 export function newSecret(): string {
   return randomBytes(32).toString('base64');
 }
 
-/** A config's API-key settings; a missing or short API_SECRET_KEY stops start-up (authentication is always on). */
 export function apiKeySettings(config: Config): ApiKeySettings {
   const secret = config.secrets.apiSecretKey;
   const howTo = `make one with: npm run api-key -- --new-secret, and put API_SECRET_KEY=<it> in the environment or in .env.${config.env}.local (git-ignored)`;

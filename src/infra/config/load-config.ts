@@ -19,18 +19,14 @@ import {
 
 export { ConfigError } from './schema.js';
 
-/** The extras of src/extras/index.ts: their sections and variables join the files'. */
 export const EXTRAS: readonly Extra[] = Object.values(listedExtras);
 
 /** `config/` beside `src/` or `dist/`: the same three levels up from this file in both. */
 export const DEFAULT_CONFIG_DIR = fileURLToPath(new URL('../../../config', import.meta.url));
 
 export interface LoadConfigOptions {
-  /** Environment variables to read; the process's own by default. */
   environment?: NodeJS.ProcessEnv;
-  /** Folder holding `{env}/config.yaml` and `{env}/cacheserver.yaml`. */
   dir?: string;
-  /** Load `.env`, `.env.{APP_ENV}`, `.env*.local` into `environment` first (dotenv-flow). */
   dotenv?: boolean;
 }
 
@@ -50,7 +46,6 @@ function readYaml(file: string, displayName: string): Record<string, unknown> {
   return value;
 }
 
-/** A config file read and overridden from the environment, its extras' sections taken out (by extra name). */
 function readFile(file: OverrideFile, dir: string, appEnv: AppEnv, environment: NodeJS.ProcessEnv) {
   const displayName = path.join(path.relative(process.cwd(), dir) || '.', appEnv, `${file}.yaml`);
   const document = readYaml(path.join(dir, appEnv, `${file}.yaml`), displayName);
@@ -66,23 +61,23 @@ function readFile(file: OverrideFile, dir: string, appEnv: AppEnv, environment: 
   return { displayName, document, sections, fromEnv };
 }
 
-/** A ConfigError naming the variable that set its key or one below it (REDIS_JOBQUEUE_SENTINEL_ADDRS: the sentinel). */
-function withVariable(error: unknown, fromEnv: Map<string, string>): unknown {
-  if (!(error instanceof ConfigError)) return error;
-  const { key } = error;
-  const variable = [...fromEnv].find(([dotted]) => key.startsWith(dotted) || dotted.startsWith(`${key}.`))?.[1];
-  return variable ? new ConfigError(error.file, key, `${error.reason} (the value comes from ${variable})`) : error;
-}
-
-function validate<T extends v.GenericSchema>(schema: T, read: ReturnType<typeof readFile>): v.InferOutput<T> {
+/** A ConfigError names the variable that set its key or one below it (REDIS_JOBQUEUE_SENTINEL_ADDRS: the sentinel). */
+function withVariable<T>(fromEnv: Map<string, string>, run: () => T): T {
   try {
-    return validateSection(schema, read.document, read.displayName);
+    return run();
   } catch (error) {
-    throw withVariable(error, read.fromEnv);
+    if (!(error instanceof ConfigError)) throw error;
+    const { key } = error;
+    const variable = [...fromEnv].find(([dotted]) => key.startsWith(dotted) || dotted.startsWith(`${key}.`))?.[1];
+    throw variable ? new ConfigError(error.file, key, `${error.reason} (the value comes from ${variable})`) : error;
   }
 }
 
-/** Reads, overrides from the environment and validates both files; a {@link ConfigError} names file, key and reason. */
+const validate = <T extends v.GenericSchema>(
+  schema: T,
+  { document, displayName, fromEnv }: ReturnType<typeof readFile>,
+) => withVariable(fromEnv, () => validateSection(schema, document, displayName));
+
 export function loadConfig(options: LoadConfigOptions = {}): Config {
   const environment = options.environment ?? process.env;
   const appEnv = (environment.APP_ENV?.trim() || 'develop') as AppEnv;
@@ -105,21 +100,15 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     const { displayName, sections, fromEnv } = read[extra.owns?.file ?? 'config'];
     const prefix = extra.owns?.file === 'cacheserver' ? 'redis.' : '';
     const file = `${displayName}: ${prefix}${extra.owns?.key ?? ''}`;
-    try {
+    extras[extra.name] = withVariable(fromEnv, () => {
       const section = extra.owns && validateSection(extra.owns.schema, sections.get(extra.name), file);
-      extras[extra.name] = extra.settings?.({ section, file, environment, config });
-    } catch (error) {
-      throw withVariable(error, fromEnv);
-    }
+      return extra.settings?.({ section, file, environment, config });
+    });
   }
   return { ...config, extras };
 }
 
-/**
- * The variables that may override a YAML value, for containers and tests (kept small on purpose): the dotted key
- * (`redis.*` is cacheserver.yaml), its kind, and the alternative it replaces (REDIS_JOBQUEUE_ADDR overrides a file's
- * `sentinel:`, which stays when a variable set that too, and then validation says "not both").
- */
+/** Kept small on purpose; `replaces` is dropped from the file unless a variable sets it too (then "not both"). */
 const OVERRIDES = {
   SERVER_PORT: ['server.port', 'number'],
   SERVER_HOST: ['server.host'],
@@ -145,7 +134,6 @@ const OVERRIDES = {
 type Override = readonly [key: string, kind?: 'number' | 'string' | 'list', replaces?: string];
 type OverrideFile = 'config' | 'cacheserver';
 
-/** The core's variables and every extra's. */
 export const ENV_OVERRIDES = [OVERRIDES, ...EXTRAS.map((extra) => extra.env ?? {})]
   .flatMap<[string, Override]>(Object.entries)
   .map(([variable, [key, kind = 'string', replaces]]) => ({
@@ -163,7 +151,6 @@ function convert(raw: string, kind: string): unknown {
   return raw;
 }
 
-/** Sets (or, with `undefined`, deletes) a key of a raw YAML document, making the objects on its path. */
 function setPath(target: Record<string, unknown>, path: readonly string[], value: unknown): void {
   let node = target;
   for (const key of path.slice(0, -1)) {
@@ -175,7 +162,6 @@ function setPath(target: Record<string, unknown>, path: readonly string[], value
   else node[last] = value;
 }
 
-/** Writes the set variables into the raw YAML document; returns which dotted key came from which variable. */
 function applyEnvOverrides(file: OverrideFile, document: Record<string, unknown>, environment: NodeJS.ProcessEnv) {
   const set = ENV_OVERRIDES.filter(({ variable, file: of }) => of === file && environment[variable]);
   const isSet = (path: readonly string[]) => set.some((other) => path.every((key, i) => other.path[i] === key));

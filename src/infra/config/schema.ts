@@ -1,6 +1,5 @@
 import * as v from 'valibot';
 
-/** A `host:port` address, as written in cacheserver.yaml (`[::1]:6379` for IPv6). */
 export interface HostPort {
   host: string;
   port: number;
@@ -8,7 +7,6 @@ export interface HostPort {
 
 const ADDR_PATTERN = /^(?:\[([0-9a-fA-F:.]+)\]|([^\s:[\]]+)):(\d{1,5})$/;
 
-/** Parses `host:port`, or undefined. */
 export function parseAddr(text: string): HostPort | undefined {
   const match = ADDR_PATTERN.exec(text.trim());
   const port = Number(match?.[3]);
@@ -16,7 +14,6 @@ export function parseAddr(text: string): HostPort | undefined {
   return { host: match[1] ?? match[2] ?? '', port };
 }
 
-/** The inverse of {@link parseAddr}, IPv6 in brackets. */
 export function formatAddr({ host, port }: HostPort): string {
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
@@ -32,7 +29,6 @@ export const NonNegativeInt = v.pipe(v.number(), v.integer(), v.minValue(0));
 export const PositiveInt = v.pipe(v.number(), v.integer(), v.minValue(1));
 const matching = (pattern: RegExp, message: string) => v.pipe(v.string(), v.regex(pattern, message));
 
-/** A queue name or key prefix: letters, digits, "_", "." or "-", or a hash tag (`{dm-jobqueue}`); no ":". */
 const KeyPart = matching(
   /^(?:[\w.-]{1,100}|\{[\w.-]{1,98}\})$/,
   'letters, digits, "_", "." or "-" only, optionally in braces as a hash tag ("{dm-jobqueue}")',
@@ -50,10 +46,8 @@ const RATE_LIMIT_HEADERS = ['Limit', 'Remaining', 'Reset'].flatMap((name) => [
   `X-RateLimit-${name}`,
   `X-RateLimit-Hour-${name}`,
 ]);
-/** The response headers a browser client may read by default. */
 const EXPOSED_HEADERS = ['Location', 'Retry-After', 'Idempotent-Replayed', 'X-Request-Id', ...RATE_LIMIT_HEADERS];
 
-/** Cross-origin browser clients of `/api/*` (Hono's cors middleware). */
 const CorsSchema = v.strictObject({
   allowed_origins: v.array(Origin),
   allowed_methods: v.optional(v.array(matching(/^[A-Z]+$/, 'an HTTP method in capitals')), METHODS),
@@ -66,12 +60,10 @@ const CorsSchema = v.strictObject({
 /** `v1`, `2`, `1.2`: one spelling per version (no spaces, no leading zeros), so `01` cannot slip past `1`. */
 export const KEY_VERSION = /^[A-Za-z]*(?:0|[1-9]\d*)(?:\.(?:0|[1-9]\d*))*$/;
 
-/** Bearer API keys on `/api/*`; the signing secret comes from API_SECRET_KEY, never from this file. */
 const AuthSchema = v.strictObject({
   // The original Go template issues its keys as "go-webdb-template"; set that to accept them.
   issuer: v.optional(v.pipe(v.string(), v.nonEmpty()), 'dm-jobqueue'),
   key_version: v.optional(matching(KEY_VERSION, 'must be like 1, v2 or 1.2'), '1'),
-  // Keys of these versions are refused (revoke every key of a version at once); compared exactly.
   invalid_versions: v.optional(v.array(v.string()), []),
 });
 
@@ -93,8 +85,7 @@ export const AppConfigSchema = v.strictObject({
     prefix: v.optional(KeyPart, 'bull'),
     concurrency: v.optional(v.pipe(PositiveInt, v.maxValue(1000)), 10),
     shutdown_timeout_seconds: v.optional(PositiveInt, 30),
-    // BullMQ's defaults. A dead worker's jobs run again after about lock + stalled interval;
-    // shorter values recover sooner but may declare a live, busy worker stalled (a duplicate run).
+    // BullMQ's defaults; shorter ones rerun a dead worker's jobs sooner but may call a busy one stalled (duplicates).
     lock_duration_ms: v.optional(v.pipe(PositiveInt, v.minValue(1000)), 30_000),
     stalled_interval_ms: v.optional(v.pipe(PositiveInt, v.minValue(500)), 30_000),
     keep_completed: v.optional(RetentionSchema, { count: 1000, age_seconds: 86_400 }),
@@ -133,7 +124,6 @@ const TlsSchema = v.union([
 
 const RetrySchema = v.strictObject({ min_delay_ms: PositiveInt, max_delay_ms: PositiveInt });
 
-/** Connection options shared by the job-queue Redis and the cache cluster. */
 export const ConnectionFields = {
   username: v.optional(v.string()),
   password: v.optional(v.string()),
@@ -145,7 +135,6 @@ export const ConnectionFields = {
 
 /** Sentinel in front of the job-queue Redis (still one master); its credentials and TLS are not the master's. */
 const SentinelSchema = v.strictObject({
-  // The master group name, as in `sentinel monitor <name> …`.
   name: matching(
     /^[\w.-]{1,100}$/,
     'must be the master group name of "sentinel monitor" (letters, digits, "_", "." or "-")',
@@ -163,7 +152,6 @@ const ADDR_OR_SENTINEL = [['addr'], ['sentinel']] as const;
 const NEITHER = 'is required: set addr ("host:port") or sentinel ({ name, addrs })';
 const BOTH = 'cannot be set together with addr: set exactly one of addr or sentinel';
 
-/** `redis.jobqueue`: exactly one of `addr` (one server) or `sentinel`. */
 const JobqueueRedisSchema = v.pipe(
   v.strictObject({
     addr: v.optional(AddrSchema),
@@ -181,7 +169,6 @@ const JobqueueRedisSchema = v.pipe(
   ),
 );
 
-/** `config/{env}/cacheserver.yaml`: the one job-queue Redis (extras take their own connections out first). */
 export const CacheServerConfigSchema = v.strictObject({ redis: v.strictObject({ jobqueue: JobqueueRedisSchema }) });
 
 export type AppConfig = v.InferOutput<typeof AppConfigSchema>;
@@ -189,7 +176,6 @@ export type CacheServerConfig = v.InferOutput<typeof CacheServerConfigSchema>;
 export type RedisConnectionConfig = CacheServerConfig['redis']['jobqueue'];
 export type RedisSentinelConfig = NonNullable<RedisConnectionConfig['sentinel']>;
 
-/** A basic-auth login of an operator's page (the dashboard, `/metrics`). */
 export interface BasicCredentials {
   username: string;
   password: string;
@@ -201,14 +187,12 @@ export interface Config {
   cache: CacheServerConfig;
   /** From the environment (or a git-ignored `.env*.local`), never the YAML files; API_SECRET_KEY signs API keys. */
   secrets: { apiSecretKey: string | undefined };
-  /** Each optional extra's settings by its name (src/extras/); absent in a config made by hand. */
   extras?: Record<string, unknown>;
 }
 
 export const APP_ENVS = ['develop', 'staging', 'production', 'test'] as const;
 export type AppEnv = (typeof APP_ENVS)[number];
 
-/** A configuration file or variable that cannot be used; the process must not start. */
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 
@@ -221,7 +205,6 @@ export class ConfigError extends Error {
   }
 }
 
-/** A config file, or an extra's section of one (`where` is `file: key`), through its schema; a refusal names both. */
 export function validateSection<T extends v.GenericSchema>(schema: T, value: unknown, where: string): v.InferOutput<T> {
   const result = v.safeParse(schema, value);
   if (result.success) return result.output;
@@ -230,7 +213,6 @@ export function validateSection<T extends v.GenericSchema>(schema: T, value: unk
   throw new ConfigError(file, [key, v.getDotPath(issue)].filter(Boolean).join('.') || '(top level)', issue.message);
 }
 
-/** `<PREFIX>_USER` and `<PREFIX>_PASSWORD` together, or neither: one alone is a mistake to stop on. */
 export function basicCredentials(
   environment: Readonly<Record<string, string | undefined>>,
   prefix: string,

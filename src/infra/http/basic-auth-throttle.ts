@@ -1,5 +1,4 @@
-// Basic auth that resists password guessing: after `failures` wrong tries within `seconds` from one address, 429
-// until the window passes. The right password spends nothing, so scrapes are never slowed.
+// Resists password guessing: 429 after `failures` wrong tries; the right password spends nothing.
 import type { MiddlewareHandler } from 'hono';
 import { basicAuth } from 'hono/basic-auth';
 import { HTTPException } from 'hono/http-exception';

@@ -3,7 +3,6 @@ import type { MiddlewareHandler } from 'hono';
 import { verifyApiKey, type ApiKeySettings, type Scope } from '../auth/api-keys.js';
 import { PROBLEM_TYPES, problemResponse } from './problem.js';
 
-/** The part of an Authorization header after `Bearer `: the characters a JWT is made of. */
 const BEARER = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)$/;
 
 const REALM = 'dm-jobqueue';
@@ -15,12 +14,11 @@ declare module 'hono' {
   }
 }
 
-/** A key's stable, non-secret name (SHA-256 of the token). */
 export function apiKeyId(token: string): string {
   return createHash('sha256').update(token).digest('base64url');
 }
 
-/** Bearer API keys (JWT, HS256); the scope follows the method (GET and HEAD read). The token never reaches a log. */
+/** The token never reaches a log. */
 export function bearerAuth(settings: ApiKeySettings): MiddlewareHandler {
   return async function bearerAuthMiddleware(c, next) {
     const header = c.req.header('authorization')?.trim();

@@ -1,6 +1,4 @@
-// Stand-ins for Hono's `bodyLimit` (reads `c.req.raw`) and `cors` (sets headers on `c.res` before the route runs),
-// either of which makes the Node adapter build a full web Request or Response: far more than a fifth of a
-// register request's server CPU (bench/README.md has the A/B). Each hands over to the built-in where needed.
+// Hono's bodyLimit and cors make the Node adapter build a full web Request/Response (bench/README.md has the A/B).
 import type { Context, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';

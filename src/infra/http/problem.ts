@@ -7,7 +7,6 @@ import * as v from 'valibot';
 import { InvalidJobPayloadError, fieldErrorsText, toFieldErrors, type FieldError } from '../../jobs/job.js';
 import { QueueUnavailableError } from '../../jobs/register-job.js';
 
-/** Problem types this service answers with (RFC 9457 `type`). */
 export const PROBLEM_TYPES = {
   validation: 'urn:dm-jobqueue:problem:validation-error',
   unavailable: 'urn:dm-jobqueue:problem:queue-unavailable',
@@ -19,12 +18,10 @@ export const PROBLEM_TYPES = {
   http: 'about:blank',
 } as const;
 
-/** The media type of every problem answer, written on raw sockets too. */
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8';
 
 export const described = <S extends v.GenericSchema>(schema: S, text: string) => v.pipe(schema, v.description(text));
 
-/** `application/problem+json` as this API answers it, for `/openapi.json`. */
 export const ProblemSchema = v.object({
   type: described(v.string(), 'A URN naming the kind of problem, or about:blank.'),
   title: v.string(),
@@ -52,18 +49,16 @@ export function problemResponse(c: Context, problem: Problem, headers: Record<st
 
 const UNAVAILABLE_RETRY_AFTER_SECONDS = 5;
 
-const retryAfter = (seconds: number) => ({ 'Retry-After': String(seconds) });
-
-/** Over a limit (requests, refused keys, failed logins). */
 export function tooManyRequests(c: Context, msBeforeNext: number, detail: (seconds: number) => string): Response {
   const seconds = Math.max(1, Math.ceil(msBeforeNext / 1000));
   const problem = { type: PROBLEM_TYPES.rateLimited, title: 'Too Many Requests', status: 429 } as const;
-  return problemResponse(c, { ...problem, detail: detail(seconds), retry_after_seconds: seconds }, retryAfter(seconds));
+  const body = { ...problem, detail: detail(seconds), retry_after_seconds: seconds };
+  return problemResponse(c, body, { 'Retry-After': String(seconds) });
 }
 
 export function queueUnavailable(c: Context, detail: string): Response {
   const problem = { type: PROBLEM_TYPES.unavailable, title: 'Service Unavailable', status: 503, detail } as const;
-  return problemResponse(c, problem, retryAfter(UNAVAILABLE_RETRY_AFTER_SECONDS));
+  return problemResponse(c, problem, { 'Retry-After': String(UNAVAILABLE_RETRY_AFTER_SECONDS) });
 }
 
 export function validationProblem(c: Context, errors: readonly FieldError[]): Response {
@@ -71,7 +66,6 @@ export function validationProblem(c: Context, errors: readonly FieldError[]): Re
   return problemResponse(c, { ...problem, detail: fieldErrorsText(errors), errors: [...errors] });
 }
 
-/** A request a route refuses outside its body (a header, a path parameter): 400 with `errors`, like a bad body. */
 export class InvalidRequestError extends Error {
   override readonly name = 'InvalidRequestError';
 
@@ -80,7 +74,6 @@ export class InvalidRequestError extends Error {
   }
 }
 
-/** hono-openapi's JSON validator (400 naming each field; documents the body); `onInvalid` counts a refused body. */
 export function jsonBody<Schema extends v.GenericSchema>(schema: Schema, onInvalid?: () => void) {
   return validator('json', schema, (result, c) => {
     if (result.success) return;
@@ -95,8 +88,7 @@ const JSON_MEDIA_TYPE = /^application\/([\w.-]+\+)?json$/i;
 /** Fails on the first invalid byte instead of turning it into U+FFFD (which would change the caller's text unseen). */
 const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
 
-/** What Hono's JSON validator leaves to us: it ignores a non-JSON body (415 here) and decodes bad UTF-8 leniently
- * (400 here, RFC 8259 §8.1). No body passes: every field is optional, so `curl -X POST` works. */
+/** Hono's JSON validator ignores a non-JSON body and decodes bad UTF-8 leniently; no body passes (`curl -X POST`). */
 export function strictJson(): MiddlewareHandler {
   return async function strictJsonMiddleware(c, next) {
     if (c.req.method === 'GET' || c.req.method === 'HEAD') return next();
@@ -130,7 +122,6 @@ const TITLES: Partial<Record<number, string>> = {
 
 type ErrorAnswer = (error: Error, c: Context) => Response | undefined;
 
-/** The one place errors become responses: known ones as problem+json (the extras' `answers` first), others a 500. */
 export function createErrorHandler(logger: Logger, answers: readonly ErrorAnswer[] = []): ErrorHandler {
   return function handleError(error, c) {
     if (error instanceof QueueUnavailableError) return queueUnavailable(c, error.message);

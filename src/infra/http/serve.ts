@@ -5,7 +5,6 @@ import type { Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { PROBLEM_CONTENT_TYPE, PROBLEM_TYPES } from './problem.js';
 
-/** The peer address of the request's socket; undefined without one (`app.request()` in tests, Lambda). */
 export function socketAddress(c: Context): string | undefined {
   try {
     return getConnInfo(c).remote.address;
@@ -15,22 +14,18 @@ export function socketAddress(c: Context): string | undefined {
 }
 
 export interface RunningServer {
-  /** The bound port (useful with port 0). */
   port: number;
-  /** Stops accepting connections and waits for open ones to finish; idempotent. */
   close(): Promise<void>;
 }
 
 export interface ListenAddress {
   host: string;
   port: number;
-  /** Where the port is set, for the error message: e.g. `server.port (SERVER_PORT)`. */
   setting?: string;
   /** Connect to end of headers, and of body: a client trickling them (slowloris) gets 408, not Node's 60 s / 5 min. */
   timeouts?: { headersMs: number; requestMs: number };
 }
 
-/** The address is taken (EADDRINUSE) or may not be bound (EACCES, EADDRNOTAVAIL): the process cannot start. */
 export class ListenError extends Error {
   override readonly name = 'ListenError';
 
@@ -44,7 +39,6 @@ export class ListenError extends Error {
   }
 }
 
-/** Resolves once host:port is bound; a {@link ListenError} when it cannot be (port taken), so the entry can say so. */
 export function startHttpServer(app: { fetch: Parameters<typeof serve>[0]['fetch'] }, address: ListenAddress) {
   return new Promise<RunningServer>((resolve, reject) => {
     const { headersMs, requestMs } = address.timeouts ?? { headersMs: 10_000, requestMs: 30_000 };
@@ -77,16 +71,12 @@ export function startHttpServer(app: { fetch: Parameters<typeof serve>[0]['fetch
   });
 }
 
-/** What Node's HTTP parser reports, as the status it would answer (its own mapping), a title and a detail. */
 const ANSWERS = new Map<string | undefined, [status: number, title: string, detail: string]>([
   ['HPE_HEADER_OVERFLOW', [431, 'Request Header Fields Too Large', 'The request headers are too large']],
   ['ERR_HTTP_REQUEST_TIMEOUT', [408, 'Request Timeout', 'The request was not received in time']],
 ]);
 
-/**
- * `clientError`: what Node's parser refuses (bad syntax, headers over 16 KiB, too slow) never reaches the app; this
- * answers problem+json instead of Node's bare status line, naming the parser's code only.
- */
+/** What Node's parser refuses never reaches the app: answer problem+json, not Node's bare status line. */
 export function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
   // A reset peer or a socket already closing cannot take an answer (Node's documented guard).
   if (error.code === 'ECONNRESET' || !socket.writable) return void socket.destroy();

@@ -21,18 +21,15 @@ import {
   reopenWhenEnded,
 } from '../redis/connection.js';
 
-/** Where the queue's keys live: BullMQ builds every key from the queue's name and its key prefix. */
 export interface QueueLocation {
   readonly name: string;
   readonly prefix: string;
 }
 
-/** Where config.yaml's `jobqueue` section puts the queue: the one place its keys' location is read. */
 export function queueLocation({ queue_name, prefix }: { queue_name: string; prefix: string }): QueueLocation {
   return { name: queue_name, prefix };
 }
 
-/** A Queue that adds only the registry's job names, each with its own type's data (anything else does not compile). */
 export type TypedQueue<Job extends AnyJob = KnownJob> = Omit<Queue<Job['data'], unknown, Job['name']>, 'add'> & {
   add<Name extends Job['name']>(
     name: Name,
@@ -71,10 +68,9 @@ export function createLazyQueue<Job extends AnyJob = KnownJob>(options: {
   };
 }
 
-/** The queue on the fail-fast client (`producerRedisOptions`); `current()` makes it again after a failed start-up. */
 export type LazyQueue<Job extends AnyJob = KnownJob> = ReturnType<typeof createLazyQueue<Job>>;
 
-/** A Queue for operator reads on its own fail-fast client (no hanging while Redis is down), watched from the start. */
+/** A Queue for operator reads on its own fail-fast client: no hanging while Redis is down. */
 export function createFailFastQueue(
   location: QueueLocation,
   redis: RedisConnectionConfig,
@@ -123,7 +119,6 @@ export async function queueCall<T, Job extends AnyJob>(
     return result;
   } catch (error) {
     if (isRedisConnectionError(error)) context.outage?.error(error);
-    // Redis answered with an error: a fault worth seeing every time.
     else if (isRedisReplyError(error)) context.logger.error({ err: error, ...fields }, failure);
     else throw error;
     const timedOut = error instanceof Error && /timed out/i.test(error.message);
@@ -141,13 +136,9 @@ function jobOptions({ jobId, delayMs, attempts, backoff }: EnqueueRequest): Jobs
   };
 }
 
-/**
- * The data key that carries a job's lifecycle (owner, expiry, due time) beside its payload, so that one `add`
- * stores both; payloads are JSON objects. Jobs stored before it, or by other clients, have none.
- */
+/** Carries a job's lifecycle beside its payload so one `add` stores both; older or foreign jobs have none. */
 export const LIFECYCLE_KEY = '$lifecycle';
 
-/** A job's data as its payload and its lifecycle. */
 export function splitData(data: unknown): { payload: unknown; lifecycle: JobLifecycle | undefined } {
   if (typeof data !== 'object' || data === null || !(LIFECYCLE_KEY in data))
     return { payload: data, lifecycle: undefined };
@@ -163,13 +154,7 @@ function withLifecycle(data: unknown, lifecycle: JobLifecycle | undefined): unkn
   return { ...data, [LIFECYCLE_KEY]: lifecycle };
 }
 
-/**
- * A key of our own per job for the handshake between a cancel and a worker's start: each sets it only if absent
- * (`SET NX GET`), so exactly one of them wins. `cancelled:<ms>` or `running`; the worker clears it when the job
- * waits for a retry, and gives it the job's retention once the job has ended. Named by the job's id and its
- * timestamp, so a later job under the same id (an Idempotency-Key reused after retention) is another key; it starts
- * with the queue's key prefix, so a hash-tagged prefix keeps it in the queue's cluster slot.
- */
+/** Cancel/worker-start handshake (`SET NX GET`: one wins); per id and timestamp, under the prefix's cluster slot. */
 export const controlKey = (location: QueueLocation, job: Pick<Job, 'id' | 'timestamp'>) =>
   `${location.prefix}:jobcontrol:${location.name}:${job.id ?? ''}:${job.timestamp}`;
 /** Longer than any delay (30 days) plus a worker outage; shortened to the retention once the job has ended. */
@@ -183,7 +168,7 @@ const endedWithoutRunning = (value: unknown): EndedWithoutRunning['lifecycle'] |
   return ended === 'cancelled' || ended === 'expired' ? ended : undefined;
 };
 
-/** A {@link JobProducer} over `queue.add`; `afterWrite` runs on its connection once written (replica-ack.ts). */
+/** `afterWrite` runs on the queue's connection once the job is written (replica-ack.ts). */
 export function createBullmqProducer<Job extends AnyJob = KnownJob>(
   context: QueueCallContext<Job> & { afterWrite?: ((jobId: string) => Promise<void>) | undefined },
 ): JobProducer<Job> {
@@ -203,29 +188,14 @@ export function createBullmqProducer<Job extends AnyJob = KnownJob>(
   };
 }
 
-/** When a job's first run was due: `promote()` (the dashboard) zeroes `job.delay`, so it comes from the options. */
-export function firstRunDueAt(job: Pick<Job, 'timestamp' | 'opts'>): number {
-  return job.timestamp + (job.opts.delay ?? 0);
-}
-
-/** BullMQ's state as ours: the service uses neither priorities nor flows; if a job does, it is still "due, not running". */
+/** Priorities and flows are unused here; such a job is still "due, not running". */
 const stateOf = (state: BullmqJobState): JobState =>
   state === 'prioritized' || state === 'waiting-children' ? 'waiting' : state;
 
-/** A delayed job's next run: its due time, or after a failure the earliest retry (that run's start plus backoff). */
-function nextRunAt(job: Job): Date | undefined {
-  if (job.attemptsMade === 0 && job.processedOn === undefined) return new Date(firstRunDueAt(job));
-  return job.processedOn === undefined ? undefined : new Date(job.processedOn + job.delay);
-}
-
-/** The due time in force: a reschedule's, else the first run's. */
+/** A reschedule's due time, else the first run's: `promote()` (the dashboard) zeroes `job.delay`, so use the options. */
 export const dueAt = (job: Pick<Job, 'timestamp' | 'opts' | 'data'>) =>
-  splitData(job.data).lifecycle?.dueAt ?? firstRunDueAt(job);
+  splitData(job.data).lifecycle?.dueAt ?? job.timestamp + (job.opts.delay ?? 0);
 
-/**
- * BullMQ's state, and ours: a job the worker ended without running it, or one cancelled (`flag`) or past its
- * expiry that no worker has ended yet.
- */
 function toStatus(job: Job, bullmqState: JobState, flag: string | null, now = Date.now()): JobStatus {
   const { lifecycle } = splitData(job.data);
   const cancelledAt = flag?.startsWith('cancelled:') ? Number(flag.slice('cancelled:'.length)) : undefined;
@@ -248,7 +218,7 @@ function toStatus(job: Job, bullmqState: JobState, flag: string | null, now = Da
     jobType: job.name,
     state,
     runAt: new Date(due),
-    nextRunAt: state === 'delayed' ? (job.attemptsMade === 0 ? new Date(due) : nextRunAt(job)) : undefined,
+    nextRunAt: state !== 'delayed' ? undefined : job.attemptsMade === 0 ? new Date(due) : retryAt(job),
     attemptsMade,
     maxRetry: Math.max(0, (job.opts.attempts ?? 1) - 1),
     finishedAt: finishedAt ? new Date(finishedAt) : undefined,
@@ -258,17 +228,14 @@ function toStatus(job: Job, bullmqState: JobState, flag: string | null, now = Da
   };
 }
 
+const retryAt = (job: Job) => (job.processedOn === undefined ? undefined : new Date(job.processedOn + job.delay));
+
 const RUN_FIELDS = ['attemptsStarted', 'attemptsMade', 'processedOn', 'finishedOn', 'failedReason'] as const;
 
 const refused = (reason: string, status: JobStatus) => ({ done: false, reason, status }) as const;
 const stateReason = (status: JobStatus) => (status.state === 'active' ? 'it is running' : `it is ${status.state}`);
 
-/**
- * BullMQ reads a job's state and hash one at a time: a run ending in between would pair "active" with its failure. So
- * the hash is read around the state until both show the same run (each run writes it), the latest after three rounds.
- * Cancel and reschedule use BullMQ's public `changeDelay`, `updateData` and `promote`, and a key of our own
- * ({@link controlKey}) that a cancel and the worker's start each set only if absent.
- */
+/** BullMQ reads state and hash apart (a run may end between): re-read the hash until both agree, at most 3 rounds. */
 export function createBullmqJobStore(context: QueueCallContext): JobStore {
   const { queue } = context;
   const location = queue.location;

@@ -21,21 +21,17 @@ export function toKeepJobs({ count, age_seconds }: AppConfig['jobqueue']['keep_c
   return age_seconds > 0 ? { count, age: age_seconds } : { count };
 }
 
-/** What happens to jobs, for the extras (the metrics count it). */
 export interface JobEvents {
   completed(jobType: string, runSeconds: number | undefined, latenessSeconds: number | undefined): void;
   failed(jobType: string, willRetry: boolean): void;
   stalled(): void;
-  /** Ended without running: cancelled before its attempt started, or past its expiry (not a failure). */
   cancelled?(jobType: string): void;
   expired?(jobType: string): void;
 }
 
 export interface JobWorkerOptions {
   location: QueueLocation;
-  /** Made with `workerRedisOptions`; BullMQ opens its own connections from it. */
   connection: ClientOptions;
-  /** A name for logs, e.g. `localhost:6379`. */
   redisLabel: string;
   registry: JobRegistry;
   jobDeps: JobDeps;
@@ -47,13 +43,9 @@ export interface JobWorkerOptions {
   events?: JobEvents;
 }
 
-/** The abort reason the worker gives its running jobs when the shutdown timeout is up. */
 export const HAND_BACK_REASON = 'worker shutting down: job handed back to the queue';
 
-/**
- * Waits for `run`; if `signal` aborts first (shutdown timeout), moves the job back to waiting under this worker's lock
- * and throws WaitingError: neither completed nor failed, it runs again elsewhere (BullMQ's documented moveToWait).
- */
+/** On abort (shutdown timeout) moves the job back to waiting and throws WaitingError, BullMQ's documented way. */
 export async function handBackOnAbort(
   job: Pick<Job, 'moveToWait'>,
   token: string | undefined,
@@ -71,49 +63,38 @@ export async function handBackOnAbort(
   throw new WaitingError();
 }
 
-/** Our handshake key, on the worker's own connection. */
-type ControlClient = Pick<Redis, 'call' | 'del' | 'pexpire'>;
-
-/**
- * Runs a job by its type; one that can never succeed (unknown type, invalid payload) fails without retries.
- * Before each attempt it takes the job's control key: a job cancelled first, or past its expiry, ends without
- * running (returned as {@link EndedWithoutRunning}); after an attempt that will be retried the key is freed again,
- * so the job can be cancelled while it waits.
- */
+/** Takes the job's control key before each attempt and frees it before a retry, so a waiting job can be cancelled. */
 function createProcessor(
   registry: JobRegistry,
   deps: JobDeps,
   control: {
     location: QueueLocation;
-    client: () => Promise<ControlClient>;
+    client: Pick<Redis, 'call' | 'del' | 'pexpire'>;
     logger: Logger;
-    /** How long the queue keeps a completed and a failed job: the key's life once the job has ended. */
-    keepMs: { completed: number; failed: number };
+    /** The key's life once an attempt starts: the job's retention and a day to run; no second write at the end. */
+    runningMs: number;
   },
 ) {
   const processors = new Map([...registry].map(([type, definition]) => [type, definition.createProcessor(deps)]));
-  const { logger, keepMs } = control;
+  const { logger, runningMs, client } = control;
   return async function processJob(
     job: Job,
     token?: string,
     signal?: AbortSignal,
   ): Promise<EndedWithoutRunning | undefined> {
     const { payload: data, lifecycle } = splitData(job.data);
-    const client = await control.client();
     const key = controlKey(control.location, job);
-    const earlier = await client.call('SET', key, 'running', 'PX', CONTROL_TTL_MS, 'NX', 'GET');
+    const earlier = await client.call('SET', key, 'running', 'PX', runningMs, 'NX', 'GET');
     const where = { jobId: job.id, jobType: job.name, attempt: job.attemptsMade + 1 };
-    // The key lives as long as the ended job is kept; a failure to shorten it only leaves it to its own TTL.
-    const ended = (ms: number) => client.pexpire(key, ms).catch(() => undefined);
     if (typeof earlier === 'string' && earlier.startsWith('cancelled:')) {
       logger.info(where, 'job cancelled: not run');
-      await ended(keepMs.completed);
+      // The cancel's key was made to outlive any delay; now it need only last as long as the ended job.
+      await client.pexpire(key, runningMs).catch(() => undefined);
       return { lifecycle: 'cancelled' };
     }
     const expiresAt = lifecycle?.expiresAt;
     if (expiresAt !== undefined && Date.now() > expiresAt) {
       logger.info({ ...where, lateMs: Date.now() - expiresAt }, 'job expired before it could start: not run');
-      await ended(keepMs.completed);
       return { lifecycle: 'expired' };
     }
     const definition: AnyJobDefinition | undefined = registry.get(job.name);
@@ -128,13 +109,11 @@ function createProcessor(
       }
       const context = { jobId: job.id ?? '', attempt: job.attemptsMade + 1, ...(signal && { signal }) };
       await handBackOnAbort(job, token, signal, processor(payload, context));
-      await ended(keepMs.completed);
       return undefined;
     } catch (error) {
       // Waiting again (a retry, or handed back): a cancel may win from now on.
       const retried = job.attemptsMade + 1 < (job.opts.attempts ?? 1) && !(error instanceof UnrecoverableError);
-      if (!retried && !(error instanceof WaitingError)) await ended(keepMs.failed);
-      else
+      if (retried || error instanceof WaitingError)
         await client.del(key).catch((delError: unknown) => {
           // The job then cannot be cancelled while it waits (409 "it is delayed"); it still runs once per attempt.
           logger.warn({ ...where, err: delError }, 'could not free the job for cancelling while it waits');
@@ -144,21 +123,16 @@ function createProcessor(
   };
 }
 
-/**
- * A Worker created idle (the entry calls `run()`) that starts without Redis and picks up work when it returns.
- * `close()` is BullMQ's documented shutdown: wait for running jobs (or hand them back after `handBackAfterMs`).
- */
+/** Created idle (the entry calls `run()`); starts without Redis and picks up work when it returns. */
 export function createJobWorker(options: JobWorkerOptions) {
   const { logger, location, settings, events, handBackAfterMs } = options;
   // The handshake key is ours, so it goes over a client of ours (BullMQ's own clients are its adapter's).
   const controlClient = new Redis(options.connection);
   controlClient.on('error', () => undefined);
-  const keep = (age: number) => (age > 0 ? age * 1000 : CONTROL_TTL_MS);
-  const keepMs = {
-    completed: keep(settings.keep_completed.age_seconds),
-    failed: keep(settings.keep_failed.age_seconds),
-  };
-  const control = { location, client: async () => controlClient, logger, keepMs };
+  // Kept without an age limit (0): the key keeps its long TTL too.
+  const ages = [settings.keep_completed.age_seconds, settings.keep_failed.age_seconds];
+  const runningMs = ages.includes(0) ? CONTROL_TTL_MS : (Math.max(...ages) + 86_400) * 1000;
+  const control = { location, client: controlClient, logger, runningMs };
   const worker: Worker = new Worker(location.name, createProcessor(options.registry, options.jobDeps, control), {
     connection: options.connection,
     prefix: location.prefix,
@@ -203,8 +177,7 @@ export function createJobWorker(options: JobWorkerOptions) {
     logger.warn({ handBackAfterMs }, 'running jobs outlasted the shutdown timeout; handing them back to the queue');
     worker.cancelAllJobs(HAND_BACK_REASON);
   };
-  // The Worker keeps the connections it makes (BullMQ reopens its blocking one itself); the main one
-  // (job moves, locks) is watched once BullMQ has it.
+  // BullMQ reopens its blocking connection itself; the main one is watched once BullMQ has it.
   const reopen = { label, logger, delayMs: options.connection.retryStrategy };
   reopenWhenEnded(controlClient, { ...reopen, isClosing: () => closing !== undefined });
   worker.backend.client
@@ -214,9 +187,7 @@ export function createJobWorker(options: JobWorkerOptions) {
       if (closing === undefined) logger.warn({ err: error }, `${label}: the worker's connection is not watched`);
     });
   return {
-    /** Takes jobs until closed; rejects when the worker cannot run. */
     run: () => worker.run(),
-    /** Idempotent. */
     close() {
       if (!closing) {
         const timer = handBackAfterMs === undefined ? undefined : setTimeout(handBack, handBackAfterMs);
@@ -227,7 +198,6 @@ export function createJobWorker(options: JobWorkerOptions) {
       }
       return closing;
     },
-    /** True while the worker's Redis connection is up: for `/ready`. */
     isReady: () => closing === undefined && outage.isReachable(),
   };
 }

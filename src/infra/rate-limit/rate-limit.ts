@@ -7,7 +7,6 @@ import { tooManyRequests } from '../http/problem.js';
 import { socketAddress } from '../http/serve.js';
 import { createOutageLog, type OutageLog } from '../log.js';
 
-/** A store for the counters: memory here, or a Redis Cluster (cluster-store.ts). */
 export type CounterStore = (options: { points: number; duration: number; keyPrefix: string }) => RateLimiterAbstract;
 
 const memoryStore: CounterStore = (options) => new RateLimiterMemory(options);
@@ -18,23 +17,19 @@ const WINDOWS = [
   { name: 'hour', seconds: 3600, setting: 'requests_per_hour', header: 'X-RateLimit-Hour' },
 ] as const;
 
-/** How far to believe forwarding headers: `false` (socket address only), `true` (one proxy), or N proxies. */
 export type TrustProxy = boolean | number;
 
 export interface RateLimitOptions {
-  /** rate-limiter-flexible's union of the windows: one consume counts every window. */
   limiter: Pick<RateLimiterUnion, 'consume'>;
   windows: readonly { name: string; limit: number; keyPrefix: string; header: string }[];
   refused?: Pick<RateLimiterAbstract, 'consume'>; // 401s per IP, apart from valid keys' windows
   trustProxy: TrustProxy;
   clientIpHeader?: 'x-forwarded-for' | 'x-real-ip';
-  /** Logs a store outage once; requests are let through meanwhile (fail-open). */
   outage: Pick<OutageLog, 'failed' | 'recovered'>;
 }
 
 type StoreChoice = { store?: CounterStore; label?: string; keyPrefix?: string };
 
-/** The limiter config.yaml asks for, over `store` (memory by default); undefined when off. */
 export function createRateLimit(
   config: Config,
   logger: Logger,
@@ -56,7 +51,7 @@ export function createRateLimit(
   };
 }
 
-/** An IPv6 address as its /64 (one subscriber's block), an IPv4-mapped one as IPv4; others as they are. */
+/** An IPv6 address as its /64 (one subscriber's block). */
 export function rateLimitKey(address: string): string {
   const ip = address.replace(/%.*$/, '');
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
@@ -77,7 +72,6 @@ export function clientIp(c: Context, trustProxy: TrustProxy, header = 'x-forward
   return entry || socket;
 }
 
-/** Per client IP, with `X-RateLimit-*` headers; a store that fails or times out lets the request through. */
 export function rateLimit(options: RateLimitOptions): MiddlewareHandler {
   const { limiter, windows, trustProxy, clientIpHeader, outage } = options;
   return async function rateLimitMiddleware(c, next) {
@@ -116,7 +110,7 @@ export function rateLimit(options: RateLimitOptions): MiddlewareHandler {
 // Over budget: wait msBeforeNext; a store error (not a RateLimiterRes) fails open, as the windows do.
 const waitOf = (rejection: unknown) => (rejection instanceof RateLimiterRes ? rejection.msBeforeNext : 0);
 
-/** 401s per IP in their own budget (the minute window's size), over it 429; before bearerAuth, rateLimit after it. */
+/** Goes before bearerAuth, rateLimit after it. */
 export function refusedLimit({ refused, trustProxy, clientIpHeader }: RateLimitOptions): MiddlewareHandler {
   return async function refusedLimitMiddleware(c, next) {
     await next();

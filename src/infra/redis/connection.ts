@@ -24,13 +24,11 @@ export function reconnectDelay(retry: RedisConnectionConfig['retry']): (attempt:
   return (attempt) => Math.min(retry.max_delay_ms, retry.min_delay_ms * 2 ** Math.min(attempt - 1, 20));
 }
 
-/** The connection fields every Redis setting has (`redis.jobqueue`, `redis.default.cluster`). */
 type BaseConnectionConfig = Pick<
   RedisConnectionConfig,
   'username' | 'password' | 'tls' | 'connect_timeout_ms' | 'retry'
 > & { db?: number };
 
-/** ioredis options shared by every connection to one Redis server or cluster node. */
 export function baseRedisOptions(config: BaseConnectionConfig): ClientOptions {
   return {
     ...(config.username ? { username: config.username } : {}),
@@ -42,7 +40,6 @@ export function baseRedisOptions(config: BaseConnectionConfig): ClientOptions {
   };
 }
 
-/** The job-queue Redis, for logs: `host:port`, or the Sentinel master group and the sentinels asked for it. */
 export function redisLabel(config: Pick<RedisConnectionConfig, 'addr' | 'sentinel'>): string {
   if (config.sentinel)
     return `sentinel master "${config.sentinel.name}" via ${formatClusterLabel(config.sentinel.addrs)}`;
@@ -53,7 +50,6 @@ export function formatClusterLabel(addrs: readonly { host: string; port: number 
   return addrs.map(formatAddr).join(',');
 }
 
-/** ioredis options for the one job-queue Redis (`redis.jobqueue`): its address, or the sentinels that name its master. */
 export function jobqueueRedisOptions(config: RedisConnectionConfig): ClientOptions {
   const base = baseRedisOptions(config);
   if (config.sentinel) return { ...base, ...sentinelOptions(config.sentinel, config) };
@@ -73,25 +69,18 @@ export function workerRedisOptions(config: RedisConnectionConfig): ClientOptions
   return { ...jobqueueRedisOptions(config), maxRetriesPerRequest: null };
 }
 
-/** Socket errors that mean the server is out of reach, not that it refused a command. */
 const NETWORK_CODES = new Set(
   'ECONNREFUSED ECONNRESET ETIMEDOUT EPIPE EHOSTUNREACH ENETUNREACH ENOTFOUND EAI_AGAIN ECONNABORTED'.split(' '),
 );
 
-/** ioredis's words for a connection that is closed, not yet open, or too slow. */
 const CONNECTION_MESSAGES =
   /Command timed out|Connection is closed|Stream isn't writeable|enableOfflineQueue|connect ETIMEDOUT|getaddrinfo|All sentinels are unreachable|Reached the max retries per request limit/i;
 
-/** An error Redis itself answered with (`-ERR …`, `-WRONGTYPE …`, OOM): the store refused, the job was not stored. */
 export function isRedisReplyError(error: unknown): boolean {
   return error instanceof Error && error.name === 'ReplyError';
 }
 
-/**
- * True for "Redis is not reachable right now" (refused, reset, timed out, closed): the once-per-outage log. Anything
- * else (a lock not renewed, a script error, a wrong password) is a fault logged every time. BullMQ's own
- * `isNotConnectionError` covers only a refused or closed connection, so socket codes and ioredis's messages are added.
- */
+/** BullMQ's `isNotConnectionError` covers only a refused or closed connection, so codes and messages are added. */
 export function isRedisConnectionError(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   const { code = '' } = error as NodeJS.ErrnoException;
@@ -101,13 +90,10 @@ export function isRedisConnectionError(error: unknown): boolean {
 export interface ReopenOptions {
   label: string;
   logger: Logger;
-  /** The wait before each reopening: the client's own `retryStrategy`. */
   delayMs: (attempt: number) => number;
-  /** True once the owner closes the client on purpose: that `end` is not reopened. */
   isClosing: () => boolean;
 }
 
-/** What reopening needs of a client: an ioredis Redis or Cluster, or the one a BullMQ backend holds. */
 interface ReopenableClient {
   readonly status: string;
   connect(): Promise<void>;
@@ -115,12 +101,7 @@ interface ReopenableClient {
   on(event: 'ready' | 'end', listener: () => void): unknown;
 }
 
-/**
- * Opens a client again when ioredis ends it by itself. Our clients reconnect forever, so status `end` without our
- * close means ioredis gave up (ioredis 6.0.0 did so when a Sentinel switch arrived while it retried: 503 for good,
- * nothing in the log). The same client is connected again (ioredis allows `connect()` from `end`), so the BullMQ
- * Queue or Worker holding it keeps working; logged at error with its last error (nothing else says why requests fail).
- */
+/** ioredis may give up (6.0.0 did on a Sentinel switch mid-retry); `connect()` from `end` revives the same client. */
 export function reopenWhenEnded(client: ReopenableClient, options: ReopenOptions): void {
   const { label, logger, isClosing } = options;
   let lastError: string | undefined;

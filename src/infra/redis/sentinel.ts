@@ -3,10 +3,7 @@ import type { RedisOptions } from 'ioredis';
 import type { RedisConnectionConfig, RedisSentinelConfig } from '../config/schema.js';
 import { reconnectDelay, tlsOptions } from './connection.js';
 
-/**
- * ioredis options that find the master through the sentinels: asked again on every reconnect, and (failoverDetector)
- * subscribed to `+switch-master`, so a client leaves an old master that is still alive but no longer the master.
- */
+/** failoverDetector subscribes to `+switch-master`: a client leaves an old master that is still alive. */
 export function sentinelOptions(
   sentinel: RedisSentinelConfig,
   config: RedisConnectionConfig,
@@ -23,8 +20,7 @@ export function sentinelOptions(
     sentinelRetryStrategy: reconnectDelay(config.retry),
     sentinelCommandTimeout: config.command_timeout_ms,
     failoverDetector: true,
-    // A failover demotes the old master: a client still on it gets READONLY and must find the new one. The refused
-    // command is not resent; its caller sees the error (a 503, a retried job).
+    // A demoted master answers READONLY; the refused command is not resent (its caller sees a 503 or a retry).
     reconnectOnError: (error) => error.message.startsWith('READONLY'),
   };
 }
