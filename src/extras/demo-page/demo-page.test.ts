@@ -3,23 +3,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createSilentLogger } from '../../infra/log.js';
 import { createDemoPageRoutes } from './demo-page.js';
 import { demoPageExtension } from './extra.js';
-import { createFakeProducer } from '../../../test/fakes/fake-producer.js';
-import { createFakeJobStore } from '../../../test/fakes/fake-job-store.js';
-import { AUTH_HEADERS, TEST_AUTH } from '../../../test/helpers/api-keys.js';
+import { AUTH_HEADERS } from '../../../test/helpers/api-keys.js';
 
-function appWithRealPage() {
-  return createTestApp({
-    auth: TEST_AUTH,
-    producer: createFakeProducer(),
-    jobStore: createFakeJobStore(),
-    logger: createSilentLogger(),
-    bodyLimitBytes: 1024,
-    extensions: [demoPageExtension()],
-  });
-}
+/** The test app (fakes, the test's keys) with the page mounted as the extras list mounts it. */
+const appWithRealPage = () => createTestApp({ extensions: [demoPageExtension()] });
 
 describe('the demo page', () => {
   const dirs: string[] = [];
