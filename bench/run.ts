@@ -12,7 +12,7 @@ import { startRedisCluster } from '../test/helpers/redis-cluster.js';
 import { startRedisServer } from '../test/helpers/redis-server.js';
 import { ensureBenchDependencies } from './lib/bench-dependencies.js';
 import { describeEnvironment } from './lib/environment.js';
-import { renderReport } from './lib/report.js';
+import { renderReport, type ProfileBaseline } from './lib/report.js';
 import { benchDelay } from './sections/delay.js';
 import { benchAuthCost } from './sections/auth-cost.js';
 import { benchColdStart } from './sections/cold-start.js';
@@ -23,7 +23,10 @@ import { bytesPerDelayedJob, redisBenchmark } from './sections/redis-reference.j
 import { benchWorkers } from './sections/worker.js';
 import { idleCpu } from './sections/redis-idle-cpu.js';
 import { benchCapacity } from './sections/capacity.js';
+import { profileRegister } from './sections/profile.js';
+import { checkEquivalence } from './sections/equivalence.js';
 import { Redis } from 'ioredis';
+import { existsSync, readFileSync } from 'node:fs';
 
 async function configuredHz(port: number): Promise<string> {
   const admin = new Redis(port);
@@ -43,7 +46,11 @@ the sections and the figures.
 Environment:
   BENCH_ONLY     comma-separated sections to run (a partial run writes
                  bench/RESULTS.partial.md): http, enqueue, worker, delay,
-                 memory, failfast, redis, auth, coldstart, capacity
+                 memory, failfast, redis, auth, coldstart, capacity, profile,
+                 equivalence
+  BENCH_PROFILE_BASELINE  with the profile section: also save its summary
+                 as bench/profile-baseline.json under this label (e.g. a
+                 commit), which later reports show as "before"
   BENCH_ROUNDS   rounds per comparison (default 5)
   BENCH_SECONDS  seconds of load per HTTP round (default 4)
 `;
@@ -59,7 +66,20 @@ if (args.length > 0) {
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? '5');
 const seconds = Number(process.env.BENCH_SECONDS ?? '4');
-const SECTIONS = ['http', 'enqueue', 'worker', 'delay', 'memory', 'failfast', 'redis', 'auth', 'coldstart', 'capacity'];
+const SECTIONS = [
+  'equivalence',
+  'http',
+  'profile',
+  'enqueue',
+  'worker',
+  'delay',
+  'memory',
+  'failfast',
+  'redis',
+  'auth',
+  'coldstart',
+  'capacity',
+];
 const only = (process.env.BENCH_ONLY ?? SECTIONS.join(',')).split(',').map((name) => name.trim());
 const unknown = only.filter((name) => !SECTIONS.includes(name));
 if (unknown.length > 0) {
@@ -73,6 +93,11 @@ const resultsFile = only.length === SECTIONS.length ? 'bench/RESULTS.md' : 'benc
 const log = (line: string) => process.stdout.write(`[bench] ${line}\n`);
 const SHIPPED_CONF = path.join(PROJECT_ROOT, 'redis/redis.conf');
 const CAPACITY_COUNT = 10_000;
+const PROFILE_SECONDS = 10;
+const PROFILE_BASELINE = path.join(PROJECT_ROOT, 'bench/profile-baseline.json');
+const FULL = 'full register, limiter memory';
+const FASTIFY = 'Fastify, feature-equivalent';
+const PROFILED = [FULL, FASTIFY];
 const CAPACITY_CONCURRENCY = 32;
 
 export const HTTP_TARGETS: HttpTarget[] = [
@@ -102,7 +127,16 @@ async function main(): Promise<void> {
   const shippedHz = await configuredHz(redis.port);
   const cluster = only.includes('http') ? await startRedisCluster() : undefined;
   const sections: Parameters<typeof renderReport>[0] = { environment: describeEnvironment(), rounds, seconds };
+  const target = (name: string) => HTTP_TARGETS.find((each) => each.name === name) as HttpTarget;
   try {
+    // The peer must answer as ours does before their CPU is compared: a difference stops the run.
+    if (only.includes('equivalence')) {
+      sections.equivalence = await checkEquivalence(target(FULL), target(FASTIFY), { redisPort: redis.port, log });
+      if (sections.equivalence.some((row) => !row.same) && process.env.BENCH_ALLOW_DIFFERENCES !== '1')
+        throw new Error(
+          'ours and the feature-equivalent Fastify server answer differently (above); BENCH_ALLOW_DIFFERENCES=1 runs on',
+        );
+    }
     if (only.includes('http'))
       sections.http = await benchHttp(HTTP_TARGETS, {
         redisPort: redis.port,
@@ -111,6 +145,21 @@ async function main(): Promise<void> {
         seconds,
         log,
       });
+    if (only.includes('profile')) {
+      const profiled = HTTP_TARGETS.filter((target) => PROFILED.includes(target.name));
+      sections.profile = {
+        current: await profileRegister(profiled, { redisPort: redis.port, seconds: PROFILE_SECONDS, log }),
+        ...(existsSync(PROFILE_BASELINE)
+          ? { baseline: JSON.parse(readFileSync(PROFILE_BASELINE, 'utf8')) as ProfileBaseline }
+          : {}),
+      };
+      const label = process.env.BENCH_PROFILE_BASELINE;
+      if (label) {
+        const baseline = { label, date: new Date().toISOString().slice(0, 10), targets: sections.profile.current };
+        writeFileSync(PROFILE_BASELINE, `${JSON.stringify(baseline, null, 1)}\n`);
+        log(`profile saved as the baseline "${label}" in ${path.relative(PROJECT_ROOT, PROFILE_BASELINE)}`);
+      }
+    }
     if (only.includes('enqueue')) sections.enqueue = await benchEnqueue(redis.port, { count: 20_000, rounds });
     if (only.includes('worker'))
       sections.workers = await benchWorkers(redis.port, { count: 20_000, rounds, concurrency: 16, log });

@@ -72,13 +72,13 @@ const KINDS = [
   },
   { name: 'ours: no-op job type', kind: 'ours', job: 'bench:noop', data: { n: 1 } },
   { name: 'raw BullMQ Worker: no-op', kind: 'raw', job: 'bench:noop', data: { n: 1 } },
-  // What ours does besides running the job: the same retention and one log line per completed job.
+  // What ours does besides running the job: the same retention, one log line per completed job, the payload validated.
   {
-    name: 'plain BullMQ Worker, same retention, one log line per job: no-op',
+    name: 'plain BullMQ Worker, same retention, one log line per job, payload validated: no-op',
     kind: 'raw',
     job: 'bench:noop',
     data: { n: 1 },
-    env: { RAW_REMOVE_ON_COMPLETE: '{"count":1000,"age":86400}', RAW_LOG: '1' },
+    env: { RAW_REMOVE_ON_COMPLETE: '{"count":1000,"age":86400}', RAW_LOG: '1', RAW_VALIDATE: '1' },
   },
 ] as const;
 

@@ -8,6 +8,7 @@
 import { openSync, writeSync } from 'node:fs';
 import { Queue, Worker, type Job, type KeepJobs } from 'bullmq';
 import { pino } from 'pino';
+import * as v from 'valibot';
 import { createJobWorker } from '../../src/infra/queue/bullmq-worker.js';
 import { workerRedisOptions } from '../../src/infra/redis/connection.js';
 import { createJobRegistry, jobDefinitions } from '../../src/jobs/registry.js';
@@ -44,12 +45,17 @@ if (kind === 'raw') {
   const removeOnComplete = process.env.RAW_REMOVE_ON_COMPLETE
     ? (JSON.parse(process.env.RAW_REMOVE_ON_COMPLETE) as KeepJobs)
     : undefined;
-  const worker = new Worker(queueName, async () => undefined, {
-    connection,
-    concurrency,
-    autorun: false,
-    ...(removeOnComplete === undefined ? {} : { removeOnComplete }),
-  });
+  const validate = process.env.RAW_VALIDATE === '1';
+  const worker = new Worker(
+    queueName,
+    async (job: Job) => void (validate && v.parse(benchNoop.payloadSchema, job.data)),
+    {
+      connection,
+      concurrency,
+      autorun: false,
+      ...(removeOnComplete === undefined ? {} : { removeOnComplete }),
+    },
+  );
   const log =
     process.env.RAW_LOG === '1' ? pino({ level: 'info' }, pino.destination({ fd: devNull, sync: false })) : undefined;
   worker.on('completed', (job) => {

@@ -1,0 +1,265 @@
+/**
+ * The contract both register servers must keep before their CPU is compared: the same requests to ours and to the
+ * feature-equivalent Fastify server, and what each answered side by side (status, problem type, the fields named,
+ * the headers that matter), then their log line for a refusal and their metrics.
+ */
+import { Redis } from 'ioredis';
+import { AUTH_HEADERS, testKey } from '../../test/helpers/api-keys.js';
+import { startBenchServer, type BenchServer } from '../lib/bench-server.js';
+import type { HttpTarget } from './http.js';
+
+const ORIGIN = 'http://localhost:3000';
+const METRICS = { user: 'metrics', password: 'bench-metrics-password' };
+const LIMIT_PER_MINUTE = 40;
+
+interface Case {
+  name: string;
+  headers?: Record<string, string>;
+  /** A string or raw bytes; absent: no body. */
+  body?: string | Uint8Array;
+  method?: string;
+}
+
+const json = { 'content-type': 'application/json' };
+const valid = { ...AUTH_HEADERS, ...json, origin: ORIGIN };
+const readOnly = { authorization: `Bearer ${await testKey(['read'])}` };
+
+export const CASES: readonly Case[] = [
+  { name: 'a valid register', headers: valid, body: '{"message":"hello","delay_seconds":60,"max_retry":3}' },
+  { name: 'empty body: the defaults', headers: { ...AUTH_HEADERS, origin: ORIGIN } },
+  { name: 'run_at and expires_at', headers: valid, body: `{"run_at":"${future(120)}","expires_at":"${future(600)}"}` },
+  { name: "the caller's X-Request-Id", headers: { ...valid, 'x-request-id': 'abc-123' }, body: '{}' },
+  { name: 'key missing', headers: { ...json, origin: ORIGIN }, body: '{}' },
+  { name: 'not a Bearer header', headers: { ...json, authorization: 'Basic Zm9vOmJhcg==' }, body: '{}' },
+  {
+    name: 'key with a wrong signature',
+    headers: { ...json, authorization: `${AUTH_HEADERS.authorization}x` },
+    body: '{}',
+  },
+  { name: 'wrong scope (read-only key)', headers: { ...json, ...readOnly }, body: '{}' },
+  { name: 'body too large', headers: valid, body: JSON.stringify({ message: 'x'.repeat(17_000) }) },
+  { name: 'not JSON (text/plain)', headers: { ...AUTH_HEADERS, 'content-type': 'text/plain' }, body: 'hello' },
+  { name: 'malformed JSON', headers: valid, body: '{"message":' },
+  {
+    name: 'invalid UTF-8',
+    headers: valid,
+    body: new Uint8Array([...Buffer.from('{"message":"'), 0xff, ...Buffer.from('"}')]),
+  },
+  { name: 'message empty', headers: valid, body: '{"message":""}' },
+  { name: 'message 1,001 characters', headers: valid, body: JSON.stringify({ message: 'x'.repeat(1001) }) },
+  { name: 'message not a string', headers: valid, body: '{"message":42}' },
+  { name: 'delay_seconds negative', headers: valid, body: '{"delay_seconds":-1}' },
+  { name: 'delay_seconds not whole', headers: valid, body: '{"delay_seconds":1.5}' },
+  { name: 'delay_seconds over 30 days', headers: valid, body: '{"delay_seconds":2592001}' },
+  { name: 'max_retry over 25', headers: valid, body: '{"max_retry":26}' },
+  { name: 'an unknown field', headers: valid, body: '{"messages":"typo"}' },
+  { name: 'run_at without an offset', headers: valid, body: '{"run_at":"2030-01-01T00:00:00"}' },
+  { name: 'run_at with delay_seconds', headers: valid, body: `{"run_at":"${future(60)}","delay_seconds":5}` },
+  { name: 'run_at beyond 30 days', headers: valid, body: `{"run_at":"${future(31 * 86_400)}"}` },
+  {
+    name: 'expires_at before the due time',
+    headers: valid,
+    body: `{"delay_seconds":600,"expires_at":"${future(60)}"}`,
+  },
+  {
+    name: 'Idempotency-Key: first',
+    headers: { ...valid, 'idempotency-key': '"order-42"' },
+    body: '{"message":"once"}',
+  },
+  {
+    name: 'Idempotency-Key: retried',
+    headers: { ...valid, 'idempotency-key': '"order-42"' },
+    body: '{"message":"once"}',
+  },
+  {
+    name: 'Idempotency-Key: another body',
+    headers: { ...valid, 'idempotency-key': '"order-42"' },
+    body: '{"message":"twice"}',
+  },
+  {
+    name: 'preflight',
+    method: 'OPTIONS',
+    headers: {
+      origin: ORIGIN,
+      'access-control-request-method': 'POST',
+      'access-control-request-headers': 'authorization,content-type',
+    },
+  },
+];
+
+function future(seconds: number): string {
+  return new Date(Date.now() + seconds * 1000).toISOString().replace(/\.\d+Z$/, 'Z');
+}
+
+/** Headers whose presence (and, for some, value) a client relies on. */
+const COMPARED_HEADERS = [
+  'access-control-allow-origin',
+  'access-control-expose-headers',
+  'access-control-allow-methods',
+  'access-control-max-age',
+  'retry-after',
+  'www-authenticate',
+  'idempotent-replayed',
+  'x-ratelimit-limit',
+  'x-ratelimit-remaining',
+  'x-ratelimit-hour-limit',
+] as const;
+const PRESENCE_ONLY = new Set<string>();
+
+interface Answer {
+  status: number;
+  mediaType: string;
+  type?: string;
+  title?: string;
+  fields?: string;
+  bodyKeys?: string;
+  requestId: string | null;
+  headers: Record<string, string>;
+}
+
+async function ask(url: string, request: Case): Promise<Answer> {
+  const response = await fetch(url, {
+    method: request.method ?? 'POST',
+    headers: request.headers ?? {},
+    body: request.body ?? null,
+  });
+  const text = await response.text();
+  const body = (text ? JSON.parse(text) : {}) as Record<string, unknown>;
+  const headers: Record<string, string> = {};
+  for (const name of COMPARED_HEADERS) {
+    // CORS headers matter to browsers, which always send Origin.
+    if (name.startsWith('access-control-') && !request.headers?.origin) continue;
+    const value = response.headers.get(name);
+    if (value === null) continue;
+    headers[name] = PRESENCE_ONLY.has(name)
+      ? '(present)'
+      : name.includes('-headers') || name.includes('-methods')
+        ? value
+            .toLowerCase()
+            .split(/\s*,\s*/)
+            .sort()
+            .join(',')
+        : value;
+  }
+  const errors = body.errors as { field: string }[] | undefined;
+  return {
+    status: response.status,
+    mediaType: (response.headers.get('content-type') ?? '').split(';')[0] ?? '',
+    ...(typeof body.type === 'string' && { type: body.type, title: String(body.title) }),
+    ...(errors && {
+      fields: errors
+        .map((error) => error.field)
+        .sort()
+        .join(','),
+    }),
+    ...(response.status === 201 && { bodyKeys: Object.keys(body).sort().join(',') }),
+    requestId: response.headers.get('x-request-id'),
+    headers,
+  };
+}
+
+/** What a case's answer is compared on (the request id only where the caller sent one). */
+function comparable(answer: Answer, request: Case) {
+  const { requestId, ...rest } = answer;
+  return JSON.stringify({ ...rest, requestId: request.headers?.['x-request-id'] ? requestId : requestId !== null });
+}
+
+export interface EquivalenceRow {
+  name: string;
+  ours: string;
+  theirs: string;
+  same: boolean;
+}
+
+/** Sends every case (then valid requests up to the rate limit) to both servers; one row per check. */
+export async function checkEquivalence(
+  ours: HttpTarget,
+  theirs: HttpTarget,
+  { redisPort, log }: { redisPort: number; log: (line: string) => void },
+): Promise<EquivalenceRow[]> {
+  const admin = new Redis(redisPort);
+  await admin.flushall();
+  const env = {
+    REDIS_PORT: String(redisPort),
+    // Ours would spend one request of the budget waiting for Redis (which is up): both start at the same count.
+    WAIT_FOR_REDIS: 'no',
+    LIMIT_PER_MINUTE: String(LIMIT_PER_MINUTE),
+    METRICS_USER: METRICS.user,
+    METRICS_PASSWORD: METRICS.password,
+  };
+  const servers: BenchServer[] = [];
+  try {
+    for (const target of [ours, theirs])
+      servers.push(
+        await startBenchServer(target.name, target.file, {
+          ...env,
+          QUEUE_NAME: `equivalence-${servers.length}`,
+          ...target.env,
+        }),
+      );
+    const [a, b] = servers as [BenchServer, BenchServer];
+    const rows: EquivalenceRow[] = [];
+    const row = (name: string, x: string, y: string) => rows.push({ name, ours: x, theirs: y, same: x === y });
+    for (const request of CASES) {
+      const [x, y] = [await ask(a.url, request), await ask(b.url, request)];
+      row(request.name, comparable(x, request), comparable(y, request));
+    }
+    // The rest of the minute's budget, then the refusal: both must refuse the same request.
+    const untilRefused = async (url: string) => {
+      for (let sent = 1; sent <= LIMIT_PER_MINUTE + 5; sent++) {
+        const answer = await ask(url, { name: 'valid', headers: valid, body: '{}' });
+        if (answer.status !== 201) return `after ${sent - 1} more: ${comparable(answer, { name: '' })}`;
+      }
+      return 'never refused';
+    };
+    row('rate-limited', await untilRefused(a.url), await untilRefused(b.url));
+    // The log line of a refusal, found by its request id.
+    const logLine = async (server: BenchServer) => {
+      const answer = await ask(server.url, {
+        name: '',
+        headers: { ...json, 'x-request-id': `log-check-${server.pid}` },
+        body: '{}',
+      });
+      await new Promise((resolve) => setTimeout(resolve, 300)); // pino's asynchronous stdout
+      const line = server.process.stdout.find((each) => each.includes(`log-check-${server.pid}`));
+      const entry = line ? (JSON.parse(line) as Record<string, unknown>) : {};
+      const { msg, level, status, method, path } = entry;
+      return JSON.stringify({
+        answered: answer.status,
+        msg,
+        level,
+        status,
+        method,
+        path,
+        requestId: entry.requestId === `log-check-${server.pid}`,
+        ms: typeof entry.ms,
+      });
+    };
+    row('log line of a refusal (401)', await logLine(a), await logLine(b));
+    const metrics = async (server: BenchServer) => {
+      const authorization = `Basic ${Buffer.from(`${METRICS.user}:${METRICS.password}`).toString('base64')}`;
+      const text = await (await fetch(new URL('/metrics', server.url), { headers: { authorization } })).text();
+      const value = (pattern: RegExp) => pattern.exec(text)?.[1] ?? 'absent';
+      return JSON.stringify({
+        registerAnswered201: value(
+          /^http_requests_total\{method="POST",route="\/api\/dm-jobqueue\/register",status="201"\} (\d+)/m,
+        ),
+        registerDurations: value(
+          /^http_request_duration_seconds_count\{method="POST",route="\/api\/dm-jobqueue\/register"\} (\d+)/m,
+        ),
+        stored: value(/^dm_jobqueue_jobs_registered_total\{job_type="demo:delay_print",outcome="stored"\} (\d+)/m),
+        replayed: value(/^dm_jobqueue_jobs_registered_total\{job_type="demo:delay_print",outcome="replayed"\} (\d+)/m),
+        processMetrics: value(/^(process_cpu_seconds_total) /m),
+      });
+    };
+    row('metrics after all of it', await metrics(a), await metrics(b));
+    const differ = rows.filter((each) => !each.same);
+    log(`equivalence: ${rows.length - differ.length} of ${rows.length} checks alike`);
+    for (const each of differ) log(`  differs: ${each.name}\n    ours:   ${each.ours}\n    theirs: ${each.theirs}`);
+    return rows;
+  } finally {
+    await Promise.all(servers.map((server) => server.process.stop('SIGKILL')));
+    await admin.flushall().catch(() => undefined);
+    admin.disconnect();
+  }
+}
