@@ -14,8 +14,17 @@ declare module 'hono' {
   }
 }
 
+// Only verified keys get here, and a service sees a handful: each is hashed once, not on every request.
+const keyIds = new Map<string, string>();
+
 export function apiKeyId(token: string): string {
-  return createHash('sha256').update(token).digest('base64url');
+  let id = keyIds.get(token);
+  if (id === undefined) {
+    if (keyIds.size >= 1000) keyIds.clear();
+    id = createHash('sha256').update(token).digest('base64url');
+    keyIds.set(token, id);
+  }
+  return id;
 }
 
 /** The token never reaches a log. */

@@ -100,11 +100,15 @@ export function strictJson(): MiddlewareHandler {
       const message = `Content-Type must be application/json, not "${mediaType || '(none)'}"`;
       throw new HTTPException(415, { message });
     }
+    let text: string;
     try {
-      STRICT_UTF8.decode(body);
+      text = STRICT_UTF8.decode(body);
     } catch {
       throw new HTTPException(400, { message: 'The request body is not valid UTF-8' });
     }
+    // The validator's c.req.json() reads this text; else Hono decodes the bytes again through a new web Response.
+    // Hono's cache holds promises, though its type names the values (its own json() calls .then on the entry).
+    c.req.bodyCache.text = Promise.resolve(text) as unknown as string;
     await next();
   };
 }
