@@ -5,7 +5,8 @@ import type { ApiKeySettings } from './infra/auth/api-keys.js';
 import type { AppExtension } from './extras/extra.js';
 import type { AppConfig } from './infra/config/schema.js';
 import { bearerAuth } from './infra/http/bearer-auth.js';
-import { bodyLimitByHeader, corsByHeader } from './infra/http/fast-paths.js';
+import { cors } from 'hono/cors';
+import { bodyLimitByHeader } from './infra/http/fast-paths.js';
 import {
   createErrorHandler,
   notFoundHandler,
@@ -42,6 +43,18 @@ export interface AppDeps extends DmJobqueueDeps {
   extensions?: readonly AppExtension[] | undefined;
 }
 
+/** Another origin gets no `Access-Control-Allow-Origin`, so the browser blocks it. */
+function corsFrom(settings: AppConfig['api']['cors']) {
+  return cors({
+    origin: settings.allowed_origins,
+    allowMethods: settings.allowed_methods,
+    allowHeaders: settings.allowed_headers,
+    exposeHeaders: settings.exposed_headers,
+    credentials: settings.allow_credentials,
+    maxAge: settings.max_age_seconds,
+  });
+}
+
 /** Builds the Hono app. No I/O: safe to call in tests with fakes. */
 export function createApp(deps: AppDeps) {
   const extensions = deps.extensions ?? [];
@@ -51,7 +64,7 @@ export function createApp(deps: AppDeps) {
   app.use(requestLog(deps.logger));
   for (const { middleware } of extensions) if (middleware) app.use(middleware);
   // Preflights are answered here, before they can be counted or refused for lacking a key.
-  if (deps.cors) app.use('/api/*', corsByHeader(deps.cors));
+  if (deps.cors) app.use('/api/*', corsFrom(deps.cors));
   // Only the API is limited; 401s have their own per-IP budget, so valid keys' windows count only authenticated requests.
   if (deps.rateLimit) app.use('/api/*', refusedLimit(deps.rateLimit));
   app.use('/api/*', bearerAuth(deps.auth));

@@ -5,7 +5,7 @@ import { bearerAuth } from '../../src/infra/http/bearer-auth.js';
 import { apiMetricsExtension } from '../../src/extras/metrics/extra.js';
 import { httpMetrics } from '../../src/extras/metrics/metrics.js';
 import { createApiMetrics } from '../../src/extras/metrics/metrics.js';
-import { corsByHeader } from '../../src/infra/http/fast-paths.js';
+import { cors } from 'hono/cors';
 import { AUTH_HEADERS, TEST_AUTH, testKey } from '../../test/helpers/api-keys.js';
 import { startBenchServer } from '../lib/bench-server.js';
 import { spread } from '../lib/stats.js';
@@ -24,6 +24,16 @@ const CORS = {
   allow_credentials: true,
   max_age_seconds: 600,
 };
+
+// As src/app.ts configures Hono's cors from the settings.
+const honoCors = cors({
+  origin: CORS.allowed_origins,
+  allowMethods: CORS.allowed_methods,
+  allowHeaders: CORS.allowed_headers,
+  exposeHeaders: CORS.exposed_headers,
+  credentials: CORS.allow_credentials,
+  maxAge: CORS.max_age_seconds,
+});
 
 export interface AuthCost {
   /** Node CPU per request (µs), in-process through app.request, medians over the rounds. */
@@ -96,9 +106,9 @@ export async function benchAuthCost(
   const route = (app: Hono) => app.post('/api/x', (c) => c.json({ ok: true }, 201));
   const variants = {
     'bare route': route(new Hono()),
-    CORS: route(new Hono().use('/api/*', corsByHeader(CORS))),
+    CORS: route(new Hono().use('/api/*', honoCors)),
     authentication: route(new Hono().use('/api/*', bearerAuth(TEST_AUTH))),
-    'CORS + authentication': route(new Hono().use('/api/*', corsByHeader(CORS)).use('/api/*', bearerAuth(TEST_AUTH))),
+    'CORS + authentication': route(new Hono().use('/api/*', honoCors).use('/api/*', bearerAuth(TEST_AUTH))),
     'request id': route(new Hono().use(requestId())),
     metrics: route(new Hono().use(httpMetrics(apiMetrics))),
   };
