@@ -216,13 +216,13 @@ function equivalenceSection(rows: readonly EquivalenceRow[], goals: string[]): s
   return [
     '## 0. The peer does the same work',
     '',
-    "Each request went to ours and to the feature-equivalent Fastify server (bench/sections/equivalence.ts); compared: status, media type, problem type and title, the fields named, the body's keys on 201, the headers a client relies on, the request id; then the request that hits the rate limit, the log line of a refusal and the metrics.",
+    "Each request went to ours and to the feature-equivalent Fastify server (bench/sections/equivalence.ts); compared: status, media type, problem type and title, the fields named, the body's keys on 201, the headers a client relies on (CORS, rate limit, Retry-After, WWW-Authenticate, Idempotent-Replayed; values too), the request id; then the request that hits the rate limit, the log line of a refusal and the metrics. Where both agree, ours is summed up; where they differ, both answers are shown.",
     '',
-    '| case | alike | ours | Fastify (where it differs) |',
+    '| case | alike | what ours answered | where they differ: ours / Fastify |',
     '|---|---|---|---|',
     ...rows.map(
       (row) =>
-        `| ${row.name} | ${row.same ? 'yes' : '**no**'} | ${cell(row.ours)} | ${row.same ? '' : cell(row.theirs)} |`,
+        `| ${row.name} | ${row.same ? 'yes' : '**no**'} | ${cell(row.summary)} | ${row.same ? '' : `${cell(row.ours)} / ${cell(row.theirs)}`} |`,
     ),
   ].join('\n');
 }

@@ -166,9 +166,18 @@ function comparable(answer: Answer, request: Case) {
 
 export interface EquivalenceRow {
   name: string;
+  /** What ours answered, in short: status, problem type, fields named, headers compared. */
+  summary: string;
   ours: string;
   theirs: string;
   same: boolean;
+}
+
+function summarize(answer: Answer): string {
+  const what = answer.type ?? (answer.mediaType || 'no body');
+  const fields = answer.fields ? ` (${answer.fields})` : '';
+  const headers = Object.keys(answer.headers).length;
+  return `${answer.status} ${what}${fields}; ${headers} headers${answer.requestId === 'abc-123' ? '; its request id' : ''}`;
 }
 
 /** Sends every case (then valid requests up to the rate limit) to both servers; one row per check. */
@@ -199,20 +208,24 @@ export async function checkEquivalence(
       );
     const [a, b] = servers as [BenchServer, BenchServer];
     const rows: EquivalenceRow[] = [];
-    const row = (name: string, x: string, y: string) => rows.push({ name, ours: x, theirs: y, same: x === y });
+    const row = (name: string, x: string, y: string, summary = x) =>
+      rows.push({ name, summary, ours: x, theirs: y, same: x === y });
     for (const request of CASES) {
       const [x, y] = [await ask(a.url, request), await ask(b.url, request)];
-      row(request.name, comparable(x, request), comparable(y, request));
+      row(request.name, comparable(x, request), comparable(y, request), summarize(x));
     }
     // The rest of the minute's budget, then the refusal: both must refuse the same request.
     const untilRefused = async (url: string) => {
       for (let sent = 1; sent <= LIMIT_PER_MINUTE + 5; sent++) {
         const answer = await ask(url, { name: 'valid', headers: valid, body: '{}' });
-        if (answer.status !== 201) return `after ${sent - 1} more: ${comparable(answer, { name: '' })}`;
+        if (answer.status !== 201)
+          return { text: `after ${sent - 1} more: ${comparable(answer, { name: '' })}`, answer, sent };
       }
-      return 'never refused';
+      return { text: 'never refused', answer: undefined, sent: 0 };
     };
-    row('rate-limited', await untilRefused(a.url), await untilRefused(b.url));
+    const [x, y] = [await untilRefused(a.url), await untilRefused(b.url)];
+    const limited = x.answer ? `${summarize(x.answer)}, at request ${x.sent} after the cases` : x.text;
+    row(`rate-limited (${LIMIT_PER_MINUTE} per minute)`, x.text, y.text, limited);
     // The log line of a refusal, found by its request id.
     const logLine = async (server: BenchServer) => {
       const answer = await ask(server.url, {
