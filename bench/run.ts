@@ -40,7 +40,7 @@ async function configuredHz(port: number): Promise<string> {
 const USAGE = `usage: npm run bench [-- --help]
 
 Runs every benchmark against its own redis-server processes on loopback (about
-13 minutes on 2 cores) and writes bench/RESULTS.md; bench/README.md explains
+25 minutes on 2 cores) and writes bench/RESULTS.md; bench/README.md explains
 the sections and the figures.
 
 Environment:
