@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 
 interface ProfileNode {
   id: number;
-  callFrame: { functionName: string; url: string; lineNumber: number };
+  callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number };
   children?: number[];
 }
 
@@ -51,27 +51,34 @@ const GROUPS: readonly [RegExp, string | ((url: string) => string)][] = [
   [/^node:/, 'Node core'],
 ];
 
+/** Native frames (no script): GC, `(program)` (work with no JavaScript on the stack: HTTP parsing, I/O), bindings. */
+const NATIVE: Record<string, string> = {
+  '(garbage collector)': 'GC',
+  '(program)': '(program): native, no JavaScript on the stack',
+};
+
 function groupOf(node: ProfileNode): string {
   const { url, functionName } = node.callFrame;
-  if (!url) return functionName === '(garbage collector)' ? 'GC' : functionName ? `V8 ${functionName}` : 'V8 (native)';
+  if (!url) return NATIVE[functionName] ?? 'native: V8 and Node bindings (socket writes, RegExp, …)';
   for (const [pattern, group] of GROUPS) if (pattern.test(url)) return typeof group === 'string' ? group : group(url);
   return 'other';
 }
 
 function functionOf(node: ProfileNode): string {
-  const { url, functionName, lineNumber } = node.callFrame;
-  if (!url) return functionName || '(anonymous native)';
+  const { url, functionName, lineNumber, columnNumber } = node.callFrame;
+  // A native RegExp's frame is named by its whole source.
+  if (!url) return functionName.length > 60 ? `${functionName.slice(0, 57)}…` : functionName || '(anonymous native)';
   const file = url
     .replace(/^.*\/node_modules\//, '')
     .replace(/^.*\/\.build\//, '')
     .replace(/^file:\/\//, '');
-  return `${functionName || '(anonymous)'} ${file}:${lineNumber + 1}`;
+  return `${functionName || '(anonymous)'} ${file}:${lineNumber + 1}:${columnNumber + 1}`;
 }
 
-const IDLE = new Set(['(idle)', '(program)']);
+const IDLE = new Set(['(idle)']);
 
 /** Self and total shares of busy time per function and per group, the `top` largest of each by self time. */
-export function summarizeProfile(file: string, top = 20): ProfileSummary {
+export function summarizeProfile(file: string, top = 40): ProfileSummary {
   const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const parent = new Map<number, number>();
@@ -94,7 +101,8 @@ export function summarizeProfile(file: string, top = 20): ProfileSummary {
     for (let node: ProfileNode | undefined = leaf; node; node = byId.get(parent.get(node.id) ?? -1)) {
       if (node.callFrame.functionName === '(root)') break;
       seenFunctions.add(functionOf(node));
-      seenGroups.add(groupOf(node));
+      // A native frame's group (runMicrotasks holds nearly every stack) counts only where it is the leaf.
+      if (node === leaf || node.callFrame.url) seenGroups.add(groupOf(node));
     }
     for (const [map, keys, own] of [
       [functions, seenFunctions, functionOf(leaf)],

@@ -245,7 +245,7 @@ function shareTable(title: string, targets: readonly { label: string; shares: re
 }
 
 function profileSection({ current, baseline }: NonNullable<Sections['profile']>): string {
-  const ours = current[0];
+  const ours = current.find((target) => target.name === FULL);
   const before = baseline?.targets.find((target) => target.name === ours?.name);
   const columns = [
     ...(before ? [{ label: `before (${baseline?.label})`, target: before }] : []),
@@ -258,7 +258,7 @@ function profileSection({ current, baseline }: NonNullable<Sections['profile']>)
   return [
     "## 1b. Where a register request's CPU goes",
     '',
-    `V8's sampling profiler (\`--cpu-prof\`, every 100 µs) on each server under the register load; shares of the busy time (idle left out). Self: in the function's own code; total: in it or what it called. The profiler slows the process, so read the shares; busy µs per request: ${columns.map(({ label, target }) => `${label} ${fmt(target.microsPerRequest)}`).join(', ')}.`,
+    `V8's sampling profiler (every 100 µs, started after the warm-up and stopped with the load) on each server under the register load; shares of the busy time (\`(idle)\` left out; \`(program)\` is native work with no JavaScript on the stack). Self: in the function's own code; total: in it or what it called. The profiler slows the process, so read the shares; server CPU µs per request while profiled (from /proc): ${columns.map(({ label, target }) => `${label} ${fmt(target.microsPerRequest)}`).join(', ')}.`,
     '',
     ...shareTable('group', groups, 14),
     '',

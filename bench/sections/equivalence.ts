@@ -3,6 +3,7 @@
  * feature-equivalent Fastify server, and what each answered side by side (status, problem type, the fields named,
  * the headers that matter), then their log line for a refusal and their metrics.
  */
+import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { AUTH_HEADERS, testKey } from '../../test/helpers/api-keys.js';
 import { startBenchServer, type BenchServer } from '../lib/bench-server.js';
@@ -29,6 +30,7 @@ export const CASES: readonly Case[] = [
   { name: 'empty body: the defaults', headers: { ...AUTH_HEADERS, origin: ORIGIN } },
   { name: 'run_at and expires_at', headers: valid, body: `{"run_at":"${future(120)}","expires_at":"${future(600)}"}` },
   { name: "the caller's X-Request-Id", headers: { ...valid, 'x-request-id': 'abc-123' }, body: '{}' },
+  { name: 'another origin', headers: { ...valid, origin: 'https://elsewhere.example' }, body: '{}' },
   { name: 'key missing', headers: { ...json, origin: ORIGIN }, body: '{}' },
   { name: 'not a Bearer header', headers: { ...json, authorization: 'Basic Zm9vOmJhcg==' }, body: '{}' },
   {
@@ -94,17 +96,31 @@ function future(seconds: number): string {
 /** Headers whose presence (and, for some, value) a client relies on. */
 const COMPARED_HEADERS = [
   'access-control-allow-origin',
+  'access-control-allow-credentials',
   'access-control-expose-headers',
   'access-control-allow-methods',
+  'access-control-allow-headers',
   'access-control-max-age',
+  'vary',
   'retry-after',
   'www-authenticate',
   'idempotent-replayed',
   'x-ratelimit-limit',
   'x-ratelimit-remaining',
+  'x-ratelimit-reset',
   'x-ratelimit-hour-limit',
+  'x-ratelimit-hour-remaining',
+  'x-ratelimit-hour-reset',
 ] as const;
-const PRESENCE_ONLY = new Set<string>();
+/** Times (the window's reset, in epoch seconds) may be a second apart between two requests: present or not. */
+const PRESENCE_ONLY = new Set<string>(['x-ratelimit-reset', 'x-ratelimit-hour-reset']);
+/** Lists whose order and case do not matter. */
+const LISTS = new Set<string>([
+  'access-control-expose-headers',
+  'access-control-allow-methods',
+  'access-control-allow-headers',
+  'vary',
+]);
 
 interface Answer {
   status: number;
@@ -115,9 +131,13 @@ interface Answer {
   bodyKeys?: string;
   requestId: string | null;
   headers: Record<string, string>;
+  /** On 201: the job as stored in Redis (name, data with its owner and lifecycle, attempts, backoff, delay). */
+  stored?: string;
 }
 
-async function ask(url: string, request: Case): Promise<Answer> {
+type StoredJob = (jobId: string) => Promise<string>;
+
+async function ask(url: string, request: Case, storedJob?: StoredJob): Promise<Answer> {
   const response = await fetch(url, {
     method: request.method ?? 'POST',
     headers: request.headers ?? {},
@@ -133,10 +153,13 @@ async function ask(url: string, request: Case): Promise<Answer> {
     if (value === null) continue;
     headers[name] = PRESENCE_ONLY.has(name)
       ? '(present)'
-      : name.includes('-headers') || name.includes('-methods')
+      : LISTS.has(name)
         ? value
             .toLowerCase()
             .split(/\s*,\s*/)
+            // Hono's cors also varies a preflight on the requested headers, which @fastify/cors does only when it
+            // echoes them; both allow a fixed list here, so the two answers do not differ in what a cache keeps.
+            .filter((each) => each !== 'access-control-request-headers')
             .sort()
             .join(',')
         : value;
@@ -153,6 +176,7 @@ async function ask(url: string, request: Case): Promise<Answer> {
         .join(','),
     }),
     ...(response.status === 201 && { bodyKeys: Object.keys(body).sort().join(',') }),
+    ...(response.status === 201 && storedJob && { stored: await storedJob(String(body.job_id)) }),
     requestId: response.headers.get('x-request-id'),
     headers,
   };
@@ -177,7 +201,26 @@ function summarize(answer: Answer): string {
   const what = answer.type ?? (answer.mediaType || 'no body');
   const fields = answer.fields ? ` (${answer.fields})` : '';
   const headers = Object.keys(answer.headers).length;
-  return `${answer.status} ${what}${fields}; ${headers} headers${answer.requestId === 'abc-123' ? '; its request id' : ''}`;
+  const stored = answer.stored ? '; the stored job' : '';
+  return `${answer.status} ${what}${fields}; ${headers} headers${stored}${answer.requestId === 'abc-123' ? '; its request id' : ''}`;
+}
+
+/** A stored job as both must have stored it: the delay in whole seconds (a run_at's delay counts from "now"). */
+function storedJobReader(redisPort: number, queueName: string) {
+  const queue = new Queue(queueName, { connection: { host: '127.0.0.1', port: redisPort } });
+  const read: StoredJob = async (jobId) => {
+    const job = await queue.getJob(jobId);
+    if (!job) return 'not stored';
+    const { attempts, backoff, delay } = job.opts;
+    return JSON.stringify({
+      name: job.name,
+      data: job.data as unknown,
+      attempts,
+      backoff,
+      delaySeconds: Math.round((delay ?? 0) / 1000),
+    });
+  };
+  return { read, close: () => queue.close() };
 }
 
 /** Sends every case (then valid requests up to the rate limit) to both servers; one row per check. */
@@ -197,6 +240,7 @@ export async function checkEquivalence(
     METRICS_PASSWORD: METRICS.password,
   };
   const servers: BenchServer[] = [];
+  const readers = [0, 1].map((index) => storedJobReader(redisPort, `equivalence-${index}`));
   try {
     for (const target of [ours, theirs])
       servers.push(
@@ -208,10 +252,12 @@ export async function checkEquivalence(
       );
     const [a, b] = servers as [BenchServer, BenchServer];
     const rows: EquivalenceRow[] = [];
-    const row = (name: string, x: string, y: string, summary = x) =>
-      rows.push({ name, summary, ours: x, theirs: y, same: x === y });
+    // A check both fail alike (nothing logged, a metric absent, never refused) is no agreement.
+    const row = (name: string, x: string, y: string, summary = x, valid = true) =>
+      rows.push({ name, summary, ours: x, theirs: y, same: x === y && valid });
+    const [readA, readB] = readers as [ReturnType<typeof storedJobReader>, ReturnType<typeof storedJobReader>];
     for (const request of CASES) {
-      const [x, y] = [await ask(a.url, request), await ask(b.url, request)];
+      const [x, y] = [await ask(a.url, request, readA.read), await ask(b.url, request, readB.read)];
       row(request.name, comparable(x, request), comparable(y, request), summarize(x));
     }
     // The rest of the minute's budget, then the refusal: both must refuse the same request.
@@ -225,7 +271,7 @@ export async function checkEquivalence(
     };
     const [x, y] = [await untilRefused(a.url), await untilRefused(b.url)];
     const limited = x.answer ? `${summarize(x.answer)}, at request ${x.sent} after the cases` : x.text;
-    row(`rate-limited (${LIMIT_PER_MINUTE} per minute)`, x.text, y.text, limited);
+    row(`rate-limited (${LIMIT_PER_MINUTE} per minute)`, x.text, y.text, limited, x.answer?.status === 429);
     // The log line of a refusal, found by its request id.
     const logLine = async (server: BenchServer) => {
       const answer = await ask(server.url, {
@@ -235,7 +281,8 @@ export async function checkEquivalence(
       });
       await new Promise((resolve) => setTimeout(resolve, 300)); // pino's asynchronous stdout
       const line = server.process.stdout.find((each) => each.includes(`log-check-${server.pid}`));
-      const entry = line ? (JSON.parse(line) as Record<string, unknown>) : {};
+      if (!line) return 'no log line';
+      const entry = JSON.parse(line) as Record<string, unknown>;
       const { msg, level, status, method, path } = entry;
       return JSON.stringify({
         answered: answer.status,
@@ -248,29 +295,40 @@ export async function checkEquivalence(
         ms: typeof entry.ms,
       });
     };
-    row('log line of a refusal (401)', await logLine(a), await logLine(b));
+    const [logA, logB] = [await logLine(a), await logLine(b)];
+    row('log line of a refusal (401)', logA, logB, logA, logA !== 'no log line');
     const metrics = async (server: BenchServer) => {
       const authorization = `Basic ${Buffer.from(`${METRICS.user}:${METRICS.password}`).toString('base64')}`;
       const text = await (await fetch(new URL('/metrics', server.url), { headers: { authorization } })).text();
       const value = (pattern: RegExp) => pattern.exec(text)?.[1] ?? 'absent';
-      return JSON.stringify({
-        registerAnswered201: value(
-          /^http_requests_total\{method="POST",route="\/api\/dm-jobqueue\/register",status="201"\} (\d+)/m,
-        ),
-        registerDurations: value(
-          /^http_request_duration_seconds_count\{method="POST",route="\/api\/dm-jobqueue\/register"\} (\d+)/m,
-        ),
-        stored: value(/^dm_jobqueue_jobs_registered_total\{job_type="demo:delay_print",outcome="stored"\} (\d+)/m),
-        replayed: value(/^dm_jobqueue_jobs_registered_total\{job_type="demo:delay_print",outcome="replayed"\} (\d+)/m),
-        processMetrics: value(/^(process_cpu_seconds_total) /m),
-      });
+      const register = 'method="POST",route="/api/dm-jobqueue/register"';
+      const counts = Object.fromEntries<string>([
+        ...['201', '400', '401', '403', '413', '415', '422', '429'].map((status): [string, string] => [
+          `answered ${status}`,
+          value(new RegExp(`^http_requests_total\\{${register},status="${status}"\\} (\\d+)`, 'm')),
+        ]),
+        ['durations', value(new RegExp(`^http_request_duration_seconds_count\\{${register}\\} (\\d+)`, 'm'))],
+        ...['stored', 'replayed', 'rejected'].map((outcome): [string, string] => [
+          outcome,
+          value(
+            new RegExp(
+              `^dm_jobqueue_jobs_registered_total\\{job_type="demo:delay_print",outcome="${outcome}"\\} (\\d+)`,
+              'm',
+            ),
+          ),
+        ]),
+        ['process metrics', value(/^(process_cpu_seconds_total) /m)],
+      ]);
+      return JSON.stringify(counts);
     };
-    row('metrics after all of it', await metrics(a), await metrics(b));
+    const [metricsA, metricsB] = [await metrics(a), await metrics(b)];
+    row('metrics after all of it', metricsA, metricsB, metricsA, !metricsA.includes('absent'));
     const differ = rows.filter((each) => !each.same);
     log(`equivalence: ${rows.length - differ.length} of ${rows.length} checks alike`);
     for (const each of differ) log(`  differs: ${each.name}\n    ours:   ${each.ours}\n    theirs: ${each.theirs}`);
     return rows;
   } finally {
+    await Promise.all(readers.map((reader) => reader.close()));
     await Promise.all(servers.map((server) => server.process.stop('SIGKILL')));
     await admin.flushall().catch(() => undefined);
     admin.disconnect();

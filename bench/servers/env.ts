@@ -1,3 +1,6 @@
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
+
 /** Settings every bench server reads from its environment (set by bench/run.ts). */
 export function benchEnv() {
   const port = Number(process.env.PORT ?? '0');
@@ -13,3 +16,29 @@ export function announce(port: number): void {
 
 /** The job the minimal endpoints add, shaped as the real endpoint's. */
 export const BENCH_DELAY_MS = 180_000;
+
+/**
+ * With BENCH_PROFILE_FILE (bench section 1b): the first SIGUSR2 starts V8's sampling profiler (every 100 µs), the
+ * second writes the profile there, so that it covers the measured load only (not start-up or the warm-up).
+ */
+export function profileOnSignal(): void {
+  const file = process.env.BENCH_PROFILE_FILE;
+  if (!file) return;
+  const session = new Session();
+  session.connect();
+  let running = false;
+  process.on('SIGUSR2', () => {
+    const step = running
+      ? session.post('Profiler.stop').then(({ profile }) => {
+          writeFileSync(file, JSON.stringify(profile));
+          return 'profile written';
+        })
+      : session
+          .post('Profiler.enable')
+          .then(() => session.post('Profiler.setSamplingInterval', { interval: 100 }))
+          .then(() => session.post('Profiler.start'))
+          .then(() => 'profiling');
+    running = !running;
+    void step.then((line) => process.stdout.write(`${line}\n`));
+  });
+}

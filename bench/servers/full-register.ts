@@ -11,7 +11,7 @@ import { createLogger } from '../../src/infra/log.js';
 import { createApiService } from '../../src/server.js';
 import { AUTH_HEADERS, TEST_API_SECRET } from '../../test/helpers/api-keys.js';
 import { configWithRateLimit } from '../../test/helpers/test-config.js';
-import { announce, benchEnv } from './env.js';
+import { announce, benchEnv, profileOnSignal } from './env.js';
 
 const { port, redisPort, queueName } = benchEnv();
 const mode = process.env.RATE_LIMIT ?? 'memory';
@@ -57,5 +57,6 @@ if (process.env.WAIT_FOR_REDIS !== 'no') {
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
+profileOnSignal();
 announce(api.port ?? port);
 process.on('SIGTERM', () => void api.stop().then(() => process.exit(0)));

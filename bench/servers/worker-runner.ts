@@ -3,7 +3,8 @@
  * { ms, cpuMs, rssIdleMiB, rssAfterMiB, lateness: number[] } (cpuMs: this process's CPU time while it worked).
  * KIND=ours (our createJobWorker, real logger to /dev/null) | raw (a plain BullMQ Worker).
  * For A/B experiments on the raw worker: RAW_REMOVE_ON_COMPLETE (JSON, BullMQ's
- * removeOnComplete) and RAW_LOG=1 (one pino line per completed job to /dev/null).
+ * removeOnComplete), RAW_LOG=1 (one pino line per completed job to /dev/null) and RAW_VALIDATE=1 (the payload
+ * parsed with the job type's valibot schema, as ours does).
  */
 import { openSync, writeSync } from 'node:fs';
 import { Queue, Worker, type Job, type KeepJobs } from 'bullmq';
