@@ -43,7 +43,7 @@ export interface AppDeps extends DmJobqueueDeps {
   extensions?: readonly AppExtension[] | undefined;
 }
 
-/** Another origin gets no `Access-Control-Allow-Origin`, so the browser blocks it. */
+/** Another origin gets no `Access-Control-Allow-Origin`, so the browser blocks it; every answer varies on Origin. */
 function corsFrom(settings: AppConfig['api']['cors']) {
   return cors({
     origin: settings.allowed_origins,

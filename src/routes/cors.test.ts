@@ -93,6 +93,14 @@ describe('CORS from api.cors', () => {
     for (const response of [answer, created]) expect(response.headers.has('access-control-allow-origin')).toBe(false);
   });
 
+  it('varies every answer on Origin, so that a shared cache never hands one origin the answer meant for another', async () => {
+    const { post } = setup();
+    for (const origin of ['http://localhost:3000', 'http://evil.example']) {
+      const response = await post(origin);
+      expect(response.headers.get('vary')?.split(/\s*,\s*/)).toContain('Origin');
+    }
+  });
+
   it('lets the shipped configuration cancel and reschedule from another origin (DELETE and PATCH preflights)', async () => {
     const { cors } = loadConfig({ environment: { APP_ENV: 'develop' }, dotenv: false }).app.api;
     const app = createTestApp({ cors, jobStore: createFakeJobStore() });
