@@ -147,23 +147,25 @@ export function createApiDocsRoutes(app: Hono) {
   };
   const swaggerUi = serveStatic({ root: SWAGGER_UI_DIR, rewriteRequestPath: (file) => file.replace(/^\/docs/, '') });
   const page = serveStatic({ root: DOCS_PAGE_DIR, rewriteRequestPath: (file) => file.replace(/^\/docs\/?/, '/') });
-  return new Hono()
-    .get('/openapi.json', async (c) => {
-      // A failed build is not kept: the next request tries again.
-      document ??= build().catch((error: unknown) => {
-        document = undefined;
-        throw error;
-      });
-      return c.json(await document);
-    })
-    .use('/docs', docsHeaders)
-    .use('/docs/*', docsHeaders)
-    .get('/docs', page)
-    // One route for both folders: a static path beside a parameter would cost every request Hono's faster router.
-    .get('/docs/:file', async (c, next) => {
-      if (c.req.param('file') === 'init.js') return page(c, next);
-      if (!SWAGGER_UI_FILES.has(c.req.param('file'))) return c.notFound();
-      c.header('Cache-Control', 'public, max-age=3600');
-      return swaggerUi(c, next);
-    });
+  return (
+    new Hono()
+      .get('/openapi.json', async (c) => {
+        // A failed build is not kept: the next request tries again.
+        document ??= build().catch((error: unknown) => {
+          document = undefined;
+          throw error;
+        });
+        return c.json(await document);
+      })
+      .use('/docs', docsHeaders)
+      .use('/docs/*', docsHeaders)
+      .get('/docs', page)
+      // One route for both folders: a static path beside a parameter would cost every request Hono's faster router.
+      .get('/docs/:file', async (c, next) => {
+        if (c.req.param('file') === 'init.js') return page(c, next);
+        if (!SWAGGER_UI_FILES.has(c.req.param('file'))) return c.notFound();
+        c.header('Cache-Control', 'public, max-age=3600');
+        return swaggerUi(c, next);
+      })
+  );
 }
