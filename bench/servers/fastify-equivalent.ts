@@ -10,9 +10,12 @@ import jwt from '@fastify/jwt';
 import rateLimit from '@fastify/rate-limit';
 import { Queue } from 'bullmq';
 import Fastify, { LogController, type FastifyReply, type FastifyRequest } from 'fastify';
-import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
+import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+// The same key id and idempotent job id as ours: their derivation is part of the contract, not Fastify's work.
+import { idempotentJobId } from '../../src/extras/idempotency-key/idempotent-registration.js';
+import { apiKeyId } from '../../src/infra/http/bearer-auth.js';
 import { TEST_API_SECRET } from '../../test/helpers/api-keys.js';
 import { announce, benchEnv, profileOnSignal } from './env.js';
 
@@ -213,17 +216,6 @@ app.setNotFoundHandler((request, reply) =>
   problem(reply, 404, `${URN}not-found`, 'Not Found', `No route for ${request.method} ${request.url}`),
 );
 
-// As ours: a verified key's id is hashed once per key.
-const keyIds = new Map<string, string>();
-function keyIdOf(token: string): string {
-  let id = keyIds.get(token);
-  if (id === undefined) {
-    if (keyIds.size >= 1000) keyIds.clear();
-    keyIds.set(token, (id = createHash('sha256').update(token).digest('base64url')));
-  }
-  return id;
-}
-
 interface ApiKeyClaims {
   type: string;
   scope: string[] | string;
@@ -271,7 +263,7 @@ async function authenticate(request: FastifyRequest, reply: FastifyReply) {
       message,
     });
   }
-  request.apiKeyId = keyIdOf(header.slice(7));
+  request.apiKeyId = apiKeyId(header.slice(7));
   const results = [];
   for (const window of windows) {
     const result = await window.check(request);
@@ -317,13 +309,6 @@ const body = {
   },
 } as const;
 type Body = { message?: string; delay_seconds?: number; run_at?: string; expires_at?: string; max_retry?: number };
-
-/** A version 8 UUID from the key's id and the Idempotency-Key, as ours makes it. */
-function idempotentJobId(scope: string, key: string): string {
-  const hex = createHash('sha256').update(scope).update('\0').update(key).digest('hex');
-  const variant = ((parseInt(hex.slice(16, 17), 16) & 0x3) | 0x8).toString(16);
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
-}
 
 app.post<{ Body: Body | undefined }>(
   '/api/dm-jobqueue/register',
